@@ -1,0 +1,109 @@
+/*
+ * planner/config.h (internal to planner/): a configuration decoded from every *.vpce file of one
+ * directory. Decoding checks the structure against the provider schemas; expressions stay as
+ * syntax trees and are evaluated later, during planning. Everything here is owned by the
+ * vpce_config and freed by vpce_config_free(); AST pointers borrow from its files.
+ */
+#ifndef VPCE_PLANNER_CONFIG_H
+#define VPCE_PLANNER_CONFIG_H
+
+#include "parser/parser.h"
+#include "providers/provider.h"
+
+typedef struct vpce_cfg_validation {
+    vpce_ast_expr *condition;
+    vpce_ast_expr *error_message;
+    vpce_range range;
+} vpce_cfg_validation;
+
+typedef struct vpce_cfg_variable {
+    char *name;
+    vpce_range range;            /* the block header */
+    vpce_ast_expr *type;         /* type constraint expression, NULL = any */
+    vpce_ast_expr *default_expr; /* NULL = required */
+    char *description;
+    bool sensitive;
+    bool nullable;
+    vpce_cfg_validation *validations;
+    size_t nvalidations;
+} vpce_cfg_variable;
+
+typedef struct vpce_cfg_local {
+    char *name;
+    vpce_ast_expr *expr;
+    vpce_range range;
+} vpce_cfg_local;
+
+typedef struct vpce_cfg_output {
+    char *name;
+    vpce_ast_expr *value;
+    char *description;
+    bool sensitive;
+    vpce_ast_expr **depends_on;
+    size_t ndepends_on;
+    vpce_range range;
+} vpce_cfg_output;
+
+typedef struct vpce_cfg_provider {
+    char *name;  /* "aws" */
+    char *alias; /* NULL for the default configuration */
+    vpce_ast_body *body;
+    vpce_range range;
+} vpce_cfg_provider;
+
+typedef enum { VPCE_MODE_MANAGED, VPCE_MODE_DATA } vpce_mode;
+
+typedef struct vpce_cfg_resource {
+    vpce_mode mode;
+    char *type;                      /* "aws_vpc_endpoint" */
+    char *name;                      /* "s3" */
+    char *addr;                      /* "aws_vpc_endpoint.s3" or "data.aws_region.current" */
+    vpce_range range;                /* the block header */
+    const vpce_resource_type *rtype; /* schema and operations, never NULL after a clean decode */
+    vpce_ast_body *body;        /* the block body; meta-arguments are skipped when evaluating it */
+    vpce_ast_expr *count;       /* NULL when absent */
+    vpce_ast_expr *for_each;    /* NULL when absent */
+    vpce_ast_expr **depends_on; /* traversal expressions */
+    size_t ndepends_on;
+    char *provider_ref; /* "aws" or "aws.west" */
+    bool prevent_destroy;
+    bool create_before_destroy;
+    bool ignore_all_changes; /* ignore_changes = all */
+    char **ignore_changes;   /* top-level attribute names */
+    size_t nignore_changes;
+} vpce_cfg_resource;
+
+typedef struct vpce_cfg_import {
+    char *to; /* resource address with instance key, e.g. aws_vpc.main or aws_subnet.a["x"] */
+    vpce_ast_expr *to_expr;
+    vpce_ast_expr *id;
+    vpce_range range;
+} vpce_cfg_import;
+
+typedef struct vpce_config {
+    char *dir;
+    vpce_vec files;     /* vpce_file*, sorted by name */
+    vpce_vec variables; /* vpce_cfg_variable* in source order; likewise below */
+    vpce_vec locals;
+    vpce_vec outputs;
+    vpce_vec providers;
+    vpce_vec resources; /* managed and data, in source order */
+    vpce_vec imports;
+    vpce_map *by_addr;     /* addr -> vpce_cfg_resource* */
+    char content_hash[65]; /* sha256 hex of the files' names and bytes, for saved plans */
+} vpce_config;
+
+/*
+ * Loads and decodes every *.vpce file of dir (sorted by name). Every problem found is appended
+ * to diags: syntax errors, unknown block types, unknown resource types (with a suggestion),
+ * unsupported, missing or mistyped arguments, duplicates, count with for_each, references to
+ * undeclared variables, locals and resources, and reference cycles. *out is set whenever the
+ * files could be read, so callers can still report. Returns 0 or VPCE_EINVALID.
+ */
+int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags);
+void vpce_config_free(vpce_config *c);
+
+/* The resource or data source with address addr ("aws_vpc.main", "data.aws_region.r"), or NULL. */
+vpce_cfg_resource *vpce_config_resource(const vpce_config *c, const char *addr);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * planner/eval.h (internal to planner/): expression evaluation, functions, types and conversion.
+ *
+ * An expression is evaluated against a scope: one JSON object whose keys are the root names an
+ * expression may use ("var", "local", "each", "count", "path", "data", and each resource type
+ * such as "aws_vpc" mapping resource names to their values: an object for a single instance, a
+ * tuple for count, an object keyed by instance key for for_each). A value not known until apply
+ * is vpce_unknown(); unknowns propagate through every operator and function (a function result
+ * is unknown when any argument contains an unknown, except where the function does not look at
+ * it, e.g. length of a tuple of unknowns).
+ */
+#ifndef VPCE_PLANNER_EVAL_H
+#define VPCE_PLANNER_EVAL_H
+
+#include "parser/ast.h"
+#include "util/util.h"
+
+typedef struct vpce_eval_ctx {
+    json_t *scope;        /* borrowed */
+    const char *base_dir; /* for file() and templatefile(); relative paths resolve here */
+    vpce_diags *diags;    /* errors are appended here with the expression's range */
+} vpce_eval_ctx;
+
+/*
+ * Evaluates e in ctx. Returns a new reference, or NULL after appending an error diagnostic
+ * (wrong operand types, unknown function, wrong argument count or types, missing attribute,
+ * index out of range...).
+ */
+json_t *vpce_eval(const vpce_eval_ctx *ctx, const vpce_ast_expr *e);
+
+/* Names of every built-in function, NULL-terminated (for "did you mean" and docs). */
+const char *const *vpce_eval_function_names(void);
+
+/*
+ * Types. A type is a JSON value in the shape Terraform uses in its JSON plans:
+ * "string", "number", "bool", "dynamic" (any), ["list", T], ["set", T], ["map", T],
+ * ["tuple", [T...]], ["object", {"attr": T, ...}].
+ */
+/* Parses a type constraint expression (string, list(string), object({a=string}), any...). */
+json_t *vpce_type_from_expr(const vpce_ast_expr *e, vpce_diags *diags);
+/* Parses a type constraint written as text ("list(string)"), as provider schemas do. */
+json_t *vpce_type_parse(const char *text);
+/*
+ * Converts v to type t as Terraform does ("5" -> 5 for number, 5 -> "5" for string, true ->
+ * "true", tuple -> list/set (sets deduplicated and sorted), object -> map). Returns a new
+ * reference, or NULL with *why set to a static explanation ("a number is required").
+ * Unknowns convert to unknown. null converts to null.
+ */
+json_t *vpce_convert(const json_t *v, const json_t *t, const char **why);
+/* "string", "list of string", "object" ... for messages; caller frees. */
+char *vpce_type_name(const json_t *t);
+/* The friendly type name of a value ("string", "number", "bool", "tuple", "object", "null"). */
+const char *vpce_value_type_name(const json_t *v);
+
+/*
+ * Calls every root traversal in e: visit(root, attr, range, ud) with root the first name ("var",
+ * "aws_vpc", "each"...) and attr the next static name ("main" in aws_vpc.main.id, "x" in
+ * var.x; NULL if none); range covers the traversal. Used for references and the graph.
+ */
+void vpce_expr_walk_refs(const vpce_ast_expr *e,
+                         void (*visit)(const char *root, const char *attr, const char *attr2,
+                                       vpce_range range, void *ud),
+                         void *ud);
+
+#endif

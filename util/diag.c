@@ -1,0 +1,256 @@
+/* util/diag.c: source files with line maps, and diagnostics printed with caret lines. */
+#include "util/util.h"
+
+#include <string.h>
+
+vpce_source *vpce_source_new(const char *name, const char *text, size_t len)
+{
+    vpce_source *src = vpce_calloc(1, sizeof(*src));
+    src->name = vpce_strdup(name);
+    src->text = vpce_malloc(len + 1);
+    if (len)
+        memcpy(src->text, text, len);
+    src->text[len] = '\0';
+    src->len = len;
+    size_t alloc = 64;
+    src->line_starts = vpce_malloc(alloc * sizeof(uint32_t));
+    src->line_starts[0] = 0;
+    src->nlines = 1;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] != '\n')
+            continue;
+        if (src->nlines == alloc) {
+            alloc *= 2;
+            src->line_starts = vpce_realloc(src->line_starts, alloc * sizeof(uint32_t));
+        }
+        src->line_starts[src->nlines++] = (uint32_t)(i + 1);
+    }
+    return src;
+}
+
+void vpce_source_free(vpce_source *src)
+{
+    if (!src)
+        return;
+    free(src->name);
+    free(src->text);
+    free(src->line_starts);
+    free(src);
+}
+
+static size_t line_index(const vpce_source *src, size_t offset)
+{
+    size_t lo = 0, hi = src->nlines;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (src->line_starts[mid] <= offset)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Columns count characters: every byte that is not a UTF-8 continuation byte. */
+static int count_chars(const char *s, size_t n)
+{
+    int c = 0;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            c++;
+    return c;
+}
+
+void vpce_source_pos(const vpce_source *src, size_t offset, int *line, int *col)
+{
+    if (offset > src->len)
+        offset = src->len;
+    size_t li = line_index(src, offset);
+    *line = (int)li + 1;
+    *col = count_chars(src->text + src->line_starts[li], offset - src->line_starts[li]) + 1;
+}
+
+const char *vpce_source_line(const vpce_source *src, size_t offset, size_t *len)
+{
+    if (offset > src->len)
+        offset = src->len;
+    size_t li = line_index(src, offset);
+    size_t start = src->line_starts[li];
+    size_t end = li + 1 < src->nlines ? src->line_starts[li + 1] - 1 : src->len;
+    if (end > start && src->text[end - 1] == '\r')
+        end--;
+    *len = end - start;
+    return src->text + start;
+}
+
+void vpce_diags_release(vpce_diags *d)
+{
+    for (size_t i = 0; i < d->len; i++) {
+        free(d->items[i].summary);
+        free(d->items[i].detail);
+    }
+    free(d->items);
+    d->items = NULL;
+    d->len = d->alloc = d->nerrors = 0;
+}
+
+int vpce_diags_add(vpce_diags *d, vpce_severity sev, vpce_range range, const char *detail,
+                   const char *fmt, ...)
+{
+    if (d->len == d->alloc) {
+        d->alloc = d->alloc ? d->alloc * 2 : 8;
+        d->items = vpce_realloc(d->items, d->alloc * sizeof(vpce_diag));
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vpce_diag *g = &d->items[d->len++];
+    g->severity = sev;
+    g->summary = vpce_vasprintf(fmt, ap);
+    g->detail = detail ? vpce_strdup(detail) : NULL;
+    g->range = range;
+    va_end(ap);
+    if (sev == VPCE_DIAG_ERROR) {
+        d->nerrors++;
+        return VPCE_EINVALID;
+    }
+    return 0;
+}
+
+bool vpce_diags_has_errors(const vpce_diags *d)
+{
+    return d->nerrors > 0;
+}
+
+void vpce_diags_append(vpce_diags *dst, vpce_diags *src)
+{
+    for (size_t i = 0; i < src->len; i++) {
+        if (dst->len == dst->alloc) {
+            dst->alloc = dst->alloc ? dst->alloc * 2 : 8;
+            dst->items = vpce_realloc(dst->items, dst->alloc * sizeof(vpce_diag));
+        }
+        dst->items[dst->len++] = src->items[i];
+    }
+    dst->nerrors += src->nerrors;
+    free(src->items);
+    src->items = NULL;
+    src->len = src->alloc = src->nerrors = 0;
+}
+
+static int diag_cmp(const vpce_diag *a, const vpce_diag *b)
+{
+    const char *na = a->range.src ? a->range.src->name : "";
+    const char *nb = b->range.src ? b->range.src->name : "";
+    int c = strcmp(na, nb);
+    if (c)
+        return c;
+    if (a->range.start != b->range.start)
+        return a->range.start < b->range.start ? -1 : 1;
+    return 0;
+}
+
+void vpce_diags_sort(vpce_diags *d)
+{
+    /* Insertion sort: stable, and diagnostics lists are short. */
+    for (size_t i = 1; i < d->len; i++) {
+        vpce_diag tmp = d->items[i];
+        size_t j = i;
+        while (j > 0 && diag_cmp(&d->items[j - 1], &tmp) > 0) {
+            d->items[j] = d->items[j - 1];
+            j--;
+        }
+        d->items[j] = tmp;
+    }
+}
+
+/* Longest source line shown in full; longer ones are cut around the range. */
+#define MAX_SHOWN 200
+
+static void print_one(const vpce_diag *g, FILE *out, bool color)
+{
+    const char *sev = g->severity == VPCE_DIAG_ERROR ? "error" : "warning";
+    const char *sev_color = g->severity == VPCE_DIAG_ERROR ? "\033[1;31m" : "\033[1;35m";
+    const char *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";
+    const vpce_source *src = g->range.src;
+    if (src) {
+        int line, col;
+        vpce_source_pos(src, g->range.start, &line, &col);
+        fprintf(out, "%s%s:%d:%d:%s %s%s:%s %s%s%s\n", bold, src->name, line, col, reset,
+                color ? sev_color : "", sev, reset, bold, g->summary, reset);
+        size_t len;
+        const char *text = vpce_source_line(src, g->range.start, &len);
+        size_t lstart = (size_t)(text - src->text);
+        size_t from = 0, to = len;
+        size_t caret = g->range.start - lstart;
+        if (len > MAX_SHOWN) {
+            from = caret > MAX_SHOWN / 2 ? caret - MAX_SHOWN / 2 : 0;
+            to = from + MAX_SHOWN < len ? from + MAX_SHOWN : len;
+        }
+        /* Show the line with control bytes replaced, so binary input cannot disturb a terminal. */
+        fputs("  ", out);
+        for (size_t i = from; i < to; i++) {
+            unsigned char c = (unsigned char)text[i];
+            fputc(c == '\t' ? ' ' : (c < 0x20 || c == 0x7f) ? '?' : c, out);
+        }
+        fputs("\n  ", out);
+        for (size_t i = from; i < caret && i < to; i++)
+            if (((unsigned char)text[i] & 0xC0) != 0x80)
+                fputc(' ', out);
+        size_t end = g->range.end > g->range.start ? g->range.end - lstart : caret + 1;
+        if (end > to)
+            end = to > caret ? to : caret + 1;
+        fprintf(out, "%s^", color ? sev_color : "");
+        for (size_t i = caret + 1; i < end; i++)
+            if (((unsigned char)text[i] & 0xC0) != 0x80)
+                fputc('~', out);
+        fprintf(out, "%s\n", reset);
+    } else {
+        fprintf(out, "%s%s:%s %s%s%s\n", color ? sev_color : "", sev, reset, bold, g->summary,
+                reset);
+    }
+    if (g->detail && *g->detail) {
+        const char *p = g->detail;
+        while (*p) {
+            const char *nl = strchr(p, '\n');
+            size_t n = nl ? (size_t)(nl - p) : strlen(p);
+            fprintf(out, "  %.*s\n", (int)n, p);
+            p += n + (nl ? 1 : 0);
+        }
+    }
+}
+
+void vpce_diags_print(const vpce_diags *d, FILE *out, bool color)
+{
+    for (size_t i = 0; i < d->len; i++)
+        print_one(&d->items[i], out, color);
+}
+
+static json_t *pos_json(const vpce_source *src, size_t off)
+{
+    int line, col;
+    vpce_source_pos(src, off, &line, &col);
+    return json_pack("{s:i,s:i,s:I}", "line", line, "column", col, "byte", (json_int_t)off);
+}
+
+json_t *vpce_diags_to_json(const vpce_diags *d)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < d->len; i++) {
+        const vpce_diag *g = &d->items[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "severity",
+                            json_string(g->severity == VPCE_DIAG_ERROR ? "error" : "warning"));
+        json_object_set_new(o, "summary", vpce_json_string_lossy(g->summary, strlen(g->summary)));
+        const char *detail = g->detail ? g->detail : "";
+        json_object_set_new(o, "detail", vpce_json_string_lossy(detail, strlen(detail)));
+        if (g->range.src) {
+            json_t *r = json_object();
+            const char *name = g->range.src->name;
+            json_object_set_new(r, "filename", vpce_json_string_lossy(name, strlen(name)));
+            json_object_set_new(r, "start", pos_json(g->range.src, g->range.start));
+            json_object_set_new(r, "end", pos_json(g->range.src, g->range.end));
+            json_object_set_new(o, "range", r);
+        }
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}

@@ -1,0 +1,107 @@
+/* util/error.c: the per-thread error message, bugs, and allocation that cannot fail. */
+#include "util/util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static _Thread_local char last_error[2048];
+
+static int verror(int code, const char *fmt, va_list ap)
+{
+    vsnprintf(last_error, sizeof(last_error), fmt, ap);
+    return code;
+}
+
+int vpce_error_set(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = verror(VPCE_ERROR, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int vpce_error_setc(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = verror(code, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+const char *vpce_error_last(void)
+{
+    return last_error;
+}
+
+void vpce_error_clear(void)
+{
+    last_error[0] = '\0';
+}
+
+void vpce_bug(const char *file, int line, const char *msg)
+{
+    fprintf(stderr, "vpce: BUG at %s:%d: %s\n", file, line, msg);
+    abort();
+}
+
+static void *check(void *p)
+{
+    if (!p) {
+        fputs("vpce: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+void *vpce_malloc(size_t n)
+{
+    return check(malloc(n ? n : 1));
+}
+
+void *vpce_calloc(size_t count, size_t size)
+{
+    return check(calloc(count ? count : 1, size ? size : 1));
+}
+
+void *vpce_realloc(void *p, size_t n)
+{
+    return check(realloc(p, n ? n : 1));
+}
+
+char *vpce_strdup(const char *s)
+{
+    return check(strdup(s));
+}
+
+char *vpce_strndup(const char *s, size_t n)
+{
+    char *p = vpce_malloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *vpce_vasprintf(const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0)
+        VPCE_BUG("bad format string");
+    char *p = vpce_malloc((size_t)n + 1);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    return p;
+}
+
+char *vpce_asprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *p = vpce_vasprintf(fmt, ap);
+    va_end(ap);
+    return p;
+}

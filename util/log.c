@@ -1,0 +1,49 @@
+/* util/log.c: the log sink the CLI installs; the library itself never prints. */
+#include "util/util.h"
+
+#include <pthread.h>
+#include <time.h>
+
+static vpce_log_sink log_sink;
+static void *log_ctx;
+static vpce_log_level log_max = VPCE_LOG_WARN;
+
+void vpce_log_set_sink(vpce_log_sink sink, void *ctx, vpce_log_level max_level)
+{
+    log_sink = sink;
+    log_ctx = ctx;
+    log_max = max_level;
+}
+
+bool vpce_log_enabled(vpce_log_level level)
+{
+    return log_sink && level <= log_max;
+}
+
+void vpce_log(vpce_log_level level, const char *fmt, ...)
+{
+    if (!vpce_log_enabled(level))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = vpce_vasprintf(fmt, ap);
+    va_end(ap);
+    log_sink(level, msg, log_ctx);
+    free(msg);
+}
+
+int64_t vpce_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void vpce_sleep_ms(int64_t ms)
+{
+    if (ms <= 0)
+        return;
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}

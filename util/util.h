@@ -1,0 +1,264 @@
+/*
+ * util: the bottom layer of vpce. Error codes and the per-thread error message, size-capped
+ * buffers, an arena, small containers, source files with their line maps, diagnostics with
+ * source ranges, the log sink, and the value helpers around jansson (the "unknown" sentinel).
+ * Nothing here knows about the language, state, providers or AWS.
+ */
+#ifndef VPCE_UTIL_H
+#define VPCE_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+/* ---- errors ------------------------------------------------------------------------------ */
+
+/*
+ * Functions return 0 on success or one of these negative codes. The human message is set once,
+ * where the error is found, with vpce_error_set(), and read by whoever finally reports it.
+ */
+enum {
+    VPCE_OK = 0,
+    VPCE_ERROR = -1,        /* generic failure; see vpce_error_last() */
+    VPCE_ENOTFOUND = -2,    /* the thing asked for does not exist */
+    VPCE_EEXISTS = -3,      /* the thing to create exists already */
+    VPCE_ETOOBIG = -4,      /* a size cap was reached */
+    VPCE_ELOCKED = -5,      /* the state is locked by someone else */
+    VPCE_EINTERRUPTED = -6, /* the user interrupted the operation */
+    VPCE_EINVALID = -7,     /* invalid input (configuration, arguments, a response) */
+    VPCE_ESTALE = -8,       /* a saved plan no longer matches configuration or state */
+    VPCE_ERETRY = -9,       /* a transient failure worth retrying */
+};
+
+/* Sets this thread's error message (printf-style); returns VPCE_ERROR for `return
+ * vpce_error_set(...)`. */
+int vpce_error_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Like vpce_error_set() but returns `code`. */
+int vpce_error_setc(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* This thread's last message, or "" when none. Borrowed: valid until the next set on this thread.
+ */
+const char *vpce_error_last(void);
+void vpce_error_clear(void);
+
+/* Programming mistakes, never user errors: print file:line and abort. */
+#define VPCE_BUG(msg) vpce_bug(__FILE__, __LINE__, (msg))
+#define VPCE_ASSERT(cond)                                                                          \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            vpce_bug(__FILE__, __LINE__, "assertion failed: " #cond);                              \
+    } while (0)
+_Noreturn void vpce_bug(const char *file, int line, const char *msg);
+
+/* Allocation that never returns NULL: out of memory aborts with a message. */
+void *vpce_malloc(size_t n);
+void *vpce_calloc(size_t count, size_t size);
+void *vpce_realloc(void *p, size_t n);
+char *vpce_strdup(const char *s);
+char *vpce_strndup(const char *s, size_t n);
+/* Returns a new heap string formatted printf-style; the caller frees it. */
+char *vpce_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *vpce_vasprintf(const char *fmt, va_list ap);
+
+/* ---- buffers ----------------------------------------------------------------------------- */
+
+/*
+ * A growable byte buffer with a maximum size. Appends past the cap fail with VPCE_ETOOBIG and
+ * leave the buffer as it was. The contents are always NUL-terminated (the NUL is not counted).
+ */
+typedef struct vpce_buf {
+    char *data;
+    size_t len;
+    size_t alloc;
+    size_t cap; /* maximum len */
+} vpce_buf;
+
+#define VPCE_BUF_INIT(cap_)                                                                        \
+    {                                                                                              \
+        NULL, 0, 0, (cap_)                                                                         \
+    }
+#define VPCE_BUF_UNLIMITED ((size_t)-1 / 2)
+
+void vpce_buf_init(vpce_buf *b, size_t cap);
+void vpce_buf_release(vpce_buf *b);
+int vpce_buf_append(vpce_buf *b, const void *data, size_t len);
+int vpce_buf_puts(vpce_buf *b, const char *s);
+int vpce_buf_putc(vpce_buf *b, char c);
+int vpce_buf_printf(vpce_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int vpce_buf_vprintf(vpce_buf *b, const char *fmt, va_list ap);
+void vpce_buf_clear(vpce_buf *b);
+/* Returns the data ("" when empty) and gives ownership to the caller; the buffer is reset. */
+char *vpce_buf_detach(vpce_buf *b);
+/* A borrowed C string of the contents ("" when empty). */
+const char *vpce_buf_cstr(const vpce_buf *b);
+
+/* Reads a whole file into *out (NUL-terminated, caller frees) with a size cap. */
+int vpce_read_file(char **out, size_t *out_len, const char *path, size_t cap);
+
+/* ---- arena ------------------------------------------------------------------------------- */
+
+/* Bump allocator: everything allocated from it is freed by one vpce_arena_free(). */
+typedef struct vpce_arena vpce_arena;
+vpce_arena *vpce_arena_new(void);
+void vpce_arena_free(vpce_arena *a);
+void *vpce_arena_alloc(vpce_arena *a, size_t n); /* zeroed, aligned for any type */
+char *vpce_arena_strndup(vpce_arena *a, const char *s, size_t n);
+char *vpce_arena_strdup(vpce_arena *a, const char *s);
+
+/* ---- small containers -------------------------------------------------------------------- */
+
+/* A growable array of pointers. The vector does not own the elements. */
+typedef struct vpce_vec {
+    void **items;
+    size_t len;
+    size_t alloc;
+} vpce_vec;
+#define VPCE_VEC_INIT                                                                              \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
+void vpce_vec_push(vpce_vec *v, void *item);
+void vpce_vec_release(vpce_vec *v);
+void vpce_vec_sort(vpce_vec *v, int (*cmp)(const void *a, const void *b)); /* cmp gets void** */
+
+/* A string-keyed hash map to borrowed pointers; keys are copied and owned by the map. */
+typedef struct vpce_map vpce_map;
+vpce_map *vpce_map_new(void);
+void vpce_map_free(vpce_map *m);
+/* Sets key to value; returns the previous value or NULL. */
+void *vpce_map_set(vpce_map *m, const char *key, void *value);
+void *vpce_map_get(const vpce_map *m, const char *key);
+bool vpce_map_has(const vpce_map *m, const char *key);
+void *vpce_map_remove(vpce_map *m, const char *key);
+size_t vpce_map_count(const vpce_map *m);
+/* Iteration in insertion order: for (i = 0; vpce_map_next(m, &i, &k, &v);) ... */
+bool vpce_map_next(const vpce_map *m, size_t *iter, const char **key, void **value);
+
+/* Levenshtein distance, for "did you mean" suggestions. */
+size_t vpce_edit_distance(const char *a, const char *b);
+/* The candidate closest to `name` (distance <= max(2, len/3)), or NULL. Borrowed from candidates.
+ */
+const char *vpce_suggest(const char *name, const char *const *candidates, size_t n);
+
+/* ---- source files and diagnostics -------------------------------------------------------- */
+
+/*
+ * A source file: its name as given, its bytes, and a map of line starts built once. Line and
+ * column are computed only when printing. Columns count UTF-8 characters, 1-based.
+ */
+typedef struct vpce_source {
+    char *name;
+    char *text; /* NUL-terminated copy; may contain NUL bytes before len */
+    size_t len;
+    uint32_t *line_starts;
+    size_t nlines;
+} vpce_source;
+
+/* Copies text; the caller frees with vpce_source_free(). */
+vpce_source *vpce_source_new(const char *name, const char *text, size_t len);
+void vpce_source_free(vpce_source *src);
+/* Line and column (1-based) of a byte offset. */
+void vpce_source_pos(const vpce_source *src, size_t offset, int *line, int *col);
+/* The line that contains offset, without its newline: a borrowed pointer and length. */
+const char *vpce_source_line(const vpce_source *src, size_t offset, size_t *len);
+
+/* A byte range [start, end) in a source; src NULL means "no location". */
+typedef struct vpce_range {
+    const vpce_source *src;
+    uint32_t start;
+    uint32_t end;
+} vpce_range;
+
+typedef enum { VPCE_DIAG_ERROR, VPCE_DIAG_WARNING } vpce_severity;
+
+typedef struct vpce_diag {
+    vpce_severity severity;
+    char *summary; /* lowercase, quotes its subject, no trailing full stop */
+    char *detail;  /* may be NULL */
+    vpce_range range;
+} vpce_diag;
+
+/* A list of diagnostics collected through a whole run and reported together. */
+typedef struct vpce_diags {
+    vpce_diag *items;
+    size_t len;
+    size_t alloc;
+    size_t nerrors;
+} vpce_diags;
+#define VPCE_DIAGS_INIT                                                                            \
+    {                                                                                              \
+        NULL, 0, 0, 0                                                                              \
+    }
+
+void vpce_diags_release(vpce_diags *d);
+/* Adds a diagnostic; detail may be NULL. Returns VPCE_EINVALID for errors, 0 for warnings. */
+int vpce_diags_add(vpce_diags *d, vpce_severity sev, vpce_range range, const char *detail,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+#define vpce_diags_error(d, range, detail, ...)                                                    \
+    vpce_diags_add((d), VPCE_DIAG_ERROR, (range), (detail), __VA_ARGS__)
+#define vpce_diags_warning(d, range, detail, ...)                                                  \
+    vpce_diags_add((d), VPCE_DIAG_WARNING, (range), (detail), __VA_ARGS__)
+bool vpce_diags_has_errors(const vpce_diags *d);
+/* Moves every diagnostic of src to the end of dst; src is left empty. */
+void vpce_diags_append(vpce_diags *dst, vpce_diags *src);
+/* Sorts by file name, then offset (stable), so output order does not depend on evaluation order. */
+void vpce_diags_sort(vpce_diags *d);
+/*
+ * Prints every diagnostic: `file:line:col: error: summary`, the source line, `^~~~` under the
+ * range, then the detail indented. color adds ANSI colours.
+ */
+void vpce_diags_print(const vpce_diags *d, FILE *out, bool color);
+/* The diagnostics as a new JSON array (caller owns the reference). */
+json_t *vpce_diags_to_json(const vpce_diags *d);
+
+/* ---- logging ----------------------------------------------------------------------------- */
+
+typedef enum {
+    VPCE_LOG_ERROR,
+    VPCE_LOG_WARN,
+    VPCE_LOG_INFO,
+    VPCE_LOG_DEBUG,
+    VPCE_LOG_TRACE
+} vpce_log_level;
+/* The library never prints: the CLI installs a sink. Without one, logs are dropped. */
+typedef void (*vpce_log_sink)(vpce_log_level level, const char *msg, void *ctx);
+void vpce_log_set_sink(vpce_log_sink sink, void *ctx, vpce_log_level max_level);
+bool vpce_log_enabled(vpce_log_level level);
+void vpce_log(vpce_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- values ------------------------------------------------------------------------------ */
+
+/*
+ * Values everywhere in vpce are jansson json_t. One sentinel stands for "known after apply":
+ * an object with the single key VPCE_UNKNOWN_KEY. It survives copies, serialisation and
+ * equality, so it needs no special handling where values only pass through.
+ */
+#define VPCE_UNKNOWN_KEY "\x01vpce:unknown"
+/* A new reference to an unknown value. */
+json_t *vpce_unknown(void);
+bool vpce_is_unknown(const json_t *v);
+/* True if v is or contains an unknown anywhere. */
+bool vpce_contains_unknown(const json_t *v);
+/* Equality as the language defines it: numbers by value (1 == 1.0), objects by keys. */
+bool vpce_value_equal(const json_t *a, const json_t *b);
+/* A short rendering for messages ("\"abc\"", "42", "[...]"); caller frees. */
+char *vpce_value_brief(const json_t *v);
+/* Number helpers: true if v is an integer or real. */
+bool vpce_is_number(const json_t *v);
+double vpce_number(const json_t *v);
+/* A number value: an integer when x is integral and fits, else a real. New reference. */
+json_t *vpce_number_new(double x);
+
+/* A JSON string of len bytes with every invalid UTF-8 byte replaced by U+FFFD. New reference. */
+json_t *vpce_json_string_lossy(const char *s, size_t len);
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if the bytes there are not valid UTF-8. */
+size_t vpce_utf8_seq_len(const unsigned char *s, size_t avail);
+
+/* A monotonic clock in milliseconds, and sleeping. */
+int64_t vpce_now_ms(void);
+void vpce_sleep_ms(int64_t ms);
+
+#endif

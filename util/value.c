@@ -1,0 +1,171 @@
+/* util/value.c: the "unknown" sentinel and value comparison shared by every module. */
+#include "util/util.h"
+
+#include <math.h>
+#include <string.h>
+
+json_t *vpce_unknown(void)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, VPCE_UNKNOWN_KEY, json_true());
+    return o;
+}
+
+bool vpce_is_unknown(const json_t *v)
+{
+    return v && json_is_object(v) && json_object_size(v) == 1 &&
+           json_object_get(v, VPCE_UNKNOWN_KEY) != NULL;
+}
+
+bool vpce_contains_unknown(const json_t *v)
+{
+    if (!v)
+        return false;
+    if (vpce_is_unknown(v))
+        return true;
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) if (vpce_contains_unknown(x)) return true;
+    } else if (json_is_object(v)) {
+        const char *k;
+        json_t *x;
+        json_object_foreach((json_t *)v, k, x) if (vpce_contains_unknown(x)) return true;
+    }
+    return false;
+}
+
+bool vpce_is_number(const json_t *v)
+{
+    return v && (json_is_integer(v) || json_is_real(v));
+}
+
+double vpce_number(const json_t *v)
+{
+    return json_is_integer(v) ? (double)json_integer_value(v) : json_real_value(v);
+}
+
+json_t *vpce_number_new(double x)
+{
+    if (isfinite(x) && x == floor(x) && fabs(x) < 9007199254740992.0)
+        return json_integer((json_int_t)x);
+    return json_real(x);
+}
+
+bool vpce_value_equal(const json_t *a, const json_t *b)
+{
+    if (a == b)
+        return true;
+    if (!a || !b)
+        return false;
+    if (vpce_is_number(a) && vpce_is_number(b)) {
+        if (json_is_integer(a) && json_is_integer(b))
+            return json_integer_value(a) == json_integer_value(b);
+        return vpce_number(a) == vpce_number(b);
+    }
+    if (json_typeof(a) != json_typeof(b))
+        return false;
+    if (json_is_array(a)) {
+        if (json_array_size(a) != json_array_size(b))
+            return false;
+        for (size_t i = 0; i < json_array_size(a); i++)
+            if (!vpce_value_equal(json_array_get(a, i), json_array_get(b, i)))
+                return false;
+        return true;
+    }
+    if (json_is_object(a)) {
+        if (json_object_size(a) != json_object_size(b))
+            return false;
+        const char *k;
+        json_t *x;
+        json_object_foreach((json_t *)a, k, x)
+        {
+            if (!vpce_value_equal(x, json_object_get(b, k)))
+                return false;
+        }
+        return true;
+    }
+    return json_equal((json_t *)a, (json_t *)b);
+}
+
+char *vpce_value_brief(const json_t *v)
+{
+    if (!v)
+        return vpce_strdup("null");
+    if (vpce_is_unknown(v))
+        return vpce_strdup("(known after apply)");
+    switch (json_typeof(v)) {
+    case JSON_ARRAY:
+        return vpce_asprintf("tuple of %zu elements", json_array_size(v));
+    case JSON_OBJECT:
+        return vpce_asprintf("object with %zu attributes", json_object_size(v));
+    default: {
+        char *s = json_dumps(v, JSON_ENCODE_ANY);
+        if (!s)
+            return vpce_strdup("(value)");
+        if (strlen(s) > 60) {
+            char *t = vpce_asprintf("%.57s...", s);
+            free(s);
+            return t;
+        }
+        char *t = vpce_strdup(s);
+        free(s);
+        return t;
+    }
+    }
+}
+
+size_t vpce_utf8_seq_len(const unsigned char *s, size_t avail)
+{
+    if (avail == 0)
+        return 0;
+    unsigned char c = s[0];
+    size_t n;
+    uint32_t cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (avail < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+json_t *vpce_json_string_lossy(const char *s, size_t len)
+{
+    static const char replacement[] = "\xEF\xBF\xBD";
+    vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        size_t n = vpce_utf8_seq_len(p + i, len - i);
+        if (n == 0) {
+            vpce_buf_append(&b, replacement, 3);
+            i++;
+            continue;
+        }
+        vpce_buf_append(&b, s + i, n);
+        i += n;
+    }
+    json_t *r = json_stringn(vpce_buf_cstr(&b), b.len);
+    vpce_buf_release(&b);
+    return r;
+}
