@@ -1,8 +1,14 @@
-/* cli/cli.h: the command table shared by cli/main.c and one file per command. */
+/* cli/cli.h: the command table, and what every command shares (flags, output, exit codes). */
 #ifndef VPCE_CLI_H
 #define VPCE_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
+
+#include "util/util.h"
+
+/* Exit codes. */
+enum { CLI_OK = 0, CLI_ERROR = 1, CLI_CHANGES = 2 };
 
 struct cli_command {
     const char *name;
@@ -10,6 +16,33 @@ struct cli_command {
     const char *summary;
 };
 
+/* One function per command, one file per command: cli/cmd_<name>.c. argv[0] is the command name. */
+int cmd_validate(int argc, char **argv);
+int cmd_fmt(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_destroy(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_output(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_state(int argc, char **argv);
+int cmd_force_unlock(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+
+/* True when colour may be used on f: a terminal, no NO_COLOR, and -no-color not given. */
+bool cli_color(FILE *f);
+/* Set by -no-color anywhere on the command line. */
+extern bool cli_no_color;
+/* Prints diagnostics to stderr (sorted, with carets, coloured when allowed). */
+void cli_print_diags(const vpce_diags *d);
+/* Prints "Error: <msg>" to stderr for a library error (vpce_error_last()) and returns CLI_ERROR. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* True if arg is "-name" or "--name" (flags take one or two dashes, as Terraform's do). */
+bool cli_flag_is(const char *arg, const char *name);
+/* If arg is "-name=VALUE" (or --name=VALUE) returns VALUE, else NULL. */
+const char *cli_flag_value(const char *arg, const char *name);
+/* If arg is "-help", "--help" or "-h". */
+bool cli_is_help(const char *arg);
 
 #endif
