@@ -103,6 +103,20 @@ typedef struct vpce_config {
 int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags);
 void vpce_config_free(vpce_config *c);
 
+/*
+ * Evaluates a resource, data-source or provider body against its schema into an object that
+ * holds every attribute and nested block of the schema: configured values converted to the
+ * schema's type, default_json for omitted attributes that have one, vpce_unknown() for omitted
+ * computed ones, null for other omitted ones; nested blocks as lists (LIST, SET: sets sorted) of
+ * objects, or an object or null (SINGLE); `dynamic` blocks expanded. Meta-arguments (count,
+ * for_each, depends_on, lifecycle, provider) are skipped. Wrongly typed and missing required
+ * arguments, unsupported arguments and blocks, and invalid JSON in VPCE_ATTR_JSON arguments are
+ * appended to ctx->diags with their ranges. Returns a new reference, or NULL after errors.
+ */
+struct vpce_eval_ctx;
+json_t *vpce_body_eval(const struct vpce_eval_ctx *ctx, const vpce_ast_body *body,
+                       const vpce_block_schema *schema);
+
 /* The resource or data source with address addr ("aws_vpc.main", "data.aws_region.r"), or NULL. */
 vpce_cfg_resource *vpce_config_resource(const vpce_config *c, const char *addr);
 
