@@ -1,0 +1,285 @@
+/*
+ * providers/aws/client.h: the AWS EC2 client core used by the resource implementations.
+ *
+ * It resolves credentials and the region the way the AWS SDKs do, signs every request with
+ * Signature Version 4, sends it through libcurl (TLS always verified), paces requests with
+ * client-side token buckets per EC2 throttling category, retries as the SDKs' "standard" mode,
+ * serializes the EC2 Query protocol and turns the XML answers into jansson values.
+ *
+ * Only providers/aws includes curl, OpenSSL and libxml2; this header exposes none of them.
+ *
+ * Thread safety: one vpce_aws_client may be used by any number of threads at once. Each thread
+ * keeps its own curl handle (connection reuse per thread); the pacing buckets and counters are
+ * shared and locked. The last AWS error code is per thread.
+ *
+ * Idempotency: a mutating request whose connection dropped after it was sent is retried like any
+ * other transient failure, so it may reach EC2 twice. That is safe only because the resource layer
+ * sends a ClientToken with every create action that accepts one: the resource layer MUST do so.
+ *
+ * Proxies: libcurl reads HTTPS_PROXY / https_proxy, HTTP_PROXY, ALL_PROXY and NO_PROXY from the
+ * environment; vpce keeps that behaviour. AWS_CA_BUNDLE names a CA bundle file for TLS.
+ */
+#ifndef VPCE_AWS_CLIENT_H
+#define VPCE_AWS_CLIENT_H
+
+#include "util/util.h"
+
+/* ---- configuration ----------------------------------------------------------------------- */
+
+/* Token-bucket pacing, one bucket per EC2 throttling category. 0 means "AWS's default". */
+typedef struct vpce_aws_rate_limits {
+    double endpoint_capacity; /* Create/Modify/DeleteVpcEndpoint(s): default 4 */
+    double endpoint_refill;   /* tokens per second: default 0.3 */
+    double mutating_capacity; /* other mutating actions: default 50 */
+    double mutating_refill;   /* default 5 */
+    double describe_capacity; /* non-mutating (Describe*): default 100 */
+    double describe_refill;   /* default 20 */
+} vpce_aws_rate_limits;
+
+/*
+ * What the provider block gives. Every string may be NULL (not set) and is borrowed for the call
+ * to vpce_aws_client_new() only. Numbers <= 0 mean "default".
+ */
+typedef struct vpce_aws_config {
+    const char *region;  /* else AWS_REGION, AWS_DEFAULT_REGION, the profile's region */
+    const char *profile; /* else AWS_PROFILE, else "default" (AWS_PROFILE wins, as the SDKs) */
+    const char
+        *endpoint_ec2; /* endpoints { ec2 = ... }; else AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL */
+    const char *access_key; /* static credentials from the provider block (both or neither) */
+    const char *secret_key;
+    const char *session_token;
+    int max_retries;           /* total attempts per call, default 5 */
+    long connect_timeout_ms;   /* default 10000 */
+    long timeout_ms;           /* whole request, default 60000 */
+    size_t max_response_bytes; /* default 16 MiB */
+    vpce_aws_rate_limits rate_limits;
+    bool no_pacing; /* turns the client-side buckets off (tests) */
+} vpce_aws_config;
+
+/* Fills rl's zero fields with AWS's published defaults. VPCE_AWS_RATE_SCALE is not applied here. */
+void vpce_aws_rate_limits_defaults(vpce_aws_rate_limits *rl);
+
+/* ---- query parameters -------------------------------------------------------------------- */
+
+/*
+ * An ordered list of EC2 Query parameters (wire names and values, both copied). EC2 serializes
+ * lists as Name.1, Name.2 ... and structures with dots; the helpers below write those names.
+ */
+typedef struct vpce_aws_params {
+    char **names;
+    char **values;
+    size_t len;
+    size_t alloc;
+    int nfilters; /* Filter.N counter for vpce_aws_params_add_filter() */
+    int ntagspecs;
+} vpce_aws_params;
+
+#define VPCE_AWS_PARAMS_INIT                                                                       \
+    {                                                                                              \
+        NULL, NULL, 0, 0, 0, 0                                                                     \
+    }
+void vpce_aws_params_init(vpce_aws_params *p);
+void vpce_aws_params_release(vpce_aws_params *p);
+/* Appends name=value (both copied). A NULL value adds nothing. */
+void vpce_aws_params_add(vpce_aws_params *p, const char *name, const char *value);
+/* Appends a parameter whose name is formatted printf-style. */
+void vpce_aws_params_addf(vpce_aws_params *p, const char *value, const char *name_fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void vpce_aws_params_add_bool(vpce_aws_params *p, const char *name, bool value);
+void vpce_aws_params_add_int(vpce_aws_params *p, const char *name, long long value);
+/* prefix.1=values[0], prefix.2=... (an empty list sends nothing, as EC2 expects). */
+void vpce_aws_params_add_list(vpce_aws_params *p, const char *prefix, const char *const *values,
+                              size_t n);
+/* Same from a JSON array of strings (borrowed). Returns VPCE_EINVALID if an item is no string. */
+int vpce_aws_params_add_json_list(vpce_aws_params *p, const char *prefix, const json_t *array);
+/* Filter.N.Name=name, Filter.N.Value.M=values[M-1]; N counts the filters added so far. */
+void vpce_aws_params_add_filter(vpce_aws_params *p, const char *name, const char *const *values,
+                                size_t n);
+/* prefix.N.Key / prefix.N.Value from a JSON object of strings (borrowed), keys sorted.
+ * prefix is "Tag" for CreateTags. Returns VPCE_EINVALID if a value is no string. */
+int vpce_aws_params_add_tags(vpce_aws_params *p, const char *prefix, const json_t *tags);
+/* TagSpecification.N.ResourceType=resource_type and TagSpecification.N.Tag.M.Key/Value. An
+ * empty or NULL tags object adds nothing. */
+int vpce_aws_params_add_tag_spec(vpce_aws_params *p, const char *resource_type, const json_t *tags);
+/* The value of the first parameter called name, or NULL. Borrowed from p. */
+const char *vpce_aws_params_get(const vpce_aws_params *p, const char *name);
+
+/*
+ * The form body: "Action=<action>&Version=2016-11-15&name=value..." in insertion order, encoded
+ * as botocore does (unreserved characters literal, space as '+', everything else %XX). The caller
+ * frees the result.
+ */
+char *vpce_aws_query_encode(const char *action, const char *version, const vpce_aws_params *p);
+
+/* ---- the client -------------------------------------------------------------------------- */
+
+typedef struct vpce_aws_client vpce_aws_client;
+
+/*
+ * Creates a client: resolves the region, the endpoint and the credentials (which may run a
+ * credential_process or ask the instance metadata service). On failure returns a negative code
+ * with a message saying where it looked, and *out is NULL. Free with vpce_aws_client_free().
+ */
+int vpce_aws_client_new(vpce_aws_client **out, const vpce_aws_config *cfg);
+void vpce_aws_client_free(vpce_aws_client *c);
+
+/* The region and endpoint in use (borrowed from the client). */
+const char *vpce_aws_client_region(const vpce_aws_client *c);
+const char *vpce_aws_client_endpoint(const vpce_aws_client *c);
+/* Where the credentials came from ("environment", "shared credentials file", ...). Never a
+ * secret. Borrowed. */
+const char *vpce_aws_client_creds_source(const vpce_aws_client *c);
+
+/*
+ * Calls one EC2 action. params may be NULL. On success *out_result (may be NULL when not wanted)
+ * receives a new reference to the answer as JSON: the children of the XML root element (the
+ * <ActionResponse>), each element a key; an element whose children are all <item> is an array;
+ * an element without children is a string (EC2 sends numbers and booleans as text: the caller
+ * converts); an empty element is "" (an empty list also arrives as "" or is omitted: callers
+ * treat "" where they expect a list as []). requestId is kept.
+ *
+ * On failure returns a negative code and sets the message "Code: message" for an AWS error
+ * (VPCE_ENOTFOUND when the code ends in ".NotFound" or is "InvalidVpcEndpointId.NotFound"-like,
+ * VPCE_ERETRY when retries ran out on a transient failure, VPCE_ERROR otherwise), and
+ * vpce_aws_last_error_code() returns the AWS code ("" when the failure had none, e.g. a network
+ * error). Messages never contain credentials.
+ */
+int vpce_aws_call(vpce_aws_client *c, const char *action, const vpce_aws_params *params,
+                  json_t **out_result);
+
+/*
+ * Calls a Describe action repeatedly, following NextToken, and concatenates the arrays found
+ * under list_key (e.g. "vpcSet") into *out_items (a new reference, an array, possibly empty).
+ * params is not modified (NextToken is added to a copy). Pass MaxResults in params to choose the
+ * page size. Errors as vpce_aws_call().
+ */
+int vpce_aws_call_paged(vpce_aws_client *c, const char *action, const vpce_aws_params *params,
+                        const char *list_key, json_t **out_items);
+
+/* This thread's last AWS error code ("" if the last call succeeded or had no AWS code).
+ * Borrowed: valid until this thread's next call. */
+const char *vpce_aws_last_error_code(void);
+
+/* Request counters since the client was made (all attempts, incl. retries). */
+typedef struct vpce_aws_stats {
+    uint64_t calls;     /* vpce_aws_call invocations */
+    uint64_t requests;  /* HTTP attempts */
+    uint64_t retries;   /* attempts after the first */
+    uint64_t throttles; /* answers with a throttling code */
+    uint64_t errors;    /* calls that failed in the end */
+    uint64_t paced_ms;  /* total time waited for a pacing token */
+} vpce_aws_stats;
+void vpce_aws_client_stats(const vpce_aws_client *c, vpce_aws_stats *out);
+
+/* ---- building blocks, exposed for tests -------------------------------------------------- */
+
+/* Credentials. Strings are owned by the struct; release with vpce_aws_creds_release(). */
+typedef struct vpce_aws_creds {
+    char *access_key_id;
+    char *secret_access_key;
+    char *session_token; /* NULL when none */
+    int64_t expiration;  /* Unix seconds, 0 when they do not expire */
+    char source[96];     /* "environment", "shared credentials file (profile \"x\")", ... */
+} vpce_aws_creds;
+void vpce_aws_creds_release(vpce_aws_creds *c);
+
+/*
+ * Resolves credentials in the SDKs' order: the environment, the shared credentials file, the
+ * shared config file (static keys or credential_process), the EC2 instance metadata service
+ * (IMDSv2). profile NULL means AWS_PROFILE or "default". On failure the message names every
+ * place looked at.
+ */
+int vpce_aws_creds_resolve(vpce_aws_creds *out, const char *profile);
+
+/* The region: cfg_region, AWS_REGION, AWS_DEFAULT_REGION, then the profile's region in the
+ * config file. *out is a new string the caller frees. */
+int vpce_aws_region_resolve(char **out, const char *cfg_region, const char *profile);
+
+/* One HTTP header (name and value borrowed). */
+typedef struct vpce_aws_header {
+    const char *name;
+    const char *value;
+} vpce_aws_header;
+
+/* A request to sign. query is the raw query string after '?' (may be NULL). */
+typedef struct vpce_aws_sigv4_request {
+    const char *method;
+    const char *path;
+    const char *query;
+    const vpce_aws_header *headers;
+    size_t nheaders;
+    const char *body;
+    size_t body_len;
+} vpce_aws_sigv4_request;
+
+/* The signature's stages, all owned by the struct (release with vpce_aws_sigv4_release()). */
+typedef struct vpce_aws_sigv4 {
+    char *canonical_request;
+    char *string_to_sign;
+    char *authorization; /* the Authorization header value */
+    bool token_added;    /* session_token was given and the request lacked the header: the
+                            caller must send X-Amz-Security-Token with the request */
+} vpce_aws_sigv4;
+
+/*
+ * Signs req. amz_date is "YYYYMMDDTHHMMSSZ" (the request should carry it as X-Amz-Date).
+ * session_token (may be NULL) is signed as X-Amz-Security-Token unless the request already has
+ * that header. Paths are normalized (dot segments, repeated slashes) as for every service but S3.
+ */
+int vpce_aws_sigv4_sign(vpce_aws_sigv4 *out, const vpce_aws_sigv4_request *req,
+                        const char *access_key_id, const char *secret_access_key,
+                        const char *session_token, const char *region, const char *service,
+                        const char *amz_date);
+void vpce_aws_sigv4_release(vpce_aws_sigv4 *s);
+
+/* Retry decision of the SDKs' standard mode. */
+typedef enum {
+    VPCE_AWS_NO_RETRY = 0,
+    VPCE_AWS_RETRY_TRANSIENT, /* 5xx, transient codes, broken connections */
+    VPCE_AWS_RETRY_THROTTLE,  /* throttling codes and 429 */
+} vpce_aws_retry_kind;
+/* A pure function: http_status 0 when no answer came, curl_code 0 (CURLE_OK) when the transfer
+ * finished, aws_error_code NULL or "" when the answer had none. */
+vpce_aws_retry_kind vpce_aws_retry_decide(long http_status, int curl_code,
+                                          const char *aws_error_code);
+/* Full-jitter capped exponential backoff before attempt `attempt` (1 = the first retry):
+ * random01 * min(cap_ms, base_ms * 2^(attempt-1)), random01 in [0, 1). Pure. */
+int64_t vpce_aws_backoff_ms(int attempt, double random01, int64_t base_ms, int64_t cap_ms);
+#define VPCE_AWS_BACKOFF_BASE_MS 200
+#define VPCE_AWS_BACKOFF_CAP_MS  20000
+
+/* A token bucket with an injectable clock (milliseconds). Thread-safety is the caller's. */
+typedef struct vpce_aws_bucket {
+    double capacity;
+    double refill_per_s;
+    double tokens;
+    int64_t last_ms;
+} vpce_aws_bucket;
+void vpce_aws_bucket_init(vpce_aws_bucket *b, double capacity, double refill_per_s, int64_t now_ms);
+/* Takes one token if there is one (returns 0), else returns how many ms until one is ready. */
+int64_t vpce_aws_bucket_take(vpce_aws_bucket *b, int64_t now_ms);
+/* Empties the bucket (after a throttling answer, so every thread slows down). */
+void vpce_aws_bucket_drain(vpce_aws_bucket *b, int64_t now_ms);
+
+/* The throttling category of an action: 0 endpoint, 1 other mutating, 2 non-mutating. */
+int vpce_aws_action_category(const char *action);
+
+/* A parsed answer or error. */
+typedef struct vpce_aws_xml_error {
+    char code[128];
+    char message[512];
+    char request_id[128];
+} vpce_aws_xml_error;
+
+/*
+ * Parses an EC2 XML answer safely (no DTD, no entities, no network, size and depth caps).
+ * Returns 0 and sets *out_result (new reference) for a success document; returns VPCE_ERROR with
+ * err filled for an error document (<Response><Errors><Error> or <ErrorResponse>); returns
+ * VPCE_EINVALID with a message naming the action for anything else (not XML, DOCTYPE, too deep,
+ * too big).
+ */
+int vpce_aws_xml_parse(json_t **out_result, vpce_aws_xml_error *err, const char *action,
+                       long http_status, const char *body, size_t len);
+#define VPCE_AWS_XML_MAX_DEPTH 64
+
+#endif
