@@ -94,26 +94,51 @@ void vpce_diags_release(vpce_diags *d)
     d->len = d->alloc = d->nerrors = 0;
 }
 
-int vpce_diags_add(vpce_diags *d, vpce_severity sev, vpce_range range, const char *detail,
-                   const char *fmt, ...)
+static int vadd(vpce_diags *d, vpce_severity sev, vpce_range range, const char *detail,
+                const char *fmt, va_list ap)
 {
     if (d->len == d->alloc) {
         d->alloc = d->alloc ? d->alloc * 2 : 8;
         d->items = vpce_realloc(d->items, d->alloc * sizeof(vpce_diag));
     }
-    va_list ap;
-    va_start(ap, fmt);
     vpce_diag *g = &d->items[d->len++];
     g->severity = sev;
     g->summary = vpce_vasprintf(fmt, ap);
     g->detail = detail ? vpce_strdup(detail) : NULL;
     g->range = range;
-    va_end(ap);
     if (sev == VPCE_DIAG_ERROR) {
         d->nerrors++;
         return VPCE_EINVALID;
     }
     return 0;
+}
+
+int vpce_diags_add(vpce_diags *d, vpce_severity sev, vpce_range range, const char *detail,
+                   const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vadd(d, sev, range, detail, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int vpce_diags_error(vpce_diags *d, vpce_range range, const char *detail, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vadd(d, VPCE_DIAG_ERROR, range, detail, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int vpce_diags_warning(vpce_diags *d, vpce_range range, const char *detail, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vadd(d, VPCE_DIAG_WARNING, range, detail, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 bool vpce_diags_has_errors(const vpce_diags *d)

@@ -197,10 +197,11 @@ void vpce_diags_release(vpce_diags *d);
 /* Adds a diagnostic; detail may be NULL. Returns VPCE_EINVALID for errors, 0 for warnings. */
 int vpce_diags_add(vpce_diags *d, vpce_severity sev, vpce_range range, const char *detail,
                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-#define vpce_diags_error(d, range, detail, ...)                                                    \
-    vpce_diags_add((d), VPCE_DIAG_ERROR, (range), (detail), __VA_ARGS__)
-#define vpce_diags_warning(d, range, detail, ...)                                                  \
-    vpce_diags_add((d), VPCE_DIAG_WARNING, (range), (detail), __VA_ARGS__)
+/* Shorthands for vpce_diags_add() (functions, so compound-literal ranges may be passed). */
+int vpce_diags_error(vpce_diags *d, vpce_range range, const char *detail, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int vpce_diags_warning(vpce_diags *d, vpce_range range, const char *detail, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 bool vpce_diags_has_errors(const vpce_diags *d);
 /* Moves every diagnostic of src to the end of dst; src is left empty. */
 void vpce_diags_append(vpce_diags *dst, vpce_diags *src);
