@@ -82,4 +82,110 @@ void vpce_plan_free(vpce_plan *p);
 void vpce_plan_counts(const vpce_plan *p, int *add, int *change, int *destroy);
 bool vpce_plan_has_changes(const vpce_plan *p);
 
+/* ---- Rendering and plan files (planner/render_*.c, planner/planfile.c, planner/plan_free.c) -- */
+
+/* Frees a change and everything it owns; NULL is a no-op. */
+void vpce_change_free(vpce_change *c);
+
+/*
+ * The plan as Terraform prints it: legend, one block per changed resource, the "Plan:" summary
+ * line, output changes, the drift note. ANSI colours only when color is true. Caller frees.
+ */
+char *vpce_plan_render_text(const vpce_plan *p, bool color);
+/* One change as the text renderer prints it ("  # addr will be created" and its block). Caller
+ * frees. */
+char *vpce_change_render_text(const vpce_change *c, bool color);
+/* The output changes section ("  + name = value" lines only), "" when none. Caller frees. */
+char *vpce_plan_render_outputs_text(const vpce_plan *p, bool color);
+/* The machine-readable plan, format documented in docs/plan-json.md. Caller frees. */
+char *vpce_plan_render_json(const vpce_plan *p);
+/* A Markdown summary for a pull-request comment. Caller frees. */
+char *vpce_plan_render_markdown(const vpce_plan *p);
+
+/* Plan files: a versioned JSON document holding everything apply needs (docs/plan-json.md). */
+#define VPCE_PLANFILE_FORMAT 1
+#define VPCE_PLANFILE_MAX_SIZE ((size_t)512 * 1024 * 1024)
+/* Writes atomically (temporary file in the same directory, fsync, rename), mode 0600. */
+int vpce_planfile_write(const vpce_plan *p, const char *path);
+/* Reads a plan file; *out is the caller's (vpce_plan_free). Corrupt, truncated, oversized or
+ * newer-format files fail with VPCE_EINVALID / VPCE_ETOOBIG and a message. */
+int vpce_planfile_read(vpce_plan **out, const char *path);
+/* The plan file document as a new JSON value (caller owns the reference), and back: *out is the
+ * caller's. */
+json_t *vpce_plan_to_json(const vpce_plan *p);
+int vpce_plan_from_json(vpce_plan **out, const json_t *doc);
+/* 0 when the plan still matches the configuration hash and the state's lineage and serial, else
+ * VPCE_ESTALE with a message. config_hash NULL skips the configuration check. */
+int vpce_planfile_check_current(const vpce_plan *p, const char *config_hash, const char *lineage,
+                                int64_t serial);
+
+/* ---- planning (planner/plan.c) ------------------------------------------------------------ */
+
+struct vpce_config;
+struct vpce_provider;
+
+/*
+ * Configured provider instances of one configuration, by reference ("aws", "aws.west",
+ * "test"): every provider block evaluated (with var.* in scope) against its type's
+ * config_schema and passed to the type's configure(); a reference used by a resource but with
+ * no block is configured from an empty body. A type without configure() gets a NULL instance.
+ */
+typedef struct vpce_plan_providers vpce_plan_providers;
+/* Configures every provider the configuration uses. *out (caller frees) is set even on
+ * errors, which are appended to diags. Returns 0 or VPCE_EINVALID. vars is borrowed. */
+int vpce_plan_providers_new(vpce_plan_providers **out, const struct vpce_config *cfg,
+                            const json_t *vars, vpce_diags *diags);
+/* The instance for ref (NULL when its type has no configure()); borrowed from ps. */
+struct vpce_provider *vpce_plan_providers_get(const vpce_plan_providers *ps, const char *ref);
+void vpce_plan_providers_free(vpce_plan_providers *ps);
+
+typedef struct vpce_plan_opts {
+    bool refresh;      /* refresh prior state through the providers' read_batch first */
+    bool refresh_only; /* only bring state up to date: no infrastructure changes planned */
+    bool destroy;      /* plan to delete everything in state */
+    const char *const *targets; /* -target addresses ("aws_vpc.main", "aws_subnet.a[0]") */
+    size_t ntargets;
+    const char *const *replace; /* -replace instance addresses */
+    size_t nreplace;
+    /* Configured providers (borrowed); NULL: the plan configures its own and frees them. */
+    const vpce_plan_providers *providers;
+} vpce_plan_opts;
+
+/*
+ * Makes a plan: builds the configuration graph, refreshes the prior state (opts->refresh),
+ * evaluates variables (vars: name -> value, borrowed; missing ones take their defaults),
+ * locals, data sources (read now when their configuration is known) and resources in
+ * dependency order, expands count and for_each into instances, and diffs each instance with
+ * its prior state by its schema. prior_state_doc is the state document described at the top
+ * of this header (borrowed; NULL = empty state); opts may be NULL (refresh on, nothing else).
+ * Problems in the configuration (including lifecycle.prevent_destroy violations) go to diags.
+ * *out (caller frees with vpce_plan_free) is set only on success. Returns 0, VPCE_EINVALID
+ * after diagnostics, or another negative code with vpce_error_set() (a provider failed).
+ */
+int vpce_plan_make(vpce_plan **out, const struct vpce_config *cfg, const json_t *vars,
+                   const json_t *prior_state_doc, const vpce_plan_opts *opts, vpce_diags *diags);
+
+/*
+ * An order in which the changes of p can be applied one at a time: creates and updates after
+ * the changes they depend on, deletes before the deletes of what they depend on (reverse
+ * order), the delete half of create-then-delete after the create. *out (caller frees) holds
+ * indexes into p->changes, *n of them; no-op changes are left out.
+ */
+void vpce_plan_apply_order(const vpce_plan *p, size_t **out, size_t *n);
+
+/* Formats an instance address: "aws_vpc.main", "aws_subnet.a[0]", "aws_x.y[\"k\"]" (key
+ * escaped as Terraform does). key is NULL, an integer or a string. Caller frees. */
+char *vpce_plan_instance_addr(const char *resource_addr, const json_t *key);
+
+/*
+ * True if the IAM policy documents a and b (JSON text) mean the same, as the Terraform AWS
+ * provider's policy equivalence decides: whitespace, key order and statement order do not
+ * matter; "x" equals ["x"] and list order does not matter in Action, NotAction, Resource,
+ * NotResource, Principal and Condition values; Principal "*" equals {"AWS": "*"}; Effect is
+ * compared case-insensitively; Version, Id and Sid must match. Invalid JSON compares as text.
+ */
+bool vpce_policy_equivalent(const char *a, const char *b);
+/* True if a and b are JSON texts of equal values (whitespace and key order ignored). */
+bool vpce_json_equivalent(const char *a, const char *b);
+
 #endif
