@@ -462,7 +462,7 @@ class World:
             "CidrBlockAssociationSet": [{"AssociationId": self.new_id("vpc-cidr-assoc"),
                                          "CidrBlock": str(net), "CidrBlockState": {"State": "associated"}}],
             "IsDefault": False, "State": "available", "CidrBlock": str(net),
-            "DhcpOptionsId": "dopt-%017x" % (hash(self.region) & (2 ** 68 - 1)),
+            "DhcpOptionsId": "dopt-" + hashlib.sha256(self.region.encode()).hexdigest()[:17],
             "Ipv6CidrBlockAssociationSet": [],
             "_dns_support": True, "_dns_hostnames": False, "_nau_metrics": False,
         })
