@@ -120,4 +120,48 @@ json_t *vpce_body_eval(const struct vpce_eval_ctx *ctx, const vpce_ast_body *bod
 /* The resource or data source with address addr ("aws_vpc.main", "data.aws_region.r"), or NULL. */
 vpce_cfg_resource *vpce_config_resource(const vpce_config *c, const char *addr);
 
+/* ---- SHA-256 (planner/hash.c), for the configuration's content hash ---------------------- */
+
+typedef struct vpce_sha256_ctx {
+    uint32_t h[8];
+    uint64_t total;
+    uint8_t buf[64];
+    size_t nbuf;
+} vpce_sha256_ctx;
+void vpce_sha256_init(vpce_sha256_ctx *c);
+void vpce_sha256_update(vpce_sha256_ctx *c, const void *data, size_t len);
+/* Writes the digest as 64 lowercase hex digits and a NUL. */
+void vpce_sha256_final(vpce_sha256_ctx *c, char hex[65]);
+
+/* ---- input variables (planner/vars.c) ----------------------------------------------------- */
+
+/*
+ * The value of every declared variable as an object name -> value (*out, new reference), from,
+ * lowest to highest precedence: the default, the VPCE_VAR_<name> environment variable, the
+ * -var-file files in order (HCL attribute syntax, constant expressions), then cli_vars (an
+ * object name -> raw string from -var k=v, in order, borrowed; NULL for none). A raw value is
+ * taken as a string when the variable's type is string (or unset) and parsed as an expression
+ * otherwise. Values are converted to the declared type; validation blocks are then checked.
+ * Errors (required variable without a value, undeclared -var, conversion, failed validation)
+ * and warnings (undeclared variable in a var file) go to diags. *out is always set. Returns 0
+ * or VPCE_EINVALID.
+ */
+int vpce_config_vars(json_t **out, const vpce_config *c, const json_t *cli_vars,
+                     const char *const *var_files, size_t nvar_files, vpce_diags *diags);
+
+/*
+ * The scope validate uses: every variable, local, resource and data source is an unknown value,
+ * path.* is known. The for_each/count roots (each, count) are added by the caller per resource.
+ * New reference.
+ */
+json_t *vpce_config_unknown_scope(const vpce_config *c);
+
+/*
+ * Runs every check `vpce validate` performs on a loaded configuration: the reference graph
+ * (undeclared references, cycles) and the evaluation of every resource, data source, provider,
+ * local and output against an all-unknown scope (types, JSON arguments, function calls).
+ * Appends to diags; returns 0 or VPCE_EINVALID.
+ */
+int vpce_config_validate(const vpce_config *c, vpce_diags *diags);
+
 #endif
