@@ -1,0 +1,239 @@
+/*
+ * state/lock.c: the state lock (one row; taken and released in short transactions so that the
+ * lock outlives a crash of its holder and shows who held it), and `-lock-timeout` durations.
+ */
+#include "state/internal.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Reads the lock row into a new object, or sets *out NULL when unlocked. */
+static int read_lock(vpce_state *st, json_t **out)
+{
+    sqlite3_stmt *s = NULL;
+    *out = NULL;
+    int rc =
+        st_prepare(st, &s, "SELECT id, holder, operation, pid, host, created_at, info FROM lock");
+    if (rc)
+        return rc;
+    int r = st_step(st, s);
+    if (r == SQLITE_ROW) {
+        json_t *o = json_object();
+        json_object_set_new(o, "id", st_column_string(s, 0));
+        json_object_set_new(o, "holder", st_column_string(s, 1));
+        json_object_set_new(o, "operation", st_column_string(s, 2));
+        json_object_set_new(o, "pid", json_integer(sqlite3_column_int64(s, 3)));
+        json_object_set_new(o, "host", st_column_string(s, 4));
+        json_object_set_new(o, "created_at", st_column_string(s, 5));
+        json_object_set_new(o, "info", st_column_string(s, 6));
+        /* A dead holder is reported, never stolen: the operation it ran may have left work
+           for force-unlock's user to look at. */
+        bool alive = true;
+        char *host = st_host();
+        pid_t pid = (pid_t)sqlite3_column_int64(s, 3);
+        if (strcmp(host, json_string_value(json_object_get(o, "host"))) == 0 && pid > 0 &&
+            kill(pid, 0) != 0 && errno == ESRCH)
+            alive = false;
+        free(host);
+        json_object_set_new(o, "pid_alive", json_boolean(alive));
+        *out = o;
+    } else if (r != SQLITE_DONE) {
+        rc = VPCE_ERROR;
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* One attempt: 0 and the lock taken, VPCE_ELOCKED with *holder set, or an error. */
+static int try_lock(vpce_state *st, const char *operation, const char *id, json_t **holder)
+{
+    sqlite3_stmt *s = NULL;
+    char *user = st_user(), *host = st_host();
+    char *who = vpce_asprintf("%s@%s", user, host);
+    char now[32];
+    st_now_iso(now, sizeof(now));
+    *holder = NULL;
+    int rc = st_exec(st, "BEGIN IMMEDIATE");
+    if (rc)
+        goto done;
+    rc = read_lock(st, holder);
+    if (rc == 0 && *holder)
+        rc = VPCE_ELOCKED;
+    if (rc == 0)
+        rc = st_prepare(st, &s,
+                        "INSERT INTO lock (singleton, id, holder, operation, pid, host, "
+                        "created_at, info) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, NULL)");
+    if (rc == 0) {
+        st_bind_text(s, 1, id);
+        st_bind_text(s, 2, who);
+        st_bind_text(s, 3, operation ? operation : "");
+        sqlite3_bind_int64(s, 4, (sqlite3_int64)getpid());
+        st_bind_text(s, 5, host);
+        st_bind_text(s, 6, now);
+        rc = st_run(st, s);
+    }
+    sqlite3_finalize(s);
+    if (rc == 0)
+        rc = st_exec(st, "COMMIT");
+    if (sqlite3_get_autocommit(st->db) == 0)
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+done:
+    free(user);
+    free(host);
+    free(who);
+    return rc;
+}
+
+int vpce_state_lock(vpce_state *st, const char *operation, int64_t timeout_ms, json_t **holder_out)
+{
+    json_t *holder = NULL;
+    int rc;
+    if (holder_out)
+        *holder_out = NULL;
+    if (st->lock_id)
+        return 0;
+    if (st->batch)
+        return vpce_error_set("cannot take the state lock inside a batch");
+    char *id = st_uuid();
+    int64_t deadline = vpce_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    int64_t wait = 50;
+    for (;;) {
+        json_decref(holder);
+        holder = NULL;
+        rc = try_lock(st, operation, id, &holder);
+        if (rc != VPCE_ELOCKED && rc != VPCE_ERETRY)
+            break;
+        int64_t now = vpce_now_ms();
+        if (now >= deadline)
+            break;
+        vpce_sleep_ms(wait < deadline - now ? wait : deadline - now);
+        if (wait < 1000)
+            wait *= 2;
+    }
+    if (rc == 0) {
+        st->lock_id = id;
+        id = NULL;
+    } else if (rc == VPCE_ELOCKED) {
+        rc = vpce_error_setc(VPCE_ELOCKED,
+                             "state \"%s\" is locked by %s (operation \"%s\", lock ID %s)",
+                             st->path, json_string_value(json_object_get(holder, "holder")),
+                             json_string_value(json_object_get(holder, "operation")),
+                             json_string_value(json_object_get(holder, "id")));
+        if (holder_out) {
+            *holder_out = holder;
+            holder = NULL;
+        }
+    }
+    json_decref(holder);
+    free(id);
+    return rc;
+}
+
+/* Deletes the lock row with id; VPCE_ENOTFOUND if the lock has another id or none. */
+static int delete_lock(vpce_state *st, const char *id)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = st_prepare(st, &s, "DELETE FROM lock WHERE id = ?1");
+    if (rc)
+        return rc;
+    st_bind_text(s, 1, id);
+    rc = st_run(st, s);
+    if (rc == 0 && sqlite3_changes(st->db) == 0)
+        rc = vpce_error_setc(VPCE_ENOTFOUND, "state \"%s\" has no lock with ID \"%s\"", st->path,
+                             id);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int vpce_state_unlock(vpce_state *st)
+{
+    if (!st->lock_id)
+        return 0;
+    int rc = delete_lock(st, st->lock_id);
+    if (rc == VPCE_ENOTFOUND)
+        rc = 0; /* force-unlocked by someone else: nothing left to release */
+    if (rc == 0) {
+        free(st->lock_id);
+        st->lock_id = NULL;
+    }
+    return rc;
+}
+
+int vpce_state_force_unlock(vpce_state *st, const char *id)
+{
+    int rc = delete_lock(st, id);
+    if (rc == 0 && st->lock_id && strcmp(st->lock_id, id) == 0) {
+        free(st->lock_id);
+        st->lock_id = NULL;
+    }
+    return rc;
+}
+
+int vpce_state_lock_info(vpce_state *st, json_t **out)
+{
+    int rc = read_lock(st, out);
+    if (rc == 0 && !*out)
+        rc = vpce_error_setc(VPCE_ENOTFOUND, "state \"%s\" is not locked", st->path);
+    return rc;
+}
+
+const char *vpce_state_lock_id(const vpce_state *st)
+{
+    return st->lock_id;
+}
+
+int vpce_state_parse_duration(const char *s, int64_t *out_ms)
+{
+    static const struct {
+        const char *unit;
+        int64_t ms;
+    } units[] = {{"h", 3600000}, {"ms", 1}, {"m", 60000}, {"s", 1000}};
+    const char *p = s;
+    int64_t total = 0;
+    int last = -1; /* units must come in decreasing order */
+    if (!s || !*s)
+        goto bad;
+    while (*p) {
+        if (*p < '0' || *p > '9')
+            goto bad;
+        char *end = NULL;
+        errno = 0;
+        long long n = strtoll(p, &end, 10);
+        if (errno || n > 1000000000LL)
+            goto bad;
+        p = end;
+        if (*p == '\0') {
+            /* A bare number is seconds, and only on its own. */
+            if (p != s + strspn(s, "0123456789"))
+                goto bad;
+            total = n * 1000;
+            break;
+        }
+        int u = -1;
+        for (int i = 0; i < 4; i++) {
+            size_t ul = strlen(units[i].unit);
+            if (strncmp(p, units[i].unit, ul) == 0 &&
+                !(i == 2 && p[1] == 's')) { /* "ms" is not "m" followed by "s" */
+                u = i;
+                p += ul;
+                break;
+            }
+        }
+        if (u < 0)
+            goto bad;
+        int order = u == 0 ? 0 : u == 2 ? 1 : u == 3 ? 2 : 3;
+        if (order <= last)
+            goto bad;
+        last = order;
+        total += n * units[u].ms;
+    }
+    *out_ms = total;
+    return 0;
+bad:
+    return vpce_error_setc(VPCE_EINVALID,
+                           "invalid duration \"%s\" (expected e.g. \"10s\", \"2m\", \"2m30s\")",
+                           s ? s : "");
+}

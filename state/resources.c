@@ -1,0 +1,521 @@
+/*
+ * state/resources.c: the state document: resources and outputs, loading and storing them, and
+ * resource addresses.
+ */
+#include "state/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define RESOURCE_COLUMNS                                                                           \
+    "address, mode, type, name, index_key, provider, provider_id, schema_version, attributes, "    \
+    "sensitive_attributes, dependencies"
+
+/* ---- addresses --------------------------------------------------------------------------- */
+
+static bool is_ident_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+}
+
+/* Reads an identifier at *p; returns its length (0 if none). */
+static size_t ident_len(const char *p)
+{
+    size_t n = 0;
+    while (is_ident_char(p[n]))
+        n++;
+    return n;
+}
+
+int vpce_state_parse_address(const char *address, char **out_mode, char **out_type, char **out_name,
+                             json_t **out_index)
+{
+    const char *p = address;
+    const char *mode = "managed";
+    json_t *index = NULL;
+    int rc = 0;
+    if (strncmp(p, "data.", 5) == 0) {
+        mode = "data";
+        p += 5;
+    }
+    size_t tl = ident_len(p);
+    if (tl == 0 || p[tl] != '.')
+        goto bad;
+    const char *type = p;
+    p += tl + 1;
+    size_t nl = ident_len(p);
+    if (nl == 0)
+        goto bad;
+    const char *name = p;
+    p += nl;
+    if (*p == '[') {
+        p++;
+        if (*p == '"') {
+            vpce_buf key = VPCE_BUF_INIT(4096);
+            p++;
+            while (*p && *p != '"') {
+                if (*p == '\\' && p[1])
+                    p++;
+                if (vpce_buf_putc(&key, *p) != 0)
+                    break;
+                p++;
+            }
+            if (*p != '"' || p[1] != ']') {
+                vpce_buf_release(&key);
+                goto bad;
+            }
+            index = json_string(vpce_buf_cstr(&key));
+            vpce_buf_release(&key);
+            p += 2;
+        } else {
+            char *end = NULL;
+            if (*p < '0' || *p > '9')
+                goto bad;
+            long long v = strtoll(p, &end, 10);
+            if (*end != ']')
+                goto bad;
+            index = json_integer(v);
+            p = end + 1;
+        }
+    }
+    if (*p != '\0')
+        goto bad;
+    if (out_mode)
+        *out_mode = vpce_strdup(mode);
+    if (out_type)
+        *out_type = vpce_strndup(type, tl);
+    if (out_name)
+        *out_name = vpce_strndup(name, nl);
+    if (out_index)
+        *out_index = index;
+    else
+        json_decref(index);
+    return 0;
+bad:
+    json_decref(index);
+    rc = vpce_error_setc(VPCE_EINVALID, "invalid resource address \"%s\"", address);
+    return rc;
+}
+
+/* ---- reading ----------------------------------------------------------------------------- */
+
+/* Builds a resource object from a row selected with RESOURCE_COLUMNS. */
+static json_t *row_to_resource(sqlite3_stmt *s)
+{
+    json_t *r = json_object();
+    json_object_set_new(r, "address", st_column_string(s, 0));
+    json_object_set_new(r, "mode", st_column_string(s, 1));
+    json_object_set_new(r, "type", st_column_string(s, 2));
+    json_object_set_new(r, "name", st_column_string(s, 3));
+    json_object_set_new(r, "index", st_column_json(s, 4));
+    json_object_set_new(r, "provider", st_column_string(s, 5));
+    json_object_set_new(r, "id", st_column_string(s, 6));
+    json_object_set_new(r, "schema_version", json_integer(sqlite3_column_int64(s, 7)));
+    json_object_set_new(r, "attributes", st_column_json(s, 8));
+    json_object_set_new(r, "sensitive_attributes", st_column_json(s, 9));
+    json_object_set_new(r, "dependencies", st_column_json(s, 10));
+    return r;
+}
+
+static int load_resources(vpce_state *st, json_t *arr)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = st_prepare(st, &s, "SELECT " RESOURCE_COLUMNS " FROM resources ORDER BY address");
+    if (rc)
+        return rc;
+    int r;
+    while ((r = st_step(st, s)) == SQLITE_ROW)
+        json_array_append_new(arr, row_to_resource(s));
+    if (r != SQLITE_DONE)
+        rc = VPCE_ERROR;
+    sqlite3_finalize(s);
+    return rc;
+}
+
+static int load_outputs(vpce_state *st, json_t *obj)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = st_prepare(st, &s, "SELECT name, value, sensitive FROM outputs ORDER BY name");
+    if (rc)
+        return rc;
+    int r;
+    while ((r = st_step(st, s)) == SQLITE_ROW) {
+        json_t *o = json_object();
+        json_object_set_new(o, "value", st_column_json(s, 1));
+        json_object_set_new(o, "sensitive", json_boolean(sqlite3_column_int(s, 2) != 0));
+        json_object_set_new(obj, (const char *)sqlite3_column_text(s, 0), o);
+    }
+    if (r != SQLITE_DONE)
+        rc = VPCE_ERROR;
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int vpce_state_load(vpce_state *st, json_t **out)
+{
+    *out = NULL;
+    json_t *doc = json_object();
+    json_t *resources = json_array();
+    json_t *outputs = json_object();
+    int64_t serial = 0;
+    /* One read transaction so the document is a consistent snapshot. */
+    bool own_tx = !st->batch;
+    int rc = own_tx ? st_exec(st, "BEGIN") : 0;
+    if (rc == 0)
+        rc = vpce_state_serial(st, &serial);
+    if (rc == 0)
+        rc = load_resources(st, resources);
+    if (rc == 0)
+        rc = load_outputs(st, outputs);
+    if (own_tx && sqlite3_get_autocommit(st->db) == 0)
+        sqlite3_exec(st->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+    if (rc)
+        goto cleanup;
+    json_object_set_new(doc, "lineage", json_string(st->lineage));
+    json_object_set_new(doc, "serial", json_integer(serial));
+    json_object_set(doc, "resources", resources);
+    json_object_set(doc, "outputs", outputs);
+    *out = doc;
+    doc = NULL;
+cleanup:
+    json_decref(doc);
+    json_decref(resources);
+    json_decref(outputs);
+    return rc;
+}
+
+int vpce_state_get_resource(vpce_state *st, const char *address, json_t **out)
+{
+    *out = NULL;
+    sqlite3_stmt *s = NULL;
+    int rc = st_prepare(st, &s, "SELECT " RESOURCE_COLUMNS " FROM resources WHERE address = ?1");
+    if (rc)
+        return rc;
+    st_bind_text(s, 1, address);
+    int r = st_step(st, s);
+    if (r == SQLITE_ROW)
+        *out = row_to_resource(s);
+    else if (r == SQLITE_DONE)
+        rc = vpce_error_setc(VPCE_ENOTFOUND, "no resource \"%s\" in the state", address);
+    else
+        rc = VPCE_ERROR;
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* ---- writing ----------------------------------------------------------------------------- */
+
+static const char *opt_string(const json_t *obj, const char *key, const char *dflt)
+{
+    const json_t *v = json_object_get(obj, key);
+    return json_is_string(v) ? json_string_value(v) : dflt;
+}
+
+/* Validates a resource object and inserts or replaces its row (no transaction of its own). */
+static int write_resource(vpce_state *st, const json_t *r)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = 0;
+    if (!json_is_object(r))
+        return vpce_error_setc(VPCE_EINVALID, "a state resource must be a JSON object");
+    const char *address = opt_string(r, "address", NULL);
+    const char *type = opt_string(r, "type", NULL);
+    const char *name = opt_string(r, "name", NULL);
+    if (!address || !*address || !type || !name)
+        return vpce_error_setc(VPCE_EINVALID,
+                               "a state resource needs \"address\", \"type\" and \"name\"");
+    const char *mode = opt_string(r, "mode", "managed");
+    if (strcmp(mode, "managed") != 0 && strcmp(mode, "data") != 0)
+        return vpce_error_setc(VPCE_EINVALID, "resource \"%s\" has invalid mode \"%s\"", address,
+                               mode);
+    const json_t *index = json_object_get(r, "index");
+    if (index && !json_is_null(index) && !json_is_integer(index) && !json_is_string(index))
+        return vpce_error_setc(VPCE_EINVALID, "resource \"%s\" has an invalid index", address);
+    const json_t *attrs = json_object_get(r, "attributes");
+    const json_t *sens = json_object_get(r, "sensitive_attributes");
+    const json_t *deps = json_object_get(r, "dependencies");
+    const json_t *id = json_object_get(r, "id");
+    if (id && !json_is_null(id) && !json_is_string(id))
+        return vpce_error_setc(VPCE_EINVALID, "resource \"%s\" has a non-string id", address);
+    json_t *empty_obj = json_object(), *empty_arr = json_array(), *null = json_null();
+    char now[32];
+    st_now_iso(now, sizeof(now));
+    rc = st_prepare(st, &s,
+                    "INSERT OR REPLACE INTO resources (" RESOURCE_COLUMNS ", updated_at) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+    if (rc)
+        goto cleanup;
+    st_bind_text(s, 1, address);
+    st_bind_text(s, 2, mode);
+    st_bind_text(s, 3, type);
+    st_bind_text(s, 4, name);
+    st_bind_json(s, 5, index ? index : null);
+    st_bind_text(s, 6, opt_string(r, "provider", "aws"));
+    st_bind_text(s, 7, json_is_string(id) ? json_string_value(id) : NULL);
+    sqlite3_bind_int64(s, 8, json_integer_value(json_object_get(r, "schema_version")));
+    st_bind_json(s, 9, json_is_object(attrs) ? attrs : empty_obj);
+    st_bind_json(s, 10, json_is_array(sens) ? sens : empty_arr);
+    st_bind_json(s, 11, json_is_array(deps) ? deps : empty_arr);
+    st_bind_text(s, 12, now);
+    rc = st_run(st, s);
+cleanup:
+    sqlite3_finalize(s);
+    json_decref(empty_obj);
+    json_decref(empty_arr);
+    json_decref(null);
+    return rc;
+}
+
+/* Deletes a row; VPCE_ENOTFOUND when there was none and missing_ok is false. */
+static int delete_resource(vpce_state *st, const char *address, bool missing_ok)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = st_prepare(st, &s, "DELETE FROM resources WHERE address = ?1");
+    if (rc)
+        return rc;
+    st_bind_text(s, 1, address);
+    rc = st_run(st, s);
+    if (rc == 0 && !missing_ok && sqlite3_changes(st->db) == 0)
+        rc = vpce_error_setc(VPCE_ENOTFOUND, "no resource \"%s\" in the state", address);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int vpce_state_put_resource(vpce_state *st, const json_t *resource)
+{
+    int rc = st_tx_begin(st);
+    if (rc)
+        return rc;
+    rc = write_resource(st, resource);
+    return st_tx_end(st, rc, true);
+}
+
+int vpce_state_remove_resource(vpce_state *st, const char *address)
+{
+    int rc = st_tx_begin(st);
+    if (rc)
+        return rc;
+    rc = delete_resource(st, address, false);
+    return st_tx_end(st, rc, true);
+}
+
+/* Writes outputs (object) after deleting all current ones; no transaction of its own. */
+static int write_outputs(vpce_state *st, const json_t *outputs)
+{
+    sqlite3_stmt *s = NULL;
+    const char *name;
+    const json_t *o;
+    if (outputs && !json_is_object(outputs))
+        return vpce_error_setc(VPCE_EINVALID, "state outputs must be a JSON object");
+    int rc = st_exec(st, "DELETE FROM outputs");
+    if (rc || !outputs)
+        return rc;
+    rc = st_prepare(st, &s, "INSERT INTO outputs (name, value, sensitive) VALUES (?1, ?2, ?3)");
+    if (rc)
+        return rc;
+    json_object_foreach((json_t *)outputs, name, o)
+    {
+        json_t *null = json_null();
+        const json_t *value = json_is_object(o) ? json_object_get(o, "value") : NULL;
+        sqlite3_reset(s);
+        st_bind_text(s, 1, name);
+        st_bind_json(s, 2, value ? value : null);
+        sqlite3_bind_int(s, 3, json_is_true(json_object_get(o, "sensitive")));
+        json_decref(null);
+        rc = st_run(st, s);
+        if (rc)
+            break;
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int vpce_state_set_outputs(vpce_state *st, const json_t *outputs)
+{
+    int rc = st_tx_begin(st);
+    if (rc)
+        return rc;
+    rc = write_outputs(st, outputs);
+    return st_tx_end(st, rc, true);
+}
+
+int vpce_state_store(vpce_state *st, const json_t *doc)
+{
+    if (!json_is_object(doc))
+        return vpce_error_setc(VPCE_EINVALID, "a state document must be a JSON object");
+    const char *lineage = opt_string(doc, "lineage", NULL);
+    if (lineage && strcmp(lineage, st->lineage) != 0)
+        return vpce_error_setc(VPCE_EINVALID,
+                               "state lineage \"%s\" does not match the database's \"%s\"", lineage,
+                               st->lineage);
+    const json_t *resources = json_object_get(doc, "resources");
+    if (resources && !json_is_array(resources))
+        return vpce_error_setc(VPCE_EINVALID, "state \"resources\" must be an array");
+    int rc = st_tx_begin(st);
+    if (rc)
+        return rc;
+    rc = st_exec(st, "DELETE FROM resources");
+    size_t i;
+    const json_t *r;
+    json_array_foreach(resources, i, r)
+    {
+        if (rc)
+            break;
+        rc = write_resource(st, r);
+    }
+    if (rc == 0)
+        rc = write_outputs(st, json_object_get(doc, "outputs"));
+    return st_tx_end(st, rc, true);
+}
+
+/* ---- moving ------------------------------------------------------------------------------ */
+
+static char *format_address(const char *mode, const char *type, const char *name,
+                            const json_t *index)
+{
+    const char *prefix = strcmp(mode, "data") == 0 ? "data." : "";
+    if (json_is_integer(index))
+        return vpce_asprintf("%s%s.%s[%lld]", prefix, type, name,
+                             (long long)json_integer_value(index));
+    if (json_is_string(index)) {
+        vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
+        vpce_buf_printf(&b, "%s%s.%s[\"", prefix, type, name);
+        for (const char *p = json_string_value(index); *p; p++) {
+            if (*p == '"' || *p == '\\')
+                vpce_buf_putc(&b, '\\');
+            vpce_buf_putc(&b, *p);
+        }
+        vpce_buf_puts(&b, "\"]");
+        return vpce_buf_detach(&b);
+    }
+    return vpce_asprintf("%s%s.%s", prefix, type, name);
+}
+
+/* Moves one row from address `from` to the instance (dmode, dtype, dname, dindex). */
+static int move_one(vpce_state *st, const char *from, const char *dmode, const char *dtype,
+                    const char *dname, const json_t *dindex)
+{
+    json_t *r = NULL, *existing = NULL;
+    char *to = format_address(dmode, dtype, dname, dindex);
+    int rc = vpce_state_get_resource(st, to, &existing);
+    if (rc == 0) {
+        rc = vpce_error_setc(VPCE_EEXISTS, "destination \"%s\" already exists in the state", to);
+        goto cleanup;
+    }
+    if (rc != VPCE_ENOTFOUND)
+        goto cleanup;
+    rc = vpce_state_get_resource(st, from, &r);
+    if (rc)
+        goto cleanup;
+    json_object_set_new(r, "address", json_string(to));
+    json_object_set_new(r, "name", json_string(dname));
+    json_object_set_new(r, "index", dindex ? json_deep_copy(dindex) : json_null());
+    rc = delete_resource(st, from, false);
+    if (rc == 0)
+        rc = write_resource(st, r);
+cleanup:
+    json_decref(r);
+    json_decref(existing);
+    free(to);
+    return rc;
+}
+
+int vpce_state_move_resource(vpce_state *st, const char *src, const char *dst, int *out_moved)
+{
+    char *smode = NULL, *stype = NULL, *sname = NULL, *dmode = NULL, *dtype = NULL, *dname = NULL;
+    json_t *sindex = NULL, *dindex = NULL, *one = NULL;
+    sqlite3_stmt *s = NULL;
+    vpce_vec from = VPCE_VEC_INIT;
+    int moved = 0;
+    bool in_tx = false;
+    int rc = vpce_state_parse_address(src, &smode, &stype, &sname, &sindex);
+    if (rc == 0)
+        rc = vpce_state_parse_address(dst, &dmode, &dtype, &dname, &dindex);
+    if (rc)
+        goto cleanup;
+    if (strcmp(smode, dmode) != 0 || strcmp(stype, dtype) != 0) {
+        rc = vpce_error_setc(VPCE_EINVALID,
+                             "cannot move \"%s\" to \"%s\": the resource type cannot change", src,
+                             dst);
+        goto cleanup;
+    }
+    rc = st_tx_begin(st);
+    if (rc)
+        goto cleanup;
+    in_tx = true;
+    rc = vpce_state_get_resource(st, src, &one);
+    if (rc == 0) {
+        rc = move_one(st, src, dmode, dtype, dname, dindex);
+        moved = rc == 0;
+        goto cleanup;
+    }
+    if (rc != VPCE_ENOTFOUND || sindex)
+        goto cleanup;
+    /* A whole resource: move every instance, keeping its index. */
+    if (dindex) {
+        rc = vpce_error_setc(VPCE_EINVALID,
+                             "cannot move all instances of \"%s\" to the single instance \"%s\"",
+                             src, dst);
+        goto cleanup;
+    }
+    rc = st_prepare(st, &s,
+                    "SELECT address, index_key FROM resources WHERE mode = ?1 AND type = ?2 AND "
+                    "name = ?3 ORDER BY address");
+    if (rc)
+        goto cleanup;
+    st_bind_text(s, 1, smode);
+    st_bind_text(s, 2, stype);
+    st_bind_text(s, 3, sname);
+    int r;
+    while ((r = st_step(st, s)) == SQLITE_ROW) {
+        vpce_vec_push(&from, vpce_strdup((const char *)sqlite3_column_text(s, 0)));
+        vpce_vec_push(&from, st_column_json(s, 1));
+    }
+    sqlite3_finalize(s);
+    s = NULL;
+    if (r != SQLITE_DONE) {
+        rc = VPCE_ERROR;
+        goto cleanup;
+    }
+    if (from.len == 0) {
+        rc = vpce_error_setc(VPCE_ENOTFOUND, "no resource \"%s\" in the state", src);
+        goto cleanup;
+    }
+    for (size_t i = 0; rc == 0 && i < from.len; i += 2) {
+        json_t *idx = from.items[i + 1];
+        rc = move_one(st, from.items[i], dmode, dtype, dname, json_is_null(idx) ? NULL : idx);
+        moved += rc == 0;
+    }
+cleanup:
+    sqlite3_finalize(s);
+    if (in_tx)
+        rc = st_tx_end(st, rc, true);
+    if (out_moved)
+        *out_moved = rc == 0 ? moved : 0;
+    for (size_t i = 0; i < from.len; i += 2) {
+        free(from.items[i]);
+        json_decref(from.items[i + 1]);
+    }
+    vpce_vec_release(&from);
+    json_decref(one);
+    json_decref(sindex);
+    json_decref(dindex);
+    free(smode);
+    free(stype);
+    free(sname);
+    free(dmode);
+    free(dtype);
+    free(dname);
+    return rc;
+}
+
+int st_write_resource(vpce_state *st, const json_t *r)
+{
+    return write_resource(st, r);
+}
+
+int st_delete_resource(vpce_state *st, const char *address)
+{
+    return delete_resource(st, address, true);
+}
