@@ -1,0 +1,143 @@
+/*
+ * providers/aws/http.c: HTTP through libcurl. One easy handle per thread, reset and reused so
+ * connections stay alive between requests; TLS verification is never turned off; AWS_CA_BUNDLE
+ * names a CA file; proxies come from the environment as libcurl reads them; bodies are capped.
+ */
+#include "providers/aws/client_internal.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static pthread_key_t handle_key;
+
+static void handle_destroy(void *h)
+{
+    curl_easy_cleanup(h);
+}
+
+static void global_init(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    pthread_key_create(&handle_key, handle_destroy);
+}
+
+static CURL *thread_handle(void)
+{
+    pthread_once(&global_once, global_init);
+    CURL *h = pthread_getspecific(handle_key);
+    if (!h) {
+        h = curl_easy_init();
+        if (!h)
+            return NULL;
+        pthread_setspecific(handle_key, h);
+    } else {
+        curl_easy_reset(h); /* keeps the connection cache */
+    }
+    return h;
+}
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    aws_http_response *r = userdata;
+    size_t n = size * nmemb;
+    if (vpce_buf_append(&r->body, ptr, n) < 0) {
+        r->too_big = true;
+        return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+    }
+    return n;
+}
+
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    aws_http_response *r = userdata;
+    size_t n = size * nmemb;
+    static const char name[] = "x-amzn-requestid:";
+    if (n > sizeof(name) && strncasecmp(ptr, name, sizeof(name) - 1) == 0) {
+        const char *v = ptr + sizeof(name) - 1;
+        size_t vl = n - (sizeof(name) - 1);
+        while (vl && (*v == ' ' || *v == '\t'))
+            v++, vl--;
+        while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+            vl--;
+        if (vl >= sizeof(r->request_id))
+            vl = sizeof(r->request_id) - 1;
+        memcpy(r->request_id, v, vl);
+        r->request_id[vl] = '\0';
+    }
+    return n;
+}
+
+int aws_http_perform(const aws_http_request *req, aws_http_response *resp)
+{
+    int rc = 0;
+    struct curl_slist *hl = NULL;
+    memset(resp, 0, sizeof(*resp));
+    vpce_buf_init(&resp->body, req->max_response_bytes ? req->max_response_bytes : (16u << 20));
+
+    CURL *h = thread_handle();
+    if (!h) {
+        resp->curl_code = CURLE_FAILED_INIT;
+        snprintf(resp->error, sizeof(resp->error), "cannot initialise libcurl");
+        return -1;
+    }
+    for (const char *const *p = req->headers; p && *p; p++)
+        hl = curl_slist_append(hl, *p);
+    hl = curl_slist_append(hl, "Expect:");
+
+    curl_easy_setopt(h, CURLOPT_URL, req->url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "vpce/" VPCE_VERSION);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                     req->connect_timeout_ms > 0 ? req->connect_timeout_ms : 10000L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 60000L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    const char *ca = getenv("AWS_CA_BUNDLE");
+    if (ca && *ca)
+        curl_easy_setopt(h, CURLOPT_CAINFO, ca);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, resp->error);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
+    if (strcmp(req->method, "POST") == 0) {
+        curl_easy_setopt(h, CURLOPT_POST, 1L);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+    } else if (strcmp(req->method, "GET") != 0) {
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+        if (req->body) {
+            curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
+            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        }
+    }
+    CURLcode cc = curl_easy_perform(h);
+    resp->curl_code = (int)cc;
+    if (cc != CURLE_OK) {
+        if (!resp->error[0])
+            snprintf(resp->error, sizeof(resp->error), "%s", curl_easy_strerror(cc));
+        if (resp->too_big)
+            snprintf(resp->error, sizeof(resp->error), "the response is larger than %zu bytes",
+                     resp->body.cap);
+        rc = -1;
+    } else {
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+    }
+    /* The handle outlives this call: drop pointers into our stack and headers. */
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+    curl_slist_free_all(hl);
+    return rc;
+}
+
+void aws_http_response_release(aws_http_response *resp)
+{
+    vpce_buf_release(&resp->body);
+}

@@ -1,0 +1,87 @@
+/*
+ * providers/aws/retry.c: the retry policy of the AWS SDKs' "standard" mode, as pure functions:
+ * which failures are retried, and how long to wait (capped exponential backoff, full jitter).
+ */
+#include "providers/aws/client.h"
+
+#include <string.h>
+
+#include <curl/curl.h>
+
+static const char *const throttle_codes[] = {
+    "RequestLimitExceeded",
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "PriorRequestNotComplete",
+    "SlowDown",
+    "BandwidthLimitExceeded",
+    "EC2ThrottledException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+};
+
+static const char *const transient_codes[] = {
+    "InternalError", "InternalFailure", "ServiceUnavailable",
+    "Unavailable",   "RequestTimeout",  "RequestTimeoutException",
+};
+
+static bool in_list(const char *code, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(code, list[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+vpce_aws_retry_kind vpce_aws_retry_decide(long http_status, int curl_code,
+                                          const char *aws_error_code)
+{
+    switch (curl_code) {
+    case CURLE_OK:
+        break;
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+        return VPCE_AWS_RETRY_TRANSIENT;
+    default:
+        /* TLS failures, bad URLs, a response over the size cap: retrying cannot help. */
+        return VPCE_AWS_NO_RETRY;
+    }
+    const char *code = aws_error_code ? aws_error_code : "";
+    if (*code && in_list(code, throttle_codes, sizeof(throttle_codes) / sizeof(*throttle_codes)))
+        return VPCE_AWS_RETRY_THROTTLE;
+    if (http_status == 429)
+        return VPCE_AWS_RETRY_THROTTLE;
+    if (*code && in_list(code, transient_codes, sizeof(transient_codes) / sizeof(*transient_codes)))
+        return VPCE_AWS_RETRY_TRANSIENT;
+    if (http_status >= 500 && http_status <= 599)
+        return VPCE_AWS_RETRY_TRANSIENT;
+    return VPCE_AWS_NO_RETRY;
+}
+
+int64_t vpce_aws_backoff_ms(int attempt, double random01, int64_t base_ms, int64_t cap_ms)
+{
+    if (attempt < 1)
+        attempt = 1;
+    if (random01 < 0)
+        random01 = 0;
+    if (random01 >= 1)
+        random01 = 0.999999;
+    int64_t ceiling = base_ms;
+    for (int i = 1; i < attempt && ceiling < cap_ms; i++)
+        ceiling *= 2;
+    if (ceiling > cap_ms)
+        ceiling = cap_ms;
+    return (int64_t)(random01 * (double)ceiling);
+}

@@ -1,0 +1,241 @@
+/*
+ * providers/aws/xml.c: EC2 XML answers to jansson values, parsed with libxml2 set up for
+ * untrusted input: no network, no DTD loading, no entity substitution, any DOCTYPE rejected,
+ * a size cap before parsing and a depth cap while walking.
+ *
+ * The conversion is generic (no model): an element with child elements becomes an object keyed
+ * by local name (a name repeated among siblings becomes an array); an element whose children are
+ * all <item> becomes an array; an element without child elements becomes its text, a string.
+ */
+#include "providers/aws/client.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#define XML_MAX_BYTES (16u << 20)
+
+static void xml_init_once(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, xmlInitParser);
+}
+
+static bool is_elem(const xmlNode *n)
+{
+    return n && n->type == XML_ELEMENT_NODE;
+}
+
+static bool has_elem_children(const xmlNode *n)
+{
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        if (is_elem(c))
+            return true;
+    }
+    return false;
+}
+
+static json_t *text_of(const xmlNode *n)
+{
+    xmlChar *t = xmlNodeGetContent(n);
+    json_t *s = vpce_json_string_lossy(t ? (const char *)t : "", t ? strlen((const char *)t) : 0);
+    xmlFree(t);
+    return s;
+}
+
+static int convert(json_t **out, const xmlNode *n, int depth, bool force_object);
+
+static int convert_children_object(json_t **out, const xmlNode *n, int depth)
+{
+    json_t *obj = json_object();
+    vpce_map *repeated = NULL; /* keys turned into arrays because the name repeats */
+    int rc = 0;
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        if (!is_elem(c))
+            continue;
+        json_t *v = NULL;
+        rc = convert(&v, c, depth + 1, false);
+        if (rc < 0)
+            break;
+        const char *key = (const char *)c->name;
+        json_t *prev = json_object_get(obj, key);
+        if (!prev) {
+            json_object_set_new(obj, key, v);
+        } else if (repeated && vpce_map_has(repeated, key)) {
+            json_array_append_new(prev, v);
+        } else {
+            json_t *arr = json_array();
+            json_array_append(arr, prev);
+            json_array_append_new(arr, v);
+            json_object_set_new(obj, key, arr);
+            if (!repeated)
+                repeated = vpce_map_new();
+            vpce_map_set(repeated, key, arr);
+        }
+    }
+    vpce_map_free(repeated);
+    if (rc < 0) {
+        json_decref(obj);
+        return rc;
+    }
+    *out = obj;
+    return 0;
+}
+
+static int convert(json_t **out, const xmlNode *n, int depth, bool force_object)
+{
+    if (depth > VPCE_AWS_XML_MAX_DEPTH)
+        return VPCE_ETOOBIG;
+    if (!has_elem_children(n)) {
+        *out = force_object ? json_object() : text_of(n);
+        return 0;
+    }
+    bool all_items = !force_object;
+    for (const xmlNode *c = n->children; c && all_items; c = c->next) {
+        if (is_elem(c) && strcmp((const char *)c->name, "item") != 0)
+            all_items = false;
+    }
+    if (!all_items)
+        return convert_children_object(out, n, depth);
+    json_t *arr = json_array();
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        if (!is_elem(c))
+            continue;
+        json_t *v = NULL;
+        int rc = convert(&v, c, depth + 1, false);
+        if (rc < 0) {
+            json_decref(arr);
+            return rc;
+        }
+        json_array_append_new(arr, v);
+    }
+    *out = arr;
+    return 0;
+}
+
+static const xmlNode *child(const xmlNode *n, const char *name)
+{
+    for (const xmlNode *c = n ? n->children : NULL; c; c = c->next) {
+        if (is_elem(c) && strcmp((const char *)c->name, name) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+static void copy_text(char *dst, size_t cap, const xmlNode *n)
+{
+    dst[0] = '\0';
+    if (!n)
+        return;
+    xmlChar *t = xmlNodeGetContent(n);
+    if (t)
+        snprintf(dst, cap, "%s", (const char *)t);
+    xmlFree(t);
+}
+
+/* True when the body declares a DOCTYPE anywhere (entity-expansion attacks start there). */
+static bool has_doctype(const char *body, size_t len)
+{
+    for (size_t i = 0; i + 9 <= len; i++) {
+        if (body[i] == '<' && body[i + 1] == '!' && strncasecmp(body + i + 2, "DOCTYPE", 7) == 0)
+            return true;
+        if (body[i] == '<' && body[i + 1] == '!' && strncasecmp(body + i + 2, "ENTITY", 6) == 0)
+            return true;
+    }
+    return false;
+}
+
+int vpce_aws_xml_parse(json_t **out_result, vpce_aws_xml_error *err, const char *action,
+                       long http_status, const char *body, size_t len)
+{
+    int rc = 0;
+    xmlDoc *doc = NULL;
+    char status[32] = "";
+
+    *out_result = NULL;
+    memset(err, 0, sizeof(*err));
+    if (http_status > 0)
+        snprintf(status, sizeof(status), " (HTTP %ld)", http_status);
+    if (len > XML_MAX_BYTES) {
+        rc = vpce_error_setc(VPCE_ETOOBIG,
+                             "unexpected response from EC2%s to %s: larger than %u bytes", status,
+                             action, XML_MAX_BYTES);
+        goto cleanup;
+    }
+    if (!body || len == 0) {
+        rc = vpce_error_setc(VPCE_EINVALID, "unexpected response from EC2%s to %s: empty body",
+                             status, action);
+        goto cleanup;
+    }
+    if (has_doctype(body, len)) {
+        rc = vpce_error_setc(VPCE_EINVALID,
+                             "unexpected response from EC2%s to %s: XML with a DOCTYPE refused",
+                             status, action);
+        goto cleanup;
+    }
+    xml_init_once();
+    /* No XML_PARSE_NOENT, DTDLOAD, DTDATTR or HUGE: entities stay unexpanded, limits stay on. */
+    int opts = XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
+    VPCE_ASSERT(
+        (opts & (XML_PARSE_NOENT | XML_PARSE_DTDLOAD | XML_PARSE_DTDATTR | XML_PARSE_HUGE)) == 0);
+    doc = xmlReadMemory(body, (int)len, "ec2.xml", NULL, opts);
+    const xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+    if (!root) {
+        rc = vpce_error_setc(VPCE_EINVALID, "unexpected response from EC2%s to %s: not XML", status,
+                             action);
+        goto cleanup;
+    }
+    if (doc->intSubset || doc->extSubset) {
+        rc = vpce_error_setc(VPCE_EINVALID,
+                             "unexpected response from EC2%s to %s: XML with a DOCTYPE refused",
+                             status, action);
+        goto cleanup;
+    }
+    const char *rname = (const char *)root->name;
+    if (strcmp(rname, "Response") == 0 || strcmp(rname, "ErrorResponse") == 0) {
+        const xmlNode *e = child(child(root, "Errors"), "Error");
+        if (!e)
+            e = child(root, "Error");
+        if (!e) {
+            rc = vpce_error_setc(VPCE_EINVALID,
+                                 "unexpected response from EC2%s to %s: an error without a code",
+                                 status, action);
+            goto cleanup;
+        }
+        copy_text(err->code, sizeof(err->code), child(e, "Code"));
+        copy_text(err->message, sizeof(err->message), child(e, "Message"));
+        const xmlNode *rid = child(root, "RequestID");
+        if (!rid)
+            rid = child(root, "RequestId");
+        copy_text(err->request_id, sizeof(err->request_id), rid);
+        if (!err->code[0]) {
+            rc = vpce_error_setc(VPCE_EINVALID,
+                                 "unexpected response from EC2%s to %s: an error without a code",
+                                 status, action);
+            goto cleanup;
+        }
+        rc = vpce_error_set("%s: %s", err->code, err->message);
+        goto cleanup;
+    }
+    if (http_status >= 300) {
+        rc = vpce_error_setc(VPCE_EINVALID,
+                             "unexpected response from EC2%s to %s: <%s> is not an error document",
+                             status, action, rname);
+        goto cleanup;
+    }
+    rc = convert(out_result, root, 1, true);
+    if (rc < 0) {
+        rc = vpce_error_setc(VPCE_ETOOBIG,
+                             "unexpected response from EC2%s to %s: XML nested deeper than %d",
+                             status, action, VPCE_AWS_XML_MAX_DEPTH);
+        goto cleanup;
+    }
+
+cleanup:
+    if (doc)
+        xmlFreeDoc(doc);
+    return rc;
+}
