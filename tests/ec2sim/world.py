@@ -475,6 +475,7 @@ class World:
         sg = self._new_sg(vid, "default", "default VPC security group")
         self._add_rule(sg["GroupId"], False, "-1", -1, -1,
                        ("group", {"GroupId": sg["GroupId"], "UserId": self.account}), None)
+        self._add_rule(sg["GroupId"], True, "-1", -1, -1, ("CidrIpv4", "0.0.0.0/0"), None)
         self._apply_tags(vid, tags)
         out = self._view_vpc(vpc)
         out["State"] = "pending"  # as EC2's CreateVpc answer
