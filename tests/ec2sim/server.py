@@ -334,7 +334,10 @@ class Handler(BaseHTTPRequestHandler):
     def _params(self, body):
         """Form body for POST (query string for GET) -> dict; repeated names are refused."""
         if self.command == "POST":
-            raw = body.decode("utf-8", errors="strict")
+            try:
+                raw = body.decode("utf-8", errors="strict")
+            except UnicodeDecodeError:
+                raise EC2Error("InvalidParameterValue", "The request body is not valid UTF-8") from None
         else:
             raw = self.path.split("?", 1)[1] if "?" in self.path else ""
         out = {}
