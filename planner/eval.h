@@ -62,4 +62,39 @@ void vpce_expr_walk_refs(const vpce_ast_expr *e,
                                        vpce_range range, void *ud),
                          void *ud);
 
+/* ---- helpers shared by the evaluator, the functions and the conversions ------------------- */
+
+/*
+ * Calls the built-in function `name` with already evaluated arguments (borrowed). Errors are
+ * appended to ctx->diags at `range`. Returns a new reference or NULL. try() and can() are not
+ * callable this way (they need unevaluated arguments; vpce_eval handles them).
+ */
+json_t *vpce_eval_call(const vpce_eval_ctx *ctx, const char *name, json_t *const *args,
+                       size_t nargs, vpce_range range);
+/* True if name is a built-in function. */
+bool vpce_eval_has_function(const char *name);
+
+/*
+ * The string form of a primitive value as Terraform converts it: strings as they are, numbers
+ * without exponent and without ".0" for integers, bools "true"/"false". Returns a new heap
+ * string, or NULL with *why set when v is null, a tuple or an object.
+ */
+char *vpce_value_to_string(const json_t *v, const char **why);
+/* Renders a number as Terraform does (shortest round-trip digits, no exponent); caller frees. */
+char *vpce_number_format(double x);
+/* Parses a whole string as a number (Terraform syntax); false if it is not one. */
+bool vpce_number_parse(const char *s, double *out);
+/* A total order on values (null < bool < number < string < tuple < object), for sets and sort. */
+int vpce_value_compare(const json_t *a, const json_t *b);
+/*
+ * A set from an array: known elements deduplicated and sorted, unknown elements kept (at the
+ * end). Steals nothing; returns a new array.
+ */
+json_t *vpce_set_from_array(const json_t *arr);
+/* The keys of object o sorted bytewise (borrowed strings); caller frees the array. */
+const char **vpce_sorted_keys(const json_t *o, size_t *n);
+/* JSON text of v as Terraform's jsonencode writes it (compact, keys sorted); caller frees.
+ * NULL if v contains an unknown. */
+char *vpce_json_encode(const json_t *v);
+
 #endif

@@ -1,0 +1,926 @@
+/*
+ * planner/eval.c: the expression evaluator (HCL semantics over jansson values) and the
+ * reference walker. The scope is borrowed, never copied deeply: a for expression makes one
+ * shallow copy of the top-level scope object and sets its iterator names on it.
+ */
+#include "planner/eval.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The element a SPLAT's `each` expression is traversing (NULL outside a splat). */
+typedef struct splat_frame {
+    const json_t *item;
+} splat_frame;
+
+static json_t *ev(const vpce_eval_ctx *ctx, const splat_frame *sf, const vpce_ast_expr *e);
+
+static const char *op_text(vpce_op op)
+{
+    static const char *const names[] = {"!",  "-", "*",  "/",  "%",  "+",  "-", "<",
+                                        "<=", ">", ">=", "==", "!=", "&&", "||"};
+    return (size_t)op < sizeof(names) / sizeof(names[0]) ? names[op] : "?";
+}
+
+static json_t *err(const vpce_eval_ctx *ctx, vpce_range r, const char *detail, const char *summary)
+{
+    vpce_diags_error(ctx->diags, r, detail, "%s", summary);
+    return NULL;
+}
+
+/* ---- traversal ---------------------------------------------------------------------------- */
+
+static json_t *get_attr(const vpce_eval_ctx *ctx, json_t *obj, const char *name, vpce_range r)
+{
+    if (vpce_is_unknown(obj))
+        return vpce_unknown();
+    if (json_is_object(obj)) {
+        json_t *x = json_object_get(obj, name);
+        if (x)
+            return json_incref(x);
+        vpce_diags_error(ctx->diags, r, "this object does not have an attribute with that name",
+                         "unsupported attribute \"%s\"", name);
+        return NULL;
+    }
+    if (json_is_array(obj)) {
+        /* Legacy index syntax: list.0 */
+        char *end;
+        long i = strtol(name, &end, 10);
+        if (*name && *end == 0 && i >= 0) {
+            json_t *x = json_array_get(obj, (size_t)i);
+            if (x)
+                return json_incref(x);
+            return err(ctx, r, "the index is out of range", "invalid index");
+        }
+    }
+    char *detail = vpce_asprintf("a %s value has no attributes", vpce_value_type_name(obj));
+    vpce_diags_error(ctx->diags, r, detail, "unsupported attribute \"%s\"", name);
+    free(detail);
+    return NULL;
+}
+
+static json_t *get_index(const vpce_eval_ctx *ctx, json_t *coll, json_t *key, vpce_range r)
+{
+    if (vpce_is_unknown(coll) || vpce_is_unknown(key))
+        return vpce_unknown();
+    if (json_is_null(key))
+        return err(ctx, r, "the index must not be null", "invalid index");
+    if (json_is_array(coll)) {
+        const char *why;
+        json_t *t = json_string("number");
+        json_t *k = vpce_convert(key, t, &why);
+        json_decref(t);
+        if (!k)
+            return err(ctx, r, "a tuple or list index must be a number", "invalid index");
+        double d = vpce_number(k);
+        json_decref(k);
+        if (d != floor(d))
+            return err(ctx, r, "the index must be a whole number", "invalid index");
+        if (d < 0 || d >= (double)json_array_size(coll)) {
+            char *num = vpce_number_format(d);
+            char *detail =
+                vpce_asprintf("the index %s is out of range for a collection of %zu elements", num,
+                              json_array_size(coll));
+            free(num);
+            vpce_diags_error(ctx->diags, r, detail, "invalid index");
+            free(detail);
+            return NULL;
+        }
+        return json_incref(json_array_get(coll, (size_t)d));
+    }
+    if (json_is_object(coll)) {
+        const char *why;
+        char *k =
+            json_is_array(key) || json_is_object(key) ? NULL : vpce_value_to_string(key, &why);
+        if (!k)
+            return err(ctx, r, "a map or object key must be a string", "invalid index");
+        json_t *x = json_object_get(coll, k);
+        if (!x) {
+            char *detail = vpce_asprintf("the collection has no element with the key \"%s\"", k);
+            vpce_diags_error(ctx->diags, r, detail, "invalid index");
+            free(detail);
+        }
+        free(k);
+        return x ? json_incref(x) : NULL;
+    }
+    char *detail = vpce_asprintf("a %s value cannot be indexed", vpce_value_type_name(coll));
+    vpce_diags_error(ctx->diags, r, detail, "invalid index");
+    free(detail);
+    return NULL;
+}
+
+static json_t *eval_splat(const vpce_eval_ctx *ctx, const splat_frame *sf, const vpce_ast_expr *e)
+{
+    json_t *src = ev(ctx, sf, e->u.splat.source);
+    if (!src)
+        return NULL;
+    if (vpce_is_unknown(src))
+        return src;
+    json_t *out = json_array();
+    if (json_is_null(src)) {
+        json_decref(src);
+        return out;
+    }
+    if (!json_is_array(src)) {
+        json_t *wrap = json_array();
+        json_array_append_new(wrap, src);
+        src = wrap;
+    }
+    for (size_t i = 0; i < json_array_size(src); i++) {
+        splat_frame inner = {json_array_get(src, i)};
+        json_t *x = ev(ctx, &inner, e->u.splat.each);
+        if (!x) {
+            json_decref(out);
+            out = NULL;
+            break;
+        }
+        json_array_append_new(out, x);
+    }
+    json_decref(src);
+    return out;
+}
+
+/* ---- operators ---------------------------------------------------------------------------- */
+
+static bool to_number(const json_t *v, double *out)
+{
+    if (vpce_is_number(v)) {
+        *out = vpce_number(v);
+        return true;
+    }
+    if (json_is_string(v))
+        return vpce_number_parse(json_string_value(v), out);
+    return false;
+}
+
+static int to_bool(const json_t *v, bool *out)
+{
+    if (json_is_boolean(v)) {
+        *out = json_is_true(v);
+        return 0;
+    }
+    if (json_is_string(v) && strcmp(json_string_value(v), "true") == 0) {
+        *out = true;
+        return 0;
+    }
+    if (json_is_string(v) && strcmp(json_string_value(v), "false") == 0) {
+        *out = false;
+        return 0;
+    }
+    return -1;
+}
+
+static json_t *operand_err(const vpce_eval_ctx *ctx, vpce_range r, vpce_op op, const json_t *v,
+                           const char *need)
+{
+    char *detail = json_is_null(v) ? vpce_strdup("the operand is null")
+                                   : vpce_asprintf("the operand is a %s", vpce_value_type_name(v));
+    vpce_diags_error(ctx->diags, r, detail, "invalid operand to \"%s\": %s", op_text(op), need);
+    free(detail);
+    return NULL;
+}
+
+static json_t *eval_unary(const vpce_eval_ctx *ctx, const splat_frame *sf, const vpce_ast_expr *e)
+{
+    json_t *v = ev(ctx, sf, e->u.unary.operand);
+    if (!v)
+        return NULL;
+    json_t *r = NULL;
+    if (vpce_is_unknown(v)) {
+        r = vpce_unknown();
+    } else if (e->u.unary.op == VPCE_OP_NOT) {
+        bool b;
+        if (to_bool(v, &b) < 0)
+            operand_err(ctx, e->range, VPCE_OP_NOT, v, "a bool is required");
+        else
+            r = json_boolean(!b);
+    } else {
+        double d;
+        if (!to_number(v, &d))
+            operand_err(ctx, e->range, VPCE_OP_NEG, v, "a number is required");
+        else if (json_is_integer(v))
+            r = json_integer(-json_integer_value(v));
+        else
+            r = vpce_number_new(-d);
+    }
+    json_decref(v);
+    return r;
+}
+
+static json_t *arith(const vpce_eval_ctx *ctx, vpce_range r, vpce_op op, json_t *a, json_t *b)
+{
+    double x, y;
+    if (!to_number(a, &x))
+        return operand_err(ctx, r, op, a, "a number is required");
+    if (!to_number(b, &y))
+        return operand_err(ctx, r, op, b, "a number is required");
+    long long ia = (long long)x, ib = (long long)y, ir;
+    bool ints = x == (double)ia && y == (double)ib && fabs(x) < 9007199254740992.0 &&
+                fabs(y) < 9007199254740992.0;
+    switch (op) {
+    case VPCE_OP_ADD:
+        if (ints && !__builtin_add_overflow(ia, ib, &ir))
+            return json_integer(ir);
+        return vpce_number_new(x + y);
+    case VPCE_OP_SUB:
+        if (ints && !__builtin_sub_overflow(ia, ib, &ir))
+            return json_integer(ir);
+        return vpce_number_new(x - y);
+    case VPCE_OP_MUL:
+        if (ints && !__builtin_mul_overflow(ia, ib, &ir))
+            return json_integer(ir);
+        return vpce_number_new(x * y);
+    case VPCE_OP_DIV:
+        if (y == 0)
+            return err(ctx, r, "the right operand of \"/\" is zero", "division by zero");
+        return vpce_number_new(x / y);
+    case VPCE_OP_MOD:
+        if (y == 0)
+            return err(ctx, r, "the right operand of \"%\" is zero", "modulo by zero");
+        if (ints)
+            return json_integer(ia % ib);
+        return vpce_number_new(fmod(x, y));
+    case VPCE_OP_LT:
+        return json_boolean(x < y);
+    case VPCE_OP_LE:
+        return json_boolean(x <= y);
+    case VPCE_OP_GT:
+        return json_boolean(x > y);
+    case VPCE_OP_GE:
+        return json_boolean(x >= y);
+    default:
+        VPCE_BUG("not an arithmetic operator");
+    }
+}
+
+static json_t *eval_binary(const vpce_eval_ctx *ctx, const splat_frame *sf, const vpce_ast_expr *e)
+{
+    vpce_op op = e->u.binary.op;
+    json_t *a = ev(ctx, sf, e->u.binary.lhs);
+    if (!a)
+        return NULL;
+    json_t *b = NULL, *r = NULL;
+    if (op == VPCE_OP_AND || op == VPCE_OP_OR) {
+        bool x = false, y;
+        bool a_unknown = vpce_is_unknown(a);
+        if (!a_unknown) {
+            if (to_bool(a, &x) < 0) {
+                operand_err(ctx, e->range, op, a, "a bool is required");
+                goto cleanup;
+            }
+            /* Short-circuit as HCL does: the right side is not evaluated. */
+            if (op == VPCE_OP_AND ? !x : x) {
+                r = json_boolean(x);
+                goto cleanup;
+            }
+        }
+        b = ev(ctx, sf, e->u.binary.rhs);
+        if (!b)
+            goto cleanup;
+        if (vpce_is_unknown(b)) {
+            r = vpce_unknown();
+            goto cleanup;
+        }
+        if (to_bool(b, &y) < 0) {
+            operand_err(ctx, e->range, op, b, "a bool is required");
+            goto cleanup;
+        }
+        if (a_unknown)
+            r = (op == VPCE_OP_AND ? !y : y) ? json_boolean(y) : vpce_unknown();
+        else
+            r = json_boolean(y);
+        goto cleanup;
+    }
+    b = ev(ctx, sf, e->u.binary.rhs);
+    if (!b)
+        goto cleanup;
+    if (op == VPCE_OP_EQ || op == VPCE_OP_NE) {
+        if (vpce_contains_unknown(a) || vpce_contains_unknown(b))
+            r = vpce_unknown();
+        else
+            r = json_boolean(vpce_value_equal(a, b) == (op == VPCE_OP_EQ));
+        goto cleanup;
+    }
+    if (vpce_is_unknown(a) || vpce_is_unknown(b)) {
+        /* Type errors on the known side are still reported. */
+        double d;
+        json_t *k = vpce_is_unknown(a) ? b : a;
+        if (!vpce_is_unknown(k) && !to_number(k, &d))
+            operand_err(ctx, e->range, op, k, "a number is required");
+        else
+            r = vpce_unknown();
+        goto cleanup;
+    }
+    r = arith(ctx, e->range, op, a, b);
+cleanup:
+    json_decref(a);
+    json_decref(b);
+    return r;
+}
+
+/* ---- templates ---------------------------------------------------------------------------- */
+
+static json_t *eval_template(const vpce_eval_ctx *ctx, const splat_frame *sf,
+                             const vpce_ast_expr *e)
+{
+    size_t n = e->u.list.n;
+    if (n == 1) {
+        const vpce_ast_expr *p = e->u.list.items[0];
+        if (!(p->kind == VPCE_EXPR_LITERAL && json_is_string(p->u.literal)))
+            return ev(ctx, sf, p);
+    }
+    vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
+    bool unknown = false, failed = false;
+    for (size_t i = 0; i < n; i++) {
+        const vpce_ast_expr *p = e->u.list.items[i];
+        if (p->kind == VPCE_EXPR_LITERAL && json_is_string(p->u.literal)) {
+            vpce_buf_append(&b, json_string_value(p->u.literal), json_string_length(p->u.literal));
+            continue;
+        }
+        json_t *v = ev(ctx, sf, p);
+        if (!v) {
+            failed = true;
+            continue;
+        }
+        if (vpce_is_unknown(v)) {
+            unknown = true;
+        } else if (json_is_null(v)) {
+            err(ctx, p->range, "the value is null; a template cannot include a null value",
+                "invalid template interpolation value");
+            failed = true;
+        } else if (json_is_array(v)) {
+            err(ctx, p->range, "a string template can include only strings, numbers and bools",
+                "cannot include a tuple in a string template");
+            failed = true;
+        } else if (json_is_object(v)) {
+            err(ctx, p->range, "a string template can include only strings, numbers and bools",
+                "cannot include an object in a string template");
+            failed = true;
+        } else if (!unknown && !failed) {
+            const char *why;
+            char *s = vpce_value_to_string(v, &why);
+            if (json_is_string(v))
+                vpce_buf_append(&b, json_string_value(v), json_string_length(v));
+            else if (s)
+                vpce_buf_puts(&b, s);
+            free(s);
+        }
+        json_decref(v);
+    }
+    json_t *r = NULL;
+    if (!failed)
+        r = unknown ? vpce_unknown() : json_stringn(b.data ? b.data : "", b.len);
+    vpce_buf_release(&b);
+    return r;
+}
+
+/* ---- conditional -------------------------------------------------------------------------- */
+
+/* Makes the branch results agree in type where HCL would (number/bool with string -> string). */
+static json_t *unify(json_t *v, const json_t *other)
+{
+    if (!v || !other || vpce_is_unknown(v) || vpce_is_unknown(other))
+        return v;
+    if (json_is_string(other) && (vpce_is_number(v) || json_is_boolean(v))) {
+        const char *why;
+        char *s = vpce_value_to_string(v, &why);
+        json_decref(v);
+        json_t *r = json_string(s);
+        free(s);
+        return r;
+    }
+    return v;
+}
+
+static json_t *eval_cond(const vpce_eval_ctx *ctx, const splat_frame *sf, const vpce_ast_expr *e)
+{
+    json_t *c = ev(ctx, sf, e->u.cond.cond);
+    if (!c)
+        return NULL;
+    json_t *r = NULL;
+    bool b = false;
+    bool cu = vpce_is_unknown(c);
+    if (!cu && (json_is_null(c) || to_bool(c, &b) < 0)) {
+        char *detail = vpce_asprintf("the condition is a %s value; a bool is required",
+                                     json_is_null(c) ? "null" : vpce_value_type_name(c));
+        vpce_diags_error(ctx->diags, e->u.cond.cond->range, detail,
+                         "invalid conditional: the condition must be a bool");
+        free(detail);
+        json_decref(c);
+        return NULL;
+    }
+    json_decref(c);
+    /* Both branches are evaluated for their types; only the chosen branch's errors count. */
+    vpce_diags dt = VPCE_DIAGS_INIT, de = VPCE_DIAGS_INIT;
+    vpce_eval_ctx ct = *ctx, ce = *ctx;
+    ct.diags = &dt;
+    ce.diags = &de;
+    json_t *tv = ev(&ct, sf, e->u.cond.then);
+    json_t *evv = ev(&ce, sf, e->u.cond.els);
+    if (cu) {
+        vpce_diags_append(ctx->diags, &dt);
+        vpce_diags_append(ctx->diags, &de);
+        if (tv && evv)
+            r = vpce_value_equal(tv, evv) && !vpce_contains_unknown(tv) ? json_incref(tv)
+                                                                        : vpce_unknown();
+    } else if (b) {
+        vpce_diags_append(ctx->diags, &dt);
+        r = unify(json_incref(tv), evv);
+        if (!tv)
+            r = NULL;
+    } else {
+        vpce_diags_append(ctx->diags, &de);
+        r = unify(evv ? json_incref(evv) : NULL, tv);
+    }
+    json_decref(tv);
+    json_decref(evv);
+    vpce_diags_release(&dt);
+    vpce_diags_release(&de);
+    return r;
+}
+
+/* ---- for expressions ---------------------------------------------------------------------- */
+
+static json_t *eval_for(const vpce_eval_ctx *ctx, const splat_frame *sf, const vpce_ast_expr *e)
+{
+    json_t *coll = ev(ctx, sf, e->u.forx.coll);
+    if (!coll)
+        return NULL;
+    if (vpce_is_unknown(coll))
+        return coll;
+    if (!json_is_array(coll) && !json_is_object(coll)) {
+        char *detail = vpce_asprintf("a %s value cannot be iterated",
+                                     json_is_null(coll) ? "null" : vpce_value_type_name(coll));
+        vpce_diags_error(ctx->diags, e->u.forx.coll->range, detail,
+                         "invalid \"for\" collection: a list, set, map or object is required");
+        free(detail);
+        json_decref(coll);
+        return NULL;
+    }
+    /* One shallow copy of the top-level scope; the iterator names are set on it each round. */
+    json_t *scope = ctx->scope ? json_copy(ctx->scope) : json_object();
+    vpce_eval_ctx inner = *ctx;
+    inner.scope = scope;
+    const bool is_obj = e->u.forx.is_object;
+    json_t *out = is_obj ? json_object() : json_array();
+    bool ok = true, unknown = false;
+    size_t n = 0;
+    const char **keys = NULL;
+    if (json_is_object(coll))
+        keys = vpce_sorted_keys(coll, &n);
+    else
+        n = json_array_size(coll);
+    for (size_t i = 0; i < n && ok && !unknown; i++) {
+        json_t *k, *v;
+        if (keys) {
+            k = json_string(keys[i]);
+            v = json_object_get(coll, keys[i]);
+        } else {
+            k = json_integer((json_int_t)i);
+            v = json_array_get(coll, i);
+        }
+        if (e->u.forx.key_var)
+            json_object_set(scope, e->u.forx.key_var, k);
+        json_object_set(scope, e->u.forx.val_var, v);
+        json_decref(k);
+        if (e->u.forx.cond) {
+            json_t *c = ev(&inner, sf, e->u.forx.cond);
+            bool b = false;
+            if (!c) {
+                ok = false;
+                continue;
+            }
+            if (vpce_is_unknown(c)) {
+                unknown = true;
+                json_decref(c);
+                continue;
+            }
+            if (json_is_null(c) || to_bool(c, &b) < 0) {
+                err(&inner, e->u.forx.cond->range, "the \"if\" clause must produce a bool",
+                    "invalid \"for\" condition: a bool is required");
+                json_decref(c);
+                ok = false;
+                continue;
+            }
+            json_decref(c);
+            if (!b)
+                continue;
+        }
+        if (!is_obj) {
+            json_t *x = ev(&inner, sf, e->u.forx.value);
+            if (!x)
+                ok = false;
+            else
+                json_array_append_new(out, x);
+            continue;
+        }
+        json_t *kv = ev(&inner, sf, e->u.forx.key);
+        if (!kv) {
+            ok = false;
+            continue;
+        }
+        if (vpce_is_unknown(kv)) {
+            unknown = true;
+            json_decref(kv);
+            continue;
+        }
+        const char *why;
+        char *ks = json_is_array(kv) || json_is_object(kv) ? NULL : vpce_value_to_string(kv, &why);
+        json_decref(kv);
+        if (!ks) {
+            err(&inner, e->u.forx.key->range, "an object key must be a string",
+                "invalid object key: a string is required");
+            ok = false;
+            continue;
+        }
+        json_t *x = ev(&inner, sf, e->u.forx.value);
+        if (!x) {
+            ok = false;
+        } else if (e->u.forx.grouping) {
+            json_t *g = json_object_get(out, ks);
+            if (!g) {
+                g = json_array();
+                json_object_set_new(out, ks, g);
+            }
+            json_array_append_new(g, x);
+        } else if (json_object_get(out, ks)) {
+            vpce_diags_error(ctx->diags, e->u.forx.key->range,
+                             "use the grouping mode (value followed by ...) to group values by key",
+                             "duplicate object key \"%s\"", ks);
+            json_decref(x);
+            ok = false;
+        } else {
+            json_object_set_new(out, ks, x);
+        }
+        free(ks);
+    }
+    free(keys);
+    json_decref(scope);
+    json_decref(coll);
+    if (!ok) {
+        json_decref(out);
+        return NULL;
+    }
+    if (unknown) {
+        json_decref(out);
+        return vpce_unknown();
+    }
+    return out;
+}
+
+/* ---- collections and calls ---------------------------------------------------------------- */
+
+static json_t *eval_object(const vpce_eval_ctx *ctx, const splat_frame *sf, const vpce_ast_expr *e)
+{
+    json_t *out = json_object();
+    bool ok = true, unknown = false;
+    for (size_t i = 0; i < e->u.object.n; i++) {
+        const vpce_ast_objitem *it = &e->u.object.items[i];
+        json_t *k;
+        if (it->key_is_ident || it->key->kind == VPCE_EXPR_LITERAL)
+            k = json_incref(it->key->u.literal);
+        else if (it->key->kind == VPCE_EXPR_VAR)
+            k = json_string(it->key->u.var.name); /* a bare name used as a key */
+        else
+            k = ev(ctx, sf, it->key);
+        if (!k) {
+            ok = false;
+            continue;
+        }
+        json_t *v = ev(ctx, sf, it->value);
+        if (!v) {
+            json_decref(k);
+            ok = false;
+            continue;
+        }
+        if (vpce_is_unknown(k)) {
+            unknown = true;
+        } else {
+            const char *why;
+            char *ks = json_is_array(k) || json_is_object(k) ? NULL : vpce_value_to_string(k, &why);
+            if (!ks) {
+                err(ctx, it->key->range, "an object key must be a string",
+                    "invalid object key: a string is required");
+                ok = false;
+            } else {
+                json_object_set(out, ks, v);
+                free(ks);
+            }
+        }
+        json_decref(k);
+        json_decref(v);
+    }
+    if (!ok || unknown) {
+        json_decref(out);
+        return ok ? vpce_unknown() : NULL;
+    }
+    return out;
+}
+
+/* try(): the first argument that evaluates without error; failures leave no diagnostics. */
+static json_t *eval_try(const vpce_eval_ctx *ctx, const splat_frame *sf, const vpce_ast_expr *e,
+                        bool is_can)
+{
+    size_t n = e->u.call.nargs;
+    if (n == 0 || (is_can && n != 1)) {
+        vpce_diags_error(ctx->diags, e->range, is_can ? "can takes one argument" : NULL,
+                         "wrong number of arguments to \"%s\"", e->u.call.name);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        vpce_diags scratch = VPCE_DIAGS_INIT;
+        vpce_eval_ctx c = *ctx;
+        c.diags = &scratch;
+        json_t *v = ev(&c, sf, e->u.call.args[i]);
+        vpce_diags_release(&scratch);
+        if (v && vpce_contains_unknown(v)) {
+            /* Whether it would fail is not known yet. */
+            json_decref(v);
+            return vpce_unknown();
+        }
+        if (is_can) {
+            json_decref(v);
+            return json_boolean(v != NULL);
+        }
+        if (v)
+            return v;
+    }
+    return err(ctx, e->range, "every argument of try failed to evaluate",
+               "no expression succeeded in call to \"try\"");
+}
+
+static json_t *eval_call(const vpce_eval_ctx *ctx, const splat_frame *sf, const vpce_ast_expr *e)
+{
+    const char *name = e->u.call.name;
+    if (strcmp(name, "try") == 0 || strcmp(name, "can") == 0)
+        return eval_try(ctx, sf, e, name[0] == 'c');
+    if (!vpce_eval_has_function(name)) {
+        const char *const *names = vpce_eval_function_names();
+        size_t cnt = 0;
+        while (names[cnt])
+            cnt++;
+        const char *s = vpce_suggest(name, names, cnt);
+        char *detail = s ? vpce_asprintf("did you mean \"%s\"?", s) : NULL;
+        vpce_diags_error(ctx->diags, e->u.call.name_range.src ? e->u.call.name_range : e->range,
+                         detail, "call to unknown function \"%s\"", name);
+        free(detail);
+        return NULL;
+    }
+    size_t n = e->u.call.nargs;
+    json_t **args = vpce_calloc(n ? n : 1, sizeof(*args));
+    json_t *r = NULL;
+    bool ok = true;
+    for (size_t i = 0; i < n; i++) {
+        args[i] = ev(ctx, sf, e->u.call.args[i]);
+        if (!args[i])
+            ok = false;
+    }
+    if (!ok)
+        goto cleanup;
+    size_t nargs = n;
+    json_t **argv = args;
+    json_t **expanded = NULL;
+    if (e->u.call.expand_final && n > 0) {
+        json_t *last = args[n - 1];
+        if (vpce_is_unknown(last)) {
+            r = vpce_unknown();
+            goto cleanup;
+        }
+        if (!json_is_array(last)) {
+            err(ctx, e->u.call.args[n - 1]->range,
+                "the final argument expanded with ... must be a list, set or tuple",
+                "invalid expanding argument value");
+            goto cleanup;
+        }
+        nargs = n - 1 + json_array_size(last);
+        expanded = vpce_calloc(nargs ? nargs : 1, sizeof(*expanded));
+        for (size_t i = 0; i + 1 < n; i++)
+            expanded[i] = args[i];
+        for (size_t i = 0; i < json_array_size(last); i++)
+            expanded[n - 1 + i] = json_array_get(last, i);
+        argv = expanded;
+    }
+    r = vpce_eval_call(ctx, name, argv, nargs, e->range);
+    free(expanded);
+cleanup:
+    for (size_t i = 0; i < n; i++)
+        json_decref(args[i]);
+    free(args);
+    return r;
+}
+
+static json_t *ev(const vpce_eval_ctx *ctx, const splat_frame *sf, const vpce_ast_expr *e)
+{
+    switch (e->kind) {
+    case VPCE_EXPR_LITERAL:
+        return json_incref(e->u.literal);
+    case VPCE_EXPR_TEMPLATE:
+        return eval_template(ctx, sf, e);
+    case VPCE_EXPR_TUPLE: {
+        json_t *out = json_array();
+        bool ok = true;
+        for (size_t i = 0; i < e->u.list.n; i++) {
+            json_t *x = ev(ctx, sf, e->u.list.items[i]);
+            if (!x)
+                ok = false;
+            else
+                json_array_append_new(out, x);
+        }
+        if (!ok) {
+            json_decref(out);
+            return NULL;
+        }
+        return out;
+    }
+    case VPCE_EXPR_OBJECT:
+        return eval_object(ctx, sf, e);
+    case VPCE_EXPR_VAR: {
+        json_t *x = ctx->scope ? json_object_get(ctx->scope, e->u.var.name) : NULL;
+        if (!x) {
+            vpce_diags_error(ctx->diags, e->range, "there is no variable with that name here",
+                             "unknown variable \"%s\"", e->u.var.name);
+            return NULL;
+        }
+        return json_incref(x);
+    }
+    case VPCE_EXPR_GETATTR: {
+        json_t *o = ev(ctx, sf, e->u.getattr.obj);
+        if (!o)
+            return NULL;
+        json_t *r = get_attr(ctx, o, e->u.getattr.name, e->range);
+        json_decref(o);
+        return r;
+    }
+    case VPCE_EXPR_INDEX: {
+        json_t *o = ev(ctx, sf, e->u.index.obj);
+        if (!o)
+            return NULL;
+        json_t *k = ev(ctx, sf, e->u.index.key);
+        if (!k) {
+            json_decref(o);
+            return NULL;
+        }
+        json_t *r = get_index(ctx, o, k, e->range);
+        json_decref(o);
+        json_decref(k);
+        return r;
+    }
+    case VPCE_EXPR_SPLAT:
+        return eval_splat(ctx, sf, e);
+    case VPCE_EXPR_SPLAT_ITEM:
+        if (!sf || !sf->item)
+            return err(ctx, e->range, NULL, "splat item outside a splat expression");
+        return json_incref((json_t *)sf->item);
+    case VPCE_EXPR_CALL:
+        return eval_call(ctx, sf, e);
+    case VPCE_EXPR_UNARY:
+        return eval_unary(ctx, sf, e);
+    case VPCE_EXPR_BINARY:
+        return eval_binary(ctx, sf, e);
+    case VPCE_EXPR_COND:
+        return eval_cond(ctx, sf, e);
+    case VPCE_EXPR_FOR:
+        return eval_for(ctx, sf, e);
+    case VPCE_EXPR_PAREN:
+        return ev(ctx, sf, e->u.inner);
+    }
+    VPCE_BUG("unknown expression kind");
+}
+
+json_t *vpce_eval(const vpce_eval_ctx *ctx, const vpce_ast_expr *e)
+{
+    VPCE_ASSERT(ctx && ctx->diags && e);
+    return ev(ctx, NULL, e);
+}
+
+/* ---- references --------------------------------------------------------------------------- */
+
+typedef struct bound {
+    const char *name;
+    const struct bound *next;
+} bound;
+
+typedef void (*ref_visit)(const char *root, const char *attr, const char *attr2, vpce_range range,
+                          void *ud);
+
+static bool is_bound(const bound *b, const char *name)
+{
+    for (; b; b = b->next)
+        if (b->name && strcmp(b->name, name) == 0)
+            return true;
+    return false;
+}
+
+static void walk(const vpce_ast_expr *e, const bound *b, ref_visit visit, void *ud);
+
+static const char *static_step(const vpce_ast_expr *step)
+{
+    if (step->kind == VPCE_EXPR_GETATTR)
+        return step->u.getattr.name;
+    const vpce_ast_expr *k = step->u.index.key;
+    if (k->kind == VPCE_EXPR_LITERAL && json_is_string(k->u.literal))
+        return json_string_value(k->u.literal);
+    if (k->kind == VPCE_EXPR_TEMPLATE && k->u.list.n == 1 &&
+        k->u.list.items[0]->kind == VPCE_EXPR_LITERAL &&
+        json_is_string(k->u.list.items[0]->u.literal))
+        return json_string_value(k->u.list.items[0]->u.literal);
+    return NULL;
+}
+
+/* A chain of GETATTR/INDEX ending at e: visits its root once and walks dynamic index keys. */
+static void walk_traversal(const vpce_ast_expr *e, const bound *b, ref_visit visit, void *ud)
+{
+    const vpce_ast_expr *steps[64];
+    size_t n = 0;
+    const vpce_ast_expr *cur = e;
+    while ((cur->kind == VPCE_EXPR_GETATTR || cur->kind == VPCE_EXPR_INDEX) && n < 64) {
+        steps[n++] = cur;
+        cur = cur->kind == VPCE_EXPR_GETATTR ? cur->u.getattr.obj : cur->u.index.obj;
+    }
+    /* steps[n-1] is the step nearest the root. */
+    for (size_t i = 0; i < n; i++)
+        if (steps[i]->kind == VPCE_EXPR_INDEX)
+            walk(steps[i]->u.index.key, b, visit, ud);
+    if (cur->kind != VPCE_EXPR_VAR) {
+        walk(cur, b, visit, ud);
+        return;
+    }
+    if (is_bound(b, cur->u.var.name))
+        return;
+    const char *attr = NULL, *attr2 = NULL;
+    if (n >= 1)
+        attr = static_step(steps[n - 1]);
+    if (attr && n >= 2)
+        attr2 = static_step(steps[n - 2]);
+    visit(cur->u.var.name, attr, attr2, e->range, ud);
+}
+
+static void walk(const vpce_ast_expr *e, const bound *b, ref_visit visit, void *ud)
+{
+    if (!e)
+        return;
+    switch (e->kind) {
+    case VPCE_EXPR_LITERAL:
+    case VPCE_EXPR_SPLAT_ITEM:
+        return;
+    case VPCE_EXPR_TEMPLATE:
+    case VPCE_EXPR_TUPLE:
+        for (size_t i = 0; i < e->u.list.n; i++)
+            walk(e->u.list.items[i], b, visit, ud);
+        return;
+    case VPCE_EXPR_OBJECT:
+        for (size_t i = 0; i < e->u.object.n; i++) {
+            const vpce_ast_objitem *it = &e->u.object.items[i];
+            if (!it->key_is_ident && it->key->kind != VPCE_EXPR_VAR)
+                walk(it->key, b, visit, ud);
+            walk(it->value, b, visit, ud);
+        }
+        return;
+    case VPCE_EXPR_VAR:
+    case VPCE_EXPR_GETATTR:
+    case VPCE_EXPR_INDEX:
+        walk_traversal(e, b, visit, ud);
+        return;
+    case VPCE_EXPR_SPLAT:
+        walk(e->u.splat.source, b, visit, ud);
+        walk(e->u.splat.each, b, visit, ud);
+        return;
+    case VPCE_EXPR_CALL:
+        for (size_t i = 0; i < e->u.call.nargs; i++)
+            walk(e->u.call.args[i], b, visit, ud);
+        return;
+    case VPCE_EXPR_UNARY:
+        walk(e->u.unary.operand, b, visit, ud);
+        return;
+    case VPCE_EXPR_BINARY:
+        walk(e->u.binary.lhs, b, visit, ud);
+        walk(e->u.binary.rhs, b, visit, ud);
+        return;
+    case VPCE_EXPR_COND:
+        walk(e->u.cond.cond, b, visit, ud);
+        walk(e->u.cond.then, b, visit, ud);
+        walk(e->u.cond.els, b, visit, ud);
+        return;
+    case VPCE_EXPR_FOR: {
+        walk(e->u.forx.coll, b, visit, ud);
+        bound kb = {e->u.forx.key_var, b};
+        bound vb = {e->u.forx.val_var, &kb};
+        walk(e->u.forx.key, &vb, visit, ud);
+        walk(e->u.forx.value, &vb, visit, ud);
+        walk(e->u.forx.cond, &vb, visit, ud);
+        return;
+    }
+    case VPCE_EXPR_PAREN:
+        walk(e->u.inner, b, visit, ud);
+        return;
+    }
+}
+
+void vpce_expr_walk_refs(const vpce_ast_expr *e,
+                         void (*visit)(const char *root, const char *attr, const char *attr2,
+                                       vpce_range range, void *ud),
+                         void *ud)
+{
+    walk(e, NULL, visit, ud);
+}
