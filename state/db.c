@@ -282,9 +282,16 @@ static int bump_serial(vpce_state *st)
 
 int st_tx_begin(vpce_state *st)
 {
-    if (st->batch)
-        return st_exec(st, "SAVEPOINT vpce_op");
-    return st_exec(st, "BEGIN IMMEDIATE");
+    if (st->batch) {
+        int rc = st_exec(st, "SAVEPOINT vpce_op");
+        if (rc) /* the savepoint may exist when the failure came after it */
+            sqlite3_exec(st->db, "ROLLBACK TO vpce_op; RELEASE vpce_op", NULL, NULL, NULL);
+        return rc;
+    }
+    int rc = st_exec(st, "BEGIN IMMEDIATE");
+    if (rc && sqlite3_get_autocommit(st->db) == 0)
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
 }
 
 int st_tx_end(vpce_state *st, int err, bool changes_state)
@@ -315,6 +322,8 @@ int vpce_state_begin(vpce_state *st)
     if (st->batch)
         return vpce_error_set("a state batch is already open");
     int rc = st_exec(st, "BEGIN IMMEDIATE");
+    if (rc && sqlite3_get_autocommit(st->db) == 0)
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     if (rc == 0) {
         st->batch = true;
         st->dirty = false;

@@ -78,9 +78,9 @@ static int try_lock(vpce_state *st, const char *operation, const char *id, json_
     sqlite3_finalize(s);
     if (rc == 0)
         rc = st_exec(st, "COMMIT");
+done:
     if (sqlite3_get_autocommit(st->db) == 0)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-done:
     free(user);
     free(host);
     free(who);
