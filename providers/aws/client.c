@@ -118,6 +118,11 @@ static int set_endpoint(vpce_aws_client *c, const char *cfg_endpoint)
     return 0;
 }
 
+static double reserve(double capacity)
+{
+    return capacity >= 2 ? capacity - 1 : capacity;
+}
+
 int vpce_aws_client_new(vpce_aws_client **out, const vpce_aws_config *cfg)
 {
     int rc = 0;
@@ -173,10 +178,18 @@ int vpce_aws_client_new(vpce_aws_client **out, const vpce_aws_config *cfg)
         if (end && *end == '\0' && v > 0)
             scale = v;
     }
+    /*
+     * One token of each bucket is kept in reserve: a sequence our smaller bucket admits is then
+     * admitted by EC2's bucket of the same rate even when requests reach EC2 up to one refill
+     * interval closer together than they left (threads, network jitter).
+     */
     int64_t now = vpce_now_ms();
-    vpce_aws_bucket_init(&c->buckets[0], rl.endpoint_capacity, rl.endpoint_refill * scale, now);
-    vpce_aws_bucket_init(&c->buckets[1], rl.mutating_capacity, rl.mutating_refill * scale, now);
-    vpce_aws_bucket_init(&c->buckets[2], rl.describe_capacity, rl.describe_refill * scale, now);
+    vpce_aws_bucket_init(&c->buckets[0], reserve(rl.endpoint_capacity), rl.endpoint_refill * scale,
+                         now);
+    vpce_aws_bucket_init(&c->buckets[1], reserve(rl.mutating_capacity), rl.mutating_refill * scale,
+                         now);
+    vpce_aws_bucket_init(&c->buckets[2], reserve(rl.describe_capacity), rl.describe_refill * scale,
+                         now);
     c->pacing = !cfg->no_pacing;
     vpce_log(VPCE_LOG_DEBUG, "aws: region %s, endpoint %s, credentials from %s", c->region,
              c->endpoint, c->creds.source);
