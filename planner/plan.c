@@ -1,0 +1,1081 @@
+/*
+ * planner/plan.c: makes a plan. Walks the configuration graph in dependency order, evaluating
+ * variables, locals, data sources and resources into one growing scope; expands count and
+ * for_each into instances; combines each instance with its prior state (computed attributes
+ * keep their prior value unless the resource is replaced); diffs by schema; plans deletes for
+ * what state has and configuration no longer does; and evaluates the outputs.
+ */
+#include "planner/config.h"
+#include "planner/eval.h"
+#include "planner/graph.h"
+#include "planner/plan_build.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Per graph node: what planning it produced. */
+typedef struct node_info {
+    vpce_cfg_resource *res; /* NULL for non-resource nodes */
+    vpce_vec resdeps;       /* indexes (+1) of resource nodes this node depends on, transitively
+                               through variables and locals */
+    vpce_vec insts;         /* char*: instance addresses planned for this resource (owned) */
+    bool included;          /* false when -target leaves it out */
+    bool whole;             /* with -target: every instance, not just the targeted ones */
+} node_info;
+
+typedef struct planner {
+    const vpce_config *cfg;
+    const vpce_plan_opts *opts;
+    vpce_diags *diags;
+    const vpce_plan_providers *ps;
+    vpce_graph *g;
+    node_info *nodes;
+    json_t *scope;
+    json_t *prior;            /* refreshed copy of the prior document (owned) */
+    vpce_map *prior_by_addr;  /* instance address -> json_t* resource entry (borrowed) */
+    vpce_map *prior_by_res;   /* resource address -> vpce_vec* of instance addresses */
+    vpce_map *matched;        /* instance addresses claimed by configuration */
+    vpce_map *change_by_addr; /* instance address -> vpce_change* */
+    vpce_map *target_addrs;   /* -target addresses */
+    vpce_map *replace_addrs;  /* -replace addresses */
+    json_t *sensitive_names;  /* object: "var.x" / "local.y" -> true */
+    vpce_vec changes;         /* vpce_change* */
+    bool failed;
+} planner;
+
+/* ---- addresses --------------------------------------------------------------------------- */
+
+char *vpce_plan_instance_addr(const char *resource_addr, const json_t *key)
+{
+    if (!key || json_is_null(key))
+        return vpce_strdup(resource_addr);
+    if (json_is_integer(key))
+        return vpce_asprintf("%s[%" JSON_INTEGER_FORMAT "]", resource_addr,
+                             json_integer_value(key));
+    vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
+    vpce_buf_printf(&b, "%s[\"", resource_addr);
+    for (const char *p = json_string_value(key); p && *p; p++) {
+        switch (*p) {
+        case '"':
+            vpce_buf_puts(&b, "\\\"");
+            break;
+        case '\\':
+            vpce_buf_puts(&b, "\\\\");
+            break;
+        case '\n':
+            vpce_buf_puts(&b, "\\n");
+            break;
+        case '\r':
+            vpce_buf_puts(&b, "\\r");
+            break;
+        case '\t':
+            vpce_buf_puts(&b, "\\t");
+            break;
+        default:
+            if ((unsigned char)*p < 0x20)
+                vpce_buf_printf(&b, "\\u%04x", (unsigned)*p);
+            else
+                vpce_buf_putc(&b, *p);
+        }
+    }
+    vpce_buf_puts(&b, "\"]");
+    return vpce_buf_detach(&b);
+}
+
+/* The resource part of an instance address ("aws_subnet.a" of "aws_subnet.a[0]"); caller frees. */
+static char *resource_part(const char *addr)
+{
+    const char *br = strchr(addr, '[');
+    return br ? vpce_strndup(addr, (size_t)(br - addr)) : vpce_strdup(addr);
+}
+
+static const char *provider_ref_of(const vpce_cfg_resource *r, char *buf, size_t n)
+{
+    if (r->provider_ref)
+        return r->provider_ref;
+    const vpce_provider_type *pt = vpce_providers_for_type(r->type);
+    snprintf(buf, n, "%s", pt ? pt->name : r->type);
+    return buf;
+}
+
+/* ---- small helpers ----------------------------------------------------------------------- */
+
+static bool body_sets(const vpce_ast_body *body, const char *name)
+{
+    for (size_t i = 0; body && i < body->nattrs; i++)
+        if (strcmp(body->attrs[i]->name, name) == 0)
+            return true;
+    for (size_t i = 0; body && i < body->nblocks; i++) {
+        const vpce_ast_block *b = body->blocks[i];
+        if (strcmp(b->type, name) == 0)
+            return true;
+        if (strcmp(b->type, "dynamic") == 0 && b->nlabels > 0 && strcmp(b->labels[0], name) == 0)
+            return true;
+    }
+    return false;
+}
+
+typedef struct sens_walk {
+    const json_t *names;
+    bool found;
+} sens_walk;
+
+static void sens_visit(const char *root, const char *attr, const char *attr2, vpce_range range,
+                       void *ud)
+{
+    (void)attr2;
+    (void)range;
+    sens_walk *w = ud;
+    if (!attr || (strcmp(root, "var") != 0 && strcmp(root, "local") != 0))
+        return;
+    char key[512];
+    snprintf(key, sizeof(key), "%s.%s", root, attr);
+    if (json_object_get(w->names, key))
+        w->found = true;
+}
+
+static bool expr_sensitive(const planner *P, const vpce_ast_expr *e)
+{
+    if (!e || json_object_size(P->sensitive_names) == 0)
+        return false;
+    sens_walk w = {P->sensitive_names, false};
+    vpce_expr_walk_refs(e, sens_visit, &w);
+    return w.found;
+}
+
+static bool body_sensitive(const planner *P, const vpce_ast_body *b)
+{
+    for (size_t i = 0; b && i < b->nattrs; i++)
+        if (expr_sensitive(P, b->attrs[i]->expr))
+            return true;
+    for (size_t i = 0; b && i < b->nblocks; i++)
+        if (body_sensitive(P, b->blocks[i]->body))
+            return true;
+    return false;
+}
+
+/* Top-level names shown as (sensitive value): schema-sensitive attributes, and arguments whose
+   expression uses a sensitive variable. NULL when none. */
+static json_t *sensitive_paths(const planner *P, const vpce_cfg_resource *r)
+{
+    json_t *out = json_array();
+    const vpce_block_schema *s = r->rtype ? r->rtype->schema : NULL;
+    for (const vpce_attr_schema *a = s ? s->attrs : NULL; a && a->name; a++) {
+        bool sens = (a->flags & VPCE_ATTR_SENSITIVE) != 0;
+        for (size_t i = 0; !sens && r->body && i < r->body->nattrs; i++)
+            if (strcmp(r->body->attrs[i]->name, a->name) == 0 &&
+                expr_sensitive(P, r->body->attrs[i]->expr))
+                sens = true;
+        if (sens)
+            json_array_append_new(out, json_string(a->name));
+    }
+    for (const vpce_nested_block *nb = s ? s->blocks : NULL; nb && nb->name; nb++)
+        for (size_t i = 0; r->body && i < r->body->nblocks; i++) {
+            const vpce_ast_block *b = r->body->blocks[i];
+            bool match = strcmp(b->type, nb->name) == 0 ||
+                         (strcmp(b->type, "dynamic") == 0 && b->nlabels > 0 &&
+                          strcmp(b->labels[0], nb->name) == 0);
+            if (match && body_sensitive(P, b->body)) {
+                json_array_append_new(out, json_string(nb->name));
+                break;
+            }
+        }
+    if (json_array_size(out) == 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+static void set_in_scope(planner *P, const vpce_cfg_resource *r, json_t *value /* stolen */)
+{
+    json_t *root;
+    if (r->mode == VPCE_MODE_DATA) {
+        json_t *data = json_object_get(P->scope, "data");
+        root = json_object_get(data, r->type);
+        if (!root) {
+            root = json_object();
+            json_object_set_new(data, r->type, root);
+        }
+    } else {
+        root = json_object_get(P->scope, r->type);
+        if (!root) {
+            root = json_object();
+            json_object_set_new(P->scope, r->type, root);
+        }
+    }
+    json_object_set_new(root, r->name, value);
+}
+
+static vpce_change *change_new(const vpce_cfg_resource *r, const json_t *prior_res,
+                               const char *addr, const json_t *key)
+{
+    vpce_change *c = vpce_calloc(1, sizeof(*c));
+    char pbuf[128];
+    c->address = vpce_strdup(addr);
+    if (r) {
+        c->mode = vpce_strdup(r->mode == VPCE_MODE_DATA ? "data" : "managed");
+        c->type = vpce_strdup(r->type);
+        c->name = vpce_strdup(r->name);
+        c->provider = vpce_strdup(provider_ref_of(r, pbuf, sizeof(pbuf)));
+        c->index = key && !json_is_null(key) ? json_deep_copy(key) : NULL;
+    } else {
+        const char *m = json_string_value(json_object_get(prior_res, "mode"));
+        const char *t = json_string_value(json_object_get(prior_res, "type"));
+        const char *n = json_string_value(json_object_get(prior_res, "name"));
+        const char *p = json_string_value(json_object_get(prior_res, "provider"));
+        json_t *ix = json_object_get(prior_res, "index");
+        c->mode = vpce_strdup(m ? m : "managed");
+        c->type = vpce_strdup(t ? t : "");
+        c->name = vpce_strdup(n ? n : "");
+        if (!p) {
+            const vpce_provider_type *pt = vpce_providers_for_type(c->type);
+            p = pt ? pt->name : c->type;
+        }
+        c->provider = vpce_strdup(p);
+        c->index = ix && !json_is_null(ix) ? json_deep_copy(ix) : NULL;
+    }
+    return c;
+}
+
+static void add_dep(vpce_vec *deps, vpce_map *seen, const char *addr)
+{
+    if (vpce_map_has(seen, addr))
+        return;
+    vpce_map_set(seen, addr, (void *)1);
+    vpce_vec_push(deps, vpce_strdup(addr));
+}
+
+/* The instances of resource (or data source) address raddr that a change must be ordered
+   against: those planned now and those in prior state. */
+static void add_resource_deps(planner *P, vpce_vec *deps, vpce_map *seen, const char *raddr)
+{
+    size_t gi;
+    if (vpce_graph_find(P->g, raddr, &gi)) {
+        node_info *ni = &P->nodes[gi];
+        for (size_t i = 0; i < ni->insts.len; i++)
+            add_dep(deps, seen, ni->insts.items[i]);
+    }
+    vpce_vec *pv = vpce_map_get(P->prior_by_res, raddr);
+    for (size_t i = 0; pv && i < pv->len; i++)
+        add_dep(deps, seen, pv->items[i]);
+    if (!vpce_map_has(P->prior_by_res, raddr) && vpce_map_has(P->prior_by_addr, raddr))
+        add_dep(deps, seen, raddr);
+}
+
+static void set_depends(planner *P, vpce_change *c, size_t gi, const json_t *state_deps)
+{
+    vpce_vec deps = VPCE_VEC_INIT;
+    vpce_map *seen = vpce_map_new();
+    if (P->g && gi != (size_t)-1)
+        for (size_t i = 0; i < P->nodes[gi].resdeps.len; i++) {
+            size_t d = (uintptr_t)P->nodes[gi].resdeps.items[i] - 1;
+            add_resource_deps(P, &deps, seen, vpce_graph_name(P->g, d));
+        }
+    size_t k;
+    json_t *sd;
+    json_array_foreach(state_deps, k, sd)
+    {
+        if (!json_is_string(sd))
+            continue;
+        char *ra = resource_part(json_string_value(sd));
+        if (strcmp(ra, json_string_value(sd)) != 0) {
+            if (vpce_map_has(P->prior_by_addr, json_string_value(sd)))
+                add_dep(&deps, seen, json_string_value(sd));
+        } else {
+            add_resource_deps(P, &deps, seen, ra);
+        }
+        free(ra);
+    }
+    vpce_map_free(seen);
+    c->depends_on = (char **)deps.items;
+    c->ndepends_on = deps.len;
+}
+
+/* ---- evaluation of one resource ---------------------------------------------------------- */
+
+/* Builds the planned value of a managed instance from its configuration and prior attributes. */
+static json_t *planned_value(const vpce_cfg_resource *r, const json_t *config, const json_t *prior,
+                             bool replacing)
+{
+    const vpce_block_schema *s = r->rtype->schema;
+    json_t *planned = json_deep_copy(config);
+    for (const vpce_attr_schema *a = s->attrs; a && a->name; a++) {
+        if (!(a->flags & VPCE_ATTR_COMPUTED) || body_sets(r->body, a->name))
+            continue;
+        json_t *pv = prior && !replacing ? json_object_get(prior, a->name) : NULL;
+        json_object_set_new(planned, a->name, pv ? json_deep_copy(pv) : vpce_unknown());
+    }
+    for (const vpce_nested_block *b = s->blocks; b && b->name; b++) {
+        if (!(b->flags & VPCE_ATTR_COMPUTED) || body_sets(r->body, b->name))
+            continue;
+        json_t *pv = prior && !replacing ? json_object_get(prior, b->name) : NULL;
+        json_object_set_new(planned, b->name, pv ? json_deep_copy(pv) : vpce_unknown());
+    }
+    if (prior && (r->ignore_all_changes || r->nignore_changes)) {
+        for (const vpce_attr_schema *a = s->attrs; a && a->name; a++) {
+            bool ign = r->ignore_all_changes;
+            for (size_t i = 0; !ign && i < r->nignore_changes; i++)
+                ign = strcmp(r->ignore_changes[i], a->name) == 0;
+            json_t *pv = json_object_get(prior, a->name);
+            if (ign && pv && (a->flags & (VPCE_ATTR_REQUIRED | VPCE_ATTR_OPTIONAL)))
+                json_object_set_new(planned, a->name, json_deep_copy(pv));
+        }
+        for (const vpce_nested_block *b = s->blocks; b && b->name; b++) {
+            bool ign = r->ignore_all_changes;
+            for (size_t i = 0; !ign && i < r->nignore_changes; i++)
+                ign = strcmp(r->ignore_changes[i], b->name) == 0;
+            json_t *pv = json_object_get(prior, b->name);
+            if (ign && pv)
+                json_object_set_new(planned, b->name, json_deep_copy(pv));
+        }
+    }
+    if (prior)
+        vpce_diff_keep_prior_equivalent(s, prior, planned);
+    return planned;
+}
+
+static void prevent_destroy_error(planner *P, const vpce_cfg_resource *r, const char *addr)
+{
+    char *detail = vpce_asprintf(
+        "resource %s has lifecycle.prevent_destroy set, but the plan calls for this resource to "
+        "be destroyed. To avoid this error and continue with the plan, either disable "
+        "lifecycle.prevent_destroy or reduce the scope of the plan using the -target flag",
+        addr);
+    vpce_diags_error(P->diags, r->range, detail, "instance cannot be destroyed");
+    free(detail);
+    P->failed = true;
+}
+
+/* Plans one managed instance; returns the value to expose to references (new reference). */
+static json_t *plan_managed_instance(planner *P, size_t gi, const vpce_cfg_resource *r,
+                                     const char *addr, const json_t *key, const json_t *config)
+{
+    json_t *prior_res = vpce_map_get(P->prior_by_addr, addr);
+    json_t *prior = prior_res ? json_object_get(prior_res, "attributes") : NULL;
+    if (P->opts->refresh_only)
+        return prior ? json_deep_copy(prior) : json_deep_copy(config);
+
+    bool by_request = vpce_map_has(P->replace_addrs, addr);
+    json_t *planned = planned_value(r, config, prior, false);
+    json_t *paths = json_array();
+    vpce_change *c = change_new(r, NULL, addr, key);
+    if (!prior_res) {
+        c->action = VPCE_ACTION_CREATE;
+    } else {
+        bool changed = false;
+        vpce_diff_instance(r->rtype->schema, prior, planned, paths, &changed);
+        if (by_request || json_array_size(paths) > 0) {
+            json_decref(planned);
+            planned = planned_value(r, config, prior, true);
+            c->action = r->create_before_destroy ? VPCE_ACTION_CREATE_THEN_DELETE
+                                                 : VPCE_ACTION_DELETE_THEN_CREATE;
+            c->reason =
+                vpce_strdup(by_request ? "replace_by_request" : "replace_because_cannot_update");
+            if (r->prevent_destroy)
+                prevent_destroy_error(P, r, addr);
+        } else {
+            c->action = changed ? VPCE_ACTION_UPDATE : VPCE_ACTION_NOOP;
+        }
+        c->before = json_deep_copy(prior);
+    }
+    c->after = json_deep_copy(planned);
+    if (json_array_size(paths) > 0)
+        c->replace_paths = json_incref(paths);
+    json_decref(paths);
+    c->sensitive_paths = sensitive_paths(P, r);
+    set_depends(P, c, gi, NULL);
+    vpce_vec_push(&P->changes, c);
+    vpce_map_set(P->change_by_addr, addr, c);
+    return planned;
+}
+
+static bool deps_pending(const planner *P, size_t gi)
+{
+    for (size_t i = 0; i < P->nodes[gi].resdeps.len; i++) {
+        node_info *d = &P->nodes[(uintptr_t)P->nodes[gi].resdeps.items[i] - 1];
+        for (size_t j = 0; j < d->insts.len; j++) {
+            vpce_change *c = vpce_map_get(P->change_by_addr, d->insts.items[j]);
+            if (c && c->action != VPCE_ACTION_NOOP && strcmp(c->mode, "managed") == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Plans one data-source instance: read now when its configuration is known. */
+static json_t *plan_data_instance(planner *P, size_t gi, const vpce_cfg_resource *r,
+                                  const char *addr, const json_t *key, const json_t *config)
+{
+    json_t *prior_res = vpce_map_get(P->prior_by_addr, addr);
+    json_t *prior = prior_res ? json_object_get(prior_res, "attributes") : NULL;
+    vpce_change *c = change_new(r, NULL, addr, key);
+    c->before = prior ? json_deep_copy(prior) : NULL;
+    json_t *value = NULL;
+    bool unknown = vpce_contains_unknown(config);
+    bool pending = !unknown && deps_pending(P, gi);
+    if (!unknown && !pending && r->rtype->read) {
+        char pbuf[128];
+        vpce_provider *p = vpce_plan_providers_get(P->ps, provider_ref_of(r, pbuf, sizeof(pbuf)));
+        if (r->rtype->read(p, config, &value) < 0 || !value) {
+            vpce_diags_error(P->diags, r->range, vpce_error_last(), "cannot read data source %s",
+                             addr);
+            P->failed = true;
+            value = json_deep_copy(config);
+        }
+        c->action = VPCE_ACTION_NOOP;
+    } else {
+        value = json_deep_copy(config);
+        c->action = VPCE_ACTION_READ;
+        if (unknown)
+            c->reason = vpce_strdup("read_because_config_unknown");
+        else if (pending)
+            c->reason = vpce_strdup("read_because_dependency_pending");
+    }
+    c->after = json_deep_copy(value);
+    set_depends(P, c, gi, NULL);
+    vpce_vec_push(&P->changes, c);
+    vpce_map_set(P->change_by_addr, addr, c);
+    return value;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Evaluates count / for_each into the instance keys (array of null, integers or strings) and
+   the each.value per key (array, same length). Returns false after a diagnostic. */
+static bool expand_keys(planner *P, const vpce_cfg_resource *r, json_t **keys, json_t **values)
+{
+    vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags};
+    *keys = json_array();
+    *values = json_array();
+    if (r->count) {
+        json_t *v = vpce_eval(&ctx, r->count);
+        if (!v)
+            return false;
+        bool ok = vpce_is_number(v) && vpce_number(v) >= 0 &&
+                  vpce_number(v) == (double)(json_int_t)vpce_number(v);
+        if (!ok) {
+            vpce_diags_error(P->diags, r->count->range,
+                             vpce_is_unknown(v) ? "The \"count\" value depends on resource "
+                                                  "attributes that cannot be determined until "
+                                                  "apply"
+                                                : "count must be a whole number, 0 or more",
+                             "invalid count argument");
+            json_decref(v);
+            return false;
+        }
+        json_int_t n = (json_int_t)vpce_number(v);
+        for (json_int_t i = 0; i < n; i++) {
+            json_array_append_new(*keys, json_integer(i));
+            json_array_append_new(*values, json_null());
+        }
+        json_decref(v);
+        return true;
+    }
+    if (r->for_each) {
+        json_t *v = vpce_eval(&ctx, r->for_each);
+        if (!v)
+            return false;
+        bool ok = true;
+        if (json_is_object(v) && !vpce_is_unknown(v)) {
+            size_t n = json_object_size(v);
+            const char **names = vpce_calloc(n ? n : 1, sizeof(*names));
+            size_t k = 0;
+            const char *name;
+            json_t *x;
+            json_object_foreach(v, name, x) names[k++] = name;
+            qsort(names, k, sizeof(*names), cmp_str);
+            for (size_t i = 0; i < k; i++) {
+                json_array_append_new(*keys, json_string(names[i]));
+                json_array_append(*values, json_object_get(v, names[i]));
+            }
+            free(names);
+        } else if (json_is_array(v)) {
+            size_t i;
+            json_t *x;
+            json_array_foreach(v, i, x)
+            {
+                if (!json_is_string(x)) {
+                    ok = false;
+                    break;
+                }
+                json_array_append(*keys, x);
+                json_array_append(*values, x);
+            }
+        } else {
+            ok = false;
+        }
+        if (!ok) {
+            vpce_diags_error(
+                P->diags, r->for_each->range,
+                vpce_contains_unknown(v)
+                    ? "The \"for_each\" value depends on resource attributes that cannot be "
+                      "determined until apply"
+                    : "for_each must be a map, or a set of strings, with known keys",
+                "invalid for_each argument");
+            json_decref(v);
+            return false;
+        }
+        json_decref(v);
+        return true;
+    }
+    json_array_append_new(*keys, json_null());
+    json_array_append_new(*values, json_null());
+    return true;
+}
+
+static bool instance_targeted(const planner *P, const node_info *ni, const char *addr)
+{
+    if (!P->target_addrs || ni->whole)
+        return true;
+    return vpce_map_has(P->target_addrs, addr);
+}
+
+static void plan_resource(planner *P, size_t gi)
+{
+    node_info *ni = &P->nodes[gi];
+    vpce_cfg_resource *r = ni->res;
+    json_t *keys = NULL, *values = NULL;
+    if (!r->rtype) {
+        P->failed = true;
+        return;
+    }
+    if (!expand_keys(P, r, &keys, &values)) {
+        P->failed = true;
+        set_in_scope(P, r, vpce_unknown());
+        goto cleanup;
+    }
+    json_t *collected = r->count ? json_array() : r->for_each ? json_object() : NULL;
+    json_t *single = NULL;
+    vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags};
+    for (size_t i = 0; i < json_array_size(keys); i++) {
+        json_t *key = json_array_get(keys, i);
+        char *addr = vpce_plan_instance_addr(r->addr, key);
+        json_t *value = NULL;
+        vpce_map_set(P->matched, addr, (void *)1);
+        if (!instance_targeted(P, ni, addr)) {
+            /* Outside -target: left as it is in state. */
+            json_t *pr = vpce_map_get(P->prior_by_addr, addr);
+            json_t *pa = pr ? json_object_get(pr, "attributes") : NULL;
+            value = pa ? json_deep_copy(pa) : vpce_unknown();
+        } else {
+            if (r->count) {
+                json_t *cnt = json_object();
+                json_object_set(cnt, "index", key);
+                json_object_set_new(P->scope, "count", cnt);
+            } else if (r->for_each) {
+                json_t *each = json_object();
+                json_object_set(each, "key", key);
+                json_object_set(each, "value", json_array_get(values, i));
+                json_object_set_new(P->scope, "each", each);
+            }
+            json_t *config = vpce_body_eval(&ctx, r->body, r->rtype->schema);
+            json_object_del(P->scope, "count");
+            json_object_del(P->scope, "each");
+            if (!config) {
+                P->failed = true;
+                value = vpce_unknown();
+            } else {
+                value = r->mode == VPCE_MODE_DATA
+                            ? plan_data_instance(P, gi, r, addr, key, config)
+                            : plan_managed_instance(P, gi, r, addr, key, config);
+                json_decref(config);
+            }
+            vpce_vec_push(&ni->insts, vpce_strdup(addr));
+        }
+        if (r->count)
+            json_array_append_new(collected, value);
+        else if (r->for_each)
+            json_object_set_new(collected, json_string_value(key), value);
+        else
+            single = value;
+        free(addr);
+    }
+    set_in_scope(P, r, collected ? collected : single ? single : json_null());
+cleanup:
+    json_decref(keys);
+    json_decref(values);
+}
+
+/* ---- variables, locals, outputs ---------------------------------------------------------- */
+
+static void plan_variable(planner *P, const vpce_cfg_variable *v, const json_t *vars)
+{
+    json_t *val = json_object_get(vars, v->name);
+    json_t *varobj = json_object_get(P->scope, "var");
+    if (val) {
+        json_object_set(varobj, v->name, val);
+    } else if (v->default_expr) {
+        vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags};
+        json_t *d = vpce_eval(&ctx, v->default_expr);
+        if (!d)
+            P->failed = true;
+        json_object_set_new(varobj, v->name, d ? d : json_null());
+    } else {
+        vpce_diags_error(P->diags, v->range, NULL, "no value for required variable \"%s\"",
+                         v->name);
+        P->failed = true;
+        json_object_set_new(varobj, v->name, vpce_unknown());
+    }
+    if (v->sensitive) {
+        char key[512];
+        snprintf(key, sizeof(key), "var.%s", v->name);
+        json_object_set_new(P->sensitive_names, key, json_true());
+    }
+}
+
+static void plan_local(planner *P, const vpce_cfg_local *l)
+{
+    vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags};
+    json_t *v = vpce_eval(&ctx, l->expr);
+    if (!v) {
+        P->failed = true;
+        v = vpce_unknown();
+    }
+    json_object_set_new(json_object_get(P->scope, "local"), l->name, v);
+    if (expr_sensitive(P, l->expr)) {
+        char key[512];
+        snprintf(key, sizeof(key), "local.%s", l->name);
+        json_object_set_new(P->sensitive_names, key, json_true());
+    }
+}
+
+static json_t *actions1(const char *a)
+{
+    json_t *arr = json_array();
+    json_array_append_new(arr, json_string(a));
+    return arr;
+}
+
+static json_t *output_changes(planner *P, bool destroy)
+{
+    json_t *out = json_object();
+    json_t *prior_outs = json_object_get(P->prior, "outputs");
+    for (size_t i = 0; !destroy && i < P->cfg->outputs.len; i++) {
+        const vpce_cfg_output *o = P->cfg->outputs.items[i];
+        vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags};
+        json_t *v = o->value ? vpce_eval(&ctx, o->value) : json_null();
+        if (!v) {
+            P->failed = true;
+            continue;
+        }
+        json_t *po = json_object_get(prior_outs, o->name);
+        json_t *before = po ? json_object_get(po, "value") : NULL;
+        const char *act = !po ? "create" : vpce_value_equal(before, v) ? "no-op" : "update";
+        json_t *oc = json_object();
+        json_object_set_new(oc, "actions", actions1(act));
+        json_object_set_new(oc, "before", before ? json_deep_copy(before) : json_null());
+        json_object_set_new(oc, "after", v);
+        json_object_set_new(oc, "sensitive",
+                            json_boolean(o->sensitive || expr_sensitive(P, o->value)));
+        json_object_set_new(out, o->name, oc);
+    }
+    const char *name;
+    json_t *po;
+    json_object_foreach(prior_outs, name, po)
+    {
+        if (json_object_get(out, name))
+            continue;
+        json_t *oc = json_object();
+        json_object_set_new(oc, "actions", actions1("delete"));
+        json_t *before = json_object_get(po, "value");
+        json_object_set_new(oc, "before", before ? json_deep_copy(before) : json_null());
+        json_object_set_new(oc, "after", json_null());
+        json_object_set(oc, "sensitive",
+                        json_is_true(json_object_get(po, "sensitive")) ? json_true()
+                                                                       : json_false());
+        json_object_set_new(out, name, oc);
+    }
+    return out;
+}
+
+/* ---- deletes ----------------------------------------------------------------------------- */
+
+static void plan_orphans(planner *P)
+{
+    json_t *resources = json_object_get(P->prior, "resources");
+    size_t i;
+    json_t *res;
+    json_array_foreach(resources, i, res)
+    {
+        const char *addr = json_string_value(json_object_get(res, "address"));
+        const char *mode = json_string_value(json_object_get(res, "mode"));
+        if (!addr || (mode && strcmp(mode, "managed") != 0) || vpce_map_has(P->matched, addr))
+            continue;
+        char *raddr = resource_part(addr);
+        if (P->target_addrs && !vpce_map_has(P->target_addrs, addr) &&
+            !vpce_map_has(P->target_addrs, raddr)) {
+            free(raddr);
+            continue;
+        }
+        vpce_cfg_resource *r = vpce_config_resource(P->cfg, raddr);
+        size_t gi = (size_t)-1;
+        if (r && P->g && !vpce_graph_find(P->g, raddr, &gi))
+            gi = (size_t)-1;
+        vpce_change *c = change_new(NULL, res, addr, NULL);
+        c->action = VPCE_ACTION_DELETE;
+        json_t *ix = json_object_get(res, "index");
+        if (!P->opts->destroy) {
+            if (!r)
+                c->reason = vpce_strdup("delete_because_no_resource_config");
+            else if (r->count && json_is_integer(ix))
+                c->reason = vpce_strdup("delete_because_count_index");
+            else if (r->for_each && json_is_string(ix))
+                c->reason = vpce_strdup("delete_because_each_key");
+            else
+                c->reason = vpce_strdup("delete_because_wrong_repetition");
+        }
+        json_t *attrs = json_object_get(res, "attributes");
+        c->before = attrs ? json_deep_copy(attrs) : json_object();
+        c->after = NULL;
+        set_depends(P, c, gi, json_object_get(res, "dependencies"));
+        if (r && r->prevent_destroy)
+            prevent_destroy_error(P, r, addr);
+        vpce_vec_push(&P->changes, c);
+        vpce_map_set(P->change_by_addr, addr, c);
+        free(raddr);
+    }
+}
+
+/* ---- setup ------------------------------------------------------------------------------- */
+
+static void index_prior(planner *P)
+{
+    json_t *resources = json_object_get(P->prior, "resources");
+    size_t i;
+    json_t *res;
+    json_array_foreach(resources, i, res)
+    {
+        const char *addr = json_string_value(json_object_get(res, "address"));
+        if (!addr)
+            continue;
+        vpce_map_set(P->prior_by_addr, addr, res);
+        char *raddr = resource_part(addr);
+        vpce_vec *v = vpce_map_get(P->prior_by_res, raddr);
+        if (!v) {
+            v = vpce_calloc(1, sizeof(*v));
+            vpce_map_set(P->prior_by_res, raddr, v);
+        }
+        vpce_vec_push(v, (void *)addr);
+        free(raddr);
+    }
+}
+
+static bool is_resource_node(const char *name)
+{
+    return strncmp(name, "var.", 4) != 0 && strncmp(name, "local.", 6) != 0 &&
+           strncmp(name, "output.", 7) != 0 && strncmp(name, "provider.", 9) != 0;
+}
+
+static void vec_add_unique(vpce_vec *v, void *x)
+{
+    for (size_t i = 0; i < v->len; i++)
+        if (v->items[i] == x)
+            return;
+    vpce_vec_push(v, x);
+}
+
+/* Resource dependencies of every node, through variables and locals, in topological order. */
+static void compute_resdeps(planner *P, const size_t *order, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        size_t i = order[k];
+        const size_t *deps;
+        size_t nd;
+        vpce_graph_deps(P->g, i, &deps, &nd);
+        for (size_t j = 0; j < nd; j++) {
+            size_t d = deps[j];
+            if (P->nodes[d].res)
+                vec_add_unique(&P->nodes[i].resdeps, (void *)(uintptr_t)(d + 1));
+            else
+                for (size_t m = 0; m < P->nodes[d].resdeps.len; m++)
+                    vec_add_unique(&P->nodes[i].resdeps, P->nodes[d].resdeps.items[m]);
+        }
+    }
+}
+
+static void mark_included(planner *P, size_t i)
+{
+    if (P->nodes[i].included)
+        return;
+    P->nodes[i].included = true;
+    const size_t *deps;
+    size_t nd;
+    vpce_graph_deps(P->g, i, &deps, &nd);
+    for (size_t j = 0; j < nd; j++) {
+        mark_included(P, deps[j]);
+        P->nodes[deps[j]].whole = true;
+    }
+}
+
+static void apply_targets(planner *P)
+{
+    size_t n = vpce_graph_count(P->g);
+    if (!P->opts->ntargets) {
+        for (size_t i = 0; i < n; i++)
+            P->nodes[i].included = P->nodes[i].whole = true;
+        return;
+    }
+    P->target_addrs = vpce_map_new();
+    for (size_t t = 0; t < P->opts->ntargets; t++) {
+        const char *addr = P->opts->targets[t];
+        vpce_map_set(P->target_addrs, addr, (void *)1);
+        char *raddr = resource_part(addr);
+        size_t gi;
+        if (vpce_graph_find(P->g, raddr, &gi)) {
+            mark_included(P, gi);
+            if (strcmp(raddr, addr) == 0)
+                P->nodes[gi].whole = true;
+        }
+        free(raddr);
+    }
+    /* Variables and locals are cheap and harmless: always evaluate those that are needed. */
+    vpce_diags_warning(P->diags, (vpce_range){0},
+                       "The -target option is not for routine use: the plan may not represent "
+                       "every change the configuration asks for, and what it leaves out can "
+                       "only be seen by planning again without it",
+                       "resource targeting is in effect");
+}
+
+static int cmp_change(const void *a, const void *b)
+{
+    const vpce_change *x = *(vpce_change *const *)a;
+    const vpce_change *y = *(vpce_change *const *)b;
+    return strcmp(x->address, y->address);
+}
+
+int vpce_plan_make(vpce_plan **out, const vpce_config *cfg, const json_t *vars,
+                   const json_t *prior_state_doc, const vpce_plan_opts *opts, vpce_diags *diags)
+{
+    static const vpce_plan_opts defaults = {.refresh = true};
+    planner P = {0};
+    vpce_plan_providers *own_ps = NULL;
+    vpce_plan *plan = NULL;
+    size_t *order = NULL;
+    json_t *cycles = NULL;
+    size_t errors_before = diags->nerrors;
+    int rc = 0;
+
+    *out = NULL;
+    P.cfg = cfg;
+    P.opts = opts ? opts : &defaults;
+    P.diags = diags;
+    P.prior = prior_state_doc ? json_deep_copy(prior_state_doc) : json_object();
+    if (!json_is_array(json_object_get(P.prior, "resources")))
+        json_object_set_new(P.prior, "resources", json_array());
+    P.prior_by_addr = vpce_map_new();
+    P.prior_by_res = vpce_map_new();
+    P.matched = vpce_map_new();
+    P.change_by_addr = vpce_map_new();
+    P.replace_addrs = vpce_map_new();
+    for (size_t i = 0; i < P.opts->nreplace; i++)
+        vpce_map_set(P.replace_addrs, P.opts->replace[i], (void *)1);
+    P.sensitive_names = json_object();
+    json_t *drift = json_array();
+
+    P.ps = P.opts->providers;
+    if (!P.ps) {
+        if (vpce_plan_providers_new(&own_ps, cfg, vars, diags) < 0) {
+            rc = VPCE_EINVALID;
+            goto cleanup;
+        }
+        P.ps = own_ps;
+    }
+
+    if ((P.opts->refresh || P.opts->refresh_only) && !P.opts->destroy) {
+        rc = vpce_refresh_state(P.prior, P.ps, drift);
+        if (rc < 0)
+            goto cleanup;
+    }
+    index_prior(&P);
+
+    rc = vpce_config_graph(&P.g, cfg, diags);
+    if (rc < 0)
+        goto cleanup;
+    size_t n = vpce_graph_count(P.g);
+    rc = vpce_graph_topo(P.g, &order, &cycles);
+    if (rc < 0) {
+        vpce_diags_error(diags, (vpce_range){0}, NULL, "the configuration has reference cycles");
+        goto cleanup;
+    }
+    P.nodes = vpce_calloc(n ? n : 1, sizeof(*P.nodes));
+    for (size_t i = 0; i < n; i++)
+        if (is_resource_node(vpce_graph_name(P.g, i)))
+            P.nodes[i].res = vpce_config_resource(cfg, vpce_graph_name(P.g, i));
+    compute_resdeps(&P, order, n);
+    apply_targets(&P);
+
+    P.scope = json_object();
+    json_object_set_new(P.scope, "var", json_object());
+    json_object_set_new(P.scope, "local", json_object());
+    json_object_set_new(P.scope, "data", json_object());
+    {
+        json_t *path = json_object();
+        char cwd[4096];
+        json_object_set_new(path, "module", json_string(cfg->dir ? cfg->dir : "."));
+        json_object_set_new(path, "root", json_string(cfg->dir ? cfg->dir : "."));
+        json_object_set_new(path, "cwd", json_string(getcwd(cwd, sizeof(cwd)) ? cwd : "."));
+        json_object_set_new(P.scope, "path", path);
+    }
+
+    /* Variables first, whatever the graph says, so sensitivity is known everywhere. */
+    for (size_t i = 0; i < cfg->variables.len; i++)
+        plan_variable(&P, cfg->variables.items[i], vars);
+
+    if (P.opts->destroy) {
+        plan_orphans(&P); /* nothing is matched: every managed instance is deleted */
+    } else {
+        for (size_t k = 0; k < n; k++) {
+            size_t i = order[k];
+            const char *name = vpce_graph_name(P.g, i);
+            if (!P.nodes[i].included && P.nodes[i].res)
+                continue;
+            if (strncmp(name, "local.", 6) == 0) {
+                for (size_t j = 0; j < cfg->locals.len; j++) {
+                    vpce_cfg_local *l = cfg->locals.items[j];
+                    if (strcmp(l->name, name + 6) == 0)
+                        plan_local(&P, l);
+                }
+            } else if (P.nodes[i].res) {
+                plan_resource(&P, i);
+            }
+        }
+        if (!P.opts->refresh_only)
+            plan_orphans(&P);
+    }
+
+    plan = vpce_calloc(1, sizeof(*plan));
+    plan->output_changes =
+        P.opts->ntargets ? json_object() : output_changes(&P, P.opts->destroy != 0);
+    if (P.failed || diags->nerrors > errors_before) {
+        rc = VPCE_EINVALID;
+        goto cleanup;
+    }
+    vpce_vec_sort(&P.changes, cmp_change);
+    plan->changes = (vpce_change **)P.changes.items;
+    plan->nchanges = P.changes.len;
+    P.changes = (vpce_vec)VPCE_VEC_INIT;
+    plan->drift = drift;
+    drift = NULL;
+    plan->variables = json_incref(json_object_get(P.scope, "var"));
+    plan->sensitive_vars = json_array();
+    for (size_t i = 0; i < cfg->variables.len; i++) {
+        const vpce_cfg_variable *v = cfg->variables.items[i];
+        if (v->sensitive)
+            json_array_append_new(plan->sensitive_vars, json_string(v->name));
+    }
+    plan->config_hash = vpce_strdup(cfg->content_hash);
+    const char *lineage = json_string_value(json_object_get(P.prior, "lineage"));
+    plan->lineage = lineage ? vpce_strdup(lineage) : NULL;
+    plan->serial = json_integer_value(json_object_get(P.prior, "serial"));
+    plan->destroy = P.opts->destroy;
+    plan->refresh_only = P.opts->refresh_only;
+    plan->prior = P.prior;
+    P.prior = NULL;
+    *out = plan;
+    plan = NULL;
+    rc = 0;
+
+cleanup:
+    vpce_plan_free(plan);
+    for (size_t i = 0; i < P.changes.len; i++)
+        vpce_change_free(P.changes.items[i]);
+    vpce_vec_release(&P.changes);
+    for (size_t i = 0; P.nodes && i < vpce_graph_count(P.g); i++) {
+        vpce_vec_release(&P.nodes[i].resdeps);
+        for (size_t j = 0; j < P.nodes[i].insts.len; j++)
+            free(P.nodes[i].insts.items[j]);
+        vpce_vec_release(&P.nodes[i].insts);
+    }
+    free(P.nodes);
+    const char *k;
+    void *v;
+    for (size_t it = 0; P.prior_by_res && vpce_map_next(P.prior_by_res, &it, &k, &v);) {
+        vpce_vec_release(v);
+        free(v);
+    }
+    vpce_map_free(P.prior_by_res);
+    vpce_map_free(P.prior_by_addr);
+    vpce_map_free(P.matched);
+    vpce_map_free(P.change_by_addr);
+    vpce_map_free(P.target_addrs);
+    vpce_map_free(P.replace_addrs);
+    json_decref(P.sensitive_names);
+    json_decref(P.scope);
+    json_decref(P.prior);
+    json_decref(drift);
+    json_decref(cycles);
+    free(order);
+    vpce_graph_free(P.g);
+    vpce_plan_providers_free(own_ps);
+    return rc;
+}
+
+/* ---- apply order ------------------------------------------------------------------------- */
+
+static bool is_delete(vpce_action a)
+{
+    return a == VPCE_ACTION_DELETE;
+}
+
+void vpce_plan_apply_order(const vpce_plan *p, size_t **out, size_t *n)
+{
+    size_t nc = p ? p->nchanges : 0;
+    vpce_map *idx = vpce_map_new();
+    for (size_t i = 0; i < nc; i++)
+        vpce_map_set(idx, p->changes[i]->address, (void *)(uintptr_t)(i + 1));
+    /* Edges "a before b" as adjacency lists; indegrees count what must come first. */
+    vpce_vec *after = vpce_calloc(nc ? nc : 1, sizeof(*after));
+    size_t *indeg = vpce_calloc(nc ? nc : 1, sizeof(size_t));
+    for (size_t i = 0; i < nc; i++) {
+        const vpce_change *c = p->changes[i];
+        if (c->action == VPCE_ACTION_NOOP)
+            continue;
+        for (size_t j = 0; j < c->ndepends_on; j++) {
+            uintptr_t d = (uintptr_t)vpce_map_get(idx, c->depends_on[j]);
+            if (!d || d - 1 == i)
+                continue;
+            const vpce_change *dc = p->changes[d - 1];
+            if (dc->action == VPCE_ACTION_NOOP)
+                continue;
+            if (is_delete(c->action)) {
+                /* Delete what depends on a thing before deleting (or replacing) the thing. */
+                if (is_delete(dc->action) || dc->action == VPCE_ACTION_DELETE_THEN_CREATE) {
+                    vpce_vec_push(&after[i], (void *)(d - 1 + 1));
+                    indeg[d - 1]++;
+                }
+            } else if (!is_delete(dc->action)) {
+                vpce_vec_push(&after[d - 1], (void *)(uintptr_t)(i + 1));
+                indeg[i]++;
+            }
+        }
+    }
+    size_t *res = vpce_calloc(nc ? nc : 1, sizeof(size_t));
+    size_t head = 0, tail = 0;
+    for (size_t i = 0; i < nc; i++)
+        if (p->changes[i]->action != VPCE_ACTION_NOOP && indeg[i] == 0)
+            res[tail++] = i;
+    while (head < tail) {
+        size_t i = res[head++];
+        for (size_t j = 0; j < after[i].len; j++) {
+            size_t t = (uintptr_t)after[i].items[j] - 1;
+            if (--indeg[t] == 0)
+                res[tail++] = t;
+        }
+    }
+    /* A cycle (should not happen) leaves some out: append them in address order. */
+    for (size_t i = 0; i < nc; i++)
+        if (p->changes[i]->action != VPCE_ACTION_NOOP && indeg[i] > 0)
+            res[tail++] = i;
+    for (size_t i = 0; i < nc; i++)
+        vpce_vec_release(&after[i]);
+    free(after);
+    free(indeg);
+    vpce_map_free(idx);
+    *out = res;
+    *n = tail;
+}

@@ -1,0 +1,113 @@
+/*
+ * planner/plan_providers.c: the configured provider instances of a configuration, by reference
+ * ("aws", "aws.west"), made from the provider blocks evaluated against their schemas.
+ */
+#include "planner/config.h"
+#include "planner/eval.h"
+#include "planner/planner.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct pentry {
+    const vpce_provider_type *type;
+    vpce_provider *inst;
+} pentry;
+
+struct vpce_plan_providers {
+    vpce_map *by_ref; /* ref -> pentry* */
+};
+
+static int configure_one(vpce_plan_providers *ps, const char *ref, const char *type_name,
+                         const vpce_ast_body *body, vpce_range range, const json_t *vars,
+                         const char *base_dir, vpce_diags *diags)
+{
+    if (vpce_map_has(ps->by_ref, ref))
+        return 0;
+    const vpce_provider_type *t = vpce_providers_find(type_name);
+    if (!t)
+        return vpce_diags_error(diags, range, NULL, "unknown provider \"%s\"", type_name);
+    pentry *e = vpce_calloc(1, sizeof(*e));
+    e->type = t;
+    vpce_map_set(ps->by_ref, ref, e);
+    if (!t->configure)
+        return 0;
+    json_t *config = NULL;
+    int rc = 0;
+    if (t->config_schema) {
+        vpce_ast_body empty = {0};
+        json_t *scope = json_object();
+        json_object_set_new(scope, "var", vars ? json_incref((json_t *)vars) : json_object());
+        vpce_eval_ctx ctx = {scope, base_dir, diags};
+        config = vpce_body_eval(&ctx, body ? body : &empty, t->config_schema);
+        json_decref(scope);
+        if (!config) {
+            rc = VPCE_EINVALID;
+            goto cleanup;
+        }
+    } else {
+        config = json_object();
+    }
+    if (t->configure(&e->inst, config) < 0)
+        rc = vpce_diags_error(diags, range, vpce_error_last(), "cannot configure provider \"%s\"",
+                              ref);
+cleanup:
+    json_decref(config);
+    return rc;
+}
+
+int vpce_plan_providers_new(vpce_plan_providers **out, const vpce_config *cfg, const json_t *vars,
+                            vpce_diags *diags)
+{
+    vpce_plan_providers *ps = vpce_calloc(1, sizeof(*ps));
+    ps->by_ref = vpce_map_new();
+    int rc = 0;
+    for (size_t i = 0; i < cfg->providers.len; i++) {
+        vpce_cfg_provider *p = cfg->providers.items[i];
+        char *ref = p->alias ? vpce_asprintf("%s.%s", p->name, p->alias) : vpce_strdup(p->name);
+        if (configure_one(ps, ref, p->name, p->body, p->range, vars, cfg->dir, diags) < 0)
+            rc = VPCE_EINVALID;
+        free(ref);
+    }
+    /* References without a block of their own are configured from an empty body. */
+    for (size_t i = 0; i < cfg->resources.len; i++) {
+        vpce_cfg_resource *r = cfg->resources.items[i];
+        const vpce_provider_type *pt = vpce_providers_for_type(r->type);
+        const char *ref = r->provider_ref ? r->provider_ref : (pt ? pt->name : NULL);
+        if (!ref)
+            continue;
+        char *tname = vpce_strdup(ref);
+        char *dot = strchr(tname, '.');
+        if (dot)
+            *dot = '\0';
+        if (configure_one(ps, ref, tname, NULL, r->range, vars, cfg->dir, diags) < 0)
+            rc = VPCE_EINVALID;
+        free(tname);
+    }
+    *out = ps;
+    return rc;
+}
+
+vpce_provider *vpce_plan_providers_get(const vpce_plan_providers *ps, const char *ref)
+{
+    if (!ps || !ref)
+        return NULL;
+    pentry *e = vpce_map_get(ps->by_ref, ref);
+    return e ? e->inst : NULL;
+}
+
+void vpce_plan_providers_free(vpce_plan_providers *ps)
+{
+    if (!ps)
+        return;
+    const char *k;
+    void *v;
+    for (size_t it = 0; vpce_map_next(ps->by_ref, &it, &k, &v);) {
+        pentry *e = v;
+        if (e->inst && e->type->free)
+            e->type->free(e->inst);
+        free(e);
+    }
+    vpce_map_free(ps->by_ref);
+    free(ps);
+}
