@@ -161,8 +161,11 @@ class Sim:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server_version = "ec2sim"
+    server_version = "AmazonEC2"
     sys_version = ""
+
+    def version_string(self):
+        return self.server_version
 
     @property
     def sim(self):
