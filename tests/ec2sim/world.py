@@ -1734,6 +1734,9 @@ class World:
                 raise EC2Error("InvalidParameter", "The service %s does not provide a private DNS name"
                                % svc["ServiceName"])
             self._check_private_dns(vpc, svc, eid)
+        if p.get("IpAddressType", "ipv4") != "ipv4":
+            raise EC2Error("InvalidParameter", "IpAddressType %s is not supported (only ipv4)"
+                           % p["IpAddressType"])
         # apply
         if gateway:
             self._set_gateway_routes(ep, new_rt, rem_rt)
@@ -1755,9 +1758,6 @@ class World:
                     self.enis[eni_id]["_groups"] = list(groups)
             if pdns is not None:
                 ep["PrivateDnsEnabled"] = pdns
-            if "IpAddressType" in p:
-                if p["IpAddressType"] != "ipv4":
-                    raise EC2Error("InvalidParameter", "IpAddressType %s is not supported" % p["IpAddressType"])
             if "DnsOptions" in p:
                 ep["DnsOptions"].update(p["DnsOptions"])
         if p.get("ResetPolicy"):
