@@ -117,6 +117,10 @@ struct vpce_eval_ctx;
 json_t *vpce_body_eval(const struct vpce_eval_ctx *ctx, const vpce_ast_body *body,
                        const vpce_block_schema *schema);
 
+/* Like vpce_body_eval, with missing required arguments reported at header (the block header). */
+json_t *vpce_body_eval_at(const struct vpce_eval_ctx *ctx, const vpce_ast_body *body,
+                          const vpce_block_schema *schema, vpce_range header);
+
 /* The resource or data source with address addr ("aws_vpc.main", "data.aws_region.r"), or NULL. */
 vpce_cfg_resource *vpce_config_resource(const vpce_config *c, const char *addr);
 
@@ -157,10 +161,10 @@ int vpce_config_vars(json_t **out, const vpce_config *c, const json_t *cli_vars,
 json_t *vpce_config_unknown_scope(const vpce_config *c);
 
 /*
- * Runs every check `vpce validate` performs on a loaded configuration: the reference graph
- * (undeclared references, cycles) and the evaluation of every resource, data source, provider,
- * local and output against an all-unknown scope (types, JSON arguments, function calls).
- * Appends to diags; returns 0 or VPCE_EINVALID.
+ * Evaluates every resource, data source, provider, local and output of a decoded configuration
+ * against the all-unknown scope (argument types, required arguments, JSON arguments, function
+ * calls, count and for_each values). vpce_config_load_dir runs it; errors at a place where one
+ * was already reported are dropped. Appends to diags; returns 0 or VPCE_EINVALID.
  */
 int vpce_config_validate(const vpce_config *c, vpce_diags *diags);
 

@@ -1,0 +1,660 @@
+/*
+ * planner/body.c: evaluating a resource, data-source or provider body against its schema
+ * (vpce_body_eval), with nested blocks, attributes written as blocks (ingress, egress, route),
+ * `dynamic` blocks, defaults and unknowns for computed attributes; and the all-unknown
+ * evaluation `vpce validate` runs over a whole configuration (vpce_config_validate).
+ */
+#include "planner/config.h"
+#include "planner/eval.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- parsed schema types, cached for the life of the program ------------------------------ */
+
+static pthread_mutex_t type_lock = PTHREAD_MUTEX_INITIALIZER;
+static vpce_map *type_cache; /* type text -> json_t* (never freed: schemas are static) */
+
+static const json_t *schema_type(const char *text)
+{
+    pthread_mutex_lock(&type_lock);
+    if (!type_cache)
+        type_cache = vpce_map_new();
+    json_t *t = vpce_map_get(type_cache, text);
+    if (!t) {
+        t = vpce_type_parse(text);
+        if (!t)
+            VPCE_BUG("invalid type in a provider schema");
+        vpce_map_set(type_cache, text, t);
+    }
+    pthread_mutex_unlock(&type_lock);
+    return t;
+}
+
+/* The element object type of a list(object(...)) or set(object(...)) attribute, or NULL. */
+static const json_t *attr_block_type(const vpce_attr_schema *a)
+{
+    if (!(a->flags & (VPCE_ATTR_REQUIRED | VPCE_ATTR_OPTIONAL)))
+        return NULL;
+    const json_t *t = schema_type(a->type);
+    if (!json_is_array(t))
+        return NULL;
+    const char *k = json_string_value(json_array_get(t, 0));
+    const json_t *el = json_array_get(t, 1);
+    if (!k || (strcmp(k, "list") != 0 && strcmp(k, "set") != 0) || !json_is_array(el) ||
+        strcmp(json_string_value(json_array_get(el, 0)), "object") != 0)
+        return NULL;
+    return el;
+}
+
+/* The zero value Terraform's SDK gives omitted attributes of attribute-as-block objects. */
+static json_t *zero_value(const json_t *t)
+{
+    if (json_is_string(t)) {
+        const char *s = json_string_value(t);
+        if (strcmp(s, "string") == 0)
+            return json_string("");
+        if (strcmp(s, "bool") == 0)
+            return json_false();
+        if (strcmp(s, "number") == 0)
+            return json_integer(0);
+        return json_null();
+    }
+    const char *k = json_string_value(json_array_get(t, 0));
+    if (k && (strcmp(k, "list") == 0 || strcmp(k, "set") == 0))
+        return json_array();
+    if (k && strcmp(k, "map") == 0)
+        return json_object();
+    return json_null();
+}
+
+/* ---- diagnostics helpers ------------------------------------------------------------------ */
+
+static bool is_meta(const char *name)
+{
+    return strcmp(name, "count") == 0 || strcmp(name, "for_each") == 0 ||
+           strcmp(name, "depends_on") == 0 || strcmp(name, "provider") == 0 ||
+           strcmp(name, "alias") == 0;
+}
+
+static void unsupported_attr(const vpce_eval_ctx *ctx, const vpce_ast_attr *at,
+                             const vpce_block_schema *s)
+{
+    char *detail = NULL;
+    if (vpce_schema_block(s, at->name)) {
+        detail = vpce_asprintf("did you mean to define a block of type \"%s\"?", at->name);
+    } else {
+        vpce_vec names = VPCE_VEC_INIT;
+        for (const vpce_attr_schema *a = s->attrs; a && a->name; a++)
+            if (a->flags & (VPCE_ATTR_REQUIRED | VPCE_ATTR_OPTIONAL))
+                vpce_vec_push(&names, (void *)a->name);
+        const char *sug = vpce_suggest(at->name, (const char *const *)names.items, names.len);
+        detail = sug ? vpce_asprintf("did you mean \"%s\"?", sug)
+                     : vpce_asprintf("an argument named \"%s\" is not expected here", at->name);
+        vpce_vec_release(&names);
+    }
+    vpce_diags_error(ctx->diags, at->name_range, detail, "unsupported argument \"%s\"", at->name);
+    free(detail);
+}
+
+static void unsupported_block(const vpce_eval_ctx *ctx, const char *name, vpce_range r,
+                              const vpce_block_schema *s)
+{
+    vpce_vec names = VPCE_VEC_INIT;
+    for (const vpce_nested_block *b = s->blocks; b && b->name; b++)
+        vpce_vec_push(&names, (void *)b->name);
+    for (const vpce_attr_schema *a = s->attrs; a && a->name; a++)
+        if (attr_block_type(a))
+            vpce_vec_push(&names, (void *)a->name);
+    const char *sug = vpce_suggest(name, (const char *const *)names.items, names.len);
+    char *detail = sug ? vpce_asprintf("did you mean \"%s\"?", sug)
+                       : vpce_asprintf("blocks of type \"%s\" are not expected here", name);
+    vpce_diags_error(ctx->diags, r, detail, "unsupported block type \"%s\"", name);
+    free(detail);
+    vpce_vec_release(&names);
+}
+
+/* Checks a JSON-valued argument; points into the string when its text is in the source. */
+static bool check_json(const vpce_eval_ctx *ctx, const vpce_ast_attr *at, const char *text)
+{
+    json_error_t err;
+    json_t *doc = json_loads(text, JSON_DECODE_ANY, &err);
+    if (doc) {
+        json_decref(doc);
+        return true;
+    }
+    vpce_range r = at->expr->range;
+    size_t tlen = strlen(text);
+    if (r.src && tlen && r.end <= r.src->len && r.end - r.start >= tlen) {
+        const char *hay = r.src->text + r.start;
+        const char *found = memmem(hay, r.end - r.start, text, tlen);
+        if (found && err.position >= 0 && (size_t)err.position <= tlen) {
+            size_t pos = (size_t)(found - r.src->text) + (size_t)err.position;
+            if (pos > 0 && (size_t)err.position == tlen)
+                pos--;
+            r.start = (uint32_t)pos;
+            r.end = (uint32_t)(pos + 1);
+        }
+    }
+    char *detail =
+        vpce_asprintf("%s (line %d, column %d of the document)", err.text, err.line, err.column);
+    vpce_diags_error(ctx->diags, r, detail, "invalid JSON in \"%s\"", at->name);
+    free(detail);
+    return false;
+}
+
+/* ---- evaluation --------------------------------------------------------------------------- */
+
+static json_t *eval_block_body(const vpce_eval_ctx *ctx, const vpce_ast_body *body,
+                               const vpce_block_schema *s, vpce_range header, bool top);
+
+/* One attribute-as-block element: an object of the element type, omitted attributes zero. */
+static json_t *eval_attr_block(const vpce_eval_ctx *ctx, const vpce_ast_body *body,
+                               const json_t *objtype)
+{
+    const json_t *attrs = json_array_get(objtype, 1);
+    json_t *obj = json_object();
+    bool failed = false;
+    for (size_t i = 0; i < body->nattrs; i++) {
+        const vpce_ast_attr *at = body->attrs[i];
+        const json_t *t = json_object_get(attrs, at->name);
+        if (!t) {
+            const char **keys;
+            size_t n;
+            keys = vpce_sorted_keys(attrs, &n);
+            const char *sug = vpce_suggest(at->name, keys, n);
+            char *detail = sug ? vpce_asprintf("did you mean \"%s\"?", sug) : NULL;
+            vpce_diags_error(ctx->diags, at->name_range, detail, "unsupported argument \"%s\"",
+                             at->name);
+            free(detail);
+            free(keys);
+            failed = true;
+            continue;
+        }
+        json_t *v = vpce_eval(ctx, at->expr);
+        if (!v) {
+            failed = true;
+            continue;
+        }
+        const char *why = NULL;
+        json_t *cv = vpce_convert(v, t, &why);
+        json_decref(v);
+        if (!cv) {
+            char *detail =
+                vpce_asprintf("inappropriate value for attribute \"%s\": %s", at->name, why);
+            vpce_diags_error(ctx->diags, at->expr->range, detail, "incorrect attribute value type");
+            free(detail);
+            failed = true;
+            continue;
+        }
+        json_object_set_new(obj, at->name, cv);
+    }
+    for (size_t i = 0; i < body->nblocks; i++) {
+        vpce_diags_error(ctx->diags, body->blocks[i]->type_range, NULL,
+                         "unsupported block type \"%s\"", body->blocks[i]->type);
+        failed = true;
+    }
+    const char *key;
+    json_t *t;
+    json_object_foreach((json_t *)attrs, key, t)
+    {
+        if (!json_object_get(obj, key))
+            json_object_set_new(obj, key, zero_value(t));
+    }
+    if (failed) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+/* Where the elements of one block name are collected. */
+typedef struct collected {
+    const char *name;
+    const vpce_nested_block *nb; /* a nested block, or */
+    const json_t *objtype;       /* an attribute written as blocks */
+    json_t *items;               /* array of element objects */
+    bool unknown;                /* a dynamic block with an unknown for_each */
+    vpce_range first;
+} collected;
+
+static json_t *eval_element(const vpce_eval_ctx *ctx, const collected *col, const vpce_ast_block *b,
+                            const vpce_ast_body *body)
+{
+    if (col->nb)
+        return eval_block_body(ctx, body, col->nb->block, b->open_range, false);
+    return eval_attr_block(ctx, body, col->objtype);
+}
+
+/* Expands dynamic "NAME" { for_each, iterator, content {} } into col->items. */
+static bool eval_dynamic(const vpce_eval_ctx *ctx, collected *col, const vpce_ast_block *b)
+{
+    const vpce_ast_expr *fe = NULL;
+    const char *iter = b->labels[0];
+    const vpce_ast_block *content = NULL;
+    bool ok = true;
+    for (size_t i = 0; i < b->body->nattrs; i++) {
+        const vpce_ast_attr *at = b->body->attrs[i];
+        if (strcmp(at->name, "for_each") == 0)
+            fe = at->expr;
+        else if (strcmp(at->name, "iterator") == 0 && at->expr->kind == VPCE_EXPR_VAR)
+            iter = at->expr->u.var.name;
+        else if (strcmp(at->name, "labels") != 0) {
+            vpce_diags_error(ctx->diags, at->name_range,
+                             "a dynamic block takes for_each, iterator, labels and a content "
+                             "block",
+                             "unsupported argument \"%s\"", at->name);
+            ok = false;
+        }
+    }
+    for (size_t i = 0; i < b->body->nblocks; i++) {
+        if (strcmp(b->body->blocks[i]->type, "content") == 0 && !content)
+            content = b->body->blocks[i];
+        else {
+            vpce_diags_error(ctx->diags, b->body->blocks[i]->type_range, NULL,
+                             "unsupported block type \"%s\"", b->body->blocks[i]->type);
+            ok = false;
+        }
+    }
+    if (!fe || !content) {
+        vpce_diags_error(ctx->diags, b->open_range, NULL, "missing required %s",
+                         !fe ? "argument \"for_each\"" : "block \"content\"");
+        return false;
+    }
+    if (!ok)
+        return false;
+    json_t *coll = vpce_eval(ctx, fe);
+    if (!coll)
+        return false;
+    json_t *scope = ctx->scope ? json_copy(ctx->scope) : json_object();
+    vpce_eval_ctx inner = *ctx;
+    inner.scope = scope;
+    if (vpce_is_unknown(coll)) {
+        /* Check the content once with an unknown iterator; the result is unknown. */
+        json_object_set_new(scope, iter,
+                            json_pack("{s:o,s:o}", "key", vpce_unknown(), "value", vpce_unknown()));
+        json_t *el = eval_element(&inner, col, content, content->body);
+        ok = el != NULL;
+        json_decref(el);
+        col->unknown = true;
+    } else if (json_is_array(coll)) {
+        for (size_t i = 0; i < json_array_size(coll) && ok; i++) {
+            json_object_set_new(
+                scope, iter,
+                json_pack("{s:I,s:O}", "key", (json_int_t)i, "value", json_array_get(coll, i)));
+            json_t *el = eval_element(&inner, col, content, content->body);
+            if (el)
+                json_array_append_new(col->items, el);
+            else
+                ok = false;
+        }
+    } else if (json_is_object(coll)) {
+        size_t n;
+        const char **keys = vpce_sorted_keys(coll, &n);
+        for (size_t i = 0; i < n && ok; i++) {
+            json_object_set_new(
+                scope, iter,
+                json_pack("{s:s,s:O}", "key", keys[i], "value", json_object_get(coll, keys[i])));
+            json_t *el = eval_element(&inner, col, content, content->body);
+            if (el)
+                json_array_append_new(col->items, el);
+            else
+                ok = false;
+        }
+        free(keys);
+    } else if (!json_is_null(coll)) {
+        char *detail = vpce_asprintf("for_each of a dynamic block needs a collection, not a %s",
+                                     vpce_value_type_name(coll));
+        vpce_diags_error(ctx->diags, fe->range, detail, "invalid dynamic for_each value");
+        free(detail);
+        ok = false;
+    }
+    json_decref(scope);
+    json_decref(coll);
+    return ok;
+}
+
+static json_t *eval_block_body(const vpce_eval_ctx *ctx, const vpce_ast_body *body,
+                               const vpce_block_schema *s, vpce_range header, bool top)
+{
+    json_t *obj = json_object();
+    bool failed = false;
+    collected *cols = NULL;
+    size_t ncols = 0;
+
+    for (size_t i = 0; i < body->nattrs; i++) {
+        const vpce_ast_attr *at = body->attrs[i];
+        const vpce_attr_schema *a = vpce_schema_attr(s, at->name);
+        if (!a && top && is_meta(at->name))
+            continue;
+        if (!a) {
+            unsupported_attr(ctx, at, s);
+            failed = true;
+            continue;
+        }
+        if (!(a->flags & (VPCE_ATTR_REQUIRED | VPCE_ATTR_OPTIONAL))) {
+            vpce_diags_error(ctx->diags, at->name_range,
+                             "its value will be decided automatically based on the result of "
+                             "applying this configuration",
+                             "value for unconfigurable attribute \"%s\"", at->name);
+            failed = true;
+            continue;
+        }
+        if (json_object_get(obj, at->name)) {
+            vpce_diags_error(ctx->diags, at->name_range, NULL, "argument \"%s\" set twice",
+                             at->name);
+            failed = true;
+            continue;
+        }
+        json_t *v = vpce_eval(ctx, at->expr);
+        if (!v) {
+            failed = true;
+            continue;
+        }
+        const char *why = NULL;
+        json_t *cv = vpce_convert(v, schema_type(a->type), &why);
+        json_decref(v);
+        if (!cv) {
+            char *detail =
+                vpce_asprintf("inappropriate value for attribute \"%s\": %s", at->name, why);
+            vpce_diags_error(ctx->diags, at->expr->range, detail, "incorrect attribute value type");
+            free(detail);
+            failed = true;
+            continue;
+        }
+        if ((a->flags & VPCE_ATTR_JSON) && json_is_string(cv) &&
+            !check_json(ctx, at, json_string_value(cv)))
+            failed = true;
+        json_object_set_new(obj, at->name, cv);
+    }
+
+    for (size_t i = 0; i < body->nblocks; i++) {
+        const vpce_ast_block *b = body->blocks[i];
+        if (top && strcmp(b->type, "lifecycle") == 0)
+            continue;
+        bool dyn = strcmp(b->type, "dynamic") == 0;
+        if (dyn && b->nlabels != 1) {
+            vpce_diags_error(ctx->diags, b->open_range, NULL,
+                             "a dynamic block needs one label: the block type it generates");
+            failed = true;
+            continue;
+        }
+        const char *name = dyn ? b->labels[0] : b->type;
+        vpce_range nr = dyn ? b->label_ranges[0] : b->type_range;
+        collected *col = NULL;
+        for (size_t k = 0; k < ncols; k++)
+            if (strcmp(cols[k].name, name) == 0)
+                col = &cols[k];
+        if (!col) {
+            const vpce_nested_block *nb = vpce_schema_block(s, name);
+            const vpce_attr_schema *a = nb ? NULL : vpce_schema_attr(s, name);
+            const json_t *ot = a ? attr_block_type(a) : NULL;
+            if (!nb && !ot) {
+                unsupported_block(ctx, name, nr, s);
+                failed = true;
+                continue;
+            }
+            if (ot && json_object_get(obj, name)) {
+                vpce_diags_error(ctx->diags, nr, NULL,
+                                 "\"%s\" is set both as an argument and as blocks", name);
+                failed = true;
+                continue;
+            }
+            cols = vpce_realloc(cols, (ncols + 1) * sizeof(*cols));
+            col = &cols[ncols++];
+            *col = (collected){name, nb, ot, json_array(), false, b->open_range};
+        }
+        if (b->nlabels && !dyn) {
+            vpce_diags_error(ctx->diags, b->label_ranges[0], NULL,
+                             "extraneous label for \"%s\" block", name);
+            failed = true;
+            continue;
+        }
+        if (dyn) {
+            if (!eval_dynamic(ctx, col, b))
+                failed = true;
+            continue;
+        }
+        json_t *el = eval_element(ctx, col, b, b->body);
+        if (el)
+            json_array_append_new(col->items, el);
+        else
+            failed = true;
+    }
+
+    /* Every attribute of the schema gets a value. */
+    for (const vpce_attr_schema *a = s->attrs; a && a->name; a++) {
+        if (json_object_get(obj, a->name))
+            continue;
+        collected *col = NULL;
+        for (size_t k = 0; k < ncols; k++)
+            if (strcmp(cols[k].name, a->name) == 0)
+                col = &cols[k];
+        if (col) {
+            json_t *v = col->unknown ? vpce_unknown() : json_incref(col->items);
+            const char *why = NULL;
+            json_t *cv = vpce_convert(v, schema_type(a->type), &why);
+            json_decref(v);
+            if (!cv) {
+                vpce_diags_error(ctx->diags, col->first, why, "invalid \"%s\" blocks", a->name);
+                failed = true;
+                continue;
+            }
+            json_object_set_new(obj, a->name, cv);
+            continue;
+        }
+        if (a->flags & VPCE_ATTR_REQUIRED) {
+            char *detail = vpce_asprintf(
+                "the argument \"%s\" is required, but no definition was found", a->name);
+            vpce_diags_error(ctx->diags, header, detail, "missing required argument");
+            free(detail);
+            failed = true;
+            continue;
+        }
+        json_t *v = NULL;
+        if (a->default_json)
+            v = json_loads(a->default_json, JSON_DECODE_ANY, NULL);
+        else if (a->flags & VPCE_ATTR_COMPUTED)
+            v = vpce_unknown();
+        json_object_set_new(obj, a->name, v ? v : json_null());
+    }
+
+    for (const vpce_nested_block *nb = s->blocks; nb && nb->name; nb++) {
+        collected *col = NULL;
+        for (size_t k = 0; k < ncols; k++)
+            if (cols[k].nb == nb)
+                col = &cols[k];
+        size_t n = col ? json_array_size(col->items) : 0;
+        if (col && col->unknown) {
+            json_object_set_new(obj, nb->name, vpce_unknown());
+            continue;
+        }
+        if (nb->max_items && (int)n > nb->max_items) {
+            vpce_diags_error(ctx->diags, col->first, NULL,
+                             "too many \"%s\" blocks: no more than %d allowed", nb->name,
+                             nb->max_items);
+            failed = true;
+            continue;
+        }
+        if ((int)n < nb->min_items) {
+            vpce_diags_error(ctx->diags, header, NULL,
+                             "insufficient \"%s\" blocks: at least %d required", nb->name,
+                             nb->min_items);
+            failed = true;
+            continue;
+        }
+        json_t *v;
+        if (nb->nesting == VPCE_NEST_SINGLE)
+            v = n                                  ? json_incref(json_array_get(col->items, 0))
+                : (nb->flags & VPCE_ATTR_COMPUTED) ? vpce_unknown()
+                                                   : json_null();
+        else if (!n && (nb->flags & VPCE_ATTR_COMPUTED))
+            v = vpce_unknown();
+        else if (!col)
+            v = json_array();
+        else if (nb->nesting == VPCE_NEST_SET)
+            v = vpce_set_from_array(col->items);
+        else
+            v = json_incref(col->items);
+        json_object_set_new(obj, nb->name, v);
+    }
+
+    for (size_t k = 0; k < ncols; k++)
+        json_decref(cols[k].items);
+    free(cols);
+    if (failed) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+json_t *vpce_body_eval(const vpce_eval_ctx *ctx, const vpce_ast_body *body,
+                       const vpce_block_schema *schema)
+{
+    return eval_block_body(ctx, body, schema, body->range, true);
+}
+
+json_t *vpce_body_eval_at(const vpce_eval_ctx *ctx, const vpce_ast_body *body,
+                          const vpce_block_schema *schema, vpce_range header)
+{
+    return eval_block_body(ctx, body, schema, header, true);
+}
+
+/* ---- validate: everything evaluated with unknown inputs ----------------------------------- */
+
+json_t *vpce_config_unknown_scope(const vpce_config *c)
+{
+    /* var, local and data are wholly unknown, so any attribute of them is unknown too;
+       undeclared names are reported by the reference check, not here. */
+    json_t *scope = json_object();
+    json_object_set_new(scope, "var", vpce_unknown());
+    json_object_set_new(scope, "local", vpce_unknown());
+    json_object_set_new(scope, "data", vpce_unknown());
+    json_object_set_new(scope, "path",
+                        json_pack("{s:s,s:s,s:s}", "module", c->dir, "root", c->dir, "cwd", "."));
+    size_t n = 0;
+    const char **names = vpce_providers_type_names(false, &n);
+    for (size_t i = 0; i < n; i++)
+        json_object_set_new(scope, names[i], vpce_unknown());
+    free(names);
+    for (size_t i = 0; i < c->resources.len; i++) {
+        const vpce_cfg_resource *r = c->resources.items[i];
+        if (r->mode == VPCE_MODE_MANAGED && !json_object_get(scope, r->type))
+            json_object_set_new(scope, r->type, vpce_unknown());
+    }
+    return scope;
+}
+
+/* Keeps a diagnostic unless an error was already reported at the same place. */
+static void merge_new(vpce_diags *dst, vpce_diags *src)
+{
+    vpce_map *seen = vpce_map_new();
+    char key[64];
+    for (size_t i = 0; i < dst->len; i++) {
+        snprintf(key, sizeof(key), "%p:%u", (const void *)dst->items[i].range.src,
+                 dst->items[i].range.start);
+        vpce_map_set(seen, key, dst);
+    }
+    vpce_diags kept = VPCE_DIAGS_INIT;
+    for (size_t i = 0; i < src->len; i++) {
+        vpce_diag *g = &src->items[i];
+        snprintf(key, sizeof(key), "%p:%u", (const void *)g->range.src, g->range.start);
+        if (g->range.src && vpce_map_has(seen, key))
+            continue;
+        vpce_diags_add(&kept, g->severity, g->range, g->detail, "%s", g->summary);
+    }
+    vpce_diags_append(dst, &kept);
+    vpce_diags_release(src);
+    vpce_map_free(seen);
+}
+
+static void check_meta(const vpce_eval_ctx *ctx, const vpce_cfg_resource *r)
+{
+    if (r->count) {
+        json_t *v = vpce_eval(ctx, r->count);
+        if (v && !vpce_is_unknown(v)) {
+            const char *why = NULL;
+            json_t *n = vpce_convert(v, schema_type("number"), &why);
+            if (!n || (json_is_number(n) &&
+                       (vpce_number(n) < 0 || vpce_number(n) != (double)(long long)vpce_number(n))))
+                vpce_diags_error(ctx->diags, r->count->range,
+                                 "count must be a whole number, zero or more",
+                                 "invalid count argument");
+            json_decref(n);
+        }
+        json_decref(v);
+    }
+    if (r->for_each) {
+        json_t *v = vpce_eval(ctx, r->for_each);
+        bool ok = !v || vpce_is_unknown(v) || json_is_object(v);
+        if (v && json_is_array(v)) {
+            ok = true;
+            size_t i;
+            json_t *el;
+            json_array_foreach(v, i, el)
+            {
+                if (!json_is_string(el) && !vpce_is_unknown(el))
+                    ok = false;
+            }
+        }
+        if (!ok) {
+            char *detail = vpce_asprintf("the \"for_each\" argument must be a map, or set of "
+                                         "strings, and you have provided a value of type %s",
+                                         vpce_value_type_name(v));
+            vpce_diags_error(ctx->diags, r->for_each->range, detail, "invalid for_each argument");
+            free(detail);
+        }
+        json_decref(v);
+    }
+}
+
+int vpce_config_validate(const vpce_config *c, vpce_diags *diags)
+{
+    size_t errors_before = diags->nerrors;
+    vpce_diags found = VPCE_DIAGS_INIT;
+    json_t *scope = vpce_config_unknown_scope(c);
+    vpce_eval_ctx ctx = {scope, c->dir, &found};
+
+    for (size_t i = 0; i < c->locals.len; i++) {
+        const vpce_cfg_local *l = c->locals.items[i];
+        json_decref(vpce_eval(&ctx, l->expr));
+    }
+    for (size_t i = 0; i < c->providers.len; i++) {
+        const vpce_cfg_provider *p = c->providers.items[i];
+        const vpce_provider_type *pt = vpce_providers_find(p->name);
+        if (pt)
+            json_decref(vpce_body_eval_at(&ctx, p->body, pt->config_schema, p->range));
+    }
+    json_t *each = json_pack("{s:o,s:o}", "key", vpce_unknown(), "value", vpce_unknown());
+    json_t *count = json_pack("{s:o}", "index", vpce_unknown());
+    for (size_t i = 0; i < c->resources.len; i++) {
+        const vpce_cfg_resource *r = c->resources.items[i];
+        if (!r->rtype)
+            continue;
+        check_meta(&ctx, r);
+        vpce_eval_ctx rctx = ctx;
+        json_t *rscope = NULL;
+        if (r->count || r->for_each) {
+            rscope = json_copy(scope);
+            if (r->for_each)
+                json_object_set(rscope, "each", each);
+            if (r->count)
+                json_object_set(rscope, "count", count);
+            rctx.scope = rscope;
+        }
+        json_decref(vpce_body_eval_at(&rctx, r->body, r->rtype->schema, r->range));
+        json_decref(rscope);
+    }
+    json_decref(each);
+    json_decref(count);
+    for (size_t i = 0; i < c->outputs.len; i++) {
+        const vpce_cfg_output *o = c->outputs.items[i];
+        if (o->value)
+            json_decref(vpce_eval(&ctx, o->value));
+    }
+    json_decref(scope);
+    merge_new(diags, &found);
+    return diags->nerrors > errors_before ? VPCE_EINVALID : 0;
+}

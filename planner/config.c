@@ -1,0 +1,749 @@
+/*
+ * planner/config.c: loading a configuration directory. Parses every *.vpce file (sorted by
+ * name), decodes the top-level blocks into the vpce_cfg_* structures of config.h, checks what can
+ * be checked without evaluating (block types, labels, meta-arguments, duplicates, resource types
+ * against the provider registry), hashes the files, then runs the reference graph and the
+ * all-unknown evaluation (vpce_config_validate) so every problem is reported in one run.
+ */
+#include "planner/config.h"
+#include "planner/eval.h"
+#include "planner/graph.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- small helpers ------------------------------------------------------------------------ */
+
+static char *did_you_mean(const char *name, const char *const *cands, size_t n)
+{
+    const char *s = vpce_suggest(name, cands, n);
+    return s ? vpce_asprintf("did you mean \"%s\"?", s) : NULL;
+}
+
+static char *where(vpce_range r)
+{
+    if (!r.src)
+        return vpce_strdup("(unknown)");
+    int line, col;
+    vpce_source_pos(r.src, r.start, &line, &col);
+    return vpce_asprintf("%s:%d", r.src->name, line);
+}
+
+/* The value of a string literal, or of a template that is one literal part; NULL otherwise. */
+static const char *static_string(const vpce_ast_expr *e)
+{
+    if (!e)
+        return NULL;
+    if (e->kind == VPCE_EXPR_LITERAL && json_is_string(e->u.literal))
+        return json_string_value(e->u.literal);
+    if (e->kind == VPCE_EXPR_TEMPLATE && e->u.list.n == 1)
+        return static_string(e->u.list.items[0]);
+    if (e->kind == VPCE_EXPR_TEMPLATE && e->u.list.n == 0)
+        return "";
+    return NULL;
+}
+
+/*
+ * Renders a static traversal (a.b.c, a.b["k"], a.b[0]) into b; false when e is not one. Used for
+ * provider references, depends_on, ignore_changes and import addresses.
+ */
+static bool traversal_text(const vpce_ast_expr *e, vpce_buf *b)
+{
+    switch (e->kind) {
+    case VPCE_EXPR_VAR:
+        vpce_buf_puts(b, e->u.var.name);
+        return true;
+    case VPCE_EXPR_GETATTR:
+        if (!traversal_text(e->u.getattr.obj, b))
+            return false;
+        vpce_buf_printf(b, ".%s", e->u.getattr.name);
+        return true;
+    case VPCE_EXPR_INDEX: {
+        if (!traversal_text(e->u.index.obj, b))
+            return false;
+        const vpce_ast_expr *k = e->u.index.key;
+        const char *s = static_string(k);
+        if (s) {
+            json_t *js = json_string(s);
+            char *q = json_dumps(js, JSON_ENCODE_ANY);
+            vpce_buf_printf(b, "[%s]", q);
+            free(q);
+            json_decref(js);
+            return true;
+        }
+        if (k->kind == VPCE_EXPR_LITERAL && json_is_integer(k->u.literal)) {
+            vpce_buf_printf(b, "[%" JSON_INTEGER_FORMAT "]", json_integer_value(k->u.literal));
+            return true;
+        }
+        return false;
+    }
+    default:
+        return false;
+    }
+}
+
+/* A literal bool, or an error at e. */
+static bool static_bool(const vpce_ast_expr *e, const char *what, bool *out, vpce_diags *diags)
+{
+    const vpce_ast_expr *x = e;
+    while (x->kind == VPCE_EXPR_PAREN)
+        x = x->u.inner;
+    if (x->kind == VPCE_EXPR_LITERAL && json_is_boolean(x->u.literal)) {
+        *out = json_is_true(x->u.literal);
+        return true;
+    }
+    vpce_diags_error(diags, e->range, "a literal true or false is required here",
+                     "invalid \"%s\" value", what);
+    return false;
+}
+
+/* Reports every attribute of body not in allowed (NULL-terminated) and every block not in blocks.
+ */
+static void check_names(const vpce_ast_body *body, const char *const *allowed,
+                        const char *const *blocks, const char *context, vpce_diags *diags)
+{
+    size_t na = 0, nb = 0;
+    while (allowed && allowed[na])
+        na++;
+    while (blocks && blocks[nb])
+        nb++;
+    for (size_t i = 0; i < body->nattrs; i++) {
+        const vpce_ast_attr *a = body->attrs[i];
+        bool ok = false;
+        for (size_t k = 0; k < na; k++)
+            ok = ok || strcmp(allowed[k], a->name) == 0;
+        if (ok)
+            continue;
+        char *hint = did_you_mean(a->name, allowed, na);
+        char *detail = hint ? hint
+                            : vpce_asprintf("an argument named \"%s\" is not expected in %s",
+                                            a->name, context);
+        vpce_diags_error(diags, a->name_range, detail, "unsupported argument \"%s\"", a->name);
+        free(detail);
+    }
+    for (size_t i = 0; i < body->nblocks; i++) {
+        const vpce_ast_block *b = body->blocks[i];
+        bool ok = false;
+        for (size_t k = 0; k < nb; k++)
+            ok = ok || strcmp(blocks[k], b->type) == 0;
+        if (ok)
+            continue;
+        char *hint = did_you_mean(b->type, blocks, nb);
+        char *detail =
+            hint ? hint
+                 : vpce_asprintf("blocks of type \"%s\" are not expected in %s", b->type, context);
+        vpce_diags_error(diags, b->type_range, detail, "unsupported block type \"%s\"", b->type);
+        free(detail);
+    }
+}
+
+static const vpce_ast_attr *find_attr(const vpce_ast_body *body, const char *name)
+{
+    for (size_t i = 0; body && i < body->nattrs; i++)
+        if (strcmp(body->attrs[i]->name, name) == 0)
+            return body->attrs[i];
+    return NULL;
+}
+
+static bool check_labels(const vpce_ast_block *b, size_t want, const char *names, vpce_diags *diags)
+{
+    if (b->nlabels == want)
+        return true;
+    if (b->nlabels < want)
+        vpce_diags_error(diags, b->open_range, NULL, "missing %s for \"%s\" block", names, b->type);
+    else
+        vpce_diags_error(diags, b->label_ranges[want], NULL, "extraneous label for \"%s\" block",
+                         b->type);
+    return false;
+}
+
+/* ---- decoding ----------------------------------------------------------------------------- */
+
+typedef struct decoder {
+    vpce_config *c;
+    vpce_diags *diags;
+    vpce_map *seen; /* "variable x", "local x", ... -> vpce_range* of the first declaration */
+    vpce_vec seen_ranges;
+} decoder;
+
+/* Records a declaration; returns false (after reporting) when it duplicates an earlier one. */
+static bool declare(decoder *d, const char *key, vpce_range r, const char *summary,
+                    const char *what)
+{
+    vpce_range *first = vpce_map_get(d->seen, key);
+    if (first) {
+        char *w = where(*first);
+        char *detail = vpce_asprintf("%s was already declared at %s", what, w);
+        vpce_diags_error(d->diags, r, detail, "%s", summary);
+        free(detail);
+        free(w);
+        return false;
+    }
+    vpce_range *copy = vpce_malloc(sizeof(*copy));
+    *copy = r;
+    vpce_vec_push(&d->seen_ranges, copy);
+    vpce_map_set(d->seen, key, copy);
+    return true;
+}
+
+static void decode_variable(decoder *d, const vpce_ast_block *b)
+{
+    if (!check_labels(b, 1, "name", d->diags))
+        return;
+    static const char *const allowed[] = {"type",     "default",   "description", "sensitive",
+                                          "nullable", "ephemeral", NULL};
+    static const char *const blocks[] = {"validation", NULL};
+    check_names(b->body, allowed, blocks, "a variable block", d->diags);
+    char *key = vpce_asprintf("variable %s", b->labels[0]);
+    char *what = vpce_asprintf("a variable named \"%s\"", b->labels[0]);
+    bool fresh = declare(d, key, b->label_ranges[0], "duplicate variable declaration", what);
+    free(key);
+    free(what);
+    if (!fresh)
+        return;
+    vpce_cfg_variable *v = vpce_calloc(1, sizeof(*v));
+    v->name = vpce_strdup(b->labels[0]);
+    v->range = b->open_range;
+    v->nullable = true;
+    const vpce_ast_attr *a;
+    if ((a = find_attr(b->body, "type"))) {
+        v->type = a->expr;
+        json_t *t = vpce_type_from_expr(a->expr, d->diags);
+        json_decref(t);
+    }
+    if ((a = find_attr(b->body, "default")))
+        v->default_expr = a->expr;
+    if ((a = find_attr(b->body, "description"))) {
+        const char *s = static_string(a->expr);
+        if (s)
+            v->description = vpce_strdup(s);
+        else
+            vpce_diags_error(d->diags, a->expr->range, "a literal string is required here",
+                             "invalid \"description\" value");
+    }
+    if ((a = find_attr(b->body, "sensitive")))
+        static_bool(a->expr, "sensitive", &v->sensitive, d->diags);
+    if ((a = find_attr(b->body, "nullable")))
+        static_bool(a->expr, "nullable", &v->nullable, d->diags);
+    for (size_t i = 0; i < b->body->nblocks; i++) {
+        const vpce_ast_block *vb = b->body->blocks[i];
+        if (strcmp(vb->type, "validation") != 0)
+            continue;
+        static const char *const vallowed[] = {"condition", "error_message", NULL};
+        check_names(vb->body, vallowed, NULL, "a validation block", d->diags);
+        const vpce_ast_attr *cond = find_attr(vb->body, "condition");
+        const vpce_ast_attr *msg = find_attr(vb->body, "error_message");
+        if (!cond || !msg) {
+            vpce_diags_error(d->diags, vb->open_range, NULL, "missing required argument \"%s\"",
+                             !cond ? "condition" : "error_message");
+            continue;
+        }
+        v->validations =
+            vpce_realloc(v->validations, (v->nvalidations + 1) * sizeof(vpce_cfg_validation));
+        vpce_cfg_validation *val = &v->validations[v->nvalidations++];
+        val->condition = cond->expr;
+        val->error_message = msg->expr;
+        val->range = vb->open_range;
+    }
+    vpce_vec_push(&d->c->variables, v);
+}
+
+static void decode_locals(decoder *d, const vpce_ast_block *b)
+{
+    check_labels(b, 0, "", d->diags);
+    for (size_t i = 0; i < b->body->nblocks; i++)
+        vpce_diags_error(d->diags, b->body->blocks[i]->type_range,
+                         "a locals block holds only attributes (name = value)",
+                         "unsupported block type \"%s\"", b->body->blocks[i]->type);
+    for (size_t i = 0; i < b->body->nattrs; i++) {
+        const vpce_ast_attr *a = b->body->attrs[i];
+        char *key = vpce_asprintf("local %s", a->name);
+        char *what = vpce_asprintf("a local value named \"%s\"", a->name);
+        bool fresh = declare(d, key, a->name_range, "duplicate local value definition", what);
+        free(key);
+        free(what);
+        if (!fresh)
+            continue;
+        vpce_cfg_local *l = vpce_calloc(1, sizeof(*l));
+        l->name = vpce_strdup(a->name);
+        l->expr = a->expr;
+        l->range = a->range;
+        vpce_vec_push(&d->c->locals, l);
+    }
+}
+
+/* depends_on = [traversal, ...]: fills *out with the items. */
+static void decode_depends_on(decoder *d, const vpce_ast_attr *a, vpce_ast_expr ***out, size_t *n)
+{
+    const vpce_ast_expr *e = a->expr;
+    if (e->kind != VPCE_EXPR_TUPLE) {
+        vpce_diags_error(d->diags, e->range,
+                         "depends_on is a list of references, such as [aws_vpc.main]",
+                         "invalid \"depends_on\" value");
+        return;
+    }
+    *out = vpce_calloc(e->u.list.n ? e->u.list.n : 1, sizeof(vpce_ast_expr *));
+    for (size_t i = 0; i < e->u.list.n; i++) {
+        vpce_ast_expr *item = e->u.list.items[i];
+        vpce_buf b = VPCE_BUF_INIT(4096);
+        if (!traversal_text(item, &b))
+            vpce_diags_error(d->diags, item->range,
+                             "each item of depends_on must be a static reference",
+                             "invalid \"depends_on\" reference");
+        else
+            (*out)[(*n)++] = item;
+        vpce_buf_release(&b);
+    }
+}
+
+static void decode_output(decoder *d, const vpce_ast_block *b)
+{
+    if (!check_labels(b, 1, "name", d->diags))
+        return;
+    static const char *const allowed[] = {"value",      "description", "sensitive",
+                                          "depends_on", "ephemeral",   NULL};
+    static const char *const blocks[] = {"precondition", NULL};
+    check_names(b->body, allowed, blocks, "an output block", d->diags);
+    char *key = vpce_asprintf("output %s", b->labels[0]);
+    char *what = vpce_asprintf("an output named \"%s\"", b->labels[0]);
+    bool fresh = declare(d, key, b->label_ranges[0], "duplicate output definition", what);
+    free(key);
+    free(what);
+    if (!fresh)
+        return;
+    vpce_cfg_output *o = vpce_calloc(1, sizeof(*o));
+    o->name = vpce_strdup(b->labels[0]);
+    o->range = b->open_range;
+    const vpce_ast_attr *a;
+    if ((a = find_attr(b->body, "value")))
+        o->value = a->expr;
+    else
+        vpce_diags_error(d->diags, b->open_range,
+                         "the argument \"value\" is required, but no definition was found",
+                         "missing required argument");
+    if ((a = find_attr(b->body, "description"))) {
+        const char *s = static_string(a->expr);
+        if (s)
+            o->description = vpce_strdup(s);
+    }
+    if ((a = find_attr(b->body, "sensitive")))
+        static_bool(a->expr, "sensitive", &o->sensitive, d->diags);
+    if ((a = find_attr(b->body, "depends_on")))
+        decode_depends_on(d, a, &o->depends_on, &o->ndepends_on);
+    vpce_vec_push(&d->c->outputs, o);
+}
+
+static void decode_provider(decoder *d, const vpce_ast_block *b)
+{
+    if (!check_labels(b, 1, "provider name", d->diags))
+        return;
+    const vpce_provider_type *pt = vpce_providers_find(b->labels[0]);
+    if (!pt) {
+        vpce_diags_error(d->diags, b->label_ranges[0], "the provider of vpce is \"aws\"",
+                         "unknown provider \"%s\"", b->labels[0]);
+        return;
+    }
+    const vpce_ast_attr *alias = find_attr(b->body, "alias");
+    const char *alias_name = NULL;
+    if (alias) {
+        alias_name = static_string(alias->expr);
+        if (!alias_name) {
+            vpce_diags_error(d->diags, alias->expr->range, "the alias must be a literal string",
+                             "invalid provider alias");
+            return;
+        }
+    }
+    char *addr =
+        alias_name ? vpce_asprintf("%s.%s", b->labels[0], alias_name) : vpce_strdup(b->labels[0]);
+    char *key = vpce_asprintf("provider %s", addr);
+    char *what = alias_name ? vpce_asprintf("the provider configuration \"%s\"", addr)
+                            : vpce_asprintf("a default (unaliased) configuration for provider "
+                                            "\"%s\"",
+                                            b->labels[0]);
+    bool fresh = declare(d, key, alias ? alias->expr->range : b->open_range,
+                         "duplicate provider configuration", what);
+    free(key);
+    free(what);
+    if (!fresh) {
+        free(addr);
+        return;
+    }
+    vpce_cfg_provider *p = vpce_calloc(1, sizeof(*p));
+    p->name = vpce_strdup(b->labels[0]);
+    p->alias = alias_name ? vpce_strdup(alias_name) : NULL;
+    p->body = b->body;
+    p->range = b->open_range;
+    free(addr);
+    vpce_vec_push(&d->c->providers, p);
+}
+
+static void decode_lifecycle(decoder *d, vpce_cfg_resource *r, const vpce_ast_block *lb)
+{
+    static const char *const allowed[] = {"prevent_destroy", "create_before_destroy",
+                                          "ignore_changes", "replace_triggered_by", NULL};
+    static const char *const blocks[] = {"precondition", "postcondition", NULL};
+    check_names(lb->body, allowed, blocks, "a lifecycle block", d->diags);
+    const vpce_ast_attr *a;
+    if ((a = find_attr(lb->body, "prevent_destroy")))
+        static_bool(a->expr, "prevent_destroy", &r->prevent_destroy, d->diags);
+    if ((a = find_attr(lb->body, "create_before_destroy")))
+        static_bool(a->expr, "create_before_destroy", &r->create_before_destroy, d->diags);
+    if ((a = find_attr(lb->body, "ignore_changes"))) {
+        const vpce_ast_expr *e = a->expr;
+        if (e->kind == VPCE_EXPR_VAR && strcmp(e->u.var.name, "all") == 0) {
+            r->ignore_all_changes = true;
+        } else if (e->kind == VPCE_EXPR_TUPLE) {
+            r->ignore_changes = vpce_calloc(e->u.list.n ? e->u.list.n : 1, sizeof(char *));
+            for (size_t i = 0; i < e->u.list.n; i++) {
+                const vpce_ast_expr *it = e->u.list.items[i];
+                /* A bare name, a path (tags["x"]: the top-level name counts) or a string. */
+                while (it->kind == VPCE_EXPR_GETATTR || it->kind == VPCE_EXPR_INDEX)
+                    it = it->kind == VPCE_EXPR_GETATTR ? it->u.getattr.obj : it->u.index.obj;
+                const char *name = it->kind == VPCE_EXPR_VAR ? it->u.var.name : static_string(it);
+                if (!name) {
+                    vpce_diags_error(d->diags, e->u.list.items[i]->range,
+                                     "ignore_changes lists attribute names, such as [tags]",
+                                     "invalid \"ignore_changes\" item");
+                    continue;
+                }
+                if (r->rtype && !vpce_schema_attr(r->rtype->schema, name) &&
+                    !vpce_schema_block(r->rtype->schema, name)) {
+                    vpce_diags_error(d->diags, e->u.list.items[i]->range, NULL,
+                                     "unsupported attribute \"%s\" in \"ignore_changes\"", name);
+                    continue;
+                }
+                r->ignore_changes[r->nignore_changes++] = vpce_strdup(name);
+            }
+        } else {
+            vpce_diags_error(d->diags, e->range,
+                             "ignore_changes is a list of attribute names, or all",
+                             "invalid \"ignore_changes\" value");
+        }
+    }
+}
+
+static void free_resource(vpce_cfg_resource *r)
+{
+    free(r->type);
+    free(r->name);
+    free(r->addr);
+    free(r->depends_on);
+    free(r->provider_ref);
+    for (size_t k = 0; k < r->nignore_changes; k++)
+        free(r->ignore_changes[k]);
+    free(r->ignore_changes);
+    free(r);
+}
+
+static void decode_resource(decoder *d, const vpce_ast_block *b, vpce_mode mode)
+{
+    if (!check_labels(b, 2, "type and name", d->diags))
+        return;
+    const char *type = b->labels[0], *name = b->labels[1];
+    const vpce_resource_type *rt =
+        mode == VPCE_MODE_DATA ? vpce_providers_data_source(type) : vpce_providers_resource(type);
+    if (!rt) {
+        size_t n = 0;
+        const char **names = vpce_providers_type_names(mode == VPCE_MODE_DATA, &n);
+        char *hint = did_you_mean(type, names, n);
+        vpce_diags_error(d->diags, b->label_ranges[0], hint, "unknown %s type \"%s\"",
+                         mode == VPCE_MODE_DATA ? "data source" : "resource", type);
+        free(hint);
+        free(names);
+    }
+    vpce_cfg_resource *r = vpce_calloc(1, sizeof(*r));
+    r->mode = mode;
+    r->type = vpce_strdup(type);
+    r->name = vpce_strdup(name);
+    r->addr = mode == VPCE_MODE_DATA ? vpce_asprintf("data.%s.%s", type, name)
+                                     : vpce_asprintf("%s.%s", type, name);
+    r->range = b->open_range;
+    r->rtype = rt;
+    r->body = b->body;
+    const char *kind = mode == VPCE_MODE_DATA ? "data" : "resource";
+    char *key = vpce_asprintf("%s %s", kind, r->addr);
+    char *summary = vpce_asprintf("duplicate %s \"%s\" configuration", kind, type);
+    char *what = vpce_asprintf("a %s %s named \"%s\"", type,
+                               mode == VPCE_MODE_DATA ? "data source" : "resource", name);
+    bool fresh = declare(d, key, b->label_ranges[1], summary, what);
+    free(key);
+    free(summary);
+    free(what);
+    const vpce_ast_attr *a;
+    if ((a = find_attr(b->body, "count")))
+        r->count = a->expr;
+    if ((a = find_attr(b->body, "for_each"))) {
+        r->for_each = a->expr;
+        if (r->count)
+            vpce_diags_error(d->diags, a->name_range,
+                             "the \"count\" and \"for_each\" meta-arguments are mutually "
+                             "exclusive, only one should be used",
+                             "invalid combination of \"count\" and \"for_each\"");
+    }
+    if ((a = find_attr(b->body, "depends_on")))
+        decode_depends_on(d, a, &r->depends_on, &r->ndepends_on);
+    if ((a = find_attr(b->body, "provider"))) {
+        vpce_buf t = VPCE_BUF_INIT(1024);
+        if (!traversal_text(a->expr, &t) || a->expr->kind == VPCE_EXPR_INDEX) {
+            vpce_diags_error(d->diags, a->expr->range,
+                             "provider takes a provider configuration reference, such as "
+                             "aws.west",
+                             "invalid \"provider\" reference");
+        } else {
+            r->provider_ref = vpce_buf_detach(&t);
+        }
+        vpce_buf_release(&t);
+    }
+    if (!r->provider_ref) {
+        const char *us = strchr(type, '_');
+        r->provider_ref = us ? vpce_strndup(type, (size_t)(us - type)) : vpce_strdup(type);
+    }
+    for (size_t i = 0; i < b->body->nblocks; i++) {
+        const vpce_ast_block *lb = b->body->blocks[i];
+        if (strcmp(lb->type, "lifecycle") == 0) {
+            if (mode == VPCE_MODE_DATA)
+                vpce_diags_error(d->diags, lb->type_range, NULL,
+                                 "unsupported lifecycle block in a data source");
+            else
+                decode_lifecycle(d, r, lb);
+        }
+    }
+    if (!fresh) {
+        free_resource(r);
+        return;
+    }
+    vpce_vec_push(&d->c->resources, r);
+    vpce_map_set(d->c->by_addr, r->addr, r);
+}
+
+static void decode_import(decoder *d, const vpce_ast_block *b)
+{
+    check_labels(b, 0, "", d->diags);
+    static const char *const allowed[] = {"to", "id", "provider", NULL};
+    check_names(b->body, allowed, NULL, "an import block", d->diags);
+    const vpce_ast_attr *to = find_attr(b->body, "to"), *id = find_attr(b->body, "id");
+    if (!to || !id) {
+        vpce_diags_error(d->diags, b->open_range, NULL, "missing required argument \"%s\"",
+                         !to ? "to" : "id");
+        return;
+    }
+    vpce_buf t = VPCE_BUF_INIT(4096);
+    if (!traversal_text(to->expr, &t)) {
+        vpce_diags_error(d->diags, to->expr->range,
+                         "the import target must be a resource address, such as aws_vpc.main",
+                         "invalid import address");
+        vpce_buf_release(&t);
+        return;
+    }
+    vpce_cfg_import *im = vpce_calloc(1, sizeof(*im));
+    im->to = vpce_buf_detach(&t);
+    im->to_expr = to->expr;
+    im->id = id->expr;
+    im->range = b->open_range;
+    vpce_vec_push(&d->c->imports, im);
+}
+
+static void decode_file(decoder *d, const vpce_file *f)
+{
+    static const char *const top[] = {"data",     "import",    "locals",   "output", "provider",
+                                      "resource", "terraform", "variable", "vpce",   NULL};
+    if (!f->body)
+        return;
+    for (size_t i = 0; i < f->body->nattrs; i++) {
+        const vpce_ast_attr *a = f->body->attrs[i];
+        vpce_diags_error(d->diags, a->name_range,
+                         "only blocks such as resource, variable or output are expected at "
+                         "the top level of a file",
+                         "unsupported argument \"%s\"", a->name);
+    }
+    for (size_t i = 0; i < f->body->nblocks; i++) {
+        const vpce_ast_block *b = f->body->blocks[i];
+        const char *t = b->type;
+        if (strcmp(t, "resource") == 0)
+            decode_resource(d, b, VPCE_MODE_MANAGED);
+        else if (strcmp(t, "data") == 0)
+            decode_resource(d, b, VPCE_MODE_DATA);
+        else if (strcmp(t, "variable") == 0)
+            decode_variable(d, b);
+        else if (strcmp(t, "locals") == 0)
+            decode_locals(d, b);
+        else if (strcmp(t, "output") == 0)
+            decode_output(d, b);
+        else if (strcmp(t, "provider") == 0)
+            decode_provider(d, b);
+        else if (strcmp(t, "import") == 0)
+            decode_import(d, b);
+        else if (strcmp(t, "terraform") == 0 || strcmp(t, "vpce") == 0)
+            continue; /* settings: required_providers, required_version... accepted as is */
+        else {
+            char *hint = did_you_mean(t, top, sizeof(top) / sizeof(top[0]) - 1);
+            vpce_diags_error(d->diags, b->type_range, hint, "unsupported block type \"%s\"", t);
+            free(hint);
+        }
+    }
+}
+
+/* ---- loading ------------------------------------------------------------------------------ */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n > m && strcmp(s + n - m, suffix) == 0;
+}
+
+int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags)
+{
+    vpce_config *c = vpce_calloc(1, sizeof(*c));
+    vpce_range nowhere = {NULL, 0, 0};
+    vpce_vec names = VPCE_VEC_INIT;
+    int rc = 0;
+    size_t errors_before = diags->nerrors;
+    c->dir = vpce_strdup(dir);
+    c->by_addr = vpce_map_new();
+    *out = c;
+
+    DIR *dh = opendir(dir);
+    if (!dh) {
+        vpce_diags_error(diags, nowhere, NULL, "cannot read configuration directory \"%s\": %m",
+                         dir);
+        rc = VPCE_EINVALID;
+        goto cleanup;
+    }
+    struct dirent *de;
+    while ((de = readdir(dh)))
+        if (de->d_name[0] != '.' && ends_with(de->d_name, ".vpce"))
+            vpce_vec_push(&names, vpce_strdup(de->d_name));
+    closedir(dh);
+    if (!names.len) {
+        vpce_diags_error(diags, nowhere, "vpce reads every *.vpce file of the directory",
+                         "no configuration files in %s", dir);
+        rc = VPCE_EINVALID;
+        goto cleanup;
+    }
+    vpce_vec_sort(&names, cmp_str);
+
+    vpce_sha256_ctx h;
+    vpce_sha256_init(&h);
+    for (size_t i = 0; i < names.len; i++) {
+        const char *name = names.items[i];
+        char *path = strcmp(dir, ".") == 0 ? vpce_strdup(name)
+                     : ends_with(dir, "/") ? vpce_asprintf("%s%s", dir, name)
+                                           : vpce_asprintf("%s/%s", dir, name);
+        vpce_file *f = NULL;
+        vpce_parse_file(&f, path, diags);
+        free(path);
+        if (!f)
+            continue;
+        vpce_vec_push(&c->files, f);
+        uint64_t len = f->src->len;
+        vpce_sha256_update(&h, name, strlen(name) + 1);
+        vpce_sha256_update(&h, &len, sizeof(len));
+        vpce_sha256_update(&h, f->src->text, f->src->len);
+    }
+    vpce_sha256_final(&h, c->content_hash);
+
+    decoder d = {c, diags, vpce_map_new(), VPCE_VEC_INIT};
+    for (size_t i = 0; i < c->files.len; i++)
+        decode_file(&d, c->files.items[i]);
+    for (size_t i = 0; i < d.seen_ranges.len; i++)
+        free(d.seen_ranges.items[i]);
+    vpce_vec_release(&d.seen_ranges);
+    vpce_map_free(d.seen);
+
+    /* Providers named by resources must be declared (the default one is implicit). */
+    for (size_t i = 0; i < c->resources.len; i++) {
+        vpce_cfg_resource *r = c->resources.items[i];
+        if (!strchr(r->provider_ref, '.'))
+            continue;
+        bool found = false;
+        for (size_t k = 0; k < c->providers.len && !found; k++) {
+            vpce_cfg_provider *p = c->providers.items[k];
+            char *addr = p->alias ? vpce_asprintf("%s.%s", p->name, p->alias) : NULL;
+            found = addr && strcmp(addr, r->provider_ref) == 0;
+            free(addr);
+        }
+        if (!found) {
+            const vpce_ast_attr *a = find_attr(r->body, "provider");
+            vpce_diags_error(diags, a ? a->expr->range : r->range,
+                             "add a provider block with this alias, e.g. provider \"aws\" { "
+                             "alias = \"west\" }",
+                             "reference to undeclared provider configuration \"%s\"",
+                             r->provider_ref);
+        }
+    }
+
+    vpce_graph *g = NULL;
+    vpce_config_graph(&g, c, diags);
+    vpce_graph_free(g);
+    vpce_config_validate(c, diags);
+    if (diags->nerrors > errors_before)
+        rc = VPCE_EINVALID;
+
+cleanup:
+    for (size_t i = 0; i < names.len; i++)
+        free(names.items[i]);
+    vpce_vec_release(&names);
+    return rc;
+}
+
+void vpce_config_free(vpce_config *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->variables.len; i++) {
+        vpce_cfg_variable *v = c->variables.items[i];
+        free(v->name);
+        free(v->description);
+        free(v->validations);
+        free(v);
+    }
+    for (size_t i = 0; i < c->locals.len; i++) {
+        vpce_cfg_local *l = c->locals.items[i];
+        free(l->name);
+        free(l);
+    }
+    for (size_t i = 0; i < c->outputs.len; i++) {
+        vpce_cfg_output *o = c->outputs.items[i];
+        free(o->name);
+        free(o->description);
+        free(o->depends_on);
+        free(o);
+    }
+    for (size_t i = 0; i < c->providers.len; i++) {
+        vpce_cfg_provider *p = c->providers.items[i];
+        free(p->name);
+        free(p->alias);
+        free(p);
+    }
+    for (size_t i = 0; i < c->resources.len; i++) {
+        free_resource(c->resources.items[i]);
+    }
+    for (size_t i = 0; i < c->imports.len; i++) {
+        vpce_cfg_import *im = c->imports.items[i];
+        free(im->to);
+        free(im);
+    }
+    for (size_t i = 0; i < c->files.len; i++)
+        vpce_file_free(c->files.items[i]);
+    vpce_vec_release(&c->variables);
+    vpce_vec_release(&c->locals);
+    vpce_vec_release(&c->outputs);
+    vpce_vec_release(&c->providers);
+    vpce_vec_release(&c->resources);
+    vpce_vec_release(&c->imports);
+    vpce_vec_release(&c->files);
+    vpce_map_free(c->by_addr);
+    free(c->dir);
+    free(c);
+}
+
+vpce_cfg_resource *vpce_config_resource(const vpce_config *c, const char *addr)
+{
+    return vpce_map_get(c->by_addr, addr);
+}
