@@ -138,6 +138,13 @@ int vpce_aws_params_add_tag_spec(vpce_aws_params *p, const char *resource_type, 
         return vpce_error_setc(VPCE_EINVALID, "tags: expected a map of strings");
     if (json_object_size(tags) == 0)
         return 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)tags, k, v)
+    {
+        if (!json_is_string(v))
+            return vpce_error_setc(VPCE_EINVALID, "tags: the value of \"%s\" is not a string", k);
+    }
     int n = p->ntagspecs + 1;
     char *prefix = vpce_asprintf("TagSpecification.%d.Tag", n);
     vpce_aws_params_addf(p, resource_type, "TagSpecification.%d.ResourceType", n);

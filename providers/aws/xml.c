@@ -226,6 +226,13 @@ int vpce_aws_xml_parse(json_t **out_result, vpce_aws_xml_error *err, const char 
                              status, action, rname);
         goto cleanup;
     }
+    size_t alen = strlen(action), rlen = strlen(rname);
+    if (rlen != alen + 8 || strncmp(rname, action, alen) != 0 || strcmp(rname + alen, "Response")) {
+        rc = vpce_error_setc(VPCE_EINVALID,
+                             "unexpected response from EC2%s to %s: <%s> is not its answer", status,
+                             action, rname);
+        goto cleanup;
+    }
     rc = convert(out_result, root, 1, true);
     if (rc < 0) {
         rc = vpce_error_setc(VPCE_ETOOBIG,
