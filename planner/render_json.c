@@ -1,0 +1,242 @@
+/*
+ * planner/render_json.c: the machine-readable plan, shaped like Terraform's `show -json` plan
+ * representation and documented in docs/plan-json.md. Unknown values are written as null with
+ * a mirror document "after_unknown" marking them; sensitive attributes are marked in
+ * "before_sensitive"/"after_sensitive"; sensitive variable values are left out.
+ */
+#include "planner/planner.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define JSON_FORMAT_VERSION "1.0"
+
+static json_t *actions_json(vpce_action a)
+{
+    json_t *arr = json_array();
+    switch (a) {
+    case VPCE_ACTION_NOOP:
+        json_array_append_new(arr, json_string("no-op"));
+        break;
+    case VPCE_ACTION_CREATE:
+        json_array_append_new(arr, json_string("create"));
+        break;
+    case VPCE_ACTION_READ:
+        json_array_append_new(arr, json_string("read"));
+        break;
+    case VPCE_ACTION_UPDATE:
+        json_array_append_new(arr, json_string("update"));
+        break;
+    case VPCE_ACTION_DELETE_THEN_CREATE:
+        json_array_append_new(arr, json_string("delete"));
+        json_array_append_new(arr, json_string("create"));
+        break;
+    case VPCE_ACTION_CREATE_THEN_DELETE:
+        json_array_append_new(arr, json_string("create"));
+        json_array_append_new(arr, json_string("delete"));
+        break;
+    case VPCE_ACTION_DELETE:
+        json_array_append_new(arr, json_string("delete"));
+        break;
+    }
+    return arr;
+}
+
+/* A copy of v with every unknown replaced by null. New reference. */
+static json_t *strip_unknowns(const json_t *v)
+{
+    if (!v || vpce_is_unknown(v))
+        return json_null();
+    if (json_is_array(v)) {
+        json_t *out = json_array();
+        size_t i;
+        json_t *e;
+        json_array_foreach(v, i, e) json_array_append_new(out, strip_unknowns(e));
+        return out;
+    }
+    if (json_is_object(v)) {
+        json_t *out = json_object();
+        const char *k;
+        json_t *e;
+        json_object_foreach((json_t *)v, k, e) json_object_set_new(out, k, strip_unknowns(e));
+        return out;
+    }
+    return json_deep_copy(v);
+}
+
+/* Terraform's "after_unknown": true where unknown; arrays mirrored element by element (false
+   where known); objects keep only the members that are not plain false. New reference. */
+static json_t *unknown_as_bool(const json_t *v)
+{
+    if (vpce_is_unknown(v))
+        return json_true();
+    if (json_is_array(v)) {
+        json_t *out = json_array();
+        size_t i;
+        json_t *e;
+        json_array_foreach(v, i, e) json_array_append_new(out, unknown_as_bool(e));
+        return out;
+    }
+    if (json_is_object(v)) {
+        json_t *out = json_object();
+        const char *k;
+        json_t *e;
+        json_object_foreach((json_t *)v, k, e)
+        {
+            json_t *b = unknown_as_bool(e);
+            if (json_is_false(b))
+                json_decref(b);
+            else
+                json_object_set_new(out, k, b);
+        }
+        return out;
+    }
+    return json_false();
+}
+
+/* {"attr": true, ...} for each sensitive top-level attribute present in v; false when v is
+   null. New reference. */
+static json_t *sensitive_as_bool(const json_t *v, const json_t *paths)
+{
+    if (!v || json_is_null(v))
+        return json_false();
+    json_t *out = json_object();
+    size_t i;
+    json_t *p;
+    json_array_foreach(paths, i, p)
+    {
+        const char *name =
+            json_is_string(p) ? json_string_value(p) : json_string_value(json_array_get(p, 0));
+        if (name && json_is_object(v) && json_object_get(v, name))
+            json_object_set_new(out, name, json_true());
+    }
+    return out;
+}
+
+static json_t *change_json(const vpce_change *c)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "address", json_string(c->address ? c->address : ""));
+    json_object_set_new(o, "mode", json_string(c->mode ? c->mode : "managed"));
+    json_object_set_new(o, "type", json_string(c->type ? c->type : ""));
+    json_object_set_new(o, "name", json_string(c->name ? c->name : ""));
+    if (c->index && !json_is_null(c->index))
+        json_object_set_new(o, "index", json_deep_copy(c->index));
+    json_object_set_new(o, "provider_name", json_string(c->provider ? c->provider : "aws"));
+
+    json_t *ch = json_object();
+    json_object_set_new(ch, "actions", actions_json(c->action));
+    const json_t *before = c->action == VPCE_ACTION_CREATE ? NULL : c->before;
+    const json_t *after = c->action == VPCE_ACTION_DELETE ? NULL : c->after;
+    json_object_set_new(ch, "before", strip_unknowns(before));
+    json_object_set_new(ch, "after", strip_unknowns(after));
+    json_object_set_new(ch, "after_unknown",
+                        after && !json_is_null(after) ? unknown_as_bool(after) : json_false());
+    json_object_set_new(ch, "before_sensitive", sensitive_as_bool(before, c->sensitive_paths));
+    json_object_set_new(ch, "after_sensitive", sensitive_as_bool(after, c->sensitive_paths));
+    if (json_array_size(c->replace_paths) > 0) {
+        /* Always paths (arrays of steps), even when the planner gave bare attribute names. */
+        json_t *rp = json_array();
+        size_t i;
+        json_t *p;
+        json_array_foreach(c->replace_paths, i, p)
+        {
+            if (json_is_array(p))
+                json_array_append_new(rp, json_deep_copy(p));
+            else
+                json_array_append_new(rp, json_pack("[O]", p));
+        }
+        json_object_set_new(ch, "replace_paths", rp);
+    }
+    if (c->import_id)
+        json_object_set_new(ch, "importing", json_pack("{s:s}", "id", c->import_id));
+    json_object_set_new(o, "change", ch);
+    if (c->reason)
+        json_object_set_new(o, "action_reason", json_string(c->reason));
+    return o;
+}
+
+static json_t *outputs_json(const json_t *ocs)
+{
+    json_t *out = json_object();
+    const char *name;
+    json_t *oc;
+    json_object_foreach((json_t *)ocs, name, oc)
+    {
+        bool sens = json_is_true(json_object_get(oc, "sensitive"));
+        json_t *acts = json_object_get(oc, "actions");
+        json_t *after = json_object_get(oc, "after");
+        json_t *o = json_object();
+        json_object_set_new(o, "actions",
+                            json_is_array(acts) ? json_deep_copy(acts) : json_pack("[s]", "no-op"));
+        json_object_set_new(o, "before", strip_unknowns(json_object_get(oc, "before")));
+        json_object_set_new(o, "after", strip_unknowns(after));
+        json_object_set_new(o, "after_unknown", unknown_as_bool(after));
+        json_object_set_new(o, "before_sensitive", json_boolean(sens));
+        json_object_set_new(o, "after_sensitive", json_boolean(sens));
+        json_object_set_new(out, name, o);
+    }
+    return out;
+}
+
+static bool var_sensitive(const vpce_plan *p, const char *name)
+{
+    size_t i;
+    json_t *n;
+    json_array_foreach(p->sensitive_vars, i,
+                       n) if (json_is_string(n) &&
+                              strcmp(json_string_value(n), name) == 0) return true;
+    return false;
+}
+
+static json_t *plan_json_doc(const vpce_plan *p)
+{
+    json_t *doc = json_object();
+    json_object_set_new(doc, "format_version", json_string(JSON_FORMAT_VERSION));
+    json_object_set_new(doc, "vpce_version", json_string(VPCE_VERSION));
+    json_object_set_new(doc, "plan_mode",
+                        json_string(p->refresh_only ? "refresh-only"
+                                    : p->destroy    ? "destroy"
+                                                    : "normal"));
+    json_t *vars = json_object();
+    const char *name;
+    json_t *v;
+    json_object_foreach(p->variables, name, v)
+    {
+        if (var_sensitive(p, name))
+            json_object_set_new(vars, name, json_pack("{s:b}", "sensitive", 1));
+        else
+            json_object_set_new(vars, name, json_pack("{s:o}", "value", strip_unknowns(v)));
+    }
+    json_object_set_new(doc, "variables", vars);
+    json_t *rc = json_array();
+    for (size_t i = 0; i < p->nchanges; i++)
+        json_array_append_new(rc, change_json(p->changes[i]));
+    json_object_set_new(doc, "resource_changes", rc);
+    json_t *drift = json_array();
+    size_t i;
+    json_array_foreach(p->drift, i, v) json_array_append_new(drift, strip_unknowns(v));
+    json_object_set_new(doc, "resource_drift", drift);
+    json_object_set_new(doc, "output_changes", outputs_json(p->output_changes));
+    json_object_set_new(doc, "prior_state_serial", json_integer((json_int_t)p->serial));
+    json_object_set_new(doc, "prior_state_lineage",
+                        p->lineage ? json_string(p->lineage) : json_null());
+    json_object_set_new(doc, "diagnostics", json_array());
+    json_object_set_new(doc, "errored", json_false());
+    return doc;
+}
+
+char *vpce_plan_render_json(const vpce_plan *p)
+{
+    json_t *doc = plan_json_doc(p);
+    char *s = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+    json_decref(doc);
+    if (!s) {
+        vpce_error_set("cannot encode the plan as JSON");
+        return NULL;
+    }
+    /* One allocator for everything the caller frees. */
+    char *out = vpce_strdup(s);
+    free(s);
+    return out;
+}

@@ -1,0 +1,282 @@
+/*
+ * planner/render_markdown.c: the plan as a pull-request comment. The summary line first, then
+ * destructive changes called out, a table of every change, and one collapsible block per
+ * resource with its text rendering in a ```diff fence. In the fence each line's +, - or ~ symbol
+ * is moved to the first column (~ written as !) so code hosts colour the lines; the rest of the
+ * line keeps its place ("-/+" and "+/-" already start there).
+ */
+#include "planner/planner.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MD_CAP ((size_t)512 * 1024 * 1024)
+
+typedef struct mctx {
+    vpce_buf b;
+    bool failed;
+} mctx;
+
+static void put(mctx *m, const char *s)
+{
+    if (vpce_buf_puts(&m->b, s) < 0)
+        m->failed = true;
+}
+
+static void putn(mctx *m, const char *s, size_t n)
+{
+    if (vpce_buf_append(&m->b, s, n) < 0)
+        m->failed = true;
+}
+
+/* Text safe inside HTML (the <summary> element). */
+static void put_html(mctx *m, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<':
+            put(m, "&lt;");
+            break;
+        case '>':
+            put(m, "&gt;");
+            break;
+        case '&':
+            put(m, "&amp;");
+            break;
+        case '"':
+            put(m, "&quot;");
+            break;
+        default:
+            putn(m, s, 1);
+        }
+    }
+}
+
+/* An address as inline code in a table cell: backticks doubled around it when it holds one,
+   pipes escaped so they do not split the cell. */
+static void put_code(mctx *m, const char *s)
+{
+    bool tick = strchr(s, '`') != NULL;
+    put(m, tick ? "`` " : "`");
+    for (; *s; s++) {
+        if (*s == '|')
+            put(m, "\\|");
+        else if (*s == '\n')
+            put(m, " ");
+        else
+            putn(m, s, 1);
+    }
+    put(m, tick ? " ``" : "`");
+}
+
+/* A fence longer than any run of backticks in text. */
+static size_t fence_len(const char *text)
+{
+    size_t best = 0, run = 0;
+    for (; *text; text++) {
+        run = *text == '`' ? run + 1 : 0;
+        best = run > best ? run : best;
+    }
+    return best >= 3 ? best + 1 : 3;
+}
+
+/* Text rendering lines with their symbol moved to column 0 for diff highlighting. */
+static void put_diff_lines(mctx *m, const char *text)
+{
+    const char *line = text;
+    while (*line) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        size_t sp = 0;
+        while (sp < len && line[sp] == ' ')
+            sp++;
+        char c = sp < len ? line[sp] : 0;
+        bool single =
+            sp > 0 && sp + 1 < len && line[sp + 1] == ' ' && (c == '+' || c == '-' || c == '~');
+        if (single) {
+            char s[2] = {c == '~' ? '!' : c, 0};
+            put(m, s);
+            putn(m, line + 1, sp - 1);
+            put(m, " ");
+            putn(m, line + sp + 1, len - sp - 1);
+        } else {
+            putn(m, line, len);
+        }
+        put(m, "\n");
+        if (!nl)
+            break;
+        line = nl + 1;
+    }
+}
+
+static void put_fenced(mctx *m, const char *text)
+{
+    size_t n = fence_len(text);
+    for (size_t i = 0; i < n; i++)
+        put(m, "`");
+    put(m, "diff\n");
+    put_diff_lines(m, text);
+    for (size_t i = 0; i < n; i++)
+        put(m, "`");
+    put(m, "\n");
+}
+
+static const char *verb(vpce_action a)
+{
+    switch (a) {
+    case VPCE_ACTION_CREATE:
+        return "create";
+    case VPCE_ACTION_UPDATE:
+        return "update";
+    case VPCE_ACTION_DELETE_THEN_CREATE:
+        return "replace (destroy then create)";
+    case VPCE_ACTION_CREATE_THEN_DELETE:
+        return "replace (create then destroy)";
+    case VPCE_ACTION_DELETE:
+        return "destroy";
+    case VPCE_ACTION_READ:
+        return "read";
+    case VPCE_ACTION_NOOP:
+        return "no-op";
+    }
+    return "?";
+}
+
+static const char *short_verb(vpce_action a)
+{
+    switch (a) {
+    case VPCE_ACTION_DELETE_THEN_CREATE:
+    case VPCE_ACTION_CREATE_THEN_DELETE:
+        return "replace";
+    default:
+        return verb(a);
+    }
+}
+
+static bool is_replace(vpce_action a)
+{
+    return a == VPCE_ACTION_DELETE_THEN_CREATE || a == VPCE_ACTION_CREATE_THEN_DELETE;
+}
+
+char *vpce_plan_render_markdown(const vpce_plan *p)
+{
+    mctx m = {.b = VPCE_BUF_INIT(MD_CAP)};
+    int add, change, destroy;
+    vpce_plan_counts(p, &add, &change, &destroy);
+    size_t nres = 0;
+    for (size_t i = 0; i < p->nchanges; i++)
+        if (p->changes[i]->action != VPCE_ACTION_NOOP)
+            nres++;
+    char *outputs = vpce_plan_render_outputs_text(p, false);
+    if (!outputs) {
+        m.failed = true;
+        goto done;
+    }
+
+    put(&m, p->destroy ? "## vpce plan (destroy)\n\n" : "## vpce plan\n\n");
+    if (json_array_size(p->drift) > 0) {
+        put(&m, "**Note:** objects have changed outside of vpce:\n\n");
+        size_t i;
+        json_t *d;
+        json_array_foreach(p->drift, i, d)
+        {
+            const char *addr = json_string_value(json_object_get(d, "address"));
+            const char *a0 = json_string_value(
+                json_array_get(json_object_get(json_object_get(d, "change"), "actions"), 0));
+            put(&m, "- ");
+            put_code(&m, addr ? addr : "?");
+            put(&m, a0 && strcmp(a0, "delete") == 0 ? " has been deleted\n" : " has changed\n");
+        }
+        put(&m, "\n");
+    }
+    if (nres == 0 && !*outputs) {
+        put(&m, p->refresh_only ? "No changes. Your infrastructure still matches the "
+                                  "configuration.\n"
+                                : "No changes. Your infrastructure matches the configuration.\n");
+        goto done;
+    }
+    if (nres > 0) {
+        char *line = vpce_asprintf("**Plan: %d to add, %d to change, %d to destroy.**\n\n", add,
+                                   change, destroy);
+        put(&m, line);
+        free(line);
+    } else {
+        put(&m, "**No resource changes**: only output values change.\n\n");
+    }
+
+    bool destructive = false;
+    for (size_t i = 0; i < p->nchanges; i++) {
+        vpce_action a = p->changes[i]->action;
+        if (a != VPCE_ACTION_DELETE && !is_replace(a))
+            continue;
+        if (!destructive)
+            put(&m, "### ⚠️ Destructive changes\n\n");
+        destructive = true;
+        put(&m, "- ");
+        put_code(&m, p->changes[i]->address);
+        put(&m, is_replace(a) ? " will be **replaced**" : " will be **destroyed**");
+        if (p->changes[i]->reason && strcmp(p->changes[i]->reason, "replace_by_request") == 0)
+            put(&m, ", as requested");
+        put(&m, "\n");
+    }
+    if (destructive)
+        put(&m, "\n");
+
+    if (nres > 0) {
+        /* The table groups changes by action, most dangerous first. */
+        static const vpce_action order[] = {
+            VPCE_ACTION_DELETE,
+            VPCE_ACTION_DELETE_THEN_CREATE,
+            VPCE_ACTION_CREATE_THEN_DELETE,
+            VPCE_ACTION_UPDATE,
+            VPCE_ACTION_CREATE,
+            VPCE_ACTION_READ,
+        };
+        put(&m, "| Action | Resource |\n| --- | --- |\n");
+        for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
+            for (size_t i = 0; i < p->nchanges; i++) {
+                if (p->changes[i]->action != order[k])
+                    continue;
+                put(&m, "| ");
+                put(&m, verb(order[k]));
+                put(&m, " | ");
+                put_code(&m, p->changes[i]->address);
+                put(&m, " |\n");
+            }
+        put(&m, "\n");
+        for (size_t i = 0; i < p->nchanges; i++) {
+            const vpce_change *c = p->changes[i];
+            if (c->action == VPCE_ACTION_NOOP)
+                continue;
+            char *text = vpce_change_render_text(c, false);
+            if (!text) {
+                m.failed = true;
+                goto done;
+            }
+            put(&m, "<details><summary>");
+            put_html(&m, c->address);
+            put(&m, " (");
+            put(&m, short_verb(c->action));
+            put(&m, ")</summary>\n\n");
+            put_fenced(&m, text);
+            put(&m, "\n</details>\n\n");
+            free(text);
+        }
+    }
+    if (*outputs) {
+        put(&m, "### Changes to Outputs\n\n");
+        put_fenced(&m, outputs);
+        put(&m, "\n");
+    }
+done:
+    free(outputs);
+    if (m.failed) {
+        vpce_buf_release(&m.b);
+        vpce_error_setc(VPCE_ETOOBIG, "the plan is too large to render");
+        return NULL;
+    }
+    /* One trailing newline. */
+    while (m.b.len > 1 && m.b.data[m.b.len - 1] == '\n' && m.b.data[m.b.len - 2] == '\n')
+        m.b.data[--m.b.len] = 0;
+    return vpce_buf_detach(&m.b);
+}
