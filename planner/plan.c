@@ -404,6 +404,27 @@ static bool deps_pending(const planner *P, size_t gi)
     return false;
 }
 
+/* True if an argument the configuration sets is not known yet (omitted computed attributes are
+   unknown in config until read, which does not count). */
+static bool config_unknown(const vpce_cfg_resource *r, const json_t *config)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)config, k, v)
+    {
+        if (!vpce_contains_unknown(v))
+            continue;
+        const vpce_attr_schema *a = vpce_schema_attr(r->rtype->schema, k);
+        const vpce_nested_block *b = a ? NULL : vpce_schema_block(r->rtype->schema, k);
+        bool computed = a   ? (a->flags & VPCE_ATTR_COMPUTED) != 0
+                        : b ? (b->flags & VPCE_ATTR_COMPUTED) != 0
+                            : false;
+        if (!computed || body_sets(r->body, k))
+            return true;
+    }
+    return false;
+}
+
 /* Plans one data-source instance: read now when its configuration is known. */
 static json_t *plan_data_instance(planner *P, size_t gi, const vpce_cfg_resource *r,
                                   const char *addr, const json_t *key, const json_t *config)
@@ -413,7 +434,7 @@ static json_t *plan_data_instance(planner *P, size_t gi, const vpce_cfg_resource
     vpce_change *c = change_new(r, NULL, addr, key);
     c->before = prior ? json_deep_copy(prior) : NULL;
     json_t *value = NULL;
-    bool unknown = vpce_contains_unknown(config);
+    bool unknown = config_unknown(r, config);
     bool pending = !unknown && deps_pending(P, gi);
     if (!unknown && !pending && r->rtype->read) {
         char pbuf[128];

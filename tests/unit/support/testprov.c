@@ -434,3 +434,91 @@ void testprov_rmdir(char *dir)
         nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
     free(dir);
 }
+
+/* ---- helpers for planner tests ------------------------------------------------------------ */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+vpce_config *testprov_load(const char *text)
+{
+    const char *files[] = {"main.vpce", text, NULL};
+    char *dir = testprov_tempdir(files);
+    assert_non_null(dir);
+    vpce_diags d = VPCE_DIAGS_INIT;
+    vpce_config *cfg = NULL;
+    int rc = vpce_config_load_dir(&cfg, dir, &d);
+    if (rc < 0 || vpce_diags_has_errors(&d))
+        vpce_diags_print(&d, stderr, false);
+    assert_int_equal(rc, 0);
+    vpce_diags_release(&d);
+    testprov_rmdir(dir);
+    return cfg;
+}
+
+vpce_plan *testprov_plan(const vpce_config *cfg, const json_t *state, const vpce_plan_opts *opts)
+{
+    vpce_diags d = VPCE_DIAGS_INIT;
+    vpce_plan *p = NULL;
+    vpce_plan_opts none = {0};
+    int rc = vpce_plan_make(&p, cfg, NULL, state, opts ? opts : &none, &d);
+    if (rc < 0 || vpce_diags_has_errors(&d))
+        vpce_diags_print(&d, stderr, false);
+    assert_int_equal(rc, 0);
+    assert_non_null(p);
+    vpce_diags_release(&d);
+    return p;
+}
+
+vpce_change *testprov_change(const vpce_plan *p, const char *addr)
+{
+    for (size_t i = 0; p && i < p->nchanges; i++)
+        if (strcmp(p->changes[i]->address, addr) == 0)
+            return p->changes[i];
+    return NULL;
+}
+
+json_t *testprov_entry(const char *type, const char *name, const char *index_json,
+                       const char *attrs_json)
+{
+    json_t *e = json_object();
+    json_t *ix = index_json ? json_loads(index_json, JSON_DECODE_ANY, NULL) : json_null();
+    json_t *attrs = json_loads(attrs_json, 0, NULL);
+    assert_non_null(ix);
+    assert_non_null(attrs);
+    char *raddr = vpce_asprintf("%s.%s", type, name);
+    char *addr = vpce_plan_instance_addr(raddr, ix);
+    json_object_set_new(e, "address", json_string(addr));
+    json_object_set_new(e, "mode", json_string("managed"));
+    json_object_set_new(e, "type", json_string(type));
+    json_object_set_new(e, "name", json_string(name));
+    json_object_set_new(e, "index", ix);
+    json_object_set_new(e, "provider", json_string("test"));
+    json_object_set(e, "id", json_object_get(attrs, "id"));
+    json_object_set_new(e, "schema_version", json_integer(0));
+    json_object_set_new(e, "attributes", attrs);
+    json_object_set_new(e, "sensitive_attributes", json_array());
+    json_object_set_new(e, "dependencies", json_array());
+    free(raddr);
+    free(addr);
+    return e;
+}
+
+json_t *testprov_state(json_t *first, ...)
+{
+    json_t *doc = json_object();
+    json_t *res = json_array();
+    json_object_set_new(doc, "lineage", json_string("test-lineage"));
+    json_object_set_new(doc, "serial", json_integer(1));
+    va_list ap;
+    va_start(ap, first);
+    for (json_t *e = first; e; e = va_arg(ap, json_t *))
+        json_array_append_new(res, e);
+    va_end(ap);
+    json_object_set_new(doc, "resources", res);
+    json_object_set_new(doc, "outputs", json_object());
+    return doc;
+}

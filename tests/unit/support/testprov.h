@@ -53,4 +53,21 @@ int testprov_converge(const struct vpce_config *cfg, const json_t *vars, json_t 
 char *testprov_tempdir(const char *const *files);
 void testprov_rmdir(char *dir);
 
+/* ---- helpers for planner tests ------------------------------------------------------------ */
+
+/* Writes text as main.vpce into a new temp dir and loads it; fails the test on errors. The
+   directory is removed at once (the config keeps its sources). */
+struct vpce_config *testprov_load(const char *text);
+/* Plans cfg against state (borrowed, may be NULL) with opts (NULL: no refresh); fails the test on
+   errors (the diagnostics are printed). */
+vpce_plan *testprov_plan(const struct vpce_config *cfg, const json_t *state,
+                         const vpce_plan_opts *opts);
+/* The change with address addr (borrowed), or NULL. */
+vpce_change *testprov_change(const vpce_plan *p, const char *addr);
+/* A state entry: type, name, index (JSON text or NULL), attributes (JSON text). New reference. */
+json_t *testprov_entry(const char *type, const char *name, const char *index_json,
+                       const char *attrs_json);
+/* A state document holding the entries (NULL-terminated, references stolen). */
+json_t *testprov_state(json_t *first, ...);
+
 #endif
