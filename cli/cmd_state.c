@@ -1,10 +1,363 @@
-/* cli/cmd_state.c: `vpce state`. */
+/* cli/cmd_state.c: `vpce state list|show|rm|mv|history`. */
 #include "cli/cli.h"
+#include "state/state.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+    "Usage: vpce state <subcommand> [options] [args]\n\n"
+    "  Inspects and edits the vpce state database.\n\n"
+    "Subcommands:\n"
+    "  list [ADDR...]   List resources in the state (ADDR filters: an instance or a resource)\n"
+    "  show ADDR        Show a resource's attributes\n"
+    "  rm ADDR...       Forget resources (they are not destroyed)\n"
+    "  mv SRC DST       Rename a resource or resource instance\n"
+    "  history          Show the history of applies\n\n"
+    "Options:\n"
+    "  -state=PATH        State database (default: vpce.db in the current directory)\n"
+    "  -lock=false        Do not take the state lock (rm, mv); dangerous\n"
+    "  -lock-timeout=D    Wait up to D (e.g. 10s, 2m) for the state lock (rm, mv)\n"
+    "  -json              Machine-readable output (history)\n";
+
+/* Flags common to the subcommands. */
+struct opts {
+    const char *state_path;
+    bool lock;
+    int64_t lock_timeout_ms;
+    bool json;
+    bool help;
+    const char **args;
+    int nargs;
+};
+
+static int parse_opts(struct opts *o, int argc, char **argv)
+{
+    const char *v;
+    o->lock = true;
+    o->args = vpce_calloc((size_t)argc + 1, sizeof(*o->args));
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_is_help(a)) {
+            o->help = true;
+        } else if ((v = cli_flag_value(a, "state"))) {
+            o->state_path = v;
+        } else if (cli_flag_is(a, "state")) {
+            if (i + 1 >= argc)
+                return cli_fail("flag \"-state\" needs a path");
+            o->state_path = argv[++i];
+        } else if (cli_flag_is(a, "lock")) {
+            o->lock = true;
+        } else if ((v = cli_flag_value(a, "lock"))) {
+            if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+                o->lock = true;
+            else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+                o->lock = false;
+            else
+                return cli_fail("invalid value \"%s\" for -lock: use true or false", v);
+        } else if ((v = cli_flag_value(a, "lock-timeout"))) {
+            if (vpce_state_parse_duration(v, &o->lock_timeout_ms) != 0)
+                return cli_fail("%s", vpce_error_last());
+        } else if (cli_flag_is(a, "json")) {
+            o->json = true;
+        } else if (cli_flag_is(a, "no-color")) {
+            /* handled globally */
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return cli_fail("unknown flag \"%s\"; see `vpce state -help`", a);
+        } else {
+            o->args[o->nargs++] = a;
+        }
+    }
+    return CLI_OK;
+}
+
+static int open_state(vpce_state **st, const struct opts *o)
+{
+    const char *path = o->state_path ? o->state_path : "vpce.db";
+    if (vpce_state_open(st, path, false) != 0)
+        return cli_fail("%s", vpce_error_last());
+    return CLI_OK;
+}
+
+static int lock_state(vpce_state *st, const struct opts *o, const char *operation)
+{
+    json_t *holder = NULL;
+    if (!o->lock)
+        return CLI_OK;
+    int rc = vpce_state_lock(st, operation, o->lock_timeout_ms, &holder);
+    if (rc == 0)
+        return CLI_OK;
+    if (rc == VPCE_ELOCKED && holder) {
+        vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
+        vpce_state_format_lock(&b, holder, vpce_state_path(st));
+        cli_fail("error acquiring the state lock\n\n%s\n\n%s\n"
+                 "vpce acquires a state lock to protect the state from being written by "
+                 "several users at once.\nWait for the other operation to finish, or, if you "
+                 "are sure none is running, remove the lock with `vpce force-unlock %s`.",
+                 vpce_error_last(), vpce_buf_cstr(&b),
+                 json_string_value(json_object_get(holder, "id")));
+        vpce_buf_release(&b);
+        json_decref(holder);
+        return CLI_ERROR;
+    }
+    return cli_fail("error acquiring the state lock: %s", vpce_error_last());
+}
+
+/* True if resource address `addr` is selected by filter: the same address, or an instance of
+ * the resource the filter names ("aws_subnet.a" selects "aws_subnet.a[0]"). */
+static bool address_matches(const char *addr, const char *filter)
+{
+    size_t n = strlen(filter);
+    return strncmp(addr, filter, n) == 0 && (addr[n] == '\0' || addr[n] == '[');
+}
+
+/* The resources of the state selected by filters (all when nfilters is 0), in state order.
+ * Borrowed from doc. */
+static void select_resources(vpce_vec *out, json_t *doc, const char **filters, int nfilters)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(doc, "resources"), i, r)
+    {
+        const char *addr = json_string_value(json_object_get(r, "address"));
+        bool keep = nfilters == 0;
+        for (int f = 0; !keep && f < nfilters; f++)
+            keep = address_matches(addr, filters[f]);
+        if (keep)
+            vpce_vec_push(out, r);
+    }
+}
+
+static int state_list(vpce_state *st, const struct opts *o)
+{
+    json_t *doc = NULL;
+    vpce_vec sel = VPCE_VEC_INIT;
+    if (vpce_state_load(st, &doc) != 0)
+        return cli_fail("%s", vpce_error_last());
+    select_resources(&sel, doc, o->args, o->nargs);
+    for (size_t i = 0; i < sel.len; i++)
+        printf("%s\n", json_string_value(json_object_get(sel.items[i], "address")));
+    int rc = CLI_OK;
+    if (o->nargs > 0 && sel.len == 0)
+        rc = cli_fail("no resources in the state match the given addresses");
+    vpce_vec_release(&sel);
+    json_decref(doc);
+    return rc;
+}
+
+static int state_show(vpce_state *st, const struct opts *o)
+{
+    json_t *doc = NULL;
+    vpce_vec sel = VPCE_VEC_INIT;
+    vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
+    int rc = CLI_OK;
+    if (o->nargs != 1)
+        return cli_fail("`vpce state show` takes exactly one address; see `vpce state -help`");
+    if (vpce_state_parse_address(o->args[0], NULL, NULL, NULL, NULL) != 0)
+        return cli_fail("%s", vpce_error_last());
+    if (vpce_state_load(st, &doc) != 0)
+        return cli_fail("%s", vpce_error_last());
+    select_resources(&sel, doc, o->args, 1);
+    if (sel.len == 0) {
+        rc = cli_fail("no instance found for the given address \"%s\"", o->args[0]);
+        goto cleanup;
+    }
+    for (size_t i = 0; i < sel.len; i++) {
+        if (i > 0)
+            vpce_buf_putc(&b, '\n');
+        vpce_state_format_resource(&b, sel.items[i]);
+    }
+    fputs(vpce_buf_cstr(&b), stdout);
+cleanup:
+    vpce_buf_release(&b);
+    vpce_vec_release(&sel);
+    json_decref(doc);
+    return rc;
+}
+
+static int state_rm(vpce_state *st, const struct opts *o)
+{
+    json_t *doc = NULL;
+    vpce_vec sel = VPCE_VEC_INIT;
+    int64_t hid = 0;
+    int rc = CLI_OK;
+    if (o->nargs == 0)
+        return cli_fail("`vpce state rm` needs at least one address; see `vpce state -help`");
+    for (int i = 0; i < o->nargs; i++)
+        if (vpce_state_parse_address(o->args[i], NULL, NULL, NULL, NULL) != 0)
+            return cli_fail("%s", vpce_error_last());
+    if (lock_state(st, o, "state rm") != CLI_OK)
+        return CLI_ERROR;
+    if (vpce_state_load(st, &doc) != 0) {
+        rc = cli_fail("%s", vpce_error_last());
+        goto cleanup;
+    }
+    for (int i = 0; i < o->nargs; i++) {
+        size_t before = sel.len;
+        select_resources(&sel, doc, &o->args[i], 1);
+        if (sel.len == before) {
+            rc = cli_fail("no resource in the state matches \"%s\"; nothing was removed",
+                          o->args[i]);
+            goto cleanup;
+        }
+    }
+    /* All removals and their history entry land together, or not at all. */
+    int err = vpce_state_begin(st);
+    if (err == 0)
+        err = vpce_state_history_begin(st, "state rm", &hid);
+    size_t removed = 0;
+    for (size_t i = 0; err == 0 && i < sel.len; i++) {
+        const char *addr = json_string_value(json_object_get(sel.items[i], "address"));
+        /* The same instance may be selected by two arguments. */
+        err = vpce_state_remove_resource(st, addr);
+        if (err == VPCE_ENOTFOUND) {
+            err = 0;
+            continue;
+        }
+        if (err == 0)
+            err = vpce_state_history_add_change(st, hid, addr, "forget", NULL, NULL);
+        if (err == 0)
+            removed++;
+    }
+    char summary[64];
+    snprintf(summary, sizeof(summary), "%zu removed", removed);
+    if (err == 0)
+        err = vpce_state_history_finish(st, hid, "success", summary);
+    if (err == 0)
+        err = vpce_state_commit(st);
+    if (err) {
+        rc = cli_fail("cannot remove from the state: %s", vpce_error_last());
+        vpce_state_rollback(st);
+        goto cleanup;
+    }
+    for (size_t i = 0; i < sel.len; i++)
+        printf("Removed %s\n", json_string_value(json_object_get(sel.items[i], "address")));
+    printf("Successfully removed %zu resource instance(s).\n", removed);
+cleanup:
+    vpce_state_unlock(st);
+    vpce_vec_release(&sel);
+    json_decref(doc);
+    return rc;
+}
+
+static int state_mv(vpce_state *st, const struct opts *o)
+{
+    int moved = 0;
+    int64_t hid = 0;
+    if (o->nargs != 2)
+        return cli_fail("`vpce state mv` takes a source and a destination address");
+    if (lock_state(st, o, "state mv") != CLI_OK)
+        return CLI_ERROR;
+    int err = vpce_state_begin(st);
+    if (err == 0)
+        err = vpce_state_move_resource(st, o->args[0], o->args[1], &moved);
+    if (err == 0)
+        err = vpce_state_history_begin(st, "state mv", &hid);
+    if (err == 0) {
+        char *what = vpce_asprintf("moved to %s", o->args[1]);
+        err = vpce_state_history_add_change(st, hid, o->args[0], "move", NULL, NULL);
+        if (err == 0)
+            err = vpce_state_history_finish(st, hid, "success", what);
+        free(what);
+    }
+    if (err == 0)
+        err = vpce_state_commit(st);
+    int rc = CLI_OK;
+    if (err) {
+        rc =
+            cli_fail("cannot move \"%s\" to \"%s\": %s", o->args[0], o->args[1], vpce_error_last());
+        vpce_state_rollback(st);
+    } else {
+        printf("Move \"%s\" to \"%s\"\nSuccessfully moved %d object(s).\n", o->args[0], o->args[1],
+               moved);
+    }
+    vpce_state_unlock(st);
+    return rc;
+}
+
+static const char *str_or(const json_t *v, const char *dflt)
+{
+    return json_is_string(v) ? json_string_value(v) : dflt;
+}
+
+static int state_history(vpce_state *st, const struct opts *o)
+{
+    json_t *list = NULL;
+    if (o->nargs != 0)
+        return cli_fail("`vpce state history` takes no arguments");
+    if (vpce_state_history_list(st, &list) != 0)
+        return cli_fail("%s", vpce_error_last());
+    size_t i;
+    json_t *e;
+    if (o->json) {
+        /* Addresses and actions only: before/after values may hold sensitive attributes. */
+        json_array_foreach(list, i, e)
+        {
+            size_t j;
+            json_t *c;
+            json_array_foreach(json_object_get(e, "changes"), j, c)
+            {
+                json_object_del(c, "before");
+                json_object_del(c, "after");
+            }
+        }
+        char *s = json_dumps(list, JSON_INDENT(2));
+        printf("%s\n", s ? s : "[]");
+        free(s);
+    } else {
+        json_array_foreach(list, i, e)
+        {
+            printf("%-4lld %-20s %-16s %-10s %-9s %s\n",
+                   (long long)json_integer_value(json_object_get(e, "id")),
+                   str_or(json_object_get(e, "started_at"), "-"),
+                   str_or(json_object_get(e, "user"), "-"),
+                   str_or(json_object_get(e, "operation"), "-"),
+                   str_or(json_object_get(e, "status"), "-"),
+                   str_or(json_object_get(e, "summary"), ""));
+        }
+    }
+    json_decref(list);
+    return CLI_OK;
+}
 
 int cmd_state(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fputs("vpce state: not implemented yet\n", stderr);
-    return 1;
+    static const struct {
+        const char *name;
+        int (*fn)(vpce_state *st, const struct opts *o);
+    } subs[] = {{"list", state_list},
+                {"show", state_show},
+                {"rm", state_rm},
+                {"mv", state_mv},
+                {"history", state_history}};
+    struct opts o = {0};
+    vpce_state *st = NULL;
+    int rc = CLI_OK;
+    if (argc < 2 || cli_is_help(argv[1])) {
+        fputs(usage_text, argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_ERROR : CLI_OK;
+    }
+    size_t k = 0;
+    for (; k < sizeof(subs) / sizeof(subs[0]); k++)
+        if (strcmp(argv[1], subs[k].name) == 0)
+            break;
+    if (k == sizeof(subs) / sizeof(subs[0])) {
+        fputs(usage_text, stderr);
+        return cli_fail("unknown state subcommand \"%s\"", argv[1]);
+    }
+    rc = parse_opts(&o, argc - 1, argv + 1);
+    if (rc != CLI_OK)
+        goto cleanup;
+    if (o.help) {
+        fputs(usage_text, stdout);
+        goto cleanup;
+    }
+    rc = open_state(&st, &o);
+    if (rc != CLI_OK)
+        goto cleanup;
+    rc = subs[k].fn(st, &o);
+cleanup:
+    vpce_state_close(st);
+    free(o.args);
+    return rc;
 }
