@@ -353,6 +353,7 @@ static void test_creds_imds(void **state)
     int64_t t0 = vpce_now_ms();
     assert_int_equal(vpce_aws_creds_resolve(&c, NULL), VPCE_ENOTFOUND);
     assert_true(vpce_now_ms() - t0 < 3000);
+    url[strlen(url) - 1] = '\0'; /* named without the trailing slash */
     assert_non_null(strstr(vpce_error_last(), url));
     assert_non_null(strstr(vpce_error_last(), "not reachable"));
 }
