@@ -319,6 +319,7 @@ static json_t *eval_block_body(const vpce_eval_ctx *ctx, const vpce_ast_body *bo
                                const vpce_block_schema *s, vpce_range header, bool top)
 {
     json_t *obj = json_object();
+    json_t *present = json_object(); /* attributes set in the body, even when they failed */
     bool failed = false;
     collected *cols = NULL;
     size_t ncols = 0;
@@ -341,12 +342,13 @@ static json_t *eval_block_body(const vpce_eval_ctx *ctx, const vpce_ast_body *bo
             failed = true;
             continue;
         }
-        if (json_object_get(obj, at->name)) {
+        if (json_object_get(present, at->name)) {
             vpce_diags_error(ctx->diags, at->name_range, NULL, "argument \"%s\" set twice",
                              at->name);
             failed = true;
             continue;
         }
+        json_object_set_new(present, at->name, json_true());
         json_t *v = vpce_eval(ctx, at->expr);
         if (!v) {
             failed = true;
@@ -425,7 +427,7 @@ static json_t *eval_block_body(const vpce_eval_ctx *ctx, const vpce_ast_body *bo
 
     /* Every attribute of the schema gets a value. */
     for (const vpce_attr_schema *a = s->attrs; a && a->name; a++) {
-        if (json_object_get(obj, a->name))
+        if (json_object_get(obj, a->name) || json_object_get(present, a->name))
             continue;
         collected *col = NULL;
         for (size_t k = 0; k < ncols; k++)
@@ -503,6 +505,7 @@ static json_t *eval_block_body(const vpce_eval_ctx *ctx, const vpce_ast_body *bo
     for (size_t k = 0; k < ncols; k++)
         json_decref(cols[k].items);
     free(cols);
+    json_decref(present);
     if (failed) {
         json_decref(obj);
         return NULL;

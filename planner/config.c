@@ -630,6 +630,7 @@ int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags)
 
     vpce_sha256_ctx h;
     vpce_sha256_init(&h);
+    size_t parse_errors_before = diags->nerrors;
     for (size_t i = 0; i < names.len; i++) {
         const char *name = names.items[i];
         char *path = strcmp(dir, ".") == 0 ? vpce_strdup(name)
@@ -647,6 +648,7 @@ int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags)
         vpce_sha256_update(&h, f->src->text, f->src->len);
     }
     vpce_sha256_final(&h, c->content_hash);
+    bool syntax_errors = diags->nerrors > parse_errors_before;
 
     decoder d = {c, diags, vpce_map_new(), VPCE_VEC_INIT};
     for (size_t i = 0; i < c->files.len; i++)
@@ -670,18 +672,25 @@ int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags)
         }
         if (!found) {
             const vpce_ast_attr *a = find_attr(r->body, "provider");
-            vpce_diags_error(diags, a ? a->expr->range : r->range,
-                             "add a provider block with this alias, e.g. provider \"aws\" { "
-                             "alias = \"west\" }",
+            const char *dot = strchr(r->provider_ref, '.');
+            char *detail = vpce_asprintf("add a provider block with this alias: provider \"%.*s\" "
+                                         "{ alias = \"%s\" }",
+                                         (int)(dot - r->provider_ref), r->provider_ref, dot + 1);
+            vpce_diags_error(diags, a ? a->expr->range : r->range, detail,
                              "reference to undeclared provider configuration \"%s\"",
                              r->provider_ref);
+            free(detail);
         }
     }
 
-    vpce_graph *g = NULL;
-    vpce_config_graph(&g, c, diags);
-    vpce_graph_free(g);
-    vpce_config_validate(c, diags);
+    /* After syntax errors the trees are partial: checking references and evaluating them
+       would only report consequences of those errors. */
+    if (!syntax_errors) {
+        vpce_graph *g = NULL;
+        vpce_config_graph(&g, c, diags);
+        vpce_graph_free(g);
+        vpce_config_validate(c, diags);
+    }
     if (diags->nerrors > errors_before)
         rc = VPCE_EINVALID;
 

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Golden test runner: run_golden.py BINARY CASEDIR.
+
+Runs BINARY with the arguments of CASEDIR/args (shell words; default "validate") in CASEDIR,
+with NO_COLOR=1, and compares stdout followed by stderr, byte for byte, with CASEDIR/expected,
+and the exit code with CASEDIR/exit (default 0). With UPDATE_GOLDEN=1 in the environment the
+expected files are rewritten instead. See tests/golden/README.md.
+"""
+import os
+import shlex
+import subprocess
+import sys
+
+
+def main():
+    if len(sys.argv) != 3:
+        print("usage: run_golden.py BINARY CASEDIR", file=sys.stderr)
+        return 2
+    binary, case = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    args = ["validate"]
+    args_file = os.path.join(case, "args")
+    if os.path.exists(args_file):
+        with open(args_file, encoding="utf-8") as f:
+            args = shlex.split(f.read())
+    env = dict(os.environ)
+    env["NO_COLOR"] = "1"
+    env.pop("VPCE_LOG", None)
+    for k in list(env):
+        if k.startswith("VPCE_VAR_"):
+            del env[k]
+    env_file = os.path.join(case, "env")
+    if os.path.exists(env_file):
+        with open(env_file, encoding="utf-8") as f:
+            for line in f:
+                line = line.rstrip("\n")
+                if line and not line.startswith("#"):
+                    k, _, v = line.partition("=")
+                    env[k] = v
+    proc = subprocess.run([binary] + args, cwd=case, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=120)
+    got = proc.stdout + proc.stderr
+    exp_path = os.path.join(case, "expected")
+    exit_path = os.path.join(case, "exit")
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        with open(exp_path, "wb") as f:
+            f.write(got)
+        with open(exit_path, "w", encoding="utf-8") as f:
+            f.write("%d\n" % proc.returncode)
+        print("updated %s" % case)
+        return 0
+    want = open(exp_path, "rb").read() if os.path.exists(exp_path) else b""
+    want_exit = 0
+    if os.path.exists(exit_path):
+        want_exit = int(open(exit_path, encoding="utf-8").read().strip() or "0")
+    ok = True
+    if got != want:
+        ok = False
+        print("output differs for %s" % case)
+        import difflib
+        for line in difflib.unified_diff(want.decode("utf-8", "replace").splitlines(True),
+                                         got.decode("utf-8", "replace").splitlines(True),
+                                         "expected", "actual"):
+            sys.stdout.write(line)
+    if proc.returncode != want_exit:
+        ok = False
+        print("exit code %d, expected %d" % (proc.returncode, want_exit))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
