@@ -118,18 +118,53 @@ static json_t *row_to_resource(sqlite3_stmt *s)
     return r;
 }
 
+/* Length of an address without its index ("aws_subnet.a" of "aws_subnet.a[2]"). */
+static size_t base_len(const char *address)
+{
+    const char *b = strchr(address, '[');
+    return b ? (size_t)(b - address) : strlen(address);
+}
+
+/* Order of resources: by address, except that no index comes first, then integer indexes as
+ * numbers (so [2] comes before [10]), then string keys. */
+static int cmp_resources(const void *pa, const void *pb)
+{
+    const json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
+    const char *aa = json_string_value(json_object_get(a, "address"));
+    const char *ab = json_string_value(json_object_get(b, "address"));
+    size_t la = base_len(aa), lb = base_len(ab);
+    int c = strncmp(aa, ab, la < lb ? la : lb);
+    if (c != 0 || la != lb)
+        return c != 0 ? c : (la < lb ? -1 : 1);
+    const json_t *ia = json_object_get(a, "index"), *ib = json_object_get(b, "index");
+    if (json_is_integer(ia) && json_is_integer(ib)) {
+        json_int_t x = json_integer_value(ia), y = json_integer_value(ib);
+        return x < y ? -1 : x > y;
+    }
+    int ra = json_is_integer(ia) ? 1 : json_is_string(ia) ? 2 : 0;
+    int rb = json_is_integer(ib) ? 1 : json_is_string(ib) ? 2 : 0;
+    if (ra != rb)
+        return ra < rb ? -1 : 1;
+    return strcmp(aa, ab);
+}
+
 static int load_resources(vpce_state *st, json_t *arr)
 {
     sqlite3_stmt *s = NULL;
+    vpce_vec rows = VPCE_VEC_INIT;
     int rc = st_prepare(st, &s, "SELECT " RESOURCE_COLUMNS " FROM resources ORDER BY address");
     if (rc)
         return rc;
     int r;
     while ((r = st_step(st, s)) == SQLITE_ROW)
-        json_array_append_new(arr, row_to_resource(s));
+        vpce_vec_push(&rows, row_to_resource(s));
     if (r != SQLITE_DONE)
         rc = VPCE_ERROR;
     sqlite3_finalize(s);
+    vpce_vec_sort(&rows, cmp_resources);
+    for (size_t i = 0; i < rows.len; i++)
+        json_array_append_new(arr, rows.items[i]);
+    vpce_vec_release(&rows);
     return rc;
 }
 

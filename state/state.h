@@ -54,7 +54,8 @@ const char *vpce_state_path(const vpce_state *st);
 
 /* ---- the document ------------------------------------------------------------------------ */
 
-/* The whole state document (shape above; resources sorted by address). Caller owns *out. */
+/* The whole state document (shape above). Resources are sorted by address, integer indexes
+ * numerically ([2] before [10]) and before string keys. Caller owns *out. */
 int vpce_state_load(vpce_state *st, json_t **out);
 /*
  * Replaces every resource and output with those of doc (same shape; "lineage" and "serial" are

@@ -319,6 +319,33 @@ static void state_store_parse_duration(void **ctx)
         assert_int_equal(vpce_state_parse_duration(bad[i], &ms), VPCE_EINVALID);
 }
 
+static void state_store_sort_order(void **ctx)
+{
+    (void)ctx;
+    vpce_state *st = NULL;
+    json_t *doc = NULL;
+    const char *addrs[] = {"aws_subnet.a[10]", "aws_subnet.a[\"x\"]", "aws_subnet.a[2]",
+                           "aws_subnet.ab", "aws_subnet.a"};
+    json_t *idx[] = {json_integer(10), json_string("x"), json_integer(2), NULL, NULL};
+    assert_int_equal(vpce_state_open(&st, path, true), 0);
+    for (int i = 0; i < 5; i++) {
+        json_t *r = json_pack("{s:s, s:s, s:s, s:o}", "address", addrs[i], "type", "aws_subnet",
+                              "name", i == 3 ? "ab" : "a", "index", idx[i] ? idx[i] : json_null());
+        assert_int_equal(vpce_state_put_resource(st, r), 0);
+        json_decref(r);
+    }
+    assert_int_equal(vpce_state_load(st, &doc), 0);
+    const char *want[] = {"aws_subnet.a", "aws_subnet.a[2]", "aws_subnet.a[10]",
+                          "aws_subnet.a[\"x\"]", "aws_subnet.ab"};
+    json_t *res = json_object_get(doc, "resources");
+    assert_int_equal(json_array_size(res), 5);
+    for (size_t i = 0; i < 5; i++)
+        assert_string_equal(json_string_value(json_object_get(json_array_get(res, i), "address")),
+                            want[i]);
+    json_decref(doc);
+    vpce_state_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -326,6 +353,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(state_store_put_remove_serial, setup, teardown),
         cmocka_unit_test_setup_teardown(state_store_move, setup, teardown),
         cmocka_unit_test_setup_teardown(state_store_open_errors_and_mode, setup, teardown),
+        cmocka_unit_test_setup_teardown(state_store_sort_order, setup, teardown),
         cmocka_unit_test(state_store_parse_address),
         cmocka_unit_test(state_store_parse_duration),
     };
