@@ -305,13 +305,19 @@ static json_t *planned_value(const vpce_cfg_resource *r, const json_t *config, c
         if (!(a->flags & VPCE_ATTR_COMPUTED) || body_sets(r->body, a->name))
             continue;
         json_t *pv = prior && !replacing ? json_object_get(prior, a->name) : NULL;
-        json_object_set_new(planned, a->name, pv ? json_deep_copy(pv) : vpce_unknown());
+        json_object_set_new(planned, a->name,
+                            pv                    ? json_deep_copy(pv)
+                            : prior && !replacing ? json_null()
+                                                  : vpce_unknown());
     }
     for (const vpce_nested_block *b = s->blocks; b && b->name; b++) {
         if (!(b->flags & VPCE_ATTR_COMPUTED) || body_sets(r->body, b->name))
             continue;
         json_t *pv = prior && !replacing ? json_object_get(prior, b->name) : NULL;
-        json_object_set_new(planned, b->name, pv ? json_deep_copy(pv) : vpce_unknown());
+        json_object_set_new(planned, b->name,
+                            pv                    ? json_deep_copy(pv)
+                            : prior && !replacing ? json_null()
+                                                  : vpce_unknown());
     }
     if (prior && (r->ignore_all_changes || r->nignore_changes)) {
         for (const vpce_attr_schema *a = s->attrs; a && a->name; a++) {

@@ -78,8 +78,12 @@ static json_t *materialize(const json_t *base, const json_t *config, const char 
     json_t *v;
     json_object_foreach((json_t *)config, k, v)
     {
-        if (vpce_contains_unknown(v))
+        if (vpce_contains_unknown(v)) {
+            json_t *cur = json_object_get(s, k);
+            if (!cur || json_is_null(cur) || vpce_contains_unknown(cur))
+                json_object_set_new(s, k, vpce_unknown());
             continue;
+        }
         json_object_set(s, k, v);
     }
     json_object_foreach(s, k, v)

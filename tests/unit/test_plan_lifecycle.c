@@ -1,0 +1,187 @@
+/* Unit tests: ignore_changes, prevent_destroy, -target, -replace and -destroy ordering. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "planner/config.h"
+#include "tests/unit/support/testprov.h"
+
+static int setup(void **state)
+{
+    (void)state;
+    testprov_register();
+    return 0;
+}
+
+static json_t *thing_state(const char *name, const char *id, const char *extra)
+{
+    char *attrs = vpce_asprintf("{\"id\":\"%s\",\"name\":\"%s\",\"arn\":\"a\","
+                                "\"computed_value\":\"c\"%s}",
+                                id, name, extra);
+    json_t *e = testprov_entry("test_thing", name, NULL, attrs);
+    free(attrs);
+    return e;
+}
+
+static void ignore_changes_keeps_prior(void **state)
+{
+    (void)state;
+    vpce_config *cfg = testprov_load("resource \"test_thing\" \"a\" {\n  name = \"a\"\n"
+                                     "  size = 5\n  note = \"new\"\n"
+                                     "  lifecycle {\n    ignore_changes = [size]\n  }\n}\n"
+                                     "resource \"test_thing\" \"b\" {\n  name = \"b\"\n"
+                                     "  size = 5\n"
+                                     "  lifecycle {\n    ignore_changes = all\n  }\n}\n");
+    json_t *st = testprov_state(thing_state("a", "t-1", ",\"size\":1,\"note\":\"old\""),
+                                thing_state("b", "t-2", ",\"size\":1"), NULL);
+    vpce_plan *p = testprov_plan(cfg, st, NULL);
+    vpce_change *c = testprov_change(p, "test_thing.a");
+    assert_int_equal(c->action, VPCE_ACTION_UPDATE); /* note still changes */
+    assert_int_equal(json_integer_value(json_object_get(c->after, "size")), 1);
+    assert_string_equal(json_string_value(json_object_get(c->after, "note")), "new");
+    assert_int_equal(testprov_change(p, "test_thing.b")->action, VPCE_ACTION_NOOP);
+    vpce_plan_free(p);
+    json_decref(st);
+    vpce_config_free(cfg);
+}
+
+static void prevent_destroy_fails_plan(void **state)
+{
+    (void)state;
+    vpce_config *cfg = testprov_load("resource \"test_thing\" \"main\" {\n  name = \"new\"\n"
+                                     "  lifecycle {\n    prevent_destroy = true\n  }\n}\n");
+    json_t *st = testprov_state(thing_state("main", "t-1", ""), NULL);
+    /* rename: the state entry is named "main" with name "main"; config wants "new" */
+    vpce_diags d = VPCE_DIAGS_INIT;
+    vpce_plan *p = NULL;
+    vpce_plan_opts o = {0};
+    assert_int_equal(vpce_plan_make(&p, cfg, NULL, st, &o, &d), VPCE_EINVALID);
+    assert_null(p);
+    bool found = false;
+    for (size_t i = 0; i < d.len; i++)
+        if (strcmp(d.items[i].summary, "instance cannot be destroyed") == 0) {
+            found = true;
+            assert_non_null(strstr(d.items[i].detail, "resource test_thing.main has "
+                                                      "lifecycle.prevent_destroy set"));
+            assert_non_null(d.items[i].range.src);
+        }
+    assert_true(found);
+    vpce_diags_release(&d);
+
+    /* -destroy is refused as well */
+    o.destroy = true;
+    assert_int_equal(vpce_plan_make(&p, cfg, NULL, st, &o, &d), VPCE_EINVALID);
+    vpce_diags_release(&d);
+    json_decref(st);
+    vpce_config_free(cfg);
+}
+
+static void target_plans_deps_only(void **state)
+{
+    (void)state;
+    vpce_config *cfg =
+        testprov_load("resource \"test_thing\" \"vpc\" {\n  name = \"vpc\"\n}\n"
+                      "resource \"test_child\" \"subnet\" {\n  parent_id = test_thing.vpc.id\n}\n"
+                      "resource \"test_thing\" \"other\" {\n  name = \"other\"\n}\n");
+    const char *targets[] = {"test_child.subnet"};
+    vpce_plan_opts o = {.targets = targets, .ntargets = 1};
+    vpce_diags d = VPCE_DIAGS_INIT;
+    vpce_plan *p = NULL;
+    assert_int_equal(vpce_plan_make(&p, cfg, NULL, NULL, &o, &d), 0);
+    assert_non_null(testprov_change(p, "test_child.subnet"));
+    assert_non_null(testprov_change(p, "test_thing.vpc"));
+    assert_null(testprov_change(p, "test_thing.other"));
+    bool warned = false;
+    for (size_t i = 0; i < d.len; i++)
+        if (d.items[i].severity == VPCE_DIAG_WARNING &&
+            strstr(d.items[i].summary, "targeting is in effect"))
+            warned = true;
+    assert_true(warned);
+    vpce_diags_release(&d);
+    vpce_plan_free(p);
+    vpce_config_free(cfg);
+}
+
+static void replace_by_request(void **state)
+{
+    (void)state;
+    vpce_config *cfg = testprov_load("resource \"test_thing\" \"a\" {\n  name = \"a\"\n}\n");
+    json_t *st = testprov_state(thing_state("a", "t-1", ""), NULL);
+    const char *repl[] = {"test_thing.a"};
+    vpce_plan_opts o = {.replace = repl, .nreplace = 1};
+    vpce_plan *p = testprov_plan(cfg, st, &o);
+    vpce_change *c = testprov_change(p, "test_thing.a");
+    assert_int_equal(c->action, VPCE_ACTION_DELETE_THEN_CREATE);
+    assert_string_equal(c->reason, "replace_by_request");
+    assert_true(vpce_is_unknown(json_object_get(c->after, "id")));
+    vpce_plan_free(p);
+    json_decref(st);
+    vpce_config_free(cfg);
+}
+
+static size_t position(const vpce_plan *p, const size_t *order, size_t n, const char *addr)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(p->changes[order[i]]->address, addr) == 0)
+            return i;
+    fail_msg("%s not in the apply order", addr);
+    return 0;
+}
+
+static void destroy_in_reverse_order(void **state)
+{
+    (void)state;
+    vpce_config *cfg =
+        testprov_load("resource \"test_thing\" \"vpc\" {\n  name = \"vpc\"\n}\n"
+                      "resource \"test_child\" \"subnet\" {\n  parent_id = test_thing.vpc.id\n}\n"
+                      "data \"test_lookup\" \"x\" {\n  name = \"x\"\n}\n"
+                      "output \"o\" {\n  value = test_thing.vpc.id\n}\n");
+    json_t *child = testprov_entry("test_child", "subnet", NULL,
+                                   "{\"id\":\"s-1\",\"parent_id\":\"t-1\",\"value\":null}");
+    json_array_append_new(json_object_get(child, "dependencies"), json_string("test_thing.vpc"));
+    json_t *st = testprov_state(thing_state("vpc", "t-1", ""), child, NULL);
+    json_object_set_new(json_object_get(st, "outputs"), "o", json_pack("{s:s}", "value", "t-1"));
+    vpce_plan_opts o = {.destroy = true};
+    testprov_counters_get()->read_data = 0;
+    vpce_plan *p = testprov_plan(cfg, st, &o);
+    assert_true(p->destroy);
+    assert_int_equal(p->nchanges, 2);
+    assert_int_equal(testprov_change(p, "test_thing.vpc")->action, VPCE_ACTION_DELETE);
+    assert_int_equal(testprov_change(p, "test_child.subnet")->action, VPCE_ACTION_DELETE);
+    assert_int_equal(testprov_counters_get()->read_data, 0); /* data sources not read */
+    size_t *order, n;
+    vpce_plan_apply_order(p, &order, &n);
+    assert_int_equal(n, 2);
+    assert_true(position(p, order, n, "test_child.subnet") <
+                position(p, order, n, "test_thing.vpc"));
+    free(order);
+    json_t *oc = json_object_get(p->output_changes, "o");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(oc, "actions"), 0)),
+                        "delete");
+    vpce_plan_free(p);
+
+    /* and creates go parents first */
+    o.destroy = false;
+    p = testprov_plan(cfg, NULL, &o);
+    vpce_plan_apply_order(p, &order, &n);
+    assert_true(position(p, order, n, "test_thing.vpc") <
+                position(p, order, n, "test_child.subnet"));
+    free(order);
+    vpce_plan_free(p);
+    json_decref(st);
+    vpce_config_free(cfg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(ignore_changes_keeps_prior), cmocka_unit_test(prevent_destroy_fails_plan),
+        cmocka_unit_test(target_plans_deps_only),     cmocka_unit_test(replace_by_request),
+        cmocka_unit_test(destroy_in_reverse_order),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
