@@ -5,6 +5,7 @@
  * the function and the argument.
  */
 #include "planner/eval.h"
+#include "parser/parser.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -1934,9 +1935,19 @@ static json_t *f_fileexists(fcall *c)
     return json_boolean(f != NULL);
 }
 
-/* templatefile is provided by eval_template.c when the parser is available. */
-json_t *vpce_eval_templatefile(const vpce_eval_ctx *ctx, const char *path, const json_t *vars,
-                               vpce_range range) __attribute__((weak));
+static bool valid_utf8(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        size_t k = vpce_utf8_seq_len((const unsigned char *)s + i, len - i);
+        if (k == 0 || s[i] == 0)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
+/* templatefile() inside a template is refused, as Terraform does. */
+static _Thread_local int template_depth;
 
 static json_t *f_templatefile(fcall *c)
 {
@@ -1945,10 +1956,73 @@ static json_t *f_templatefile(fcall *c)
         return NULL;
     if (!is_null(c->a[1]) && !json_is_object(c->a[1]))
         return arg_err(c, 1, "a map or object of template variables is required");
-    if (!vpce_eval_templatefile)
-        return fail(c, "templatefile is not available in this build");
+    if (template_depth > 0)
+        return fail(c, "cannot recursively call templatefile from inside another template");
     char *path = resolve_path(c, p);
-    json_t *r = vpce_eval_templatefile(c->ctx, path, c->a[1], c->range);
+    char *data = NULL;
+    size_t len = 0;
+    json_t *r = NULL, *scope = NULL;
+    vpce_file *file = NULL;
+    vpce_ast_expr *expr = NULL;
+    vpce_buf q = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
+    int rc = vpce_read_file(&data, &len, path, FILE_MAX);
+    if (rc < 0) {
+        fail(c, "no file exists at %s", p);
+        goto cleanup;
+    }
+    if (!valid_utf8(data, len)) {
+        fail(c, "contents of %s are not valid UTF-8", p);
+        goto cleanup;
+    }
+    /* The file is a template: quote it so the parser reads it as one string template. */
+    vpce_buf_putc(&q, '"');
+    for (size_t i = 0; i < len; i++) {
+        switch (data[i]) {
+        case '"':
+            vpce_buf_puts(&q, "\\\"");
+            break;
+        case '\\':
+            vpce_buf_puts(&q, "\\\\");
+            break;
+        case '\n':
+            vpce_buf_puts(&q, "\\n");
+            break;
+        case '\r':
+            vpce_buf_puts(&q, "\\r");
+            break;
+        case '\t':
+            vpce_buf_puts(&q, "\\t");
+            break;
+        default:
+            vpce_buf_putc(&q, data[i]);
+        }
+    }
+    vpce_buf_putc(&q, '"');
+    if (vpce_parse_expr(&file, &expr, path, q.data, q.len, c->ctx->diags) < 0 || !expr) {
+        fail(c, "the template %s has syntax errors", p);
+        goto cleanup;
+    }
+    scope = is_null(c->a[1]) ? json_object() : json_incref(c->a[1]);
+    vpce_eval_ctx tctx = {scope, c->ctx->base_dir, c->ctx->diags};
+    template_depth++;
+    r = vpce_eval(&tctx, expr);
+    template_depth--;
+    if (r && !vpce_is_unknown(r) && !json_is_string(r)) {
+        /* A template that is a single interpolation still yields a string here. */
+        json_t *st = json_string("string");
+        const char *why;
+        json_t *conv = vpce_convert(r, st, &why);
+        json_decref(st);
+        json_decref(r);
+        r = conv;
+        if (!r)
+            fail(c, "the template %s must produce a string: %s", p, why);
+    }
+cleanup:
+    json_decref(scope);
+    vpce_buf_release(&q);
+    vpce_file_free(file);
+    free(data);
     free(path);
     return r;
 }

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "parser/parser.h"
 #include "planner/eval.h"
 
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -26,6 +27,7 @@ typedef vpce_ast_expr E;
 static vpce_arena *t_arena;
 static vpce_vec t_literals;
 static vpce_diags t_diags;
+static vpce_vec t_files;
 
 static int t_setup(void **state)
 {
@@ -41,6 +43,9 @@ static int t_teardown(void **state)
     for (size_t i = 0; i < t_literals.len; i++)
         json_decref(t_literals.items[i]);
     vpce_vec_release(&t_literals);
+    for (size_t i = 0; i < t_files.len; i++)
+        vpce_file_free(t_files.items[i]);
+    vpce_vec_release(&t_files);
     vpce_arena_free(t_arena);
     t_arena = NULL;
     vpce_diags_release(&t_diags);
@@ -243,6 +248,31 @@ static json_t *eval_in(E *e, const char *scope_json)
     json_t *v = vpce_eval(&ctx, e);
     json_decref(scope);
     return v;
+}
+
+/* Parses source text as one expression (kept until teardown); fails the test on syntax errors. */
+static E *parse(const char *src)
+{
+    vpce_file *f = NULL;
+    E *e = NULL;
+    vpce_diags d = VPCE_DIAGS_INIT;
+    int rc = vpce_parse_expr(&f, &e, "test.vpce", src, strlen(src), &d);
+    if (f)
+        vpce_vec_push(&t_files, f);
+    if (rc < 0 || !e) {
+        print_error("syntax error in test expression %s: %s\n", src,
+                    d.len ? d.items[0].summary : "?");
+        vpce_diags_release(&d);
+        fail();
+    }
+    vpce_diags_release(&d);
+    return e;
+}
+
+/* Evaluates source text with the scope given as JSON text (NULL: empty). */
+static json_t *evs(const char *src, const char *scope_json)
+{
+    return eval_in(parse(src), scope_json);
 }
 
 /* Calls a function with arguments given as a JSON array text. */
