@@ -71,7 +71,7 @@ static void for_iterators(void **state)
     REFS("[for s in var.x : s.id if s.id != local.skip]", "var.x@10-15 local.skip@34-44");
     /* the iterator is bound only inside its own for expression */
     REFS("[[for s in var.x : s], s.y]", "var.x@11-16 s.y@23-26");
-    REFS("[for a in var.x : [for b in a : b + each.value]]", "var.x@10-15 each.value@37-47");
+    REFS("[for a in var.x : [for b in a : b + each.value]]", "var.x@10-15 each.value@36-46");
 }
 
 int main(void)
