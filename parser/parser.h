@@ -45,4 +45,12 @@ void vpce_file_free(vpce_file *f);
  */
 int vpce_fmt(char **out, const char *name, const char *text, size_t len, vpce_diags *diags);
 
+/*
+ * Formats an already parsed file (as vpce_fmt does). Use it when syntax errors must be printed
+ * with their source lines: vpce_fmt() frees its parse before returning, so the diagnostics it
+ * adds carry no source range (their detail says where instead), while here the caller keeps f
+ * (and so the source the diagnostics point into) alive. f must have parsed without errors.
+ */
+int vpce_fmt_file(char **out, const vpce_file *f, vpce_diags *diags);
+
 #endif
