@@ -16,7 +16,7 @@ static const char usage_text[] =
 
 int cmd_force_unlock(int argc, char **argv)
 {
-    const char *path = "vpce.db", *id = NULL, *v;
+    const char *path = NULL, *id = NULL, *v;
     bool force = false;
     vpce_state *st = NULL;
     json_t *info = NULL;
@@ -45,8 +45,13 @@ int cmd_force_unlock(int argc, char **argv)
         fputs(usage_text, stderr);
         return cli_fail("`vpce force-unlock` needs the lock ID");
     }
-    if (vpce_state_open(&st, path, false) != 0)
-        return cli_fail("%s", vpce_error_last());
+    char *dflt = path ? NULL : vpce_state_default_path(NULL);
+    if (dflt)
+        path = dflt;
+    if (vpce_state_open(&st, path, false) != 0) {
+        rc = cli_fail("%s", vpce_error_last());
+        goto cleanup;
+    }
     if (vpce_state_lock_info(st, &info) != 0) {
         rc = cli_fail("failed to unlock the state: %s", vpce_error_last());
         goto cleanup;
@@ -89,5 +94,6 @@ int cmd_force_unlock(int argc, char **argv)
 cleanup:
     json_decref(info);
     vpce_state_close(st);
+    free(dflt);
     return rc;
 }

@@ -26,7 +26,7 @@ static int print_value(const json_t *v)
 
 int cmd_output(int argc, char **argv)
 {
-    const char *path = "vpce.db", *name = NULL, *v;
+    const char *path = NULL, *name = NULL, *v;
     bool json = false, raw = false;
     vpce_state *st = NULL;
     json_t *doc = NULL;
@@ -57,6 +57,9 @@ int cmd_output(int argc, char **argv)
         return cli_fail("-json and -raw cannot be used together");
     if (raw && !name)
         return cli_fail("-raw needs the name of an output");
+    char *dflt = path ? NULL : vpce_state_default_path(NULL);
+    if (dflt)
+        path = dflt;
     if (vpce_state_open(&st, path, false) != 0 || vpce_state_load(st, &doc) != 0) {
         rc = cli_fail("%s", vpce_error_last());
         goto cleanup;
@@ -115,5 +118,6 @@ int cmd_output(int argc, char **argv)
 cleanup:
     json_decref(doc);
     vpce_state_close(st);
+    free(dflt);
     return rc;
 }

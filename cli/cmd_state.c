@@ -73,10 +73,12 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 
 static int open_state(vpce_state **st, const struct opts *o)
 {
-    const char *path = o->state_path ? o->state_path : "vpce.db";
-    if (vpce_state_open(st, path, false) != 0)
-        return cli_fail("%s", vpce_error_last());
-    return CLI_OK;
+    char *dflt = o->state_path ? NULL : vpce_state_default_path(NULL);
+    int rc = CLI_OK;
+    if (vpce_state_open(st, o->state_path ? o->state_path : dflt, false) != 0)
+        rc = cli_fail("%s", vpce_error_last());
+    free(dflt);
+    return rc;
 }
 
 static int lock_state(vpce_state *st, const struct opts *o, const char *operation)

@@ -291,15 +291,18 @@ int vpce_state_format_resource(vpce_buf *out, const json_t *r)
 int vpce_state_format_lock(vpce_buf *out, const json_t *h, const char *path)
 {
     const json_t *alive = json_object_get(h, "pid_alive");
-    return vpce_buf_printf(
+    const char *info = json_string_value(json_object_get(h, "info"));
+    int rc = vpce_buf_printf(
         out,
         "Lock Info:\n  ID:        %s\n  Path:      %s\n  Operation: %s\n  Who:       %s\n"
-        "  PID:       %lld%s\n  Created:   %s\n  Info:      %s\n",
+        "  PID:       %lld%s\n  Created:   %s\n",
         json_string_value(json_object_get(h, "id")) ?: "", path ? path : "",
         json_string_value(json_object_get(h, "operation")) ?: "",
         json_string_value(json_object_get(h, "holder")) ?: "",
         (long long)json_integer_value(json_object_get(h, "pid")),
         json_is_false(alive) ? " (no longer running on this host)" : "",
-        json_string_value(json_object_get(h, "created_at")) ?: "",
-        json_string_value(json_object_get(h, "info")) ?: "");
+        json_string_value(json_object_get(h, "created_at")) ?: "");
+    if (rc == 0 && info && *info)
+        rc = vpce_buf_printf(out, "  Info:      %s\n", info);
+    return rc;
 }

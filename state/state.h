@@ -58,9 +58,10 @@ const char *vpce_state_path(const vpce_state *st);
  * numerically ([2] before [10]) and before string keys. Caller owns *out. */
 int vpce_state_load(vpce_state *st, json_t **out);
 /*
- * Replaces every resource and output with those of doc (same shape; "lineage" and "serial" are
- * optional, a lineage different from the database's is VPCE_EINVALID). One transaction, serial
- * incremented once. doc is borrowed.
+ * Replaces every resource and output with those of doc (same shape; "lineage" is optional and
+ * one different from the database's is VPCE_EINVALID; "serial" is ignored: the database's is
+ * incremented once). One transaction. doc is borrowed. Staleness checks (a plan made against an
+ * older serial) are the caller's, with vpce_state_serial().
  */
 int vpce_state_store(vpce_state *st, const json_t *doc);
 /* One resource by address, in the document's shape; VPCE_ENOTFOUND when absent. Caller owns. */
