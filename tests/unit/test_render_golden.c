@@ -1,0 +1,215 @@
+/*
+ * Golden tests of the plan renderers: each hand-built plan is rendered as text (plain and
+ * coloured), JSON and Markdown and compared byte for byte with tests/golden_render/<case>.<ext>.
+ * UPDATE_GOLDEN=1 rewrites the expected files instead (review the diff before committing).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "tests/golden_render/test_plans.h"
+
+#define GOLDEN_DIR VPCE_SOURCE_DIR "/tests/golden_render"
+
+/* The version number changes with every release: golden files hold "(version)" instead. */
+static char *normalize(const char *got)
+{
+    const char *needle = "\"vpce_version\": \"" VPCE_VERSION "\"";
+    const char *at = strstr(got, needle);
+    if (!at)
+        return vpce_strdup(got);
+    return vpce_asprintf("%.*s\"vpce_version\": \"(version)\"%s", (int)(at - got), got,
+                         at + strlen(needle));
+}
+
+static void check_golden(const char *name, const char *ext, const char *raw)
+{
+    assert_non_null(raw);
+    char *got = normalize(raw);
+    char *path = vpce_asprintf("%s/%s.%s", GOLDEN_DIR, name, ext);
+    const char *upd = getenv("UPDATE_GOLDEN");
+    if (upd && *upd && strcmp(upd, "0") != 0) {
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        fputs(got, f);
+        fclose(f);
+        free(path);
+        free(got);
+        return;
+    }
+    char *want = NULL;
+    size_t len = 0;
+    if (vpce_read_file(&want, &len, path, 1 << 24) != 0)
+        fail_msg("missing golden file %s (run with UPDATE_GOLDEN=1)", path);
+    if (strcmp(want, got) != 0) {
+        char *actual = vpce_asprintf("%s.actual", path);
+        FILE *f = fopen(actual, "wb");
+        if (f) {
+            fputs(got, f);
+            fclose(f);
+        }
+        fail_msg("%s differs from the rendering; see %s", path, actual);
+    }
+    free(want);
+    free(path);
+    free(got);
+}
+
+static void check_all(const char *name, vpce_plan *p, bool color_too)
+{
+    char *s = vpce_plan_render_text(p, false);
+    check_golden(name, "txt", s);
+    assert_null(strstr(s, "\033["));
+    free(s);
+    if (color_too) {
+        s = vpce_plan_render_text(p, true);
+        check_golden(name, "color.txt", s);
+        assert_non_null(strstr(s, "\033["));
+        free(s);
+    }
+    s = vpce_plan_render_json(p);
+    check_golden(name, "json", s);
+    json_error_t err;
+    json_t *doc = json_loads(s, 0, &err);
+    assert_non_null(doc);
+    assert_string_equal(json_string_value(json_object_get(doc, "format_version")), "1.0");
+    json_decref(doc);
+    free(s);
+    s = vpce_plan_render_markdown(p);
+    check_golden(name, "md", s);
+    free(s);
+}
+
+static void render_create(void **state)
+{
+    (void)state;
+    vpce_plan *p = tp_plan_create();
+    check_all("create", p, true);
+    vpce_plan_free(p);
+}
+
+static void render_mixed(void **state)
+{
+    (void)state;
+    vpce_plan *p = tp_plan_mixed();
+    check_all("mixed", p, true);
+    vpce_plan_free(p);
+}
+
+static void render_drift(void **state)
+{
+    (void)state;
+    vpce_plan *p = tp_plan_drift(false);
+    check_all("drift", p, false);
+    vpce_plan_free(p);
+}
+
+static void render_refresh_only(void **state)
+{
+    (void)state;
+    vpce_plan *p = tp_plan_drift(true);
+    check_all("refresh_only", p, false);
+    vpce_plan_free(p);
+}
+
+static void render_nochange(void **state)
+{
+    (void)state;
+    vpce_plan *p = tp_plan_nochange();
+    check_all("nochange", p, false);
+    assert_false(vpce_plan_has_changes(p));
+    vpce_plan_free(p);
+}
+
+static void render_outputs_only(void **state)
+{
+    (void)state;
+    vpce_plan *p = tp_plan_outputs_only();
+    check_all("outputs_only", p, false);
+    assert_true(vpce_plan_has_changes(p));
+    vpce_plan_free(p);
+}
+
+static void render_destroy_empty(void **state)
+{
+    (void)state;
+    vpce_plan *p = tp_plan_destroy_empty();
+    check_all("destroy_empty", p, false);
+    vpce_plan_free(p);
+}
+
+/* Facts checked directly, so a careless UPDATE_GOLDEN cannot bless them away. */
+static void render_text_facts(void **state)
+{
+    (void)state;
+    vpce_plan *p = tp_plan_mixed();
+    char *s = vpce_plan_render_text(p, false);
+    assert_non_null(strstr(s, "Plan: 2 to add, 2 to change, 5 to destroy.\n"));
+    assert_non_null(strstr(s, "  # aws_vpc.main must be replaced\n-/+ resource \"aws_vpc\" "
+                              "\"main\" {\n"));
+    assert_non_null(strstr(s, "\"10.0.0.0/16\" -> \"10.1.0.0/16\" # forces replacement\n"));
+    assert_non_null(strstr(s, "  # (because aws_route_table.old is not in configuration)\n"));
+    assert_non_null(strstr(s, "  # (because index [2] is out of range for count)\n"));
+    assert_non_null(strstr(s, "  # (because key [\"sts\"] is not in for_each map)\n"));
+    assert_non_null(strstr(s, "(sensitive value)"));
+    assert_null(strstr(s, "hunter"));
+    assert_non_null(strstr(s, "jsonencode("));
+    assert_null(strstr(s, "aws_vpc_endpoint.noop"));
+    assert_non_null(strstr(s, "+/- create replacement and then destroy\n"));
+    assert_non_null(strstr(s, " <= read (data resources)\n"));
+    free(s);
+    /* JSON: unknowns null + after_unknown, sensitive variable value left out. */
+    s = vpce_plan_render_json(p);
+    assert_null(strstr(s, "s3cr3t-value"));
+    json_t *doc = json_loads(s, 0, NULL);
+    assert_non_null(doc);
+    json_t *vars = json_object_get(doc, "variables");
+    assert_true(json_is_true(json_object_get(json_object_get(vars, "db_password"), "sensitive")));
+    assert_null(json_object_get(json_object_get(vars, "db_password"), "value"));
+    json_t *rc = json_object_get(doc, "resource_changes");
+    json_t *vpc = NULL;
+    size_t i;
+    json_t *e;
+    json_array_foreach(rc, i, e) if (strcmp(json_string_value(json_object_get(e, "address")),
+                                            "aws_vpc.main") == 0) vpc = e;
+    assert_non_null(vpc);
+    json_t *ch = json_object_get(vpc, "change");
+    assert_true(json_is_null(json_object_get(json_object_get(ch, "after"), "id")));
+    assert_true(json_is_true(json_object_get(json_object_get(ch, "after_unknown"), "id")));
+    assert_null(json_object_get(json_object_get(ch, "after_unknown"), "cidr_block"));
+    json_t *acts = json_object_get(ch, "actions");
+    assert_string_equal(json_string_value(json_array_get(acts, 0)), "delete");
+    assert_string_equal(json_string_value(json_array_get(acts, 1)), "create");
+    json_decref(doc);
+    free(s);
+    vpce_plan_free(p);
+}
+
+static void render_counts(void **state)
+{
+    (void)state;
+    vpce_plan *p = tp_plan_mixed();
+    int a, c, d;
+    vpce_plan_counts(p, &a, &c, &d);
+    assert_int_equal(a, 2);
+    assert_int_equal(c, 2);
+    assert_int_equal(d, 5);
+    assert_true(vpce_plan_has_changes(p));
+    assert_string_equal(vpce_action_name(VPCE_ACTION_DELETE_THEN_CREATE), "delete-then-create");
+    vpce_plan_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(render_create),        cmocka_unit_test(render_mixed),
+        cmocka_unit_test(render_drift),         cmocka_unit_test(render_refresh_only),
+        cmocka_unit_test(render_nochange),      cmocka_unit_test(render_outputs_only),
+        cmocka_unit_test(render_destroy_empty), cmocka_unit_test(render_text_facts),
+        cmocka_unit_test(render_counts),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
