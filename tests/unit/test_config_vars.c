@@ -1,0 +1,149 @@
+/* Unit tests for planner/vars.c: variable value precedence, types, required values, validation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "planner/config.h"
+
+static char tmpdir[256];
+
+static void write_file(const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/vpce-vars-XXXXXX");
+    if (!mkdtemp(tmpdir))
+        return -1;
+    write_file("main.vpce", "variable \"region\" {\n  default = \"us-east-1\"\n}\n"
+                            "variable \"count_n\" {\n  type = number\n  default = 1\n}\n"
+                            "variable \"zones\" {\n  type = list(string)\n  default = [\"a\"]\n}\n"
+                            "variable \"name\" {\n  type = string\n"
+                            "  validation {\n    condition = length(var.name) <= 5\n"
+                            "    error_message = \"name is too long\"\n  }\n}\n"
+                            "variable \"flag\" {\n  type = bool\n  default = false\n}\n");
+    write_file("one.vpcevars", "region = \"eu-west-1\"\nzones = [\"x\", \"y\"]\nunknown = 1\n");
+    write_file("two.vpcevars", "region = \"eu-west-2\"\n");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static vpce_config *load(void)
+{
+    vpce_diags d = VPCE_DIAGS_INIT;
+    vpce_config *c = NULL;
+    assert_int_equal(vpce_config_load_dir(&c, tmpdir, &d), 0);
+    vpce_diags_release(&d);
+    return c;
+}
+
+static bool has_diag(const vpce_diags *d, vpce_severity sev, const char *s)
+{
+    for (size_t i = 0; i < d->len; i++)
+        if (d->items[i].severity == sev && strstr(d->items[i].summary, s))
+            return true;
+    return false;
+}
+
+static void vars_precedence(void **state)
+{
+    (void)state;
+    vpce_config *c = load();
+    char f1[512], f2[512];
+    snprintf(f1, sizeof(f1), "%s/one.vpcevars", tmpdir);
+    snprintf(f2, sizeof(f2), "%s/two.vpcevars", tmpdir);
+    const char *files[] = {f1, f2};
+    setenv("VPCE_VAR_count_n", "7", 1);
+    setenv("VPCE_VAR_region", "from-env", 1);
+    json_t *cli =
+        json_pack("{s:s,s:s,s:s}", "name", "abc", "flag", "true", "zones", "[\"p\", \"q\", \"r\"]");
+    vpce_diags d = VPCE_DIAGS_INIT;
+    json_t *vals = NULL;
+    assert_int_equal(vpce_config_vars(&vals, c, cli, files, 2, &d), 0);
+    /* The later var file wins over the earlier one and over the environment. */
+    assert_string_equal(json_string_value(json_object_get(vals, "region")), "eu-west-2");
+    /* The environment wins over the default, converted to the type. */
+    assert_int_equal(json_integer_value(json_object_get(vals, "count_n")), 7);
+    /* -var wins over files; a list is parsed as an expression, a bool converted. */
+    assert_int_equal(json_array_size(json_object_get(vals, "zones")), 3);
+    assert_true(json_is_true(json_object_get(vals, "flag")));
+    assert_string_equal(json_string_value(json_object_get(vals, "name")), "abc");
+    /* An undeclared variable in a var file is a warning. */
+    assert_true(has_diag(&d, VPCE_DIAG_WARNING, "value for undeclared variable \"unknown\""));
+    assert_int_equal(d.nerrors, 0);
+    unsetenv("VPCE_VAR_count_n");
+    unsetenv("VPCE_VAR_region");
+    json_decref(vals);
+    json_decref(cli);
+    vpce_diags_release(&d);
+    vpce_config_free(c);
+}
+
+static void vars_errors(void **state)
+{
+    (void)state;
+    vpce_config *c = load();
+    vpce_diags d = VPCE_DIAGS_INIT;
+    json_t *vals = NULL;
+    /* name is required; count_n gets a non-number; an undeclared -var is an error. */
+    json_t *cli = json_pack("{s:s,s:s}", "count_n", "many", "nosuch", "1");
+    assert_int_equal(vpce_config_vars(&vals, c, cli, NULL, 0, &d), VPCE_EINVALID);
+    assert_true(has_diag(&d, VPCE_DIAG_ERROR, "no value for required variable \"name\""));
+    assert_true(has_diag(&d, VPCE_DIAG_ERROR, "invalid value for input variable \"count_n\""));
+    assert_true(has_diag(&d, VPCE_DIAG_ERROR, "value for undeclared variable \"nosuch\""));
+    for (size_t i = 0; i < d.len; i++)
+        if (strstr(d.items[i].summary, "required variable"))
+            assert_non_null(d.items[i].range.src); /* points at the declaration */
+    json_decref(vals);
+    json_decref(cli);
+    vpce_diags_release(&d);
+    vpce_config_free(c);
+}
+
+static void vars_validation(void **state)
+{
+    (void)state;
+    vpce_config *c = load();
+    vpce_diags d = VPCE_DIAGS_INIT;
+    json_t *vals = NULL;
+    json_t *cli = json_pack("{s:s}", "name", "much-too-long");
+    assert_int_equal(vpce_config_vars(&vals, c, cli, NULL, 0, &d), VPCE_EINVALID);
+    assert_int_equal(d.nerrors, 1);
+    assert_string_equal(d.items[0].summary, "invalid value for variable \"name\"");
+    assert_string_equal(d.items[0].detail, "name is too long");
+    assert_non_null(d.items[0].range.src);
+    json_decref(vals);
+    json_decref(cli);
+    vpce_diags_release(&d);
+    vpce_config_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(vars_precedence),
+        cmocka_unit_test(vars_errors),
+        cmocka_unit_test(vars_validation),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
