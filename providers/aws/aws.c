@@ -3,6 +3,7 @@
  * and the tables of its resource and data-source types. configure/free are added by the provider
  * engineer; until then the type validates and plans but cannot talk to AWS.
  */
+#include "providers/aws/provider.h"
 #include "providers/aws/resources.h"
 
 static const vpce_attr_schema endpoints_attrs[] = {
@@ -86,4 +87,6 @@ const vpce_provider_type vpce_aws_provider = {
     .config_schema = &config_schema,
     .resources = resources,
     .data_sources = data_sources,
+    .configure = vpce_aws_configure,
+    .free = vpce_aws_provider_free,
 };

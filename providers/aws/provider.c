@@ -28,7 +28,9 @@ struct vpce_provider {
     pthread_cond_t cond;
     vpce_map *endpoint_locks; /* id -> struct endpoint_lock* */
     struct waiter *waiters;
-    bool polling; /* one thread polls for every waiter */
+    bool polling;        /* one thread polls for every waiter */
+    vpce_map *fold_open; /* endpoint id -> struct fold* still accepting changes */
+    uint64_t modifies;   /* ModifyVpcEndpoint calls sent */
 };
 
 struct endpoint_lock {
@@ -94,6 +96,7 @@ int vpce_aws_configure(vpce_provider **out, const json_t *config)
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cond, NULL);
     p->endpoint_locks = vpce_map_new();
+    p->fold_open = vpce_map_new();
     *out = p;
     return 0;
 }
@@ -107,6 +110,7 @@ void vpce_aws_provider_free(vpce_provider *p)
     while (vpce_map_next(p->endpoint_locks, &it, NULL, &v))
         free(v);
     vpce_map_free(p->endpoint_locks);
+    vpce_map_free(p->fold_open); /* empty: every fold is closed by its flusher */
     json_decref(p->default_tags);
     vpce_aws_client_free(p->client);
     pthread_cond_destroy(&p->cond);
@@ -330,4 +334,240 @@ int vpce_aws_wait_endpoint(vpce_provider *p, const char *id, bool want_gone, int
         json_decref(w.ep);
     free(w.error);
     return rc;
+}
+
+/* ---- folding changes to one endpoint ------------------------------------------------------ */
+
+/* One batch of changes to one endpoint, shared by every caller that queued into it. */
+struct fold {
+    char *id;
+    json_t *merged;   /* merged ModifyVpcEndpoint parameters */
+    int64_t first_ms; /* when the first change arrived */
+    int64_t last_ms;  /* when the latest change arrived */
+    bool done;
+    int rc;
+    char *error;
+    json_t *ep;
+    int refs;
+};
+
+static const char *const list_keys[][2] = {
+    {"AddRouteTableId", "RemoveRouteTableId"},
+    {"AddSubnetId", "RemoveSubnetId"},
+    {"AddSecurityGroupId", "RemoveSecurityGroupId"},
+};
+
+/* The key of the opposite list ("Remove..." for "Add..."), or NULL for a scalar. */
+static const char *opposite_list(const char *key)
+{
+    for (size_t i = 0; i < sizeof(list_keys) / sizeof(list_keys[0]); i++) {
+        if (strcmp(key, list_keys[i][0]) == 0)
+            return list_keys[i][1];
+        if (strcmp(key, list_keys[i][1]) == 0)
+            return list_keys[i][0];
+    }
+    return NULL;
+}
+
+static void array_remove_string(json_t *arr, const char *s)
+{
+    for (size_t i = json_array_size(arr); i-- > 0;)
+        if (strcmp(json_string_value(json_array_get(arr, i)), s) == 0)
+            json_array_remove(arr, i);
+}
+
+static bool array_has_string(const json_t *arr, const char *s)
+{
+    size_t i;
+    const json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        if (strcmp(json_string_value(v), s) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Merges change into merged. A later change wins over an earlier one. */
+static void fold_merge(json_t *merged, const json_t *change)
+{
+    const char *key;
+    json_t *val;
+    json_object_foreach((json_t *)change, key, val)
+    {
+        const char *opp = opposite_list(key);
+        if (opp) {
+            json_t *mine = json_object_get(merged, key);
+            if (!mine) {
+                mine = json_array();
+                json_object_set_new(merged, key, mine);
+            }
+            json_t *other = json_object_get(merged, opp);
+            size_t i;
+            json_t *v;
+            json_array_foreach(val, i, v)
+            {
+                if (!json_is_string(v))
+                    continue;
+                if (other)
+                    array_remove_string(other, json_string_value(v));
+                if (!array_has_string(mine, json_string_value(v)))
+                    json_array_append(mine, v);
+            }
+            continue;
+        }
+        if (strcmp(key, "PolicyDocument") == 0)
+            json_object_del(merged, "ResetPolicy");
+        if (strcmp(key, "ResetPolicy") == 0)
+            json_object_del(merged, "PolicyDocument");
+        json_object_set(merged, key, val);
+    }
+}
+
+/* Turns merged parameters into query parameters. Returns how many modifications they hold. */
+static size_t fold_params(vpce_aws_params *params, const char *id, const json_t *merged)
+{
+    size_t n = 0;
+    vpce_aws_params_add(params, "VpcEndpointId", id);
+    const char *key;
+    json_t *val;
+    json_object_foreach((json_t *)merged, key, val)
+    {
+        if (json_is_array(val)) {
+            if (json_array_size(val) == 0)
+                continue;
+            vpce_aws_params_add_json_list(params, key, val);
+        } else if (json_is_boolean(val)) {
+            vpce_aws_params_add_bool(params, key, json_is_true(val));
+        } else if (json_is_string(val)) {
+            vpce_aws_params_add(params, key, json_string_value(val));
+        } else {
+            continue;
+        }
+        n++;
+    }
+    return n;
+}
+
+/* Sends the merged change and waits for the endpoint to settle. Called without p->mu, with the
+ * endpoint lock held. */
+static int fold_flush(vpce_provider *p, const char *id, const json_t *merged, int64_t timeout_ms,
+                      json_t **out_ep)
+{
+    *out_ep = NULL;
+    vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
+    int rc = 0;
+    if (fold_params(&params, id, merged) == 0)
+        goto cleanup; /* nothing to change */
+    int64_t start = vpce_now_ms();
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        p->modifies++;
+        pthread_mutex_unlock(&p->mu);
+        rc = vpce_aws_call(p->client, "ModifyVpcEndpoint", &params, NULL);
+        if (rc == 0 || strcmp(vpce_aws_last_error_code(), "OperationInProgress") != 0)
+            break;
+        /* Someone outside vpce (or EC2 itself) is still changing it: wait, then try again. */
+        int64_t left = timeout_ms - (vpce_now_ms() - start);
+        if (left <= 0)
+            break;
+        char *saved = vpce_strdup(vpce_error_last());
+        json_t *ep = NULL;
+        int wrc = vpce_aws_wait_endpoint(p, id, false, left, &ep);
+        json_decref(ep);
+        if (wrc) {
+            free(saved);
+            rc = wrc;
+            goto cleanup;
+        }
+        vpce_error_setc(rc, "%s", saved);
+        free(saved);
+    }
+    if (rc)
+        goto cleanup;
+    rc = vpce_aws_wait_endpoint(p, id, false, timeout_ms, out_ep);
+cleanup:
+    vpce_aws_params_release(&params);
+    return rc;
+}
+
+int vpce_aws_endpoint_modify(vpce_provider *p, const char *endpoint_id, const json_t *change,
+                             int64_t timeout_ms, json_t **out_ep)
+{
+    if (out_ep)
+        *out_ep = NULL;
+    pthread_mutex_lock(&p->mu);
+    int64_t now = vpce_now_ms();
+    struct fold *f = vpce_map_get(p->fold_open, endpoint_id);
+    bool flusher = false;
+    if (!f) {
+        f = vpce_calloc(1, sizeof(*f));
+        f->id = vpce_strdup(endpoint_id);
+        f->merged = json_object();
+        f->first_ms = now;
+        vpce_map_set(p->fold_open, endpoint_id, f);
+        flusher = true;
+    }
+    fold_merge(f->merged, change);
+    f->last_ms = now;
+    f->refs++;
+    pthread_cond_broadcast(&p->cond);
+    if (flusher) {
+        /* Let the other changes of this moment arrive. */
+        for (;;) {
+            now = vpce_now_ms();
+            int64_t quiet_end = f->last_ms + VPCE_AWS_FOLD_QUIET_MS;
+            int64_t window_end = f->first_ms + VPCE_AWS_FOLD_WINDOW_MS;
+            int64_t end = quiet_end < window_end ? quiet_end : window_end;
+            if (now >= end)
+                break;
+            struct timespec ts;
+            timespec_at(&ts, end - now);
+            pthread_cond_timedwait(&p->cond, &p->mu, &ts);
+        }
+        pthread_mutex_unlock(&p->mu);
+        /* A modify of this endpoint may be in flight: changes keep queueing until it ends. */
+        vpce_aws_endpoint_lock(p, endpoint_id);
+        pthread_mutex_lock(&p->mu);
+        vpce_map_remove(p->fold_open, endpoint_id);
+        json_t *merged = f->merged;
+        f->merged = NULL;
+        pthread_mutex_unlock(&p->mu);
+        json_t *ep = NULL;
+        int rc = fold_flush(p, endpoint_id, merged, timeout_ms, &ep);
+        char *error = rc ? vpce_strdup(vpce_error_last()) : NULL;
+        json_decref(merged);
+        vpce_aws_endpoint_unlock(p, endpoint_id);
+        pthread_mutex_lock(&p->mu);
+        f->done = true;
+        f->rc = rc;
+        f->error = error;
+        f->ep = ep;
+        pthread_cond_broadcast(&p->cond);
+    } else {
+        while (!f->done)
+            pthread_cond_wait(&p->cond, &p->mu);
+    }
+    int rc = f->rc;
+    if (rc)
+        vpce_error_setc(rc, "%s", f->error ? f->error : "ModifyVpcEndpoint failed");
+    if (out_ep && f->ep)
+        *out_ep = json_incref(f->ep);
+    if (--f->refs == 0) {
+        free(f->id);
+        free(f->error);
+        json_decref(f->ep);
+        json_decref(f->merged);
+        free(f);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return rc;
+}
+
+uint64_t vpce_aws_endpoint_modify_count(vpce_provider *p)
+{
+    pthread_mutex_lock(&p->mu);
+    uint64_t n = p->modifies;
+    pthread_mutex_unlock(&p->mu);
+    return n;
 }

@@ -39,4 +39,73 @@ void vpce_aws_endpoint_unlock(vpce_provider *p, const char *endpoint_id);
 int vpce_aws_wait_endpoint(vpce_provider *p, const char *id, bool want_gone, int64_t timeout_ms,
                            json_t **out_ep);
 
+/*
+ * Folds changes to one endpoint into as few ModifyVpcEndpoint calls as possible. `change` is a
+ * JSON object of ModifyVpcEndpoint parameters (borrowed): list parameters as arrays of strings
+ * ("AddRouteTableId", "RemoveRouteTableId", "AddSubnetId", "RemoveSubnetId",
+ * "AddSecurityGroupId", "RemoveSecurityGroupId"), the others as strings or booleans
+ * ("PolicyDocument", "ResetPolicy", "PrivateDnsEnabled", "IpAddressType",
+ * "DnsOptions.DnsRecordIpType", "DnsOptions.PrivateDnsOnlyForInboundResolverEndpoint").
+ *
+ * The first caller for an endpoint becomes the flusher: it waits a short coalescing window
+ * (until no change arrived for VPCE_AWS_FOLD_QUIET_MS, at most VPCE_AWS_FOLD_WINDOW_MS), takes
+ * the endpoint lock, merges every queued change (an id added by one change and removed by a later
+ * one ends up removed; a later scalar wins; PolicyDocument and ResetPolicy exclude each other),
+ * sends ONE ModifyVpcEndpoint (retrying after OperationInProgress once the endpoint settled),
+ * waits until the endpoint is available again and wakes every caller with the shared result.
+ * Changes arriving while a modify is in flight queue for the next one. Every caller gets the same
+ * return code and message; *out_ep (may be NULL) gets a new reference to the endpoint's last
+ * description (NULL when none was read).
+ */
+#define VPCE_AWS_FOLD_WINDOW_MS 150
+#define VPCE_AWS_FOLD_QUIET_MS  50
+int vpce_aws_endpoint_modify(vpce_provider *p, const char *endpoint_id, const json_t *change,
+                             int64_t timeout_ms, json_t **out_ep);
+
+/* How many ModifyVpcEndpoint calls this instance sent (tests). */
+uint64_t vpce_aws_endpoint_modify_count(vpce_provider *p);
+
+/* ---- operations of the endpoint resource family (res_vpc_endpoint.c) ---------------------- */
+
+/* aws_vpc_endpoint */
+int vpce_aws_endpoint_create(vpce_resource_op *op);
+int vpce_aws_endpoint_update(vpce_resource_op *op);
+int vpce_aws_endpoint_delete(vpce_resource_op *op);
+int vpce_aws_endpoint_read_batch(vpce_provider *p, json_t *const *priors, size_t n, json_t **out);
+int vpce_aws_endpoint_import(vpce_provider *p, const char *id, json_t **out);
+
+/*
+ * The association resources: route table, subnet and security group. Their ids are
+ * "a-<endpoint id><FNV-1a 32-bit hash of the attached id, in decimal>" (Terraform's shape, with
+ * its CRC-based hash replaced); they import from "vpce-id/attached-id".
+ */
+int vpce_aws_endpoint_rt_assoc_create(vpce_resource_op *op);
+int vpce_aws_endpoint_rt_assoc_delete(vpce_resource_op *op);
+int vpce_aws_endpoint_rt_assoc_read_batch(vpce_provider *p, json_t *const *priors, size_t n,
+                                          json_t **out);
+int vpce_aws_endpoint_rt_assoc_import(vpce_provider *p, const char *id, json_t **out);
+int vpce_aws_endpoint_subnet_assoc_create(vpce_resource_op *op);
+int vpce_aws_endpoint_subnet_assoc_delete(vpce_resource_op *op);
+int vpce_aws_endpoint_subnet_assoc_read_batch(vpce_provider *p, json_t *const *priors, size_t n,
+                                              json_t **out);
+int vpce_aws_endpoint_subnet_assoc_import(vpce_provider *p, const char *id, json_t **out);
+int vpce_aws_endpoint_sg_assoc_create(vpce_resource_op *op);
+int vpce_aws_endpoint_sg_assoc_delete(vpce_resource_op *op);
+int vpce_aws_endpoint_sg_assoc_read_batch(vpce_provider *p, json_t *const *priors, size_t n,
+                                          json_t **out);
+int vpce_aws_endpoint_sg_assoc_import(vpce_provider *p, const char *id, json_t **out);
+/* Updates of association attributes that do not force a replacement (timeouts): state only. */
+int vpce_aws_endpoint_assoc_update(vpce_resource_op *op);
+
+/* aws_vpc_endpoint_policy: id = the endpoint id; delete resets the endpoint's policy. */
+int vpce_aws_endpoint_policy_create(vpce_resource_op *op);
+int vpce_aws_endpoint_policy_update(vpce_resource_op *op);
+int vpce_aws_endpoint_policy_delete(vpce_resource_op *op);
+int vpce_aws_endpoint_policy_read_batch(vpce_provider *p, json_t *const *priors, size_t n,
+                                        json_t **out);
+int vpce_aws_endpoint_policy_import(vpce_provider *p, const char *id, json_t **out);
+
+/* A Terraform duration ("10m", "30s", "1h", "1h30m") in ms; -1 when s is not one. */
+int64_t vpce_aws_parse_duration(const char *s);
+
 #endif

@@ -1,4 +1,5 @@
 /* providers/aws/schema_vpc_endpoint.c: aws_vpc_endpoint, its association resources and policy. */
+#include "providers/aws/provider.h"
 #include "providers/aws/resources.h"
 
 static const vpce_attr_schema dns_options_attrs[] = {
@@ -54,6 +55,11 @@ const vpce_resource_type vpce_aws_vpc_endpoint = {
     .name = "aws_vpc_endpoint",
     .schema = &endpoint_schema,
     .description = "a VPC endpoint (Gateway or Interface)",
+    .create = vpce_aws_endpoint_create,
+    .update = vpce_aws_endpoint_update,
+    .delete = vpce_aws_endpoint_delete,
+    .read_batch = vpce_aws_endpoint_read_batch,
+    .import = vpce_aws_endpoint_import,
 };
 
 static const vpce_attr_schema rt_assoc_attrs[] = {
@@ -68,6 +74,11 @@ const vpce_resource_type vpce_aws_vpc_endpoint_route_table_association = {
     .name = "aws_vpc_endpoint_route_table_association",
     .schema = &rt_assoc_schema,
     .description = "a route table attached to a gateway endpoint",
+    .create = vpce_aws_endpoint_rt_assoc_create,
+    .update = vpce_aws_endpoint_assoc_update,
+    .delete = vpce_aws_endpoint_rt_assoc_delete,
+    .read_batch = vpce_aws_endpoint_rt_assoc_read_batch,
+    .import = vpce_aws_endpoint_rt_assoc_import,
 };
 
 static const vpce_attr_schema subnet_assoc_attrs[] = {
@@ -86,6 +97,11 @@ const vpce_resource_type vpce_aws_vpc_endpoint_subnet_association = {
     .name = "aws_vpc_endpoint_subnet_association",
     .schema = &subnet_assoc_schema,
     .description = "a subnet attached to an interface endpoint",
+    .create = vpce_aws_endpoint_subnet_assoc_create,
+    .update = vpce_aws_endpoint_assoc_update,
+    .delete = vpce_aws_endpoint_subnet_assoc_delete,
+    .read_batch = vpce_aws_endpoint_subnet_assoc_read_batch,
+    .import = vpce_aws_endpoint_subnet_assoc_import,
 };
 
 static const vpce_attr_schema sg_assoc_attrs[] = {
@@ -101,6 +117,11 @@ const vpce_resource_type vpce_aws_vpc_endpoint_security_group_association = {
     .name = "aws_vpc_endpoint_security_group_association",
     .schema = &sg_assoc_schema,
     .description = "a security group attached to an interface endpoint",
+    .create = vpce_aws_endpoint_sg_assoc_create,
+    .update = vpce_aws_endpoint_assoc_update,
+    .delete = vpce_aws_endpoint_sg_assoc_delete,
+    .read_batch = vpce_aws_endpoint_sg_assoc_read_batch,
+    .import = vpce_aws_endpoint_sg_assoc_import,
 };
 
 static const vpce_attr_schema policy_attrs[] = {
@@ -119,4 +140,9 @@ const vpce_resource_type vpce_aws_vpc_endpoint_policy = {
     .name = "aws_vpc_endpoint_policy",
     .schema = &policy_schema,
     .description = "the policy of an endpoint managed separately",
+    .create = vpce_aws_endpoint_policy_create,
+    .update = vpce_aws_endpoint_policy_update,
+    .delete = vpce_aws_endpoint_policy_delete,
+    .read_batch = vpce_aws_endpoint_policy_read_batch,
+    .import = vpce_aws_endpoint_policy_import,
 };
