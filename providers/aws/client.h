@@ -42,13 +42,13 @@ typedef struct vpce_aws_rate_limits {
  */
 typedef struct vpce_aws_config {
     const char *region;  /* else AWS_REGION, AWS_DEFAULT_REGION, the profile's region */
-    const char *profile; /* else AWS_PROFILE, else "default" (AWS_PROFILE wins, as the SDKs) */
+    const char *profile; /* else AWS_PROFILE, else "default" (the block wins, as Terraform) */
     const char
         *endpoint_ec2; /* endpoints { ec2 = ... }; else AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL */
     const char *access_key; /* static credentials from the provider block (both or neither) */
     const char *secret_key;
     const char *session_token;
-    int max_retries;           /* total attempts per call, default 5 */
+    int max_retries;           /* maximum attempts per call, first included; default 5 */
     long connect_timeout_ms;   /* default 10000 */
     long timeout_ms;           /* whole request, default 60000 */
     size_t max_response_bytes; /* default 16 MiB */
@@ -106,8 +106,8 @@ const char *vpce_aws_params_get(const vpce_aws_params *p, const char *name);
 
 /*
  * The form body: "Action=<action>&Version=2016-11-15&name=value..." in insertion order, encoded
- * as botocore does (unreserved characters literal, space as '+', everything else %XX). The caller
- * frees the result.
+ * as botocore does (unreserved characters literal, space as '+', everything else %XX). version
+ * NULL means "2016-11-15". The caller frees the result; NULL (VPCE_ETOOBIG set) past 8 MiB.
  */
 char *vpce_aws_query_encode(const char *action, const char *version, const vpce_aws_params *p);
 
@@ -136,13 +136,19 @@ const char *vpce_aws_client_creds_source(const vpce_aws_client *c);
  * <ActionResponse>), each element a key; an element whose children are all <item> is an array;
  * an element without children is a string (EC2 sends numbers and booleans as text: the caller
  * converts); an empty element is "" (an empty list also arrives as "" or is omitted: callers
- * treat "" where they expect a list as []). requestId is kept.
+ * treat "" where they expect a list as []).
  *
- * On failure returns a negative code and sets the message "Code: message" for an AWS error
- * (VPCE_ENOTFOUND when the code ends in ".NotFound" or is "InvalidVpcEndpointId.NotFound"-like,
- * VPCE_ERETRY when retries ran out on a transient failure, VPCE_ERROR otherwise), and
- * vpce_aws_last_error_code() returns the AWS code ("" when the failure had none, e.g. a network
- * error). Messages never contain credentials.
+ * On failure returns a negative code and sets the message once:
+ *  - an AWS error answer: "Code: message"; VPCE_ENOTFOUND when the code ends in "NotFound"
+ *    ("InvalidVpcID.NotFound"), else VPCE_ERROR;
+ *  - retries ran out on a transient failure (throttling, 5xx, broken connection): VPCE_ERETRY, the
+ *    last message followed by "(gave up after N attempts)";
+ *  - a broken answer: VPCE_EINVALID, "unexpected response from EC2 (HTTP 502) to DescribeVpcs:
+ *    not XML"; over the size cap: VPCE_ETOOBIG;
+ *  - a transport failure that is not retried (TLS, bad URL): VPCE_ERROR, "request to EC2 for
+ *    <Action> failed: <curl's reason>".
+ * vpce_aws_last_error_code() then returns the AWS code ("" when the failure had none). Messages
+ * and logs never contain credentials. The answer's requestId stays in the result.
  */
 int vpce_aws_call(vpce_aws_client *c, const char *action, const vpce_aws_params *params,
                   json_t **out_result);
