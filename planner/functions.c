@@ -1974,30 +1974,20 @@ static json_t *f_templatefile(fcall *c)
         fail(c, "contents of %s are not valid UTF-8", p);
         goto cleanup;
     }
-    /* The file is a template: quote it so the parser reads it as one string template. */
-    vpce_buf_putc(&q, '"');
-    for (size_t i = 0; i < len; i++) {
-        switch (data[i]) {
-        case '"':
-            vpce_buf_puts(&q, "\\\"");
+    /*
+     * The file is a template: wrap it in a heredoc (whose contents need no escaping) with a
+     * delimiter the text does not contain, so the parser reads it as one template.
+     */
+    char delim[48];
+    for (unsigned k = 0;; k++) {
+        snprintf(delim, sizeof(delim), "VPCE_TEMPLATE_EOF_%u", k);
+        if (!memmem(data, len, delim, strlen(delim)))
             break;
-        case '\\':
-            vpce_buf_puts(&q, "\\\\");
-            break;
-        case '\n':
-            vpce_buf_puts(&q, "\\n");
-            break;
-        case '\r':
-            vpce_buf_puts(&q, "\\r");
-            break;
-        case '\t':
-            vpce_buf_puts(&q, "\\t");
-            break;
-        default:
-            vpce_buf_putc(&q, data[i]);
-        }
     }
-    vpce_buf_putc(&q, '"');
+    bool added_newline = len == 0 || data[len - 1] != '\n';
+    vpce_buf_printf(&q, "<<%s\n", delim);
+    vpce_buf_append(&q, data, len);
+    vpce_buf_printf(&q, "%s%s\n", added_newline ? "\n" : "", delim);
     if (vpce_parse_expr(&file, &expr, path, q.data, q.len, c->ctx->diags) < 0 || !expr) {
         fail(c, "the template %s has syntax errors", p);
         goto cleanup;
@@ -2007,6 +1997,11 @@ static json_t *f_templatefile(fcall *c)
     template_depth++;
     r = vpce_eval(&tctx, expr);
     template_depth--;
+    if (r && added_newline && json_is_string(r) && json_string_length(r) > 0) {
+        json_t *t = json_stringn(json_string_value(r), json_string_length(r) - 1);
+        json_decref(r);
+        r = t;
+    }
     if (r && !vpce_is_unknown(r) && !json_is_string(r)) {
         /* A template that is a single interpolation still yields a string here. */
         json_t *st = json_string("string");

@@ -306,6 +306,18 @@ static void files(void **state)
     ERR("templatefile", "[\"x.tpl\", 5]",
         "invalid argument 2 to \"templatefile\": a map or object of template variables is "
         "required");
+    f = fopen("/tmp/vpce_eval_test.tpl", "wb");
+    fputs("Hello ${name}, \"${join(\",\", ports)}\" \\ $${raw}\n", f);
+    fclose(f);
+    OK("templatefile", "[\"/tmp/vpce_eval_test.tpl\", {\"name\": \"web\", \"ports\": [80, 443]}]",
+       "\"Hello web, \\\"80,443\\\" \\\\ ${raw}\\n\"");
+    ERR("templatefile", "[\"/tmp/vpce_eval_test.tpl\", {\"name\": \"web\"}]",
+        "unknown variable \"ports\"");
+    f = fopen("/tmp/vpce_eval_test.tpl", "wb");
+    fputs("no newline ${name}", f);
+    fclose(f);
+    OK("templatefile", "[\"/tmp/vpce_eval_test.tpl\", {\"name\": 5}]", "\"no newline 5\"");
+    remove("/tmp/vpce_eval_test.tpl");
     remove("/tmp/vpce_eval_test_file.txt");
     remove("/tmp/vpce_eval_test_bin.txt");
 }

@@ -211,12 +211,32 @@ static void function_calls(void **state)
     assert_err(eval_in(call("can", 0), SCOPE), "wrong number of arguments to \"can\"");
 }
 
+static void parsed(void **state)
+{
+    (void)state;
+    const char *objs = "{\"var\":{\"objs\":[{\"id\":1},{\"id\":2}], \"l\": [7]}}";
+    assert_json(evs("upper(\"a\")", NULL), "\"A\"");
+    assert_json(evs("[for k, v in {b = 1, a = 2} : \"${k}=${v}\"]", NULL), "[\"a=2\",\"b=1\"]");
+    assert_json(evs("var.objs[*].id", objs), "[1,2]");
+    assert_json(evs("var.objs.*.id", objs), "[1,2]");
+    assert_json(evs("var.l.0", objs), "7");
+    assert_json(evs("{for s in [\"a\", \"a\", \"b\"] : s => s...}", NULL),
+                "{\"a\":[\"a\",\"a\"],\"b\":[\"b\"]}");
+    assert_json(evs("max([1, 2]...)", NULL), "2");
+    assert_json(evs("<<EOT\nhello ${1 + 1}\nEOT\n", NULL), "\"hello 2\\n\"");
+    assert_json(evs("1 + 2 * 3 - 4 / 2", NULL), "5");
+    assert_json(evs("\"5\" + 1 == 6 && !false", NULL), "true");
+    assert_json(evs("length(var.objs) > 1 ? var.objs[1].id : null", objs), "2");
+    assert_err(evs("var.objs[5]", objs), "invalid index");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(arithmetic),     T(arithmetic_errors), T(comparisons),  T(logic),       T(traversal),
-        T(splats),         T(templates),         T(conditionals), T(collections), T(for_exprs),
-        T(function_calls),
+        T(arithmetic), T(arithmetic_errors), T(comparisons),
+        T(logic),      T(traversal),         T(splats),
+        T(templates),  T(conditionals),      T(collections),
+        T(for_exprs),  T(function_calls),    T(parsed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
