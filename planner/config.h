@@ -94,11 +94,15 @@ typedef struct vpce_config {
 } vpce_config;
 
 /*
- * Loads and decodes every *.vpce file of dir (sorted by name). Every problem found is appended
- * to diags: syntax errors, unknown block types, unknown resource types (with a suggestion),
- * unsupported, missing or mistyped arguments, duplicates, count with for_each, references to
- * undeclared variables, locals and resources, and reference cycles. *out is set whenever the
- * files could be read, so callers can still report. Returns 0 or VPCE_EINVALID.
+ * Loads and decodes every *.vpce file of dir (sorted by name; a directory without any is an
+ * error "no configuration files in DIR"). Every problem found is appended to diags: syntax
+ * errors, unknown block types, unknown resource types (with a suggestion), unsupported, missing
+ * or mistyped arguments, duplicates, count with for_each, non-literal lifecycle values,
+ * undeclared provider aliases, references to undeclared variables, locals and resources
+ * (vpce_config_graph), reference cycles, and what evaluation with unknown inputs finds
+ * (vpce_config_validate). After syntax errors only the decoding checks run. Diagnostics name
+ * files as dir/NAME ("NAME" alone when dir is "."). *out is always set (free it with
+ * vpce_config_free), so callers can still report. Returns 0 or VPCE_EINVALID.
  */
 int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags);
 void vpce_config_free(vpce_config *c);
