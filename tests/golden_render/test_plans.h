@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *tp_unknowns(json_t *v)
+static __attribute__((unused)) json_t *tp_unknowns(json_t *v)
 {
     if (json_is_string(v) && strcmp(json_string_value(v), "?UNKNOWN?") == 0) {
         json_decref(v);
@@ -30,7 +30,7 @@ static json_t *tp_unknowns(json_t *v)
 }
 
 /* A value from JSON text (NULL text: NULL). New reference; aborts on bad text. */
-static json_t *tp_json(const char *text)
+static __attribute__((unused)) json_t *tp_json(const char *text)
 {
     if (!text)
         return NULL;
@@ -43,7 +43,7 @@ static json_t *tp_json(const char *text)
     return tp_unknowns(v);
 }
 
-static vpce_plan *tp_plan_new(void)
+static __attribute__((unused)) vpce_plan *tp_plan_new(void)
 {
     vpce_plan *p = vpce_calloc(1, sizeof(*p));
     p->drift = json_array();
@@ -57,9 +57,10 @@ static vpce_plan *tp_plan_new(void)
 }
 
 /* Adds a change; address is built from mode, type, name and index (JSON text or NULL). */
-static vpce_change *tp_add(vpce_plan *p, const char *mode, const char *type, const char *name,
-                           const char *index, vpce_action action, const char *reason,
-                           const char *before, const char *after)
+static __attribute__((unused)) vpce_change *tp_add(vpce_plan *p, const char *mode, const char *type,
+                                                   const char *name, const char *index,
+                                                   vpce_action action, const char *reason,
+                                                   const char *before, const char *after)
 {
     vpce_change *c = vpce_calloc(1, sizeof(*c));
     c->mode = vpce_strdup(mode);
@@ -86,8 +87,8 @@ static vpce_change *tp_add(vpce_plan *p, const char *mode, const char *type, con
     return c;
 }
 
-static void tp_output(vpce_plan *p, const char *name, const char *actions, const char *before,
-                      const char *after, bool sensitive)
+static __attribute__((unused)) void tp_output(vpce_plan *p, const char *name, const char *actions,
+                                              const char *before, const char *after, bool sensitive)
 {
     json_t *o = json_object();
     json_object_set_new(o, "actions", tp_json(actions));
@@ -98,18 +99,18 @@ static void tp_output(vpce_plan *p, const char *name, const char *actions, const
 }
 
 #define TP_POLICY_OLD                                                                              \
-    "\"{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\","    \
+    "\"{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\","      \
     "\\\"Principal\\\":\\\"*\\\",\\\"Action\\\":\\\"s3:GetObject\\\",\\\"Resource\\\":"            \
     "\\\"arn:aws:s3:::my-bucket/*\\\"}]}\""
 #define TP_POLICY_NEW                                                                              \
-    "\"{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\","    \
+    "\"{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\","      \
     "\\\"Principal\\\":\\\"*\\\",\\\"Action\\\":[\\\"s3:GetObject\\\",\\\"s3:PutObject\\\"],"      \
     "\\\"Resource\\\":\\\"arn:aws:s3:::my-bucket/*\\\",\\\"Condition\\\":{\\\"StringEquals\\\":"   \
     "{\\\"aws:SourceVpc\\\":\\\"vpc-0a1b2c3d\\\"}}}]}\""
 
 /* Everything created: a VPC, a gateway endpoint with a policy, a security group with blocks,
    a data source read during apply, and outputs. */
-static vpce_plan *tp_plan_create(void)
+static __attribute__((unused)) vpce_plan *tp_plan_create(void)
 {
     vpce_plan *p = tp_plan_new();
     tp_add(p, "data", "aws_vpc_endpoint_service", "s3", NULL, VPCE_ACTION_READ,
@@ -143,7 +144,7 @@ static vpce_plan *tp_plan_create(void)
 
 /* Every other action: update with nested, list, map, policy and sensitive changes; replace in
    both orders; deletes with each reason; read. */
-static vpce_plan *tp_plan_mixed(void)
+static __attribute__((unused)) vpce_plan *tp_plan_mixed(void)
 {
     vpce_plan *p = tp_plan_new();
     vpce_change *c;
@@ -175,7 +176,8 @@ static vpce_plan *tp_plan_mixed(void)
     (void)c;
     tp_add(p, "managed", "aws_subnet", "private", "2", VPCE_ACTION_DELETE,
            "delete_because_count_index",
-           "{\"id\":\"subnet-2\",\"cidr_block\":\"10.0.2.0/24\",\"vpc_id\":\"vpc-0a1b2c3d\"}", NULL);
+           "{\"id\":\"subnet-2\",\"cidr_block\":\"10.0.2.0/24\",\"vpc_id\":\"vpc-0a1b2c3d\"}",
+           NULL);
     c = tp_add(p, "managed", "aws_vpc", "main", NULL, VPCE_ACTION_DELETE_THEN_CREATE,
                "replace_because_cannot_update",
                "{\"arn\":\"arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-0a1b2c3d\","
@@ -222,8 +224,8 @@ static vpce_plan *tp_plan_mixed(void)
     tp_output(p, "old_output", "[\"delete\"]", "\"gone\"", NULL, false);
     tp_output(p, "token", "[\"update\"]", "\"a\"", "\"b\"", true);
     tp_output(p, "same", "[\"no-op\"]", "1", "1", false);
-    tp_output(p, "route_tables", "[\"update\"]", "[\"rtb-1\",\"rtb-2\"]",
-              "[\"rtb-1\",\"rtb-3\"]", false);
+    tp_output(p, "route_tables", "[\"update\"]", "[\"rtb-1\",\"rtb-2\"]", "[\"rtb-1\",\"rtb-3\"]",
+              false);
     json_object_set_new(p->variables, "region", json_string("eu-west-1"));
     json_object_set_new(p->variables, "db_password", json_string("s3cr3t-value"));
     json_array_append_new(p->sensitive_vars, json_string("db_password"));
@@ -231,7 +233,7 @@ static vpce_plan *tp_plan_mixed(void)
 }
 
 /* Drift found by refresh, then one update. */
-static vpce_plan *tp_plan_drift(bool refresh_only)
+static __attribute__((unused)) vpce_plan *tp_plan_drift(bool refresh_only)
 {
     vpce_plan *p = tp_plan_new();
     p->refresh_only = refresh_only;
@@ -256,7 +258,7 @@ static vpce_plan *tp_plan_drift(bool refresh_only)
     return p;
 }
 
-static vpce_plan *tp_plan_nochange(void)
+static __attribute__((unused)) vpce_plan *tp_plan_nochange(void)
 {
     vpce_plan *p = tp_plan_new();
     tp_add(p, "managed", "aws_vpc", "main", NULL, VPCE_ACTION_NOOP, NULL,
@@ -266,7 +268,7 @@ static vpce_plan *tp_plan_nochange(void)
     return p;
 }
 
-static vpce_plan *tp_plan_outputs_only(void)
+static __attribute__((unused)) vpce_plan *tp_plan_outputs_only(void)
 {
     vpce_plan *p = tp_plan_new();
     tp_output(p, "endpoint_dns", "[\"create\"]", NULL,
@@ -275,7 +277,7 @@ static vpce_plan *tp_plan_outputs_only(void)
     return p;
 }
 
-static vpce_plan *tp_plan_destroy_empty(void)
+static __attribute__((unused)) vpce_plan *tp_plan_destroy_empty(void)
 {
     vpce_plan *p = tp_plan_new();
     p->destroy = true;
