@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -2129,14 +2130,19 @@ static const fdef *find(const char *name)
     return NULL;
 }
 
+static const char *names[NFUNCS + 1];
+static pthread_once_t names_once = PTHREAD_ONCE_INIT;
+
+static void names_init(void)
+{
+    for (size_t i = 0; i < NFUNCS; i++)
+        names[i] = functions[i].name;
+    names[NFUNCS] = NULL;
+}
+
 const char *const *vpce_eval_function_names(void)
 {
-    static const char *names[NFUNCS + 1];
-    if (!names[0]) {
-        for (size_t i = 0; i < NFUNCS; i++)
-            names[i] = functions[i].name;
-        names[NFUNCS] = NULL;
-    }
+    pthread_once(&names_once, names_init);
     return names;
 }
 
