@@ -391,6 +391,43 @@ static void test_creds_endpoint(void **state)
     assert_int_equal(vpce_aws_client_new(&c, &cfg), VPCE_EINVALID);
 }
 
+static void test_creds_refresh(void **state)
+{
+    (void)state;
+    /* Credentials that expire soon are fetched again before a request. */
+    char *script = vpce_asprintf("#!/bin/sh\necho run >> '%s/runs'\n"
+                                 "printf '{\"Version\": 1, \"AccessKeyId\": \"K\", "
+                                 "\"SecretAccessKey\": \"S\", \"Expiration\": "
+                                 "\"2001-01-01T00:00:00Z\"}'\n",
+                                 home);
+    write_file("expiring.sh", script, 0700);
+    free(script);
+    char *cfg = vpce_asprintf(
+        "[profile exp]\nregion = us-east-1\ncredential_process = %s/expiring.sh\n", home);
+    write_file(".aws/config", cfg, 0600);
+    free(cfg);
+    vpce_aws_config c;
+    memset(&c, 0, sizeof(c));
+    c.profile = "exp";
+    c.endpoint_ec2 = "http://127.0.0.1:1";
+    c.max_retries = 1;
+    c.no_pacing = true;
+    vpce_aws_client *cl = NULL;
+    assert_int_equal(vpce_aws_client_new(&cl, &c), 0);
+    assert_string_equal(vpce_aws_client_region(cl), "us-east-1");
+    json_t *r = NULL;
+    assert_true(vpce_aws_call(cl, "DescribeVpcs", NULL, &r) < 0);
+    assert_true(vpce_aws_call(cl, "DescribeVpcs", NULL, &r) < 0);
+    vpce_aws_client_free(cl);
+    char *runs_path = vpce_asprintf("%s/runs", home);
+    char *runs = NULL;
+    size_t len = 0;
+    assert_int_equal(vpce_read_file(&runs, &len, runs_path, 4096), 0);
+    assert_int_equal(len, 12); /* "run\n" x 3: at creation and before each call */
+    free(runs);
+    free(runs_path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -401,6 +438,7 @@ int main(void)
         cmocka_unit_test_setup(test_creds_process, each),
         cmocka_unit_test_setup(test_creds_imds, each),
         cmocka_unit_test_setup(test_creds_endpoint, each),
+        cmocka_unit_test_setup(test_creds_refresh, each),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
