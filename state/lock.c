@@ -152,6 +152,8 @@ int vpce_state_unlock(vpce_state *st)
 {
     if (!st->lock_id)
         return 0;
+    if (st->batch) /* a rollback of the batch would bring the lock back */
+        return vpce_error_set("cannot release the state lock inside a batch");
     int rc = delete_lock(st, st->lock_id);
     if (rc == VPCE_ENOTFOUND)
         rc = 0; /* force-unlocked by someone else: nothing left to release */

@@ -148,7 +148,7 @@ int vpce_state_history_list(vpce_state *st, json_t **out);
  * handle is a no-op.
  */
 int vpce_state_lock(vpce_state *st, const char *operation, int64_t timeout_ms, json_t **holder_out);
-/* Releases the lock this handle holds (no-op if none). */
+/* Releases the lock this handle holds (no-op if none). Not inside a batch: finish it first. */
 int vpce_state_unlock(vpce_state *st);
 /* Removes the lock whose id is id, whoever holds it; VPCE_ENOTFOUND if no lock has that id. */
 int vpce_state_force_unlock(vpce_state *st, const char *id);
