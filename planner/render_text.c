@@ -279,6 +279,37 @@ static bool is_composite(const json_t *v)
     return (json_is_object(v) && !vpce_is_unknown(v)) || json_is_array(v);
 }
 
+/* The lines of a multi-line string as a JSON array of strings (a final newline ends the last
+   line rather than starting an empty one). New reference. */
+static json_t *split_lines(const json_t *v)
+{
+    json_t *lines = json_array();
+    const char *s = json_string_value(v), *end = s + json_string_length(v);
+    while (s < end) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
+        json_array_append_new(lines, vpce_json_string_lossy(s, n));
+        s += n + (nl ? 1 : 0);
+    }
+    return lines;
+}
+
+static bool is_multiline(const json_t *v)
+{
+    return json_is_string(v) && memchr(json_string_value(v), '\n', json_string_length(v));
+}
+
+/* One heredoc line: the text with template sequences escaped as in a quoted string. */
+static void put_heredoc_line(rctx *r, const char *s)
+{
+    for (; *s; s++) {
+        if ((*s == '$' || *s == '%') && s[1] == '{')
+            putn(r, s, 1);
+        putn(r, s, 1);
+    }
+    put(r, "\n");
+}
+
 static void render_whole(rctx *r, const json_t *v, int act, int level, bool in_json);
 static void render_diff(rctx *r, const json_t *b, const json_t *a, int level, bool in_json);
 
@@ -333,6 +364,19 @@ static void render_whole(rctx *r, const json_t *v, int act, int level, bool in_j
             prefix(r, level, A_NOOP);
             put(r, ")");
             json_decref(d);
+        } else if (!in_json && is_multiline(v)) {
+            json_t *lines = split_lines(v);
+            size_t i;
+            json_t *l;
+            put(r, "<<-EOT\n");
+            json_array_foreach(lines, i, l)
+            {
+                prefix(r, level + 1, A_NOOP);
+                put_heredoc_line(r, json_string_value(l));
+            }
+            prefix(r, level, A_NOOP);
+            put(r, "EOT");
+            json_decref(lines);
         } else {
             put_quoted(r, json_string_value(v), json_string_length(v));
         }
@@ -518,6 +562,25 @@ static void render_list_diff(rctx *r, const json_t *b, const json_t *a, int leve
     free(ops);
 }
 
+/* Multi-line strings: a heredoc with a line diff. */
+static void render_heredoc_diff(rctx *r, const json_t *b, const json_t *a, int level)
+{
+    json_t *lb = split_lines(b), *la = split_lines(a);
+    size_t n;
+    op *ops = list_ops(lb, la, false, &n);
+    put(r, "<<-EOT\n");
+    for (size_t i = 0; i < n; i++) {
+        int act = ops[i].kind == OP_DEL ? A_DELETE : ops[i].kind == OP_INS ? A_CREATE : A_NOOP;
+        prefix(r, level + 1, act);
+        put_heredoc_line(r, json_string_value(ops[i].kind == OP_INS ? ops[i].a : ops[i].b));
+    }
+    prefix(r, level, A_NOOP);
+    put(r, "EOT");
+    free(ops);
+    json_decref(lb);
+    json_decref(la);
+}
+
 /* ---- objects and maps -------------------------------------------------------------------- */
 
 static void render_object_diff(rctx *r, const json_t *b, const json_t *a, int level, bool in_json)
@@ -594,6 +657,9 @@ static void render_diff(rctx *r, const json_t *b, const json_t *a, int level, bo
         }
         prefix(r, level, A_NOOP);
         put(r, ")");
+    } else if (!in_json && json_is_string(b) && json_is_string(a) &&
+               (is_multiline(b) || is_multiline(a))) {
+        render_heredoc_diff(r, b, a, level);
     } else if (json_is_array(b) && json_is_array(a)) {
         render_list_diff(r, b, a, level, in_json);
     } else if (json_is_object(b) && json_is_object(a)) {

@@ -210,7 +210,8 @@ static __attribute__((unused)) vpce_plan *tp_plan_mixed(void)
                "\"vpc_endpoint_type\":\"Gateway\",\"secret_token\":\"hunter2\","
                "\"tags\":{\"Name\":\"s3\",\"Env\":\"dev\",\"Old\":\"x\"},\"state\":\"available\","
                "\"dns_options\":[{\"dns_record_ip_type\":\"ipv4\"}],"
-               "\"auto_accept\":null,\"owner_id\":\"123456789012\"}",
+               "\"auto_accept\":null,\"owner_id\":\"123456789012\","
+               "\"notes\":\"line one\\nline two\\nline three\\n\"}",
                "{\"arn\":\"arn:aws:ec2:eu-west-1:123456789012:vpc-endpoint/vpce-0s3\","
                "\"id\":\"vpce-0s3\",\"policy\":" TP_POLICY_NEW ","
                "\"route_table_ids\":[\"rtb-0aaa\",\"rtb-0bbb\",\"rtb-0fff\",\"rtb-0ddd\","
@@ -218,7 +219,8 @@ static __attribute__((unused)) vpce_plan *tp_plan_mixed(void)
                "\"vpc_endpoint_type\":\"Gateway\",\"secret_token\":\"hunter3\","
                "\"tags\":{\"Name\":\"s3\",\"Env\":\"prod\",\"New\":\"y\"},\"state\":\"?UNKNOWN?\","
                "\"dns_options\":[{\"dns_record_ip_type\":\"dualstack\"}],"
-               "\"auto_accept\":true,\"owner_id\":\"123456789012\"}");
+               "\"auto_accept\":true,\"owner_id\":\"123456789012\","
+               "\"notes\":\"line one\\nline 2\\nline three\\n\"}");
     c->sensitive_paths = tp_json("[\"secret_token\"]");
     tp_output(p, "vpc_id", "[\"update\"]", "\"vpc-0a1b2c3d\"", "\"?UNKNOWN?\"", false);
     tp_output(p, "old_output", "[\"delete\"]", "\"gone\"", NULL, false);
