@@ -300,13 +300,14 @@ static json_t *planned_value(const vpce_cfg_resource *r, const json_t *config, c
                              bool replacing)
 {
     const vpce_block_schema *s = r->rtype->schema;
-    json_t *planned = json_deep_copy(config);
+    /* Shallow: only top-level members are replaced below; values are never changed in place. */
+    json_t *planned = json_copy((json_t *)config);
     for (const vpce_attr_schema *a = s->attrs; a && a->name; a++) {
         if (!(a->flags & VPCE_ATTR_COMPUTED) || body_sets(r->body, a->name))
             continue;
         json_t *pv = prior && !replacing ? json_object_get(prior, a->name) : NULL;
         json_object_set_new(planned, a->name,
-                            pv                    ? json_deep_copy(pv)
+                            pv                    ? json_incref(pv)
                             : prior && !replacing ? json_null()
                                                   : vpce_unknown());
     }
@@ -315,7 +316,7 @@ static json_t *planned_value(const vpce_cfg_resource *r, const json_t *config, c
             continue;
         json_t *pv = prior && !replacing ? json_object_get(prior, b->name) : NULL;
         json_object_set_new(planned, b->name,
-                            pv                    ? json_deep_copy(pv)
+                            pv                    ? json_incref(pv)
                             : prior && !replacing ? json_null()
                                                   : vpce_unknown());
     }
@@ -326,7 +327,7 @@ static json_t *planned_value(const vpce_cfg_resource *r, const json_t *config, c
                 ign = strcmp(r->ignore_changes[i], a->name) == 0;
             json_t *pv = json_object_get(prior, a->name);
             if (ign && pv && (a->flags & (VPCE_ATTR_REQUIRED | VPCE_ATTR_OPTIONAL)))
-                json_object_set_new(planned, a->name, json_deep_copy(pv));
+                json_object_set(planned, a->name, pv);
         }
         for (const vpce_nested_block *b = s->blocks; b && b->name; b++) {
             bool ign = r->ignore_all_changes;
@@ -334,7 +335,7 @@ static json_t *planned_value(const vpce_cfg_resource *r, const json_t *config, c
                 ign = strcmp(r->ignore_changes[i], b->name) == 0;
             json_t *pv = json_object_get(prior, b->name);
             if (ign && pv)
-                json_object_set_new(planned, b->name, json_deep_copy(pv));
+                json_object_set(planned, b->name, pv);
         }
     }
     if (prior)
@@ -361,7 +362,7 @@ static json_t *plan_managed_instance(planner *P, size_t gi, const vpce_cfg_resou
     json_t *prior_res = vpce_map_get(P->prior_by_addr, addr);
     json_t *prior = prior_res ? json_object_get(prior_res, "attributes") : NULL;
     if (P->opts->refresh_only)
-        return prior ? json_deep_copy(prior) : json_deep_copy(config);
+        return json_incref(prior ? prior : (json_t *)config);
 
     bool by_request = vpce_map_has(P->replace_addrs, addr);
     json_t *planned = planned_value(r, config, prior, false);
@@ -384,9 +385,9 @@ static json_t *plan_managed_instance(planner *P, size_t gi, const vpce_cfg_resou
         } else {
             c->action = changed ? VPCE_ACTION_UPDATE : VPCE_ACTION_NOOP;
         }
-        c->before = json_deep_copy(prior);
+        c->before = json_incref(prior);
     }
-    c->after = json_deep_copy(planned);
+    c->after = json_incref(planned);
     if (json_array_size(paths) > 0)
         c->replace_paths = json_incref(paths);
     json_decref(paths);
@@ -438,7 +439,7 @@ static json_t *plan_data_instance(planner *P, size_t gi, const vpce_cfg_resource
     json_t *prior_res = vpce_map_get(P->prior_by_addr, addr);
     json_t *prior = prior_res ? json_object_get(prior_res, "attributes") : NULL;
     vpce_change *c = change_new(r, NULL, addr, key);
-    c->before = prior ? json_deep_copy(prior) : NULL;
+    c->before = prior ? json_incref(prior) : NULL;
     json_t *value = NULL;
     bool unknown = config_unknown(r, config);
     bool pending = !unknown && deps_pending(P, gi);
@@ -449,18 +450,18 @@ static json_t *plan_data_instance(planner *P, size_t gi, const vpce_cfg_resource
             vpce_diags_error(P->diags, r->range, vpce_error_last(), "cannot read data source %s",
                              addr);
             P->failed = true;
-            value = json_deep_copy(config);
+            value = json_incref((json_t *)config);
         }
         c->action = VPCE_ACTION_NOOP;
     } else {
-        value = json_deep_copy(config);
+        value = json_incref((json_t *)config);
         c->action = VPCE_ACTION_READ;
         if (unknown)
             c->reason = vpce_strdup("read_because_config_unknown");
         else if (pending)
             c->reason = vpce_strdup("read_because_dependency_pending");
     }
-    c->after = json_deep_copy(value);
+    c->after = json_incref(value);
     set_depends(P, c, gi, NULL);
     vpce_vec_push(&P->changes, c);
     vpce_map_set(P->change_by_addr, addr, c);
@@ -588,7 +589,7 @@ static void plan_resource(planner *P, size_t gi)
             /* Outside -target: left as it is in state. */
             json_t *pr = vpce_map_get(P->prior_by_addr, addr);
             json_t *pa = pr ? json_object_get(pr, "attributes") : NULL;
-            value = pa ? json_deep_copy(pa) : vpce_unknown();
+            value = pa ? json_incref(pa) : vpce_unknown();
         } else {
             if (r->count) {
                 json_t *cnt = json_object();
@@ -757,7 +758,7 @@ static void plan_orphans(planner *P)
                 c->reason = vpce_strdup("delete_because_wrong_repetition");
         }
         json_t *attrs = json_object_get(res, "attributes");
-        c->before = attrs ? json_deep_copy(attrs) : json_object();
+        c->before = attrs ? json_incref(attrs) : json_object();
         c->after = NULL;
         set_depends(P, c, gi, json_object_get(res, "dependencies"));
         if (r && r->prevent_destroy)
@@ -891,7 +892,15 @@ int vpce_plan_make(vpce_plan **out, const vpce_config *cfg, const json_t *vars,
     P.cfg = cfg;
     P.opts = opts ? opts : &defaults;
     P.diags = diags;
-    P.prior = prior_state_doc ? json_deep_copy(prior_state_doc) : json_object();
+    /* The prior document is shared, not copied, unless refresh is going to change it. Values
+       taken from it into the plan are shared too: nothing changes a value in place. */
+    bool refreshing = (P.opts->refresh || P.opts->refresh_only) && !P.opts->destroy;
+    if (!prior_state_doc)
+        P.prior = json_object();
+    else if (refreshing || !json_is_array(json_object_get(prior_state_doc, "resources")))
+        P.prior = json_deep_copy(prior_state_doc);
+    else
+        P.prior = json_incref((json_t *)prior_state_doc);
     if (!json_is_array(json_object_get(P.prior, "resources")))
         json_object_set_new(P.prior, "resources", json_array());
     P.prior_by_addr = vpce_map_new();
@@ -913,7 +922,7 @@ int vpce_plan_make(vpce_plan **out, const vpce_config *cfg, const json_t *vars,
         P.ps = own_ps;
     }
 
-    if ((P.opts->refresh || P.opts->refresh_only) && !P.opts->destroy) {
+    if (refreshing) {
         rc = vpce_refresh_state(P.prior, P.ps, drift);
         if (rc < 0)
             goto cleanup;
