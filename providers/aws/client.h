@@ -26,7 +26,13 @@
 
 /* ---- configuration ----------------------------------------------------------------------- */
 
-/* Token-bucket pacing, one bucket per EC2 throttling category. 0 means "AWS's default". */
+/*
+ * Token-bucket pacing, one bucket per EC2 throttling category, shared by every thread of a client.
+ * 0 means "AWS's default". VPCE_AWS_RATE_SCALE (a positive number) multiplies the refill rates
+ * (for a simulator running faster than real time). The client keeps one token of each bucket in
+ * reserve (capacity 4 paces as 3) so that jitter between its clock and EC2's never causes a
+ * RequestLimitExceeded; a throttling answer empties the bucket so all threads slow down.
+ */
 typedef struct vpce_aws_rate_limits {
     double endpoint_capacity; /* Create/Modify/DeleteVpcEndpoint(s): default 4 */
     double endpoint_refill;   /* tokens per second: default 0.3 */
