@@ -58,7 +58,8 @@ int cmd_validate(int argc, char **argv)
         free(text);
         json_decref(doc);
     } else {
-        cli_print_diags(&diags);
+        if (diags.len) /* cli_print_diags memcpy()s from a NULL list when it is empty */
+            cli_print_diags(&diags);
         if (!nerr) {
             bool color = cli_color(stdout);
             printf("%sSuccess!%s The configuration is valid.\n", color ? "\033[1;32m" : "",
