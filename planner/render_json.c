@@ -156,6 +156,46 @@ static json_t *change_json(const vpce_change *c)
     return o;
 }
 
+/* A drift entry in the resource change shape, from either that shape or the flat one refresh
+   makes ({"address", ..., "provider", "actions", "before", "after"}). New reference. */
+static json_t *drift_json(const json_t *d)
+{
+    const json_t *ch = json_object_get(d, "change") ? json_object_get(d, "change") : d;
+    json_t *o = json_object();
+    static const char *const keys[] = {"address", "mode", "type", "name"};
+    for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+        json_t *v = json_object_get(d, keys[k]);
+        json_object_set_new(o, keys[k], json_is_string(v) ? json_incref(v) : json_string(""));
+    }
+    json_t *idx = json_object_get(d, "index");
+    if (idx && !json_is_null(idx))
+        json_object_set_new(o, "index", json_deep_copy(idx));
+    json_t *prov = json_object_get(d, "provider_name");
+    if (!json_is_string(prov))
+        prov = json_object_get(d, "provider");
+    json_object_set_new(o, "provider_name",
+                        json_is_string(prov) ? json_incref(prov) : json_string("aws"));
+    json_t *c = json_object();
+    json_t *acts = json_object_get(ch, "actions");
+    json_object_set_new(c, "actions",
+                        json_is_array(acts) ? json_deep_copy(acts) : json_pack("[s]", "update"));
+    const json_t *before = json_object_get(ch, "before"), *after = json_object_get(ch, "after");
+    json_object_set_new(c, "before", strip_unknowns(before));
+    json_object_set_new(c, "after", strip_unknowns(after));
+    json_object_set_new(c, "after_unknown",
+                        after && !json_is_null(after) ? unknown_as_bool(after) : json_false());
+    static const char *const sens[] = {"before_sensitive", "after_sensitive"};
+    for (size_t k = 0; k < 2; k++) {
+        json_t *v = json_object_get(ch, sens[k]);
+        const json_t *val = k == 0 ? before : after;
+        json_object_set_new(c, sens[k],
+                            v ? json_deep_copy(v)
+                              : (val && !json_is_null(val) ? json_object() : json_false()));
+    }
+    json_object_set_new(o, "change", c);
+    return o;
+}
+
 static json_t *outputs_json(const json_t *ocs)
 {
     json_t *out = json_object();
@@ -215,7 +255,7 @@ static json_t *plan_json_doc(const vpce_plan *p)
     json_object_set_new(doc, "resource_changes", rc);
     json_t *drift = json_array();
     size_t i;
-    json_array_foreach(p->drift, i, v) json_array_append_new(drift, strip_unknowns(v));
+    json_array_foreach(p->drift, i, v) json_array_append_new(drift, drift_json(v));
     json_object_set_new(doc, "resource_drift", drift);
     json_object_set_new(doc, "output_changes", outputs_json(p->output_changes));
     json_object_set_new(doc, "prior_state_serial", json_integer((json_int_t)p->serial));

@@ -181,8 +181,8 @@ char *vpce_plan_render_markdown(const vpce_plan *p)
         json_array_foreach(p->drift, i, d)
         {
             const char *addr = json_string_value(json_object_get(d, "address"));
-            const char *a0 = json_string_value(
-                json_array_get(json_object_get(json_object_get(d, "change"), "actions"), 0));
+            json_t *ch = json_object_get(d, "change") ? json_object_get(d, "change") : d;
+            const char *a0 = json_string_value(json_array_get(json_object_get(ch, "actions"), 0));
             put(&m, "- ");
             put_code(&m, addr ? addr : "?");
             put(&m, a0 && strcmp(a0, "delete") == 0 ? " has been deleted\n" : " has changed\n");

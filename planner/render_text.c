@@ -807,7 +807,14 @@ static void render_blocks(rctx *r, const char *name, const json_t *b, const json
             put_forces(r);
         put(r, "\n");
         json_array_append_new(r->path, json_integer((json_int_t)i));
-        render_body(r, ops[i].b, ops[i].a, level + 1);
+        if (is_sensitive(r, level, name)) {
+            prefix(r, level + 1, A_NOOP);
+            put(r, "# At least one attribute in this block is (or was) sensitive,\n");
+            prefix(r, level + 1, A_NOOP);
+            put(r, "# so its contents will not be displayed.\n");
+        } else {
+            render_body(r, ops[i].b, ops[i].a, level + 1);
+        }
         json_array_remove(r->path, json_array_size(r->path) - 1);
         json_array_remove(r->path, json_array_size(r->path) - 1);
         prefix(r, level, A_NOOP);
@@ -1077,7 +1084,8 @@ static void render_drift(rctx *r, const vpce_plan *p)
     json_t *d;
     json_array_foreach(p->drift, i, d)
     {
-        json_t *ch = json_object_get(d, "change");
+        /* Either the JSON renderer's shape ({"change": {...}}) or the flat one refresh makes. */
+        json_t *ch = json_object_get(d, "change") ? json_object_get(d, "change") : d;
         vpce_change c = {0};
         c.address = (char *)json_string_value(json_object_get(d, "address"));
         c.mode = (char *)json_string_value(json_object_get(d, "mode"));

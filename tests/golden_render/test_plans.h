@@ -117,13 +117,15 @@ static __attribute__((unused)) vpce_plan *tp_plan_create(void)
            "read_because_config_unknown", NULL,
            "{\"service\":\"s3\",\"service_type\":\"Gateway\",\"id\":\"?UNKNOWN?\","
            "\"service_name\":\"?UNKNOWN?\",\"vpc_id\":\"?UNKNOWN?\"}");
-    tp_add(p, "managed", "aws_security_group", "endpoints", NULL, VPCE_ACTION_CREATE, NULL, NULL,
-           "{\"arn\":\"?UNKNOWN?\",\"description\":\"Endpoint ENIs\",\"id\":\"?UNKNOWN?\","
-           "\"name\":\"endpoints\",\"vpc_id\":\"?UNKNOWN?\",\"revoke_rules_on_delete\":false,"
-           "\"ingress\":[{\"from_port\":443,\"to_port\":443,\"protocol\":\"tcp\","
-           "\"cidr_blocks\":[\"10.0.0.0/16\"],\"description\":null}],"
-           "\"egress\":[{\"from_port\":0,\"to_port\":0,\"protocol\":\"-1\","
-           "\"cidr_blocks\":[\"0.0.0.0/0\"],\"description\":null}],\"tags\":{}}");
+    vpce_change *sg = tp_add(
+        p, "managed", "aws_security_group", "endpoints", NULL, VPCE_ACTION_CREATE, NULL, NULL,
+        "{\"arn\":\"?UNKNOWN?\",\"description\":\"Endpoint ENIs\",\"id\":\"?UNKNOWN?\","
+        "\"name\":\"endpoints\",\"vpc_id\":\"?UNKNOWN?\",\"revoke_rules_on_delete\":false,"
+        "\"ingress\":[{\"from_port\":443,\"to_port\":443,\"protocol\":\"tcp\","
+        "\"cidr_blocks\":[\"10.0.0.0/16\"],\"description\":null}],"
+        "\"egress\":[{\"from_port\":0,\"to_port\":0,\"protocol\":\"-1\","
+        "\"cidr_blocks\":[\"0.0.0.0/0\"],\"description\":null}],\"tags\":{}}");
+    sg->sensitive_paths = tp_json("[\"egress\"]");
     tp_add(p, "managed", "aws_vpc", "main", NULL, VPCE_ACTION_CREATE, NULL, NULL,
            "{\"arn\":\"?UNKNOWN?\",\"cidr_block\":\"10.0.0.0/16\",\"enable_dns_hostnames\":true,"
            "\"enable_dns_support\":true,\"id\":\"?UNKNOWN?\",\"instance_tenancy\":\"default\","
@@ -247,11 +249,10 @@ static __attribute__((unused)) vpce_plan *tp_plan_drift(bool refresh_only)
                 "{\"Name\":\"main\"}},\"after\":{\"id\":\"vpc-1\",\"cidr_block\":\"10.0.0.0/16\","
                 "\"tags\":{\"Name\":\"main\",\"CostCenter\":\"42\"}}}}"));
     json_array_append_new(
-        p->drift,
-        tp_json("{\"address\":\"aws_vpc_endpoint.gone\",\"mode\":\"managed\","
-                "\"type\":\"aws_vpc_endpoint\",\"name\":\"gone\",\"provider_name\":\"aws\","
-                "\"change\":{\"actions\":[\"delete\"],\"before\":{\"id\":\"vpce-9\","
-                "\"vpc_id\":\"vpc-1\"},\"after\":null}}"));
+        p->drift, tp_json("{\"address\":\"aws_vpc_endpoint.gone\",\"mode\":\"managed\","
+                          "\"type\":\"aws_vpc_endpoint\",\"name\":\"gone\","
+                          "\"index\":null,\"provider\":\"aws\",\"actions\":[\"delete\"],"
+                          "\"before\":{\"id\":\"vpce-9\",\"vpc_id\":\"vpc-1\"},\"after\":null}"));
     if (!refresh_only)
         tp_add(p, "managed", "aws_vpc", "main", NULL, VPCE_ACTION_UPDATE, NULL,
                "{\"id\":\"vpc-1\",\"cidr_block\":\"10.0.0.0/16\",\"tags\":{\"Name\":\"main\","
