@@ -632,8 +632,12 @@ int vpce_aws_endpoint_update(vpce_resource_op *op)
         if (!*want_pol) {
             if (json_is_string(pol))
                 json_object_set_new(change, "ResetPolicy", json_true());
-        } else if (!have_pol || strcmp(want_pol, have_pol) != 0) {
-            json_object_set_new(change, "PolicyDocument", json_string(want_pol));
+        } else {
+            /* The prior holds the normalised text: compare normalised texts. */
+            json_t *norm = normalise_policy(want_pol);
+            if (!have_pol || strcmp(json_string_value(norm), have_pol) != 0)
+                json_object_set_new(change, "PolicyDocument", json_string(want_pol));
+            json_decref(norm);
         }
     }
     int pde = attr_bool(cfg, "private_dns_enabled");

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "providers/aws/provider.h"
@@ -267,6 +268,24 @@ static void test_gateway_lifecycle(void **state)
     json_decref(got_pol);
     assert_string_equal(sget(json_object_get(st2, "tags"), "Env"), "test");
     assert_null(json_object_get(json_object_get(st2, "tags"), "Name"));
+
+    /* The same policy written differently and the same tags: nothing to send. */
+    json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
+    json_t *same = gateway_config(&n, 2, NULL);
+    json_object_set_new(same, "tags", json_pack("{s:s}", "Env", "test"));
+    json_t *doc = json_loads(POLICY2, 0, NULL);
+    char *spaced = json_dumps(doc, JSON_INDENT(2));
+    json_object_set_new(same, "policy", json_string(spaced));
+    free(spaced);
+    json_decref(doc);
+    vpce_resource_op noop = op_for("aws_vpc_endpoint.s3", st2, same);
+    assert_int_equal(run(vpce_aws_endpoint_update, &noop), 0);
+    assert_int_equal(vpce_sim_count(&sim, "actions", "ModifyVpcEndpoint"), 0);
+    assert_int_equal(vpce_sim_count(&sim, "actions", "CreateTags"), 0);
+    assert_int_equal(vpce_sim_count(&sim, "actions", "DeleteTags"), 0);
+    assert_true(json_equal(noop.new_state, st2));
+    json_decref(noop.new_state);
+    json_decref(same);
 
     /* A null policy resets to the service's default. */
     json_t *cfg3 = gateway_config(&n, 2, NULL);
