@@ -191,6 +191,12 @@ static void put_token(vpce_buf *b, const vpce_source *src, const ftok *t)
     vpce_buf_append(b, s, len);
 }
 
+static void put_text(vpce_buf *out, const vpce_buf *b)
+{
+    if (b->len)
+        vpce_buf_append(out, b->data, b->len);
+}
+
 static bool multi_line(const vpce_source *src, const ftok *t)
 {
     return memchr(src->text + t->start, '\n', t->end - t->start) != NULL;
@@ -258,7 +264,7 @@ int vpce_fmt_file(char **out, const vpce_file *cf, vpce_diags *diags)
 
     for (size_t li = 0; li < nlines; li++) {
         fline *l = &lines[li];
-        const ftok *t = toks.items + l->first;
+        const ftok *t = toks.items ? toks.items + l->first : NULL;
         l->assign = l->comment = l->n;
         for (int k = 0; k < 3; k++)
             vpce_buf_init(&l->text[k], VPCE_BUF_UNLIMITED);
@@ -379,16 +385,16 @@ int vpce_fmt_file(char **out, const vpce_file *cf, vpce_diags *diags)
         if (l->n > 0) {
             for (size_t k = 0; k < l->indent; k++)
                 vpce_buf_putc(&res, ' ');
-            vpce_buf_append(&res, l->text[0].data, l->text[0].len);
+            put_text(&res, &l->text[0]);
             if (l->assign < l->n) {
                 for (size_t k = 0; k < l->pad_assign; k++)
                     vpce_buf_putc(&res, ' ');
-                vpce_buf_append(&res, l->text[1].data, l->text[1].len);
+                put_text(&res, &l->text[1]);
             }
             if (l->comment < l->n) {
                 for (size_t k = 0; k < l->pad_comment; k++)
                     vpce_buf_putc(&res, ' ');
-                vpce_buf_append(&res, l->text[2].data, l->text[2].len);
+                put_text(&res, &l->text[2]);
             }
         }
         vpce_buf_putc(&res, '\n');
