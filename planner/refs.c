@@ -35,7 +35,7 @@ static void suggest_error(walker *w, vpce_range range, const char *name, const v
 static void edge(walker *w, const char *name)
 {
     size_t to;
-    if (vpce_graph_find(w->g, name, &to) && to != (size_t)-1)
+    if (w->from != (size_t)-1 && vpce_graph_find(w->g, name, &to))
         vpce_graph_depend(w->g, w->from, to);
 }
 
@@ -77,9 +77,10 @@ static void visit(const char *root, const char *attr, const char *attr2, vpce_ra
         bool is_var = root[0] == 'v';
         char *name = vpce_asprintf("%s.%s", is_var ? "var" : "local", attr);
         size_t idx;
-        if (vpce_graph_find(w->g, name, &idx))
-            vpce_graph_depend(w->g, w->from, idx);
-        else if (is_var)
+        if (vpce_graph_find(w->g, name, &idx)) {
+            if (w->from != (size_t)-1)
+                vpce_graph_depend(w->g, w->from, idx);
+        } else if (is_var)
             suggest_error(w, range, attr, &w->var_names,
                           "reference to undeclared input variable \"%s\"");
         else
@@ -290,6 +291,28 @@ int vpce_config_graph(vpce_graph **out, const vpce_config *c, vpce_diags *diags)
         walk_expr(&w, o->value);
         for (size_t k = 0; k < o->ndepends_on; k++)
             walk_expr(&w, o->depends_on[k]);
+    }
+
+    /* import blocks: the target must be a managed resource of the configuration. */
+    for (size_t i = 0; i < c->imports.len; i++) {
+        const vpce_cfg_import *im = c->imports.items[i];
+        size_t n = strcspn(im->to, "[");
+        char *base = vpce_strndup(im->to, n);
+        const vpce_cfg_resource *r = vpce_config_resource(c, base);
+        if (!r || r->mode != VPCE_MODE_MANAGED) {
+            const char *sug =
+                vpce_suggest(base, (const char *const *)w.res_addrs.items, w.res_addrs.len);
+            char *hint = sug ? vpce_asprintf("did you mean \"%s\"?", sug)
+                             : vpce_strdup("every import target needs a resource block");
+            vpce_diags_error(diags, im->to_expr->range, hint,
+                             "configuration for import target \"%s\" does not exist", im->to);
+            free(hint);
+        }
+        free(base);
+        w.has_count = w.has_each = false;
+        w.from = (size_t)-1;
+        if (im->id)
+            vpce_expr_walk_refs(im->id, visit, &w);
     }
 
     size_t *order = NULL;
