@@ -105,9 +105,27 @@ static void visit(const char *root, const char *attr, const char *attr2, vpce_ra
         return;
     }
     char *addr = vpce_asprintf("%s.%s", root, attr);
-    if (vpce_config_resource(w->c, addr))
+    const vpce_cfg_resource *r = vpce_config_resource(w->c, addr);
+    if (r) {
         edge(w, addr);
-    else
+        /* With a single instance the next step is an attribute: check it against the schema
+           (with count or for_each it is an instance key). */
+        if (attr2 && r->rtype && !r->count && !r->for_each &&
+            !vpce_schema_attr(r->rtype->schema, attr2) &&
+            !vpce_schema_block(r->rtype->schema, attr2)) {
+            vpce_vec names = VPCE_VEC_INIT;
+            for (const vpce_attr_schema *a = r->rtype->schema->attrs; a && a->name; a++)
+                vpce_vec_push(&names, (void *)a->name);
+            const char *sug = vpce_suggest(attr2, (const char *const *)names.items, names.len);
+            char *detail = sug ? vpce_asprintf("%s has no attribute \"%s\"; did you mean "
+                                               "\"%s\"?",
+                                               r->type, attr2, sug)
+                               : vpce_asprintf("%s has no attribute \"%s\"", r->type, attr2);
+            vpce_diags_error(w->diags, range, detail, "unsupported attribute \"%s\"", attr2);
+            free(detail);
+            vpce_vec_release(&names);
+        }
+    } else
         suggest_error(w, range, addr, &w->res_addrs, "reference to undeclared resource \"%s\"");
     free(addr);
 }
