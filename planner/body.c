@@ -592,7 +592,15 @@ static void check_meta(const vpce_eval_ctx *ctx, const vpce_cfg_resource *r)
     if (r->for_each) {
         json_t *v = vpce_eval(ctx, r->for_each);
         bool ok = !v || vpce_is_unknown(v) || json_is_object(v);
-        if (v && json_is_array(v)) {
+        const char *tname = v ? vpce_value_type_name(v) : "null";
+        /* A list literal is a tuple, not a set: Terraform wants toset() around it. */
+        const vpce_ast_expr *fe = r->for_each;
+        while (fe->kind == VPCE_EXPR_PAREN)
+            fe = fe->u.inner;
+        if (v && json_is_array(v) && fe->kind == VPCE_EXPR_TUPLE) {
+            ok = false;
+            tname = "tuple";
+        } else if (v && json_is_array(v)) {
             ok = true;
             size_t i;
             json_t *el;
@@ -603,9 +611,10 @@ static void check_meta(const vpce_eval_ctx *ctx, const vpce_cfg_resource *r)
             }
         }
         if (!ok) {
-            char *detail = vpce_asprintf("the \"for_each\" argument must be a map, or set of "
-                                         "strings, and you have provided a value of type %s",
-                                         vpce_value_type_name(v));
+            char *detail = vpce_asprintf(
+                "the \"for_each\" argument must be a map, or set of "
+                "strings, and you have provided a value of type %s%s",
+                tname, strcmp(tname, "tuple") == 0 ? "; convert it with toset()" : "");
             vpce_diags_error(ctx->diags, r->for_each->range, detail, "invalid for_each argument");
             free(detail);
         }
