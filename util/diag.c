@@ -51,13 +51,19 @@ static size_t line_index(const vpce_source *src, size_t offset)
     return lo;
 }
 
-/* Columns count characters: every byte that is not a UTF-8 continuation byte. */
+/*
+ * Columns count characters: a valid UTF-8 sequence is one column, and so is each byte that is
+ * not part of one (it is shown as '?').
+ */
 static int count_chars(const char *s, size_t n)
 {
     int c = 0;
-    for (size_t i = 0; i < n; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
-            c++;
+    size_t i = 0;
+    while (i < n) {
+        size_t len = vpce_utf8_seq_len((const unsigned char *)s + i, n - i);
+        i += len ? len : 1;
+        c++;
+    }
     return c;
 }
 
@@ -210,23 +216,29 @@ static void print_one(const vpce_diag *g, FILE *out, bool color)
             from = caret > MAX_SHOWN / 2 ? caret - MAX_SHOWN / 2 : 0;
             to = from + MAX_SHOWN < len ? from + MAX_SHOWN : len;
         }
-        /* Show the line with control bytes replaced, so binary input cannot disturb a terminal. */
+        /* Show the line with control bytes and invalid UTF-8 replaced, so binary input cannot
+         * disturb a terminal; the caret line counts columns the same way. */
         fputs("  ", out);
-        for (size_t i = from; i < to; i++) {
+        for (size_t i = from; i < to;) {
             unsigned char c = (unsigned char)text[i];
-            fputc(c == '\t' ? ' ' : (c < 0x20 || c == 0x7f) ? '?' : c, out);
+            size_t n = vpce_utf8_seq_len((const unsigned char *)text + i, to - i);
+            if (n > 1)
+                fwrite(text + i, 1, n, out);
+            else
+                fputc(c == '\t' ? ' ' : (n == 0 || c < 0x20 || c == 0x7f) ? '?' : c, out);
+            i += n ? n : 1;
         }
         fputs("\n  ", out);
-        for (size_t i = from; i < caret && i < to; i++)
-            if (((unsigned char)text[i] & 0xC0) != 0x80)
+        if (caret > from)
+            for (int i = count_chars(text + from, (caret < to ? caret : to) - from); i > 0; i--)
                 fputc(' ', out);
         size_t end = g->range.end > g->range.start ? g->range.end - lstart : caret + 1;
         if (end > to)
             end = to > caret ? to : caret + 1;
         fprintf(out, "%s^", color ? sev_color : "");
-        for (size_t i = caret + 1; i < end; i++)
-            if (((unsigned char)text[i] & 0xC0) != 0x80)
-                fputc('~', out);
+        int width = end > caret && caret < len ? count_chars(text + caret, end - caret) : 1;
+        for (int i = 1; i < width; i++)
+            fputc('~', out);
         fprintf(out, "%s\n", reset);
     } else {
         fprintf(out, "%s%s:%s %s%s%s\n", color ? sev_color : "", sev, reset, bold, g->summary,

@@ -122,6 +122,25 @@ static void util_diag_replaces_control_bytes(void **state)
     vpce_source_free(src);
 }
 
+static void util_diag_shows_invalid_utf8_as_question_marks(void **state)
+{
+    (void)state;
+    const char text[] = "x = \xff\xfe \xc3\xa9 y";
+    vpce_source *src = vpce_source_new("u.vpce", text, sizeof(text) - 1);
+    vpce_diags d = VPCE_DIAGS_INIT;
+    /* The range covers "é y": columns count the two bad bytes as one column each. */
+    vpce_diags_error(&d, (vpce_range){src, 7, 11}, NULL, "bad");
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    vpce_diags_print(&d, f, false);
+    fclose(f);
+    assert_string_equal(out, "u.vpce:1:8: error: bad\n  x = ?? \xc3\xa9 y\n         ^~~\n");
+    free(out);
+    vpce_diags_release(&d);
+    vpce_source_free(src);
+}
+
 static void util_values_compare_numbers_and_unknowns(void **state)
 {
     (void)state;
@@ -177,6 +196,7 @@ int main(void)
         cmocka_unit_test(util_suggest_finds_close_names),
         cmocka_unit_test(util_diag_prints_caret_under_range),
         cmocka_unit_test(util_diag_replaces_control_bytes),
+        cmocka_unit_test(util_diag_shows_invalid_utf8_as_question_marks),
         cmocka_unit_test(util_values_compare_numbers_and_unknowns),
         cmocka_unit_test(util_lossy_string_replaces_invalid_utf8),
         cmocka_unit_test(util_arena_allocates_large_and_small),
