@@ -12,9 +12,8 @@
 typedef struct gnode {
     char *name;
     void *data;
-    size_t *deps; /* sorted by name once the graph is queried */
+    size_t *deps; /* sorted by name, no duplicates */
     size_t ndeps, adeps;
-    bool sorted;
 } gnode;
 
 struct vpce_graph {
@@ -56,7 +55,6 @@ size_t vpce_graph_add(vpce_graph *g, const char *name, void *data)
     memset(nd, 0, sizeof(*nd));
     nd->name = vpce_strdup(name);
     nd->data = data;
-    nd->sorted = true;
     vpce_map_set(g->index, name, (void *)(uintptr_t)(g->n + 1));
     return g->n++;
 }
@@ -74,17 +72,26 @@ void vpce_graph_depend(vpce_graph *g, size_t from, size_t to)
 {
     VPCE_ASSERT(from < g->n && to < g->n);
     gnode *nd = &g->nodes[from];
-    /* Duplicates are removed when the list is sorted; a quick check of the last few avoids
-       most of them cheaply. */
-    for (size_t k = nd->ndeps; k > 0 && k + 4 > nd->ndeps; k--)
-        if (nd->deps[k - 1] == to)
+    /* Kept sorted by name and free of duplicates as edges arrive, so readers never mutate. */
+    const char *name = g->nodes[to].name;
+    size_t lo = 0, hi = nd->ndeps;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(g->nodes[nd->deps[mid]].name, name);
+        if (c == 0)
             return;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     if (nd->ndeps == nd->adeps) {
         nd->adeps = nd->adeps ? nd->adeps * 2 : 4;
         nd->deps = vpce_realloc(nd->deps, nd->adeps * sizeof(size_t));
     }
-    nd->deps[nd->ndeps++] = to;
-    nd->sorted = false;
+    memmove(nd->deps + lo + 1, nd->deps + lo, (nd->ndeps - lo) * sizeof(size_t));
+    nd->deps[lo] = to;
+    nd->ndeps++;
 }
 
 size_t vpce_graph_count(const vpce_graph *g)
@@ -104,34 +111,16 @@ void *vpce_graph_data(const vpce_graph *g, size_t i)
     return g->nodes[i].data;
 }
 
-static const vpce_graph *sort_graph; /* qsort has no context argument */
-
-static int cmp_by_name(const void *a, const void *b)
+static int cmp_by_name(const void *a, const void *b, void *ctx)
 {
+    const vpce_graph *g = ctx;
     size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    return strcmp(sort_graph->nodes[x].name, sort_graph->nodes[y].name);
-}
-
-/* Sorts a node's dependency list by name and drops duplicates (logically const). */
-static void sort_deps(const vpce_graph *g, size_t i)
-{
-    gnode *nd = &((vpce_graph *)g)->nodes[i];
-    if (nd->sorted)
-        return;
-    sort_graph = g;
-    qsort(nd->deps, nd->ndeps, sizeof(size_t), cmp_by_name);
-    size_t w = 0;
-    for (size_t r = 0; r < nd->ndeps; r++)
-        if (w == 0 || nd->deps[w - 1] != nd->deps[r])
-            nd->deps[w++] = nd->deps[r];
-    nd->ndeps = w;
-    nd->sorted = true;
+    return strcmp(g->nodes[x].name, g->nodes[y].name);
 }
 
 void vpce_graph_deps(const vpce_graph *g, size_t i, const size_t **out, size_t *n)
 {
     VPCE_ASSERT(i < g->n);
-    sort_deps(g, i);
     *out = g->nodes[i].deps;
     *n = g->nodes[i].ndeps;
 }
@@ -232,8 +221,7 @@ static void tarjan_from(tarjan *t, size_t root)
             if (count > 1 || self) {
                 size_t *members = vpce_malloc(count * sizeof(size_t));
                 memcpy(members, t->stack + start, count * sizeof(size_t));
-                sort_graph = g;
-                qsort(members, count, sizeof(size_t), cmp_by_name);
+                qsort_r(members, count, sizeof(size_t), cmp_by_name, (void *)g);
                 json_t *cyc = json_array();
                 for (size_t k = 0; k < count; k++)
                     json_array_append_new(cyc, json_string(g->nodes[members[k]].name));
@@ -274,12 +262,9 @@ int vpce_graph_topo(const vpce_graph *g, size_t **out, json_t **cycles)
     int rc = 0;
 
     /* Rank of each node by name. */
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         order[i] = i;
-        sort_deps(g, i);
-    }
-    sort_graph = g;
-    qsort(order, n, sizeof(size_t), cmp_by_name);
+    qsort_r(order, n, sizeof(size_t), cmp_by_name, (void *)g);
     for (size_t i = 0; i < n; i++)
         rank[order[i]] = i;
 
@@ -360,8 +345,7 @@ int vpce_graph_topo(const vpce_graph *g, size_t **out, json_t **cycles)
         for (size_t i = 0; i < n; i++)
             if (!placed[i])
                 rest[nrest++] = i;
-        sort_graph = g;
-        qsort(rest, nrest, sizeof(size_t), cmp_by_name);
+        qsort_r(rest, nrest, sizeof(size_t), cmp_by_name, (void *)g);
         memcpy(order + norder, rest, nrest * sizeof(size_t));
         free(rest);
         free(placed);
@@ -380,12 +364,9 @@ char *vpce_graph_dot(const vpce_graph *g)
     vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
     size_t n = g->n;
     size_t *order = vpce_malloc((n ? n : 1) * sizeof(size_t));
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         order[i] = i;
-        sort_deps(g, i);
-    }
-    sort_graph = g;
-    qsort(order, n, sizeof(size_t), cmp_by_name);
+    qsort_r(order, n, sizeof(size_t), cmp_by_name, (void *)g);
     vpce_buf_puts(&b, "digraph {\n  compound = \"true\"\n  newrank = \"true\"\n");
     for (size_t i = 0; i < n; i++)
         vpce_buf_printf(&b, "  \"%s\"\n", g->nodes[order[i]].name);

@@ -8,6 +8,7 @@
 
 #include "planner/config.h"
 
+/* Reading a graph (find, deps, topo, dot) never modifies it: several threads may read at once. */
 typedef struct vpce_graph vpce_graph;
 
 vpce_graph *vpce_graph_new(void);
