@@ -650,6 +650,71 @@ static void test_waiter_shared(void **state)
     assert_true(polls < 2 * W);
 }
 
+static void test_replace_default_and_in_progress(void **state)
+{
+    (void)state;
+    struct net n;
+    make_net(&n);
+    /* No security group given: EC2 puts the VPC's default group on the endpoint. */
+    json_t *cfg = json_pack("{s:s,s:s,s:s,s:[s],s:b}", "vpc_id", n.vpc, "service_name", SSM,
+                            "vpc_endpoint_type", "Interface", "subnet_ids", n.subnet[0],
+                            "private_dns_enabled", 0);
+    vpce_resource_op op = op_for("aws_vpc_endpoint.ssm", NULL, cfg);
+    assert_int_equal(run(vpce_aws_endpoint_create, &op), 0);
+    const char *ep = sget(op.new_state, "id");
+    assert_int_equal(json_array_size(json_object_get(op.new_state, "security_group_ids")), 1);
+    const char *dflt =
+        json_string_value(json_array_get(json_object_get(op.new_state, "security_group_ids"), 0));
+    assert_string_not_equal(dflt, n.sg[0]);
+
+    json_t *c = json_pack("{s:s,s:s,s:b}", "vpc_endpoint_id", ep, "security_group_id", n.sg[0],
+                          "replace_default_association", 1);
+    vpce_resource_op a = op_for("aws_vpc_endpoint_security_group_association.x", NULL, c);
+    json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
+    assert_int_equal(run(vpce_aws_endpoint_sg_assoc_create, &a), 0);
+    assert_int_equal(vpce_sim_count(&sim, "actions", "ModifyVpcEndpoint"), 1);
+    json_t *w = world_get("vpc_endpoints", "VpcEndpointId", ep);
+    json_t *groups = json_object_get(w, "Groups");
+    assert_int_equal(json_array_size(groups), 1);
+    assert_string_equal(sget(json_array_get(groups, 0), "GroupId"), n.sg[0]);
+    json_decref(w);
+    /* Deleting it puts the default group back in the same call. */
+    vpce_resource_op d = op_for("aws_vpc_endpoint_security_group_association.x", a.new_state, NULL);
+    assert_int_equal(run(vpce_aws_endpoint_sg_assoc_delete, &d), 0);
+    w = world_get("vpc_endpoints", "VpcEndpointId", ep);
+    groups = json_object_get(w, "Groups");
+    assert_int_equal(json_array_size(groups), 1);
+    assert_string_not_equal(sget(json_array_get(groups, 0), "GroupId"), n.sg[0]);
+    json_decref(w);
+
+    /* A modify while the endpoint is still pending: OperationInProgress, wait, then success. */
+    json_decref(vpce_sim_post(&sim, "/_sim/faults", "{\"pending_ms\":400}"));
+    vpce_aws_params p = VPCE_AWS_PARAMS_INIT;
+    vpce_aws_params_add(&p, "VpcId", n.vpc);
+    vpce_aws_params_add(&p, "ServiceName", S3);
+    json_t *r = call("CreateVpcEndpoint", &p);
+    char id[64];
+    copy_id(id, r, "vpcEndpoint", "vpcEndpointId");
+    json_decref(r);
+    json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
+    json_t *change = json_pack("{s:[s]}", "AddRouteTableId", n.rt[0]);
+    json_t *desc = NULL;
+    int rc = vpce_aws_endpoint_modify(prov, id, change, 30000, &desc);
+    if (rc)
+        print_error("modify: %s\n", vpce_error_last());
+    assert_int_equal(rc, 0);
+    assert_string_equal(sget(desc, "state"), "available");
+    assert_int_equal(vpce_sim_count(&sim, "errors", "OperationInProgress"), 1);
+    assert_int_equal(vpce_sim_count(&sim, "actions", "ModifyVpcEndpoint"), 2);
+    assert_true(route_to(n.rt[0], "pl-63a5400a", id));
+    json_decref(desc);
+    json_decref(change);
+    json_decref(a.new_state);
+    json_decref(c);
+    json_decref(cfg);
+    json_decref(op.new_state);
+}
+
 static void test_parse_duration(void **state)
 {
     (void)state;
@@ -673,6 +738,7 @@ int main(void)
         cmocka_unit_test_setup(test_read_batch_many, reset),
         cmocka_unit_test_setup(test_client_token_and_errors, reset),
         cmocka_unit_test_setup(test_waiter_shared, reset),
+        cmocka_unit_test_setup(test_replace_default_and_in_progress, reset),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
