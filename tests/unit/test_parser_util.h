@@ -14,7 +14,7 @@
 static const char *const test_op_names[] = {"!",  "neg", "*",  "/",  "%",  "+",  "-", "<",
                                             "<=", ">",   ">=", "==", "!=", "&&", "||"};
 
-static void sx_expr(const vpce_ast_expr *e, FILE *o)
+static inline void sx_expr(const vpce_ast_expr *e, FILE *o)
 {
     if (!e) {
         fputs("NULL", o);
@@ -128,7 +128,7 @@ static void sx_expr(const vpce_ast_expr *e, FILE *o)
     }
 }
 
-static void sx_body(const vpce_ast_body *b, FILE *o)
+static inline void sx_body(const vpce_ast_body *b, FILE *o)
 {
     for (size_t i = 0; i < b->nattrs; i++) {
         fprintf(o, "%s%s=", i ? " " : "", b->attrs[i]->name);
@@ -146,7 +146,7 @@ static void sx_body(const vpce_ast_body *b, FILE *o)
 }
 
 /* The S-expression of an expression / a body; caller frees. */
-static char *sx_expr_str(const vpce_ast_expr *e)
+static inline char *sx_expr_str(const vpce_ast_expr *e)
 {
     char *s = NULL;
     size_t n = 0;
@@ -156,7 +156,7 @@ static char *sx_expr_str(const vpce_ast_expr *e)
     return s;
 }
 
-static char *sx_body_str(const vpce_ast_body *b)
+static inline char *sx_body_str(const vpce_ast_body *b)
 {
     char *s = NULL;
     size_t n = 0;
@@ -167,7 +167,7 @@ static char *sx_body_str(const vpce_ast_body *b)
 }
 
 /* Everything vpce_diags_print writes, as one string; caller frees. */
-static char *diags_str(const vpce_diags *d)
+static inline char *diags_str(const vpce_diags *d)
 {
     char *s = NULL;
     size_t n = 0;

@@ -1,0 +1,170 @@
+/*
+ * Templates: quoted strings with escapes and interpolation (nested braces and strings inside
+ * interpolations), the $${ and %%{ escapes, heredocs with <<EOF and <<-EOF indentation
+ * stripping, and the literal/template shapes the evaluator relies on.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "tests/unit/test_parser_util.h"
+
+/* Parses `text` as a file with one attribute and compares that attribute's expression. */
+static void expect_attr(const char *text, const char *want)
+{
+    vpce_diags d = VPCE_DIAGS_INIT;
+    vpce_file *f = NULL;
+    int rc = vpce_parse(&f, "t.vpce", text, strlen(text), &d);
+    if (rc != 0) {
+        char *msg = diags_str(&d);
+        print_error("unexpected diagnostics for %s:\n%s", text, msg);
+        free(msg);
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(f->body->nattrs, 1);
+    char *s = sx_expr_str(f->body->attrs[0]->expr);
+    if (strcmp(s, want) != 0)
+        print_error("%s\n  got:  %s\n  want: %s\n", text, s, want);
+    assert_string_equal(s, want);
+    free(s);
+    vpce_file_free(f);
+    vpce_diags_release(&d);
+}
+
+static void templates_plain_string_is_literal(void **state)
+{
+    (void)state;
+    const char *text = "a = \"hello\"\n";
+    vpce_diags d = VPCE_DIAGS_INIT;
+    vpce_file *f = NULL;
+    assert_int_equal(vpce_parse(&f, "t.vpce", text, strlen(text), &d), 0);
+    const vpce_ast_expr *e = f->body->attrs[0]->expr;
+    assert_int_equal(e->kind, VPCE_EXPR_LITERAL);
+    assert_string_equal(json_string_value(e->u.literal), "hello");
+    assert_int_equal(e->range.start, 4); /* the quotes belong to the range */
+    assert_int_equal(e->range.end, 11);
+    vpce_file_free(f);
+    vpce_diags_release(&d);
+}
+
+static void templates_escapes(void **state)
+{
+    (void)state;
+    expect_attr("a = \"q\\\"b\\\\s\\n\\r\\t\"\n", "\"q\\\"b\\\\s\\n\\r\\t\"");
+    expect_attr("a = \"\\u00e9\\U0001F600\"\n", "\"\xc3\xa9\xf0\x9f\x98\x80\"");
+    expect_attr("a = \"$${x} %%{y} $ % $x %x\"\n", "\"${x} %{y} $ % $x %x\"");
+    expect_attr("a = \"caf\xc3\xa9\"\n", "\"caf\xc3\xa9\"");
+}
+
+static void templates_interpolation(void **state)
+{
+    (void)state;
+    expect_attr("a = \"${x}\"\n", "(tmpl x)");
+    expect_attr("a = \"a${x}b${y.z}c\"\n", "(tmpl \"a\" x \"b\" (. y z) \"c\")");
+    expect_attr("a = \"${ {a = 1}.a }\"\n", "(tmpl (. (obj id:\"a\"=1) a))");
+    expect_attr("a = \"${join(\",\", [for x in y : \"${x}-a\"])}\"\n",
+                "(tmpl (call join \",\" (for[] - x y : (tmpl x \"-a\"))))");
+    expect_attr("a = \"${\"${\"${x}\"}\"}\"\n", "(tmpl (tmpl (tmpl x)))");
+    expect_attr("a = \"x${a ? \"}\" : \"{\"}y\"\n", "(tmpl \"x\" (? a \"}\" \"{\") \"y\")");
+    expect_attr("a = \"pre\\n${x}\\tpost\"\n", "(tmpl \"pre\\n\" x \"\\tpost\")");
+}
+
+static void templates_interpolation_ranges(void **state)
+{
+    (void)state;
+    const char *text = "a = \"ab${x}\"\n";
+    vpce_diags d = VPCE_DIAGS_INIT;
+    vpce_file *f = NULL;
+    assert_int_equal(vpce_parse(&f, "t.vpce", text, strlen(text), &d), 0);
+    const vpce_ast_expr *e = f->body->attrs[0]->expr;
+    assert_int_equal(e->kind, VPCE_EXPR_TEMPLATE);
+    assert_int_equal(e->u.list.n, 2);
+    assert_int_equal(e->u.list.items[0]->range.start, 5);
+    assert_int_equal(e->u.list.items[0]->range.end, 7);
+    assert_int_equal(e->u.list.items[1]->range.start, 9);
+    assert_int_equal(e->u.list.items[1]->range.end, 10);
+    vpce_file_free(f);
+    vpce_diags_release(&d);
+}
+
+static void templates_heredoc(void **state)
+{
+    (void)state;
+    expect_attr("a = <<EOF\nhello\n  world\nEOF\n", "\"hello\\n  world\\n\"");
+    expect_attr("a = <<EOF\nhi ${name}!\n\\n stays\nEOF\n",
+                "(tmpl \"hi \" name \"!\\n\\\\n stays\\n\")");
+    expect_attr("a = <<EOF\nEOF\n", "\"\"");
+    expect_attr("a = <<EOT\nEOF\n  EOT\n", "\"EOF\\n\"");    /* marker may be indented */
+    expect_attr("a = <<EOF\r\nx\r\nEOF\r\n", "\"x\\r\\n\""); /* CRLF files */
+    expect_attr("a = <<EOF\n$${x} %%{y}\nEOF\n", "\"${x} %{y}\\n\"");
+    expect_attr("a = <<EOF\n${x}\nEOF", "(tmpl x \"\\n\")"); /* no final newline */
+    const char *text = "b {\n  a = <<EOF\n  keep\n  EOF\n  c = 1\n}\n";
+    vpce_diags d = VPCE_DIAGS_INIT;
+    vpce_file *f = NULL;
+    assert_int_equal(vpce_parse(&f, "t.vpce", text, strlen(text), &d), 0);
+    const vpce_ast_body *b = f->body->blocks[0]->body;
+    assert_int_equal(b->nattrs, 2);
+    assert_string_equal(json_string_value(b->attrs[0]->expr->u.literal), "  keep\n");
+    vpce_file_free(f);
+    vpce_diags_release(&d);
+}
+
+static void templates_heredoc_indented(void **state)
+{
+    (void)state;
+    /* <<- removes the smallest indentation of the content lines */
+    expect_attr("a = <<-EOT\n    one\n      two\n    three\n    EOT\n",
+                "\"one\\n  two\\nthree\\n\"");
+    expect_attr("a = <<-EOT\n\t\tx\n\t\t\ty\n\tEOT\n", "\"x\\n\\ty\\n\"");
+    /* blank lines do not count and keep their own newline */
+    expect_attr("a = <<-EOT\n    a\n\n    b\n  EOT\n", "\"a\\n\\nb\\n\"");
+    /* interpolations stay, the literal around them is stripped */
+    expect_attr("a = <<-EOT\n  x ${v}\n    y\n  EOT\n", "(tmpl \"x \" v \"\\n  y\\n\")");
+    /* a less indented line sets the amount */
+    expect_attr("a = <<-EOT\n    a\n  b\n  EOT\n", "\"  a\\nb\\n\"");
+}
+
+static void templates_heredoc_in_expressions(void **state)
+{
+    (void)state;
+    expect_attr("a = [<<EOF\nx\nEOF\n, \"y\"]\n", "(tuple \"x\\n\" \"y\")");
+    expect_attr("a = f(<<-EOT\n  x\n  EOT\n)\n", "(call f \"x\\n\")");
+    /* one interpolation of a literal is that literal */
+    expect_attr("a = \"${<<EOF\nin\nEOF\n}\"\n", "\"in\\n\"");
+}
+
+static void templates_directives_refused(void **state)
+{
+    (void)state;
+    const char *text =
+        "a = \"%{ if x }y%{ endif }\"\nb = <<EOF\n%{ for i in l }${i}%{ endfor }\nEOF\n";
+    vpce_diags d = VPCE_DIAGS_INIT;
+    vpce_file *f = NULL;
+    assert_int_equal(vpce_parse(&f, "t.vpce", text, strlen(text), &d), VPCE_EINVALID);
+    assert_int_equal(d.len, 4);
+    for (size_t i = 0; i < d.len; i++)
+        assert_string_equal(d.items[i].summary, "template directives are not supported");
+    int line, col;
+    vpce_source_pos(f->src, d.items[2].range.start, &line, &col);
+    assert_int_equal(line, 3);
+    assert_int_equal(col, 1);
+    vpce_file_free(f);
+    vpce_diags_release(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(templates_plain_string_is_literal),
+        cmocka_unit_test(templates_escapes),
+        cmocka_unit_test(templates_interpolation),
+        cmocka_unit_test(templates_interpolation_ranges),
+        cmocka_unit_test(templates_heredoc),
+        cmocka_unit_test(templates_heredoc_indented),
+        cmocka_unit_test(templates_heredoc_in_expressions),
+        cmocka_unit_test(templates_directives_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
