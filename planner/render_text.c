@@ -162,7 +162,8 @@ static size_t display_width(const char *s)
     return n;
 }
 
-/* A string literal in HCL syntax: quoted, escaped, with template sequences doubled. */
+/* A string literal, quoted and escaped as Terraform's plan renderer does (Go's %q: template
+   sequences are left as they are). */
 static void put_quoted(rctx *r, const char *s, size_t len)
 {
     put(r, "\"");
@@ -184,15 +185,21 @@ static void put_quoted(rctx *r, const char *s, size_t len)
         case '\t':
             put(r, "\\t");
             break;
-        case '$':
-        case '%':
-            if (i + 1 < len && s[i + 1] == '{')
-                putn(r, (const char *)&s[i], 1);
-            putn(r, (const char *)&s[i], 1);
+        case '\a':
+            put(r, "\\a");
+            break;
+        case '\b':
+            put(r, "\\b");
+            break;
+        case '\f':
+            put(r, "\\f");
+            break;
+        case '\v':
+            put(r, "\\v");
             break;
         default:
             if (c < 0x20 || c == 0x7f)
-                putf(r, "\\u%04x", c);
+                putf(r, "\\x%02x", c);
             else
                 putn(r, (const char *)&s[i], 1);
         }
@@ -299,14 +306,10 @@ static bool is_multiline(const json_t *v)
     return json_is_string(v) && memchr(json_string_value(v), '\n', json_string_length(v));
 }
 
-/* One heredoc line: the text with template sequences escaped as in a quoted string. */
+/* One heredoc line, as it is. */
 static void put_heredoc_line(rctx *r, const char *s)
 {
-    for (; *s; s++) {
-        if ((*s == '$' || *s == '%') && s[1] == '{')
-            putn(r, s, 1);
-        putn(r, s, 1);
-    }
+    put(r, s);
     put(r, "\n");
 }
 
@@ -523,9 +526,9 @@ static void render_list_diff(rctx *r, const json_t *b, const json_t *a, int leve
     size_t hidden = 0;
     for (size_t i = 0; i < n; i++) {
         if (ops[i].kind == OP_KEEP) {
-            /* Unchanged primitives next to a change are shown as context. */
-            bool near = !is_composite(ops[i].b) && ((i > 0 && ops[i - 1].kind != OP_KEEP) ||
-                                                    (i + 1 < n && ops[i + 1].kind != OP_KEEP));
+            /* Unchanged elements next to a change are shown as context. */
+            bool near =
+                (i > 0 && ops[i - 1].kind != OP_KEEP) || (i + 1 < n && ops[i + 1].kind != OP_KEEP);
             if (!near) {
                 hidden++;
                 continue;
@@ -613,7 +616,8 @@ static void render_object_diff(rctx *r, const json_t *b, const json_t *a, int le
             render_whole(r, va, A_CREATE, level + 1, in_json);
         } else if (act == A_DELETE) {
             render_whole(r, vb, A_DELETE, level + 1, in_json);
-            put(r, " -> null");
+            if (!in_json) /* removed map elements end so, removed JSON members do not */
+                put(r, " -> null");
         } else {
             render_diff(r, vb, va, level + 1, in_json);
         }
@@ -665,9 +669,9 @@ static void render_diff(rctx *r, const json_t *b, const json_t *a, int level, bo
     } else if (json_is_object(b) && json_is_object(a)) {
         render_object_diff(r, b, a, level, in_json);
     } else {
-        render_whole(r, b, is_composite(b) ? A_DELETE : A_NOOP, level, in_json);
+        render_whole(r, b, A_DELETE, level, in_json);
         put(r, " -> ");
-        render_whole(r, a, is_composite(a) ? A_CREATE : A_NOOP, level, in_json);
+        render_whole(r, a, A_CREATE, level, in_json);
     }
     json_decref(db);
     json_decref(da);
@@ -773,7 +777,7 @@ static void attr_value(rctx *r, int act, const json_t *vb, const json_t *va, int
 static void render_body(rctx *r, const json_t *b, const json_t *a, int level);
 
 static void render_blocks(rctx *r, const char *name, const json_t *b, const json_t *a, int level,
-                          bool *wrote, size_t *hidden_blocks)
+                          bool has_attrs, size_t *hidden_blocks)
 {
     size_t nb = json_array_size(b), na = json_array_size(a), n;
     op *ops;
@@ -794,10 +798,10 @@ static void render_blocks(rctx *r, const char *name, const json_t *b, const json
             (*hidden_blocks)++;
             continue;
         }
-        if (first && *wrote)
+        /* A blank line between the attributes and each group of blocks. */
+        if (first && has_attrs)
             put(r, "\n");
         first = false;
-        *wrote = true;
         int act = ops[i].kind == OP_DEL ? A_DELETE : ops[i].kind == OP_INS ? A_CREATE : A_UPDATE;
         prefix(r, level, act);
         put(r, name);
@@ -829,13 +833,14 @@ static void render_body(rctx *r, const json_t *b, const json_t *a, int level)
     size_t n;
     const char **keys = union_keys(json_is_object(b) ? b : NULL, json_is_object(a) ? a : NULL, &n);
     size_t width = 0, hidden = 0, hidden_blocks = 0;
-    bool wrote = false;
+    bool has_attrs = false;
     for (size_t i = 0; i < n; i++) {
         const json_t *vb = json_object_get(b, keys[i]), *va = json_object_get(a, keys[i]);
         if ((is_null(vb) && is_null(va)) || is_block(vb, va))
             continue;
         size_t w = display_width(keys[i]);
         width = w > width ? w : width;
+        has_attrs = true;
     }
     for (size_t i = 0; i < n; i++) {
         const json_t *vb = json_object_get(b, keys[i]), *va = json_object_get(a, keys[i]);
@@ -843,7 +848,7 @@ static void render_body(rctx *r, const json_t *b, const json_t *a, int level)
             continue;
         int act = classify(vb, va);
         bool sens = is_sensitive(r, level, keys[i]);
-        if (act == A_NOOP && (!important(keys[i]) || sens)) {
+        if (act == A_NOOP && !important(keys[i])) {
             hidden++;
             continue;
         }
@@ -856,21 +861,17 @@ static void render_body(rctx *r, const json_t *b, const json_t *a, int level)
         attr_value(r, act, vb, va, level, sens);
         put(r, "\n");
         json_array_remove(r->path, json_array_size(r->path) - 1);
-        wrote = true;
     }
-    if (hidden) {
+    if (hidden)
         comment(r, level, "# (%zu unchanged %s hidden)", hidden, "attribute", "attributes");
-        wrote = true;
-    }
     for (size_t i = 0; i < n; i++) {
         const json_t *vb = json_object_get(b, keys[i]), *va = json_object_get(a, keys[i]);
         if ((is_null(vb) && is_null(va)) || !is_block(vb, va))
             continue;
-        render_blocks(r, keys[i], vb, va, level, &wrote, &hidden_blocks);
+        render_blocks(r, keys[i], vb, va, level, has_attrs, &hidden_blocks);
     }
     if (hidden_blocks) {
-        if (wrote)
-            put(r, "\n");
+        put(r, "\n");
         comment(r, level, "# (%zu unchanged %s hidden)", hidden_blocks, "block", "blocks");
     }
     free(keys);

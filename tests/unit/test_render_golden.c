@@ -188,6 +188,39 @@ static void render_text_facts(void **state)
     vpce_plan_free(p);
 }
 
+/* Details of value rendering, checked directly. */
+static void render_text_values(void **state)
+{
+    (void)state;
+    vpce_plan *p = tp_plan_new();
+    vpce_change *c =
+        tp_add(p, "managed", "aws_vpc_endpoint", "x", NULL, VPCE_ACTION_UPDATE, NULL,
+               "{\"id\":\"vpce-1\",\"name\":\"n\",\"s\":\"a\",\"n\":1,"
+               "\"policy\":\"{\\\"Sid\\\":\\\"x\\\",\\\"Effect\\\":\\\"Allow\\\"}\","
+               "\"big\":[1,2,3,4,5,6,7,8]}",
+               "{\"id\":\"vpce-1\",\"name\":\"n\",\"s\":\"q\\\"b\\\\c\\u0001${x}\",\"n\":2.5,"
+               "\"policy\":\"{\\\"Effect\\\":\\\"Allow\\\"}\",\"big\":[1,2,3,4,9,6,7,8]}");
+    c->sensitive_paths = tp_json("[\"name\"]");
+    char *s = vpce_change_render_text(c, false);
+    /* Quoted as Terraform does: escapes, template sequences untouched. */
+    assert_non_null(strstr(s, "~ s      = \"a\" -> \"q\\\"b\\\\c\\x01${x}\"\n"));
+    assert_non_null(strstr(s, "~ n      = 1 -> 2.5\n"));
+    /* Important attributes stay visible, sensitive ones as (sensitive value). */
+    assert_non_null(strstr(s, "        id     = \"vpce-1\"\n"));
+    assert_non_null(strstr(s, "        name   = (sensitive value)\n"));
+    /* A removed JSON member has no "-> null". */
+    assert_non_null(strstr(s, "- Sid    = \"x\"\n"));
+    /* List context: the neighbours of a change, the rest counted. */
+    assert_non_null(strstr(s, "# (3 unchanged elements hidden)\n"
+                              "            4,\n"
+                              "          - 5,\n"
+                              "          + 9,\n"
+                              "            6,\n"
+                              "            # (2 unchanged elements hidden)\n"));
+    free(s);
+    vpce_plan_free(p);
+}
+
 static void render_counts(void **state)
 {
     (void)state;
@@ -209,7 +242,7 @@ int main(void)
         cmocka_unit_test(render_drift),         cmocka_unit_test(render_refresh_only),
         cmocka_unit_test(render_nochange),      cmocka_unit_test(render_outputs_only),
         cmocka_unit_test(render_destroy_empty), cmocka_unit_test(render_text_facts),
-        cmocka_unit_test(render_counts),
+        cmocka_unit_test(render_counts),        cmocka_unit_test(render_text_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
