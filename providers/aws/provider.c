@@ -1,6 +1,7 @@
 /*
  * providers/aws/provider.c: the configured "aws" provider: the client made from the provider
- * block, per-endpoint locks, and the endpoint waiter shared by every worker thread.
+ * block, per-endpoint locks, the endpoint waiter shared by every worker thread, and the queue
+ * that folds every change to one endpoint into as few ModifyVpcEndpoint calls as possible.
  */
 #include "providers/aws/provider.h"
 
