@@ -629,6 +629,33 @@ int vpce_config_validate(const vpce_config *c, vpce_diags *diags)
     json_t *scope = vpce_config_unknown_scope(c);
     vpce_eval_ctx ctx = {scope, c->dir, &found};
 
+    /* A default is a constant of the declared type. */
+    json_t *empty = json_object();
+    vpce_eval_ctx cctx = {empty, c->dir, &found};
+    for (size_t i = 0; i < c->variables.len; i++) {
+        const vpce_cfg_variable *v = c->variables.items[i];
+        if (!v->default_expr)
+            continue;
+        json_t *d = vpce_eval(&cctx, v->default_expr);
+        vpce_diags quiet = VPCE_DIAGS_INIT; /* type errors were reported when decoding */
+        json_t *t = v->type ? vpce_type_from_expr(v->type, &quiet) : NULL;
+        vpce_diags_release(&quiet);
+        const char *why = NULL;
+        json_t *cv = d && t ? vpce_convert(d, t, &why) : NULL;
+        if (d && t && !cv) {
+            char *detail = vpce_asprintf("this default value is not compatible with the "
+                                         "variable's type constraint: %s",
+                                         why);
+            vpce_diags_error(&found, v->default_expr->range, detail,
+                             "invalid default value for variable \"%s\"", v->name);
+            free(detail);
+        }
+        json_decref(cv);
+        json_decref(t);
+        json_decref(d);
+    }
+    json_decref(empty);
+
     for (size_t i = 0; i < c->locals.len; i++) {
         const vpce_cfg_local *l = c->locals.items[i];
         json_decref(vpce_eval(&ctx, l->expr));

@@ -190,6 +190,16 @@ static void probe_visit(const char *root, const char *attr, const char *attr2, v
         *p->found = true;
 }
 
+/* Reports any reference in an expression that must be constant (a variable's default). */
+static void no_refs_visit(const char *root, const char *attr, const char *attr2, vpce_range range,
+                          void *ud)
+{
+    (void)attr;
+    (void)attr2;
+    vpce_diags_error(ud, range, "a default value must be a constant",
+                     "reference to \"%s\" in a variable's default", root);
+}
+
 static vpce_range node_range(const vpce_graph *g, size_t i, const vpce_config *c)
 {
     const char *name = vpce_graph_name(g, i);
@@ -253,6 +263,8 @@ int vpce_config_graph(vpce_graph **out, const vpce_config *c, vpce_diags *diags)
         vpce_graph_find(g, name, &w.from);
         free(name);
         /* A default is a constant; validation conditions may only use the variable itself. */
+        if (v->default_expr)
+            vpce_expr_walk_refs(v->default_expr, no_refs_visit, diags);
         for (size_t k = 0; k < v->nvalidations; k++) {
             bool mentions = false;
             vpce_cfg_validation *val = &v->validations[k];
