@@ -1,4 +1,5 @@
 /* providers/aws/schema_vpc.c: aws_vpc, aws_subnet and aws_internet_gateway. */
+#include "providers/aws/res_network.h"
 #include "providers/aws/resources.h"
 
 static const vpce_attr_schema vpc_attrs[] = {
@@ -27,6 +28,11 @@ const vpce_resource_type vpce_aws_vpc = {
     .name = "aws_vpc",
     .schema = &vpc_schema,
     .description = "a VPC",
+    .create = vpce_aws_vpc_create,
+    .update = vpce_aws_vpc_update,
+    .delete = vpce_aws_vpc_delete,
+    .read_batch = vpce_aws_vpc_read_batch,
+    .import = vpce_aws_vpc_import,
 };
 
 static const vpce_attr_schema subnet_attrs[] = {
@@ -55,6 +61,11 @@ const vpce_resource_type vpce_aws_subnet = {
     .name = "aws_subnet",
     .schema = &subnet_schema,
     .description = "a subnet of a VPC",
+    .create = vpce_aws_subnet_create,
+    .update = vpce_aws_subnet_update,
+    .delete = vpce_aws_subnet_delete,
+    .read_batch = vpce_aws_subnet_read_batch,
+    .import = vpce_aws_subnet_import,
 };
 
 static const vpce_attr_schema igw_attrs[] = {
@@ -76,4 +87,9 @@ const vpce_resource_type vpce_aws_internet_gateway = {
     .name = "aws_internet_gateway",
     .schema = &igw_schema,
     .description = "an internet gateway, attached to a VPC",
+    .create = vpce_aws_igw_create,
+    .update = vpce_aws_igw_update,
+    .delete = vpce_aws_igw_delete,
+    .read_batch = vpce_aws_igw_read_batch,
+    .import = vpce_aws_igw_import,
 };

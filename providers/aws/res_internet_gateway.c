@@ -1,0 +1,209 @@
+/*
+ * providers/aws/res_internet_gateway.c: aws_internet_gateway. CreateInternetGateway, then
+ * AttachInternetGateway when vpc_id is set; a vpc_id change detaches from the old VPC and
+ * attaches to the new one; delete detaches first.
+ */
+#include "providers/aws/res_common.h"
+#include "providers/aws/res_network.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *attached_vpc(const json_t *g)
+{
+    size_t i;
+    const json_t *a;
+    json_array_foreach(vpce_aws_ec2_list(g, "attachmentSet"), i, a)
+    {
+        const char *st = vpce_aws_ec2_str(a, "state");
+        if (!st || strcmp(st, "detached") != 0)
+            return vpce_aws_ec2_str(a, "vpcId");
+    }
+    return NULL;
+}
+
+static json_t *igw_state(vpce_provider *p, const json_t *g, const json_t *ref)
+{
+    json_t *st = json_object();
+    const char *id = vpce_aws_ec2_str(g, "internetGatewayId");
+    const char *owner = vpce_aws_ec2_str(g, "ownerId");
+    vpce_aws_set_str(st, "id", id);
+    char *arn = vpce_aws_arn(p, owner, "internet-gateway", id);
+    vpce_aws_set_str(st, "arn", arn);
+    free(arn);
+    vpce_aws_set_str(st, "owner_id", owner);
+    vpce_aws_set_str(st, "vpc_id", attached_vpc(g));
+    vpce_aws_set_tags(p, st, g, ref);
+    vpce_aws_copy_attr(st, ref, "timeouts");
+    return st;
+}
+
+static int read_igws(vpce_provider *p, const char *const *ids, const json_t *const *refs, size_t n,
+                     json_t **out)
+{
+    json_t *all = NULL;
+    const char **packed = vpce_calloc(n ? n : 1, sizeof(*packed));
+    size_t k = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = NULL;
+        if (ids[i])
+            packed[k++] = ids[i];
+    }
+    if (k)
+        rc = vpce_aws_describe_by_filter(p, "DescribeInternetGateways", "internet-gateway-id",
+                                         "internetGatewaySet", "internetGatewayId", packed, k, 0,
+                                         &all);
+    for (size_t i = 0; i < n && rc == 0 && k; i++) {
+        const json_t *g = ids[i] ? json_object_get(all, ids[i]) : NULL;
+        if (g)
+            out[i] = igw_state(p, g, refs ? refs[i] : NULL);
+    }
+    free(packed);
+    json_decref(all);
+    return rc;
+}
+
+static int read_after_write(vpce_provider *p, const char *id, const json_t *ref, json_t **out)
+{
+    json_t *item = NULL;
+    int rc = vpce_aws_describe_one(p, "DescribeInternetGateways", "internet-gateway-id",
+                                   "internetGatewaySet", "internetGatewayId", id,
+                                   VPCE_AWS_CONSISTENCY_MS, &item);
+    if (rc == 0 && !item)
+        rc = vpce_error_setc(VPCE_ENOTFOUND,
+                             "InvalidInternetGatewayID.NotFound: the internet gateway ID '%s' "
+                             "does not exist",
+                             id);
+    if (rc == 0)
+        *out = igw_state(p, item, ref);
+    json_decref(item);
+    return rc;
+}
+
+static int attach(vpce_provider *p, const char *action, const char *igw, const char *vpc)
+{
+    vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
+    vpce_aws_params_add(&params, "InternetGatewayId", igw);
+    vpce_aws_params_add(&params, "VpcId", vpc);
+    int rc = vpce_aws_call_retry(p, action, &params, NULL, ".NotFound", VPCE_AWS_CONSISTENCY_MS);
+    vpce_aws_params_release(&params);
+    return rc;
+}
+
+/* Detaches; a gateway that is no longer attached there is fine. */
+static int detach(vpce_provider *p, const char *igw, const char *vpc)
+{
+    int rc = attach(p, "DetachInternetGateway", igw, vpc);
+    if (rc &&
+        (strcmp(vpce_aws_last_error_code(), "Gateway.NotAttached") == 0 || rc == VPCE_ENOTFOUND)) {
+        vpce_error_clear();
+        rc = 0;
+    }
+    return rc;
+}
+
+int vpce_aws_igw_create(vpce_resource_op *op)
+{
+    vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
+    json_t *r = NULL;
+    int rc =
+        vpce_aws_add_tag_spec(&params, op->provider, "internet-gateway", op->config, op->address);
+    if (rc)
+        goto cleanup;
+    rc =
+        vpce_aws_call(vpce_aws_provider_client(op->provider), "CreateInternetGateway", &params, &r);
+    if (rc)
+        goto cleanup;
+    const char *id = vpce_aws_ec2_str(json_object_get(r, "internetGateway"), "internetGatewayId");
+    if (!id) {
+        rc = vpce_error_setc(VPCE_EINVALID, "unexpected response from EC2 to "
+                                            "CreateInternetGateway: no internetGatewayId");
+        goto cleanup;
+    }
+    const char *vpc = vpce_aws_attr_str(op->config, "vpc_id");
+    if (vpc) {
+        rc = attach(op->provider, "AttachInternetGateway", id, vpc);
+        if (rc)
+            goto cleanup;
+    }
+    rc = read_after_write(op->provider, id, op->config, &op->new_state);
+cleanup:
+    vpce_aws_params_release(&params);
+    json_decref(r);
+    return rc;
+}
+
+int vpce_aws_igw_update(vpce_resource_op *op)
+{
+    const char *id = vpce_aws_state_id(op->prior);
+    const char *old_vpc = vpce_aws_attr_str(op->prior, "vpc_id");
+    const char *new_vpc = vpce_aws_attr_str(op->config, "vpc_id");
+    int rc = 0;
+    if (!(old_vpc && new_vpc && strcmp(old_vpc, new_vpc) == 0)) {
+        if (old_vpc)
+            rc = detach(op->provider, id, old_vpc);
+        if (rc == 0 && new_vpc)
+            rc = attach(op->provider, "AttachInternetGateway", id, new_vpc);
+        if (rc)
+            return rc;
+    }
+    json_t *want = vpce_aws_desired_tags(op->provider, op->config);
+    rc = vpce_aws_update_tags(op->provider, id, json_object_get(op->prior, "tags_all"), want);
+    json_decref(want);
+    if (rc)
+        return rc;
+    return read_after_write(op->provider, id, op->config, &op->new_state);
+}
+
+int vpce_aws_igw_delete(vpce_resource_op *op)
+{
+    const char *id = vpce_aws_state_id(op->prior);
+    json_t *g = NULL;
+    vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
+    /* Detach from whatever VPC EC2 says it is attached to (the prior may be stale). */
+    int rc = vpce_aws_describe_one(op->provider, "DescribeInternetGateways", "internet-gateway-id",
+                                   "internetGatewaySet", "internetGatewayId", id, 0, &g);
+    if (rc)
+        goto cleanup;
+    if (!g)
+        goto cleanup; /* already gone */
+    const char *vpc = attached_vpc(g);
+    if (vpc) {
+        rc = detach(op->provider, id, vpc);
+        if (rc)
+            goto cleanup;
+    }
+    vpce_aws_params_add(&params, "InternetGatewayId", id);
+    rc = vpce_aws_call_retry(op->provider, "DeleteInternetGateway", &params, NULL,
+                             "DependencyViolation", vpce_aws_op_timeout(op, "delete", 60000));
+    if (rc == VPCE_ENOTFOUND) {
+        vpce_error_clear();
+        rc = 0;
+    }
+cleanup:
+    vpce_aws_params_release(&params);
+    json_decref(g);
+    return rc;
+}
+
+int vpce_aws_igw_read_batch(vpce_provider *p, json_t *const *priors, size_t n, json_t **out)
+{
+    size_t count = 0;
+    const char **ids = vpce_aws_prior_ids(priors, n, NULL, &count);
+    int rc = read_igws(p, ids, (const json_t *const *)priors, n, out);
+    free(ids);
+    return rc;
+}
+
+int vpce_aws_igw_import(vpce_provider *p, const char *id, json_t **out)
+{
+    *out = NULL;
+    int rc = read_igws(p, &id, NULL, 1, out);
+    if (rc == 0 && !*out)
+        rc = vpce_error_setc(VPCE_ENOTFOUND,
+                             "InvalidInternetGatewayID.NotFound: the internet gateway ID '%s' "
+                             "does not exist",
+                             id);
+    return rc;
+}

@@ -1,0 +1,50 @@
+/*
+ * providers/aws/res_network.h (internal to providers/aws/): the operations of the network
+ * resources (aws_vpc, aws_subnet, aws_route_table, aws_route_table_association, aws_route,
+ * aws_internet_gateway, aws_security_group, aws_security_group_rule) and of the data sources,
+ * wired into the type tables of schema_*.c. Contracts are those of vpce_resource_type
+ * (providers/provider.h): new_state / *out are new references the caller owns; errors start
+ * with EC2's code ("DependencyViolation: ...").
+ */
+#ifndef VPCE_AWS_RES_NETWORK_H
+#define VPCE_AWS_RES_NETWORK_H
+
+#include "providers/provider.h"
+
+#define VPCE_AWS_RES_OPS(prefix)                                                                   \
+    int prefix##_create(vpce_resource_op *op);                                                     \
+    int prefix##_update(vpce_resource_op *op);                                                     \
+    int prefix##_delete(vpce_resource_op *op);                                                     \
+    int prefix##_read_batch(vpce_provider *p, json_t *const *priors, size_t n, json_t **out);      \
+    int prefix##_import(vpce_provider *p, const char *id, json_t **out);
+
+/* aws_vpc: CreateVpc + ModifyVpcAttribute (dns), read with DescribeVpcs + attributes. */
+VPCE_AWS_RES_OPS(vpce_aws_vpc)
+/* aws_subnet: CreateSubnet; map_public_ip_on_launch = true is refused (no ModifySubnetAttribute
+ * in vpce's EC2 model). */
+VPCE_AWS_RES_OPS(vpce_aws_subnet)
+/* aws_internet_gateway: CreateInternetGateway + AttachInternetGateway. */
+VPCE_AWS_RES_OPS(vpce_aws_igw)
+/* aws_route_table with the inline `route` set. */
+VPCE_AWS_RES_OPS(vpce_aws_rtb)
+/* aws_route_table_association: id rtbassoc-...; imports "subnet-x/rtb-y", "igw-x/rtb-y". */
+VPCE_AWS_RES_OPS(vpce_aws_rtb_assoc)
+/* aws_route: id "r-<rtb id><hash of destination>"; imports "rtb-x_destination". */
+VPCE_AWS_RES_OPS(vpce_aws_route)
+/* aws_security_group with inline ingress / egress sets. */
+VPCE_AWS_RES_OPS(vpce_aws_sg)
+/* aws_security_group_rule: id "sgrule-<hash>"; imports "sg-x_type_proto_from_to_source...". */
+VPCE_AWS_RES_OPS(vpce_aws_sg_rule)
+
+/* Data sources. */
+int vpce_aws_data_vpc_read(vpce_provider *p, const json_t *config, json_t **out);
+int vpce_aws_data_subnet_read(vpce_provider *p, const json_t *config, json_t **out);
+int vpce_aws_data_subnets_read(vpce_provider *p, const json_t *config, json_t **out);
+int vpce_aws_data_route_table_read(vpce_provider *p, const json_t *config, json_t **out);
+int vpce_aws_data_security_group_read(vpce_provider *p, const json_t *config, json_t **out);
+int vpce_aws_data_endpoint_service_read(vpce_provider *p, const json_t *config, json_t **out);
+int vpce_aws_data_prefix_list_read(vpce_provider *p, const json_t *config, json_t **out);
+int vpce_aws_data_azs_read(vpce_provider *p, const json_t *config, json_t **out);
+int vpce_aws_data_region_read(vpce_provider *p, const json_t *config, json_t **out);
+
+#endif

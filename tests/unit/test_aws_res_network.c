@@ -1,0 +1,413 @@
+/*
+ * The network resources against the EC2 simulator: aws_vpc, aws_subnet, aws_internet_gateway,
+ * aws_route_table (+ inline routes), aws_route_table_association, aws_route,
+ * aws_security_group (+ inline rules) and aws_security_group_rule. Each goes through
+ * create -> read_batch -> update -> read_batch -> delete -> read_batch (NULL), with assertions on
+ * the simulator's world, batching (one Describe per type for 20 instances), drift and EC2 error
+ * codes.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "providers/aws/provider.h"
+#include "providers/aws/resources.h"
+#include "tests/unit/support/sim.h"
+
+static vpce_sim sim;
+static vpce_provider *prov;
+
+static int group_setup(void **state)
+{
+    (void)state;
+    const char *args[] = {"--seed", "7", "--buckets", "off", NULL};
+    if (vpce_sim_start(&sim, args) != 0)
+        return -1;
+    setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+    char cfg[512];
+    snprintf(cfg, sizeof(cfg),
+             "{\"region\":\"us-east-1\",\"access_key\":\"test\",\"secret_key\":\"test\","
+             "\"endpoints\":{\"ec2\":\"%s\"},\"default_tags\":{\"tags\":{\"team\":\"net\"}},"
+             "\"rate_limits\":{\"endpoint_capacity\":10000,\"endpoint_refill\":10000,"
+             "\"mutating_capacity\":10000,\"mutating_refill\":10000,"
+             "\"describe_capacity\":10000,\"describe_refill\":10000}}",
+             sim.endpoint);
+    json_t *c = json_loads(cfg, 0, NULL);
+    int rc = vpce_aws_configure(&prov, c);
+    json_decref(c);
+    if (rc) {
+        fprintf(stderr, "configure: %s\n", vpce_error_last());
+        return -1;
+    }
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    vpce_aws_provider_free(prov);
+    vpce_sim_stop(&sim);
+    return 0;
+}
+
+static int reset(void **state)
+{
+    (void)state;
+    json_decref(vpce_sim_post(&sim, "/_sim/reset", NULL));
+    json_decref(vpce_sim_post(&sim, "/_sim/faults", "{\"consistency_delay_ms\":0}"));
+    json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
+    return 0;
+}
+
+static json_t *J(const char *text)
+{
+    json_error_t err;
+    json_t *v = json_loads(text, JSON_DECODE_ANY, &err);
+    if (!v)
+        fail_msg("bad JSON in test: %s: %s", err.text, text);
+    return v;
+}
+
+static const char *sget(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+static vpce_resource_op op_for(const char *address, const json_t *prior, const json_t *config)
+{
+    vpce_resource_op op;
+    memset(&op, 0, sizeof(op));
+    op.provider = prov;
+    op.address = address;
+    op.prior = prior;
+    op.config = config;
+    op.timeout_ms = 60000;
+    return op;
+}
+
+static int run(int (*fn)(vpce_resource_op *), vpce_resource_op *op)
+{
+    int rc = fn(op);
+    if (rc)
+        print_message("op %s: %s\n", op->address, vpce_error_last());
+    return rc;
+}
+
+/* Creates with config (stolen) and returns the new state. */
+static json_t *create(const vpce_resource_type *t, const char *address, json_t *config)
+{
+    vpce_resource_op op = op_for(address, NULL, config);
+    assert_int_equal(run(t->create, &op), 0);
+    assert_non_null(op.new_state);
+    json_decref(config);
+    return op.new_state;
+}
+
+/* Updates prior (borrowed) to config (stolen) and returns the new state. */
+static json_t *update(const vpce_resource_type *t, const json_t *prior, json_t *config)
+{
+    vpce_resource_op op = op_for("x.update", prior, config);
+    assert_int_equal(run(t->update, &op), 0);
+    assert_non_null(op.new_state);
+    json_decref(config);
+    return op.new_state;
+}
+
+static void destroy(const vpce_resource_type *t, const json_t *prior)
+{
+    vpce_resource_op op = op_for("x.delete", prior, NULL);
+    assert_int_equal(run(t->delete, &op), 0);
+}
+
+/* read_batch of one prior: the new state or NULL. */
+static json_t *refresh(const vpce_resource_type *t, json_t *prior)
+{
+    json_t *out = NULL;
+    int rc = t->read_batch(prov, &prior, 1, &out);
+    if (rc)
+        print_message("read_batch: %s\n", vpce_error_last());
+    assert_int_equal(rc, 0);
+    return out;
+}
+
+static json_t *world_get(const char *collection, const char *key, const char *id)
+{
+    json_t *w = vpce_sim_get(&sim, "/_sim/world");
+    assert_non_null(w);
+    json_t *found = NULL, *item;
+    size_t i;
+    json_array_foreach(json_object_get(w, collection), i, item)
+    {
+        if (sget(item, key) && strcmp(sget(item, key), id) == 0)
+            found = json_incref(item);
+    }
+    json_decref(w);
+    return found;
+}
+
+static void mutate_delete(const char *id)
+{
+    char body[128];
+    snprintf(body, sizeof(body), "{\"op\":\"delete\",\"id\":\"%s\"}", id);
+    json_decref(vpce_sim_post(&sim, "/_sim/mutate", body));
+}
+
+static json_t *vpc_config(const char *cidr, bool hostnames, const char *tags)
+{
+    char buf[512];
+    snprintf(buf, sizeof(buf),
+             "{\"cidr_block\":\"%s\",\"instance_tenancy\":\"default\","
+             "\"enable_dns_support\":true,\"enable_dns_hostnames\":%s,"
+             "\"assign_generated_ipv6_cidr_block\":false,\"tags\":%s}",
+             cidr, hostnames ? "true" : "false", tags);
+    return J(buf);
+}
+
+static json_t *make_vpc(void)
+{
+    return create(&vpce_aws_vpc, "aws_vpc.main", vpc_config("10.0.0.0/16", false, "null"));
+}
+
+/* ---- aws_vpc ----------------------------------------------------------------------------- */
+
+static void vpc_lifecycle(void **state)
+{
+    (void)state;
+    json_t *st = create(&vpce_aws_vpc, "aws_vpc.main",
+                        vpc_config("10.1.0.0/16", true, "{\"Name\":\"main\"}"));
+    const char *id = sget(st, "id");
+    assert_non_null(id);
+    assert_true(strncmp(id, "vpc-", 4) == 0);
+    assert_string_equal(sget(st, "cidr_block"), "10.1.0.0/16");
+    assert_true(json_is_true(json_object_get(st, "enable_dns_hostnames")));
+    assert_true(json_is_true(json_object_get(st, "enable_dns_support")));
+    assert_true(strncmp(sget(st, "main_route_table_id"), "rtb-", 4) == 0);
+    assert_string_equal(sget(st, "main_route_table_id"), sget(st, "default_route_table_id"));
+    assert_true(strncmp(sget(st, "default_security_group_id"), "sg-", 3) == 0);
+    assert_string_equal(sget(st, "owner_id"), "123456789012");
+    assert_non_null(strstr(sget(st, "arn"), ":vpc/vpc-"));
+    /* tags: the configuration's; tags_all: with the default tags; vpce:address hidden. */
+    json_t *tags = json_object_get(st, "tags");
+    assert_int_equal(json_object_size(tags), 1);
+    assert_string_equal(sget(json_object_get(st, "tags_all"), "team"), "net");
+    json_t *w = vpce_sim_get(&sim, "/_sim/world");
+    json_t *wt = json_object_get(json_object_get(w, "tags"), id);
+    assert_string_equal(sget(wt, "vpce:address"), "aws_vpc.main");
+    assert_string_equal(sget(wt, "team"), "net");
+    json_decref(w);
+
+    json_t *r1 = refresh(&vpce_aws_vpc, st);
+    assert_non_null(r1);
+    assert_true(vpce_value_equal(r1, st));
+
+    json_t *st2 =
+        update(&vpce_aws_vpc, r1, vpc_config("10.1.0.0/16", false, "{\"Name\":\"renamed\"}"));
+    assert_true(json_is_false(json_object_get(st2, "enable_dns_hostnames")));
+    assert_string_equal(sget(json_object_get(st2, "tags"), "Name"), "renamed");
+    json_t *r2 = refresh(&vpce_aws_vpc, st2);
+    assert_true(vpce_value_equal(r2, st2));
+
+    destroy(&vpce_aws_vpc, r2);
+    assert_null(refresh(&vpce_aws_vpc, r2));
+    json_decref(st);
+    json_decref(r1);
+    json_decref(st2);
+    json_decref(r2);
+}
+
+static void vpc_dependency_violation_names_code(void **state)
+{
+    (void)state;
+    json_t *vpc = make_vpc();
+    json_t *sn = create(&vpce_aws_subnet, "aws_subnet.a",
+                        json_pack("{s:s,s:s,s:s}", "vpc_id", sget(vpc, "id"), "cidr_block",
+                                  "10.0.1.0/24", "availability_zone", "us-east-1a"));
+    vpce_resource_op op = op_for("aws_vpc.main", vpc, NULL);
+    int rc = vpce_aws_vpc.delete(&op);
+    assert_true(rc < 0);
+    assert_true(strncmp(vpce_error_last(), "DependencyViolation", 19) == 0);
+    destroy(&vpce_aws_subnet, sn);
+    destroy(&vpce_aws_vpc, vpc);
+    json_decref(vpc);
+    json_decref(sn);
+}
+
+static void vpc_batch_and_drift(void **state)
+{
+    (void)state;
+    json_t *st[20];
+    for (int i = 0; i < 20; i++) {
+        char cidr[32];
+        snprintf(cidr, sizeof(cidr), "10.%d.0.0/16", i + 10);
+        st[i] = create(&vpce_aws_vpc, "aws_vpc.many", vpc_config(cidr, false, "null"));
+    }
+    mutate_delete(sget(st[7], "id"));
+    json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
+    json_t *out[20];
+    assert_int_equal(vpce_aws_vpc.read_batch(prov, st, 20, out), 0);
+    assert_int_equal(vpce_sim_count(&sim, "actions", "DescribeVpcs"), 1);
+    assert_int_equal(vpce_sim_count(&sim, "actions", "DescribeRouteTables"), 1);
+    assert_int_equal(vpce_sim_count(&sim, "actions", "DescribeSecurityGroups"), 1);
+    for (int i = 0; i < 20; i++) {
+        if (i == 7)
+            assert_null(out[i]);
+        else
+            assert_string_equal(sget(out[i], "id"), sget(st[i], "id"));
+        json_decref(out[i]);
+        json_decref(st[i]);
+    }
+}
+
+static void vpc_read_waits_for_consistency(void **state)
+{
+    (void)state;
+    json_decref(vpce_sim_post(&sim, "/_sim/faults", "{\"consistency_delay_ms\":600}"));
+    json_t *st = create(&vpce_aws_vpc, "aws_vpc.slow", vpc_config("10.2.0.0/16", true, "null"));
+    assert_true(json_is_true(json_object_get(st, "enable_dns_hostnames")));
+    /* The VPC was invisible at first: the read after the create polled again. */
+    assert_true(vpce_sim_count(&sim, "actions", "DescribeVpcs") >= 2);
+    json_decref(st);
+}
+
+/* ---- aws_subnet -------------------------------------------------------------------------- */
+
+static void subnet_lifecycle(void **state)
+{
+    (void)state;
+    json_t *vpc = make_vpc();
+    json_t *cfg =
+        json_pack("{s:s,s:s,s:s,s:b,s:b,s:{s:s}}", "vpc_id", sget(vpc, "id"), "cidr_block",
+                  "10.0.3.0/24", "availability_zone", "us-east-1b", "map_public_ip_on_launch", 0,
+                  "assign_ipv6_address_on_creation", 0, "tags", "Name", "a");
+    json_t *st = create(&vpce_aws_subnet, "aws_subnet.a", cfg);
+    assert_true(strncmp(sget(st, "id"), "subnet-", 7) == 0);
+    assert_string_equal(sget(st, "availability_zone"), "us-east-1b");
+    assert_non_null(sget(st, "availability_zone_id"));
+    json_t *r1 = refresh(&vpce_aws_subnet, st);
+    assert_true(vpce_value_equal(r1, st));
+    json_t *st2 = update(&vpce_aws_subnet, r1,
+                         json_pack("{s:s,s:s,s:s,s:b,s:b,s:{s:s}}", "vpc_id", sget(vpc, "id"),
+                                   "cidr_block", "10.0.3.0/24", "availability_zone", "us-east-1b",
+                                   "map_public_ip_on_launch", 0, "assign_ipv6_address_on_creation",
+                                   0, "tags", "Name", "b"));
+    assert_string_equal(sget(json_object_get(st2, "tags"), "Name"), "b");
+    json_t *r2 = refresh(&vpce_aws_subnet, st2);
+    assert_true(vpce_value_equal(r2, st2));
+    /* map_public_ip_on_launch cannot be set here: a clear error, nothing created. */
+    vpce_resource_op op = op_for("aws_subnet.pub", NULL,
+                                 json_pack("{s:s,s:s,s:b}", "vpc_id", sget(vpc, "id"), "cidr_block",
+                                           "10.0.4.0/24", "map_public_ip_on_launch", 1));
+    assert_true(vpce_aws_subnet.create(&op) < 0);
+    assert_non_null(strstr(vpce_error_last(), "map_public_ip_on_launch"));
+    json_decref((json_t *)op.config);
+    destroy(&vpce_aws_subnet, r2);
+    assert_null(refresh(&vpce_aws_subnet, r2));
+    destroy(&vpce_aws_vpc, vpc);
+    json_decref(vpc);
+    json_decref(st);
+    json_decref(r1);
+    json_decref(st2);
+    json_decref(r2);
+}
+
+static void subnet_batch_and_drift(void **state)
+{
+    (void)state;
+    json_t *vpc = make_vpc();
+    json_t *st[20];
+    for (int i = 0; i < 20; i++) {
+        char cidr[32];
+        snprintf(cidr, sizeof(cidr), "10.0.%d.0/24", i + 100);
+        st[i] = create(&vpce_aws_subnet, "aws_subnet.many",
+                       json_pack("{s:s,s:s}", "vpc_id", sget(vpc, "id"), "cidr_block", cidr));
+    }
+    mutate_delete(sget(st[3], "id"));
+    json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
+    json_t *out[20];
+    assert_int_equal(vpce_aws_subnet.read_batch(prov, st, 20, out), 0);
+    assert_int_equal(vpce_sim_count(&sim, "actions", "DescribeSubnets"), 1);
+    for (int i = 0; i < 20; i++) {
+        if (i == 3)
+            assert_null(out[i]);
+        else
+            assert_non_null(out[i]);
+        json_decref(out[i]);
+        json_decref(st[i]);
+    }
+    json_decref(vpc);
+}
+
+/* ---- aws_internet_gateway ---------------------------------------------------------------- */
+
+static void igw_lifecycle(void **state)
+{
+    (void)state;
+    json_t *v1 = make_vpc();
+    json_t *v2 = create(&vpce_aws_vpc, "aws_vpc.b", vpc_config("10.9.0.0/16", false, "null"));
+    json_t *st = create(&vpce_aws_internet_gateway, "aws_internet_gateway.gw",
+                        json_pack("{s:s}", "vpc_id", sget(v1, "id")));
+    const char *id = sget(st, "id");
+    assert_true(strncmp(id, "igw-", 4) == 0);
+    assert_string_equal(sget(st, "vpc_id"), sget(v1, "id"));
+    json_t *g = world_get("internet_gateways", "InternetGatewayId", id);
+    json_t *att = json_array_get(json_object_get(g, "Attachments"), 0);
+    assert_string_equal(sget(att, "VpcId"), sget(v1, "id"));
+    json_decref(g);
+    json_t *r1 = refresh(&vpce_aws_internet_gateway, st);
+    assert_true(vpce_value_equal(r1, st));
+    /* Move to the other VPC: detach + attach. */
+    json_t *st2 = update(&vpce_aws_internet_gateway, r1,
+                         json_pack("{s:s,s:{s:s}}", "vpc_id", sget(v2, "id"), "tags", "k", "v"));
+    assert_string_equal(sget(st2, "vpc_id"), sget(v2, "id"));
+    json_t *r2 = refresh(&vpce_aws_internet_gateway, st2);
+    assert_true(vpce_value_equal(r2, st2));
+    destroy(&vpce_aws_internet_gateway, r2);
+    assert_null(refresh(&vpce_aws_internet_gateway, r2));
+    destroy(&vpce_aws_vpc, v1);
+    destroy(&vpce_aws_vpc, v2);
+    json_decref(v1);
+    json_decref(v2);
+    json_decref(st);
+    json_decref(r1);
+    json_decref(st2);
+    json_decref(r2);
+}
+
+static void igw_batch(void **state)
+{
+    (void)state;
+    json_t *st[20];
+    for (int i = 0; i < 20; i++)
+        st[i] = create(&vpce_aws_internet_gateway, "aws_internet_gateway.many", json_object());
+    mutate_delete(sget(st[0], "id"));
+    json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
+    json_t *out[20];
+    assert_int_equal(vpce_aws_internet_gateway.read_batch(prov, st, 20, out), 0);
+    assert_int_equal(vpce_sim_count(&sim, "actions", "DescribeInternetGateways"), 1);
+    assert_null(out[0]);
+    for (int i = 0; i < 20; i++) {
+        if (i)
+            assert_non_null(out[i]);
+        json_decref(out[i]);
+        json_decref(st[i]);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(vpc_lifecycle, reset),
+        cmocka_unit_test_setup(vpc_dependency_violation_names_code, reset),
+        cmocka_unit_test_setup(vpc_batch_and_drift, reset),
+        cmocka_unit_test_setup(vpc_read_waits_for_consistency, reset),
+        cmocka_unit_test_setup(subnet_lifecycle, reset),
+        cmocka_unit_test_setup(subnet_batch_and_drift, reset),
+        cmocka_unit_test_setup(igw_lifecycle, reset),
+        cmocka_unit_test_setup(igw_batch, reset),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
