@@ -68,7 +68,11 @@ void vpce_plan_counts(const vpce_plan *p, int *add, int *change, int *destroy)
 {
     int a = 0, c = 0, d = 0;
     for (size_t i = 0; p && i < p->nchanges; i++) {
-        switch (p->changes[i]->action) {
+        const vpce_change *ch = p->changes[i];
+        /* A data source leaving the state destroys nothing. */
+        if (ch->action == VPCE_ACTION_DELETE && ch->mode && strcmp(ch->mode, "data") == 0)
+            continue;
+        switch (ch->action) {
         case VPCE_ACTION_CREATE:
             a++;
             break;

@@ -153,6 +153,14 @@ static const char *short_verb(vpce_action a)
     }
 }
 
+/* As the text renderer: no-ops and data sources leaving the state are not listed. */
+static bool shown(const vpce_change *c)
+{
+    if (c->action == VPCE_ACTION_NOOP)
+        return false;
+    return !(c->action == VPCE_ACTION_DELETE && c->mode && strcmp(c->mode, "data") == 0);
+}
+
 static bool is_replace(vpce_action a)
 {
     return a == VPCE_ACTION_DELETE_THEN_CREATE || a == VPCE_ACTION_CREATE_THEN_DELETE;
@@ -165,7 +173,7 @@ char *vpce_plan_render_markdown(const vpce_plan *p)
     vpce_plan_counts(p, &add, &change, &destroy);
     size_t nres = 0;
     for (size_t i = 0; i < p->nchanges; i++)
-        if (p->changes[i]->action != VPCE_ACTION_NOOP)
+        if (shown(p->changes[i]))
             nres++;
     char *outputs = vpce_plan_render_outputs_text(p, false);
     if (!outputs) {
@@ -207,7 +215,7 @@ char *vpce_plan_render_markdown(const vpce_plan *p)
     bool destructive = false;
     for (size_t i = 0; i < p->nchanges; i++) {
         vpce_action a = p->changes[i]->action;
-        if (a != VPCE_ACTION_DELETE && !is_replace(a))
+        if (!shown(p->changes[i]) || (a != VPCE_ACTION_DELETE && !is_replace(a)))
             continue;
         if (!destructive)
             put(&m, "### ⚠️ Destructive changes\n\n");
@@ -235,7 +243,7 @@ char *vpce_plan_render_markdown(const vpce_plan *p)
         put(&m, "| Action | Resource |\n| --- | --- |\n");
         for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
             for (size_t i = 0; i < p->nchanges; i++) {
-                if (p->changes[i]->action != order[k])
+                if (p->changes[i]->action != order[k] || !shown(p->changes[i]))
                     continue;
                 put(&m, "| ");
                 put(&m, verb(order[k]));
@@ -246,7 +254,7 @@ char *vpce_plan_render_markdown(const vpce_plan *p)
         put(&m, "\n");
         for (size_t i = 0; i < p->nchanges; i++) {
             const vpce_change *c = p->changes[i];
-            if (c->action == VPCE_ACTION_NOOP)
+            if (!shown(c))
                 continue;
             char *text = vpce_change_render_text(c, false);
             if (!text) {

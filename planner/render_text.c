@@ -900,35 +900,57 @@ static int resource_act(vpce_action a)
     return A_NOOP;
 }
 
+/* Changes the text shows: not no-ops, and not data sources leaving the state (nothing to do). */
+static bool shown(const vpce_change *c)
+{
+    if (c->action == VPCE_ACTION_NOOP)
+        return false;
+    return !(c->action == VPCE_ACTION_DELETE && c->mode && strcmp(c->mode, "data") == 0);
+}
+
 static bool reason_is(const vpce_change *c, const char *r)
 {
     return c->reason && strcmp(c->reason, r) == 0;
 }
 
-static void render_change(rctx *r, const vpce_change *c, bool drift)
+/* "  # ADDR will be created" and the lines that explain it, as Terraform words them. */
+static void render_change_comment(rctx *r, const vpce_change *c, bool drift)
 {
-    const char *what;
+    /* what = before + the emphasised word (bold red in colour) + after */
+    const char *before = "", *word = NULL, *after = "";
     switch (c->action) {
     case VPCE_ACTION_CREATE:
-        what = "will be created";
+        before = "will be created";
         break;
     case VPCE_ACTION_UPDATE:
-        what = drift ? "has changed" : "will be updated in-place";
+        before = drift ? "has changed" : "will be updated in-place";
         break;
     case VPCE_ACTION_DELETE_THEN_CREATE:
     case VPCE_ACTION_CREATE_THEN_DELETE:
-        what = reason_is(c, "replace_by_request")        ? "will be replaced, as requested"
-               : reason_is(c, "replace_because_tainted") ? "is tainted, so must be replaced"
-                                                         : "must be replaced";
+        word = "replaced";
+        if (reason_is(c, "replace_by_request")) {
+            before = "will be ";
+            after = ", as requested";
+        } else if (reason_is(c, "replace_because_tainted")) {
+            before = "is tainted, so must be ";
+        } else {
+            before = "must be ";
+        }
         break;
     case VPCE_ACTION_DELETE:
-        what = drift ? "has been deleted" : "will be destroyed";
+        if (drift) {
+            before = "has been deleted";
+        } else {
+            before = "will be ";
+            word = "destroyed";
+        }
         break;
     case VPCE_ACTION_READ:
-        what = "will be read during apply";
+        before = "will be read during apply";
         break;
-    default:
-        what = c->import_id ? "will be imported" : "has no changes";
+    case VPCE_ACTION_NOOP:
+        before = c->import_id ? "will be imported" : "has no changes";
+        break;
     }
     put(r, "  ");
     color_on(r, C_BOLD);
@@ -936,29 +958,51 @@ static void render_change(rctx *r, const vpce_change *c, bool drift)
     put(r, c->address);
     color_off(r);
     put(r, " ");
-    put(r, what);
+    put(r, before);
+    if (word) {
+        color_on(r, C_BOLD C_RED);
+        put(r, word);
+        color_off(r);
+    }
+    put(r, after);
     put(r, "\n");
 
     char *idx = c->index ? json_dumps(c->index, JSON_ENCODE_ANY) : NULL;
-    if (reason_is(c, "delete_because_no_resource_config"))
-        putf(r, "  # (because %s is not in configuration)\n", c->address);
-    else if (reason_is(c, "delete_because_count_index"))
-        putf(r, "  # (because index [%s] is out of range for count)\n", idx ? idx : "?");
-    else if (reason_is(c, "delete_because_each_key"))
-        putf(r, "  # (because key [%s] is not in for_each map)\n", idx ? idx : "?");
-    else if (reason_is(c, "delete_because_no_module"))
-        putf(r, "  # (because its module is not in configuration)\n");
-    else if (reason_is(c, "read_because_config_unknown"))
-        put(r, "  # (will be read during apply because its configuration depends on values not "
-               "yet known)\n");
-    else if (reason_is(c, "read_because_dependency_pending"))
-        put(r, "  # (depends on a resource or a module with changes pending)\n");
+    if (c->action == VPCE_ACTION_DELETE && !drift) {
+        if (reason_is(c, "delete_because_no_resource_config"))
+            putf(r, "  # (because %s.%s is not in configuration)\n", c->type ? c->type : "",
+                 c->name ? c->name : "");
+        else if (reason_is(c, "delete_because_count_index"))
+            putf(r, "  # (because index [%s] is out of range for count)\n", idx ? idx : "");
+        else if (reason_is(c, "delete_because_each_key"))
+            putf(r, "  # (because key [%s] is not in for_each map)\n", idx ? idx : "");
+        else if (reason_is(c, "delete_because_wrong_repetition"))
+            put(r, !c->index                   ? "  # (because resource uses count or for_each)\n"
+                   : json_is_integer(c->index) ? "  # (because resource does not use count)\n"
+                                               : "  # (because resource does not use for_each)\n");
+    } else if (c->action == VPCE_ACTION_READ) {
+        if (reason_is(c, "read_because_config_unknown"))
+            put(r, "  # (config refers to values not yet known)\n");
+        else if (reason_is(c, "read_because_dependency_pending"))
+            put(r, "  # (depends on a resource or a module with changes pending)\n");
+    }
     free(idx);
     if (c->import_id && c->action != VPCE_ACTION_NOOP) {
-        put(r, "  # (imported from ");
-        put_quoted(r, c->import_id, strlen(c->import_id));
-        put(r, ")\n");
+        putf(r, "  # (imported from \"%s\")\n", c->import_id);
+        if (c->action == VPCE_ACTION_DELETE_THEN_CREATE ||
+            c->action == VPCE_ACTION_CREATE_THEN_DELETE) {
+            put(r, "  # ");
+            color_on(r, C_YELLOW);
+            put(r, "Warning: this will destroy the imported resource");
+            color_off(r);
+            put(r, "\n");
+        }
     }
+}
+
+static void render_change(rctx *r, const vpce_change *c, bool drift)
+{
+    render_change_comment(r, c, drift);
 
     r->replace_paths = c->replace_paths;
     r->sensitive = c->sensitive_paths;
@@ -1010,11 +1054,10 @@ static void render_outputs(rctx *r, const vpce_plan *p)
     size_t n;
     const char **keys = union_keys(p->output_changes, NULL, &n);
     size_t width = 0;
-    for (size_t i = 0; i < n; i++)
-        if (output_act(json_object_get(p->output_changes, keys[i])) != A_NOOP) {
-            size_t w = display_width(keys[i]);
-            width = w > width ? w : width;
-        }
+    for (size_t i = 0; i < n; i++) {
+        size_t w = display_width(keys[i]);
+        width = w > width ? w : width;
+    }
     for (size_t i = 0; i < n; i++) {
         const json_t *oc = json_object_get(p->output_changes, keys[i]);
         int act = output_act(oc);
@@ -1059,6 +1102,18 @@ static void bold_line(rctx *r, const char *s)
     put(r, "\n");
 }
 
+static void no_changes(rctx *r, const char *rest)
+{
+    color_on(r, C_BOLD C_GREEN);
+    put(r, "No changes.");
+    color_off(r);
+    color_on(r, C_BOLD);
+    put(r, " ");
+    put(r, rest);
+    color_off(r);
+    put(r, "\n\n");
+}
+
 static vpce_action action_from_json(const json_t *acts)
 {
     const char *a0 = json_string_value(json_array_get(acts, 0));
@@ -1078,7 +1133,13 @@ static vpce_action action_from_json(const json_t *acts)
 
 static void render_drift(rctx *r, const vpce_plan *p)
 {
-    bold_line(r, "Note: Objects have changed outside of vpce");
+    color_on(r, C_BOLD C_CYAN);
+    put(r, "Note:");
+    color_off(r);
+    color_on(r, C_BOLD);
+    put(r, " Objects have changed outside of vpce");
+    color_off(r);
+    put(r, "\n");
     put(r, "\nvpce detected the following changes made outside of vpce since the last \"vpce "
            "apply\" which may have affected this plan:\n\n");
     size_t i;
@@ -1112,6 +1173,7 @@ static void render_drift(rctx *r, const vpce_plan *p)
         put(r, "\n");
         json_decref(sens);
     }
+    put(r, "\n");
     if (p->refresh_only)
         put(r, "This is a refresh-only plan, so vpce will not take any actions to undo these. If "
                "you were expecting these changes then you can apply this plan to record the "
@@ -1120,9 +1182,14 @@ static void render_drift(rctx *r, const vpce_plan *p)
         put(r, "Unless you have made equivalent changes to your configuration, or ignored the "
                "relevant attributes using ignore_changes, the following plan may include actions "
                "to undo or respond to these changes.\n");
+    /* A refresh-only plan ends here; a normal one goes on to its changes after a rule. */
+    if (p->refresh_only)
+        return;
     put(r, "\n");
+    color_on(r, C_GRAY);
     for (int k = 0; k < 77; k++)
         put(r, "\xe2\x94\x80"); /* U+2500 BOX DRAWINGS LIGHT HORIZONTAL */
+    color_off(r);
     put(r, "\n\n");
 }
 
@@ -1160,32 +1227,35 @@ char *vpce_plan_render_text(const vpce_plan *p, bool color)
     rctx r = {.b = &b, .color = color, .path = json_array()};
     size_t counts[7] = {0}, nres = 0;
     for (size_t i = 0; i < p->nchanges; i++) {
-        int act = resource_act(p->changes[i]->action);
-        counts[act]++;
-        if (act != A_NOOP)
-            nres++;
+        if (!shown(p->changes[i]))
+            continue;
+        counts[resource_act(p->changes[i]->action)]++;
+        nres++;
     }
     size_t nout = count_output_changes(p);
     bool drift = json_array_size(p->drift) > 0;
 
-    if (drift)
+    /* Drift is news only when something is planned, or when recording it is the plan. */
+    if (drift && (p->refresh_only || nres > 0 || nout > 0))
         render_drift(&r, p);
     if (p->refresh_only) {
-        if (!drift)
-            put(&r, "No changes. Your infrastructure still matches the configuration.\n\nvpce "
-                    "has checked that the real remote objects still match the result of your "
-                    "most recent changes, and found no differences.\n");
+        if (!drift) {
+            no_changes(&r, "Your infrastructure still matches the configuration.");
+            put(&r, "vpce has checked that the real remote objects still match the result of "
+                    "your most recent changes, and found no differences.\n");
+        }
         goto done;
     }
     if (nres == 0 && nout == 0) {
-        if (p->destroy)
-            put(&r, "No changes. No objects need to be destroyed.\n\nEither you have not created "
-                    "any objects yet or the existing objects were already deleted outside of "
-                    "vpce.\n");
-        else
-            put(&r, "No changes. Your infrastructure matches the configuration.\n\nvpce has "
-                    "compared your real infrastructure against your configuration and found no "
-                    "differences, so no changes are needed.\n");
+        if (p->destroy) {
+            no_changes(&r, "No objects need to be destroyed.");
+            put(&r, "Either you have not created any objects yet or the existing objects were "
+                    "already deleted outside of vpce.\n");
+        } else {
+            no_changes(&r, "Your infrastructure matches the configuration.");
+            put(&r, "vpce has compared your real infrastructure against your configuration and "
+                    "found no differences, so no changes are needed.\n");
+        }
         goto done;
     }
     if (nres > 0) {
@@ -1196,8 +1266,8 @@ char *vpce_plan_render_text(const vpce_plan *p, bool color)
             const char *text;
         } legend[] = {
             {A_CREATE, "create"},
-            {A_DELETE, "destroy"},
             {A_UPDATE, "update in-place"},
+            {A_DELETE, "destroy"},
             {A_DTC, "destroy and then create replacement"},
             {A_CTD, "create replacement and then destroy"},
             {A_READ, "read (data resources)"},
@@ -1210,7 +1280,7 @@ char *vpce_plan_render_text(const vpce_plan *p, bool color)
             }
         put(&r, "\nvpce will perform the following actions:\n\n");
         for (size_t i = 0; i < p->nchanges; i++) {
-            if (p->changes[i]->action == VPCE_ACTION_NOOP)
+            if (!shown(p->changes[i]))
                 continue;
             render_change(&r, p->changes[i], false);
             put(&r, "\n");

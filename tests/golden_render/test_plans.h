@@ -153,6 +153,9 @@ static __attribute__((unused)) vpce_plan *tp_plan_mixed(void)
     tp_add(p, "data", "aws_prefix_list", "s3", NULL, VPCE_ACTION_READ,
            "read_because_dependency_pending", NULL,
            "{\"cidr_blocks\":\"?UNKNOWN?\",\"id\":\"?UNKNOWN?\",\"name\":\"com.amazonaws.s3\"}");
+    /* A data source leaving the state: in the JSON, never in the text or the counts. */
+    tp_add(p, "data", "aws_region", "gone", NULL, VPCE_ACTION_DELETE,
+           "delete_because_no_resource_config", "{\"name\":\"eu-west-1\"}", NULL);
     tp_add(p, "managed", "aws_route_table", "old", NULL, VPCE_ACTION_DELETE,
            "delete_because_no_resource_config",
            "{\"id\":\"rtb-0ddd\",\"vpc_id\":\"vpc-0a1b2c3d\",\"propagating_vgws\":[],"
