@@ -173,6 +173,32 @@ static void body_errors(void **state)
     release(&p, v);
 }
 
+static void body_unknown_dynamic_and_nested_sets(void **state)
+{
+    (void)state;
+    parsed p;
+    json_t *v = eval_first(&p,
+                           "resource \"aws_vpc_endpoint\" \"e\" {\n"
+                           "  vpc_id = \"vpc-1\"\n"
+                           "  service_name = \"com.amazonaws.us-east-1.ssm\"\n"
+                           "  subnet_configuration {\n    subnet_id = \"subnet-b\"\n  }\n"
+                           "  subnet_configuration {\n    subnet_id = \"subnet-a\"\n  }\n"
+                           "  dynamic \"dns_options\" {\n    for_each = aws_vpc.main.id\n"
+                           "    content {\n      dns_record_ip_type = dns_options.value\n"
+                           "    }\n  }\n"
+                           "}\n",
+                           schema_of("aws_vpc_endpoint"));
+    assert_non_null(v);
+    json_t *sc = json_object_get(v, "subnet_configuration");
+    assert_int_equal(json_array_size(sc), 2);
+    /* Elements holding unknowns (ipv4, ipv6 are optional+computed) keep their order. */
+    assert_string_equal(json_string_value(json_object_get(json_array_get(sc, 0), "subnet_id")),
+                        "subnet-b");
+    assert_true(vpce_is_unknown(json_object_get(json_array_get(sc, 1), "ipv4")));
+    assert_true(vpce_is_unknown(json_object_get(v, "dns_options")));
+    release(&p, v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -180,6 +206,7 @@ int main(void)
         cmocka_unit_test(body_endpoint_sets_blocks_and_types),
         cmocka_unit_test(body_dynamic_and_attribute_blocks),
         cmocka_unit_test(body_errors),
+        cmocka_unit_test(body_unknown_dynamic_and_nested_sets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
