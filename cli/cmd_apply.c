@@ -1,10 +1,8 @@
 /* cli/cmd_apply.c: `vpce apply`. */
+#include "cli/apply_common.h"
 #include "cli/cli.h"
 
 int cmd_apply(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fputs("vpce apply: not implemented yet\n", stderr);
-    return 1;
+    return cli_apply_run(argc, argv, false);
 }

@@ -1,10 +1,8 @@
-/* cli/cmd_destroy.c: `vpce destroy`. */
+/* cli/cmd_destroy.c: `vpce destroy`: plan to delete everything in the state, then apply. */
+#include "cli/apply_common.h"
 #include "cli/cli.h"
 
 int cmd_destroy(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fputs("vpce destroy: not implemented yet\n", stderr);
-    return 1;
+    return cli_apply_run(argc, argv, true);
 }

@@ -188,4 +188,111 @@ bool vpce_policy_equivalent(const char *a, const char *b);
 /* True if a and b are JSON texts of equal values (whitespace and key order ignored). */
 bool vpce_json_equivalent(const char *a, const char *b);
 
+
+/* ---- Applying (planner/apply.c) ----------------------------------------------------------- */
+
+/*
+ * The apply walk. Changes run on a pool of threads: creates, updates and reads after what they
+ * depend on, deletes before the deletes of what they depend on (the rules of
+ * vpce_plan_apply_order). A failure skips what depends on it, nothing else. Values planned as
+ * unknown (an id of a resource created earlier in the same apply) are resolved by planning that
+ * one instance again (opts.targets = its address, no refresh) against the state as it is at
+ * that moment; a change whose re-planned action differs in kind fails with "the plan changed
+ * during apply". The planner never touches the database: every step goes through the hooks,
+ * which are called with the walker's lock held (one at a time, never concurrently), so a
+ * non-thread-safe state handle can be used from them.
+ */
+
+typedef enum {
+    VPCE_APPLY_EV_START, /* "Creating..." */
+    VPCE_APPLY_EV_STILL, /* "Still creating... [10s elapsed]" */
+    VPCE_APPLY_EV_DONE,  /* "Creation complete after 12s [id=...]" */
+    VPCE_APPLY_EV_ERROR, /* the operation failed (message in error) */
+} vpce_apply_event_kind;
+
+typedef struct vpce_apply_event {
+    vpce_apply_event_kind kind;
+    const vpce_change *change;
+    const char *op;     /* "create", "update", "delete", "read" */
+    int64_t elapsed_ms; /* since START */
+    const char *id;     /* DONE: the object's id, or NULL */
+    const char *error;  /* ERROR: the message (starts with the remote error code) */
+} vpce_apply_event;
+
+typedef struct vpce_apply_hooks {
+    void *ctx;
+    /* Commits a journal entry for op ("create", "update", "delete") on c->address with token
+       (NULL but for creates) BEFORE the operation is sent; *out_id gets its id. A failure
+       fails the change without calling the provider. */
+    int (*begin)(void *ctx, const vpce_change *c, const char *op, const char *token,
+                 int64_t *out_id);
+    /* Records a finished operation and clears its journal entry in one transaction: resource
+       (the state document's resources[] shape, borrowed) is put at address, or address is
+       removed when resource is NULL. journal_id is 0 for data-source reads (no entry). */
+    int (*record)(void *ctx, int64_t journal_id, const char *address, const json_t *resource);
+    /* Clears a journal entry without changing resources (a failed update or delete, the old
+       object of a create-then-delete). May be NULL. */
+    int (*abandon)(void *ctx, int64_t journal_id);
+    /* Progress, may be NULL. */
+    void (*progress)(void *ctx, const vpce_apply_event *ev);
+    /* Polled often; true means start nothing new (finish and record what runs). May be NULL. */
+    bool (*interrupted)(void *ctx);
+} vpce_apply_hooks;
+
+typedef struct vpce_apply_opts {
+    int parallelism; /* operations at once; <= 0 means 10 */
+    /* For re-plans and reads: the configuration, variables (name -> value, e.g. the plan's
+       `variables`) and configured providers, all borrowed and required. */
+    const struct vpce_config *cfg;
+    const json_t *vars;
+    const vpce_plan_providers *providers;
+    int64_t op_timeout_ms;     /* passed to each operation; <= 0 means 30 minutes */
+    int64_t still_interval_ms; /* "Still creating..." period; <= 0 means 10 s */
+} vpce_apply_opts;
+
+typedef struct vpce_apply_result {
+    json_t *state;     /* the state document after the walk (new reference) */
+    json_t *succeeded; /* [{"address", "action"}] in completion order */
+    json_t *failed;    /* [{"address", "error"}] sorted by address */
+    json_t *skipped;   /* ["address"]: not run because something they wait for failed */
+    int added, changed, destroyed;
+    bool interrupted; /* stopped early at the user's request */
+} vpce_apply_result;
+
+/*
+ * Applies plan p. Returns 0 when the walk ran (even with failed changes: see out->failed), a
+ * negative code when it could not start (its message set). *out is always initialised; release
+ * it with vpce_apply_result_release().
+ */
+int vpce_apply(vpce_apply_result *out, const vpce_plan *p, const vpce_apply_opts *opts,
+               const vpce_apply_hooks *hooks);
+void vpce_apply_result_release(vpce_apply_result *r);
+
+/*
+ * Reconciles journal entries left by an interrupted apply (entries as vpce_state_journal_list
+ * returns them, borrowed). For a "create" entry whose type has find_by_address: the object
+ * found is adopted (hooks->record with the resource built for that address), none found clears
+ * the entry (hooks->abandon). Other entries (updates, deletes, types that cannot search) are
+ * cleared: the next refresh reads what is really there. Messages (one per entry, "ADDR: adopted
+ * vpce-123" ...) are appended to *report (new array, caller owns). Stops at the first failing
+ * hook or provider search and returns its code.
+ */
+int vpce_apply_recover(const json_t *entries, const struct vpce_config *cfg,
+                       const vpce_plan_providers *ps, const vpce_apply_hooks *hooks,
+                       json_t **report);
+
+/*
+ * The outputs to store after an apply: every configured output evaluated against state_doc
+ * (a full plan without refresh), as {name: {"value", "sensitive"}} (*out, caller owns); outputs
+ * whose value is still unknown are left out. Returns 0, or VPCE_EINVALID with diagnostics.
+ */
+int vpce_apply_outputs(json_t **out, const struct vpce_config *cfg, const json_t *vars,
+                       const json_t *state_doc, const vpce_plan_providers *ps,
+                       vpce_diags *diags);
+
+/* A state document resource entry for change c with attributes attrs (borrowed):
+   address, mode, type, name, index, provider, id, schema_version, attributes,
+   sensitive_attributes, dependencies. New reference. */
+json_t *vpce_apply_state_entry(const vpce_change *c, const json_t *attrs);
+
 #endif

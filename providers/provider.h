@@ -105,6 +105,14 @@ typedef struct vpce_resource_type {
     int (*import)(vpce_provider *p, const char *id, json_t **out);
     /* Data sources only: reads with the evaluated configuration into *out. */
     int (*read)(vpce_provider *p, const json_t *config, json_t **out);
+    /*
+     * Optional, for crash recovery of apply: finds the object a create for `address` may have
+     * made (by its vpce:address tag, or by the idempotency token `token`, which may be NULL).
+     * Sets *out to its state (new reference) when found, NULL when no such object exists, and
+     * returns 0; a negative code when it cannot tell (then nothing is decided).
+     */
+    int (*find_by_address)(vpce_provider *p, const char *address, const char *token,
+                           json_t **out);
 } vpce_resource_type;
 
 /* ---- provider types and the registry ----------------------------------------------------- */

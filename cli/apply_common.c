@@ -1,0 +1,653 @@
+/* cli/apply_common.c: `vpce apply` and `vpce destroy`: flags, the plan (made now or read from
+   a file), approval, crash recovery of a previous run, the walk with the state hooks (journal,
+   record, history), outputs, and the progress lines on stderr. */
+#include "cli/apply_common.h"
+#include "cli/cli.h"
+#include "planner/config.h"
+#include "planner/eval.h"
+#include "planner/planner.h"
+#include "state/state.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t interrupts;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (++interrupts >= 2) {
+        static const char msg[] = "\nInterrupted twice: stopping now.\n";
+        if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+            /* nothing more to do */
+        }
+        _exit(1);
+    }
+    static const char msg[] = "\nInterrupt received: waiting for the running operations to "
+                              "finish (interrupt again to stop now)...\n";
+    if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+        /* nothing more to do */
+    }
+}
+
+static void usage(FILE *out, bool destroy)
+{
+    if (destroy)
+        fputs("Usage: vpce destroy [DIR] [options]\n\n"
+              "  Destroys every object the state in DIR/vpce.db manages.\n\n",
+              out);
+    else
+        fputs("Usage: vpce apply [DIR] [PLANFILE] [options]\n\n"
+              "  Makes the objects described in DIR (default: the current directory) exist,\n"
+              "  or applies exactly the saved plan PLANFILE.\n\n",
+              out);
+    fputs("  -auto-approve        Do not ask for confirmation\n"
+          "  -parallelism N       Operations at once (default 10)\n"
+          "  -refresh=false       Do not read the current objects before planning\n"
+          "  -refresh-only        Only bring the state up to date with the real objects\n"
+          "  -target ADDR         Apply only ADDR and what it depends on (repeatable)\n"
+          "  -replace ADDR        Replace ADDR even if nothing changed (repeatable)\n"
+          "  -var NAME=VALUE      Set a variable (repeatable)\n"
+          "  -var-file FILE       Read variables from FILE (repeatable)\n"
+          "  -state PATH          State database (default DIR/vpce.db)\n"
+          "  -lock=false          Do not take the state lock\n"
+          "  -lock-timeout=D      How long to wait for the lock (e.g. 10s; default 0s)\n"
+          "  -no-color            Print without colours\n",
+          out);
+}
+
+static const char *flag_arg(int argc, char **argv, int *i, const char *name, bool *missing)
+{
+    const char *v = cli_flag_value(argv[*i], name);
+    if (v)
+        return v;
+    if (!cli_flag_is(argv[*i], name))
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static bool parse_bool(const char *v, bool *out)
+{
+    if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+        *out = true;
+    else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+        *out = false;
+    else
+        return false;
+    return true;
+}
+
+/* ---- hooks: the state module behind the planner's callbacks ------------------------------ */
+
+typedef struct hook_ctx {
+    vpce_state *st;
+    int64_t history_id;
+    bool color;
+} hook_ctx;
+
+static int h_begin(void *ctx, const vpce_change *c, const char *op, const char *token,
+                   int64_t *out_id)
+{
+    hook_ctx *h = ctx;
+    return vpce_state_journal_begin(h->st, c->address, op, token, NULL, out_id);
+}
+
+static int h_record(void *ctx, int64_t jid, const char *address, const json_t *resource)
+{
+    hook_ctx *h = ctx;
+    if (jid)
+        return vpce_state_record_result(h->st, jid, resource, address);
+    return resource ? vpce_state_put_resource(h->st, resource)
+                    : vpce_state_remove_resource(h->st, address);
+}
+
+static int h_abandon(void *ctx, int64_t jid)
+{
+    hook_ctx *h = ctx;
+    int rc = vpce_state_journal_clear(h->st, jid);
+    return rc == VPCE_ENOTFOUND ? 0 : rc;
+}
+
+static bool h_interrupted(void *ctx)
+{
+    (void)ctx;
+    return interrupts > 0;
+}
+
+static void h_progress(void *ctx, const vpce_apply_event *ev)
+{
+    hook_ctx *h = ctx;
+    const char *op = ev->op;
+    bool cr = strcmp(op, "create") == 0, up = strcmp(op, "update") == 0,
+         del = strcmp(op, "delete") == 0;
+    int64_t secs = ev->elapsed_ms / 1000;
+    const char *b = h->color ? "\033[1m" : "", *r = h->color ? "\033[0m" : "";
+    const char *addr = ev->change->address;
+    switch (ev->kind) {
+    case VPCE_APPLY_EV_START:
+        if (del) {
+            const char *id = json_string_value(json_object_get(ev->change->before, "id"));
+            if (id)
+                fprintf(stderr, "%s%s: Destroying... [id=%s]%s\n", b, addr, id, r);
+            else
+                fprintf(stderr, "%s%s: Destroying...%s\n", b, addr, r);
+        } else {
+            fprintf(stderr, "%s%s: %s...%s\n", b, addr,
+                    cr   ? "Creating"
+                    : up ? "Modifying"
+                         : "Reading",
+                    r);
+        }
+        break;
+    case VPCE_APPLY_EV_STILL:
+        fprintf(stderr, "%s%s: Still %s... [%llds elapsed]%s\n", b, addr,
+                cr    ? "creating"
+                : up  ? "modifying"
+                : del ? "destroying"
+                      : "reading",
+                (long long)secs, r);
+        break;
+    case VPCE_APPLY_EV_DONE:
+        fprintf(stderr, "%s%s: %s after %llds", b, addr,
+                cr    ? "Creation complete"
+                : up  ? "Modifications complete"
+                : del ? "Destruction complete"
+                      : "Read complete",
+                (long long)secs);
+        if (ev->id && !del)
+            fprintf(stderr, " [id=%s]", ev->id);
+        fprintf(stderr, "%s\n", r);
+        break;
+    case VPCE_APPLY_EV_ERROR:
+        break; /* listed at the end */
+    }
+    fflush(stderr);
+}
+
+/* ---- pieces of the run ------------------------------------------------------------------- */
+
+static int lock_state(vpce_state *st, const char *op, int64_t timeout)
+{
+    json_t *holder = NULL;
+    int rc = vpce_state_lock(st, op, timeout, &holder);
+    if (rc < 0) {
+        if (rc == VPCE_ELOCKED && holder) {
+            const char *who = json_string_value(json_object_get(holder, "holder"));
+            const char *id = json_string_value(json_object_get(holder, "id"));
+            const char *hop = json_string_value(json_object_get(holder, "operation"));
+            cli_fail("the state is locked by %s (operation \"%s\", lock ID %s); try again "
+                     "later, or use `vpce force-unlock %s` if that operation is gone",
+                     who ? who : "?", hop ? hop : "?", id ? id : "?", id ? id : "ID");
+        } else {
+            cli_fail("cannot lock the state: %s", vpce_error_last());
+        }
+    }
+    json_decref(holder);
+    return rc;
+}
+
+static bool ask_yes(bool destroy)
+{
+    if (destroy)
+        printf("\nDo you really want to destroy all resources?\n  vpce will destroy all your "
+               "managed infrastructure, as shown above.\n  There is no undo. Only 'yes' will be "
+               "accepted to confirm.\n\n  Enter a value: ");
+    else
+        printf("\nDo you want to perform these actions?\n  vpce will perform the actions "
+               "described above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
+    fflush(stdout);
+    char line[64];
+    if (!fgets(line, sizeof(line), stdin))
+        return false;
+    line[strcspn(line, "\r\n")] = '\0';
+    return strcmp(line, "yes") == 0;
+}
+
+static void print_outputs(const json_t *outs)
+{
+    if (!json_object_size(outs))
+        return;
+    printf("\nOutputs:\n\n");
+    const char *k;
+    json_t *o;
+    json_object_foreach((json_t *)outs, k, o)
+    {
+        printf("%s = ", k);
+        if (json_is_true(json_object_get(o, "sensitive"))) {
+            printf("<sensitive>\n");
+            continue;
+        }
+        vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
+        vpce_state_format_value(&b, json_object_get(o, "value"), 0, 2);
+        printf("%s\n", vpce_buf_cstr(&b));
+        vpce_buf_release(&b);
+    }
+}
+
+static int recover_journal(vpce_state *st, const vpce_config *cfg, const vpce_plan_providers *ps,
+                           const vpce_apply_hooks *hooks)
+{
+    json_t *entries = NULL, *report = NULL;
+    int rc = vpce_state_journal_list(st, &entries);
+    if (rc < 0) {
+        cli_fail("cannot read the journal: %s", vpce_error_last());
+        goto cleanup;
+    }
+    if (!json_array_size(entries))
+        goto cleanup;
+    fprintf(stderr, "Reconciling %zu operation(s) an interrupted run left unfinished...\n",
+            json_array_size(entries));
+    rc = vpce_apply_recover(entries, cfg, ps, hooks, &report);
+    size_t i;
+    json_t *m;
+    json_array_foreach(report, i, m) fprintf(stderr, "  %s\n", json_string_value(m));
+    if (rc < 0)
+        cli_fail("cannot reconcile the journal: %s", vpce_error_last());
+cleanup:
+    json_decref(entries);
+    json_decref(report);
+    return rc;
+}
+
+/* Imports the targets of `import` blocks that are not in the state yet. */
+static int import_blocks(vpce_state *st, const vpce_config *cfg, const json_t *vars,
+                         const vpce_plan_providers *ps, int *out_imported)
+{
+    *out_imported = 0;
+    if (!cfg->imports.len)
+        return 0;
+    json_t *scope = json_object();
+    json_object_set(scope, "var", (json_t *)vars);
+    json_object_set_new(scope, "local", json_object());
+    int rc = 0;
+    vpce_diags d = VPCE_DIAGS_INIT;
+    for (size_t i = 0; i < cfg->imports.len && rc == 0; i++) {
+        const vpce_cfg_import *im = cfg->imports.items[i];
+        json_t *existing = NULL;
+        if (!im->to || vpce_state_get_resource(st, im->to, &existing) == 0) {
+            json_decref(existing);
+            continue;
+        }
+        vpce_eval_ctx ctx = {scope, cfg->dir, &d};
+        json_t *idv = im->id ? vpce_eval(&ctx, im->id) : NULL;
+        if (!json_is_string(idv)) {
+            json_decref(idv);
+            cli_print_diags(&d);
+            rc = cli_fail("import block for %s: the id must be a known string", im->to);
+            rc = VPCE_EINVALID;
+            break;
+        }
+        char *mode = NULL, *type = NULL, *name = NULL;
+        json_t *index = NULL, *attrs = NULL;
+        if (vpce_state_parse_address(im->to, &mode, &type, &name, &index) < 0) {
+            rc = cli_fail("import block: %s", vpce_error_last());
+            rc = VPCE_EINVALID;
+        } else {
+            char *raddr = vpce_asprintf("%s.%s", type, name);
+            vpce_cfg_resource *r = vpce_config_resource(cfg, raddr);
+            const vpce_resource_type *rt = r ? r->rtype : NULL;
+            if (!r || r->mode != VPCE_MODE_MANAGED || !rt || !rt->import) {
+                rc = VPCE_EINVALID;
+                cli_fail("import block: %s", !r ? "the target is not in the configuration"
+                                                : "this resource type cannot be imported");
+            } else {
+                fprintf(stderr, "%s: Importing from ID \"%s\"...\n", im->to,
+                        json_string_value(idv));
+                rc = rt->import(vpce_plan_providers_get(ps, r->provider_ref),
+                                json_string_value(idv), &attrs);
+                if (rc < 0) {
+                    cli_fail("%s: %s", im->to, vpce_error_last());
+                } else {
+                    vpce_change c = {.address = (char *)im->to,
+                                     .mode = (char *)"managed",
+                                     .type = type,
+                                     .name = name,
+                                     .index = index,
+                                     .provider = r->provider_ref};
+                    json_t *entry = vpce_apply_state_entry(&c, attrs);
+                    rc = vpce_state_put_resource(st, entry);
+                    json_decref(entry);
+                    if (rc < 0)
+                        cli_fail("cannot record the import of %s: %s", im->to, vpce_error_last());
+                    else {
+                        fprintf(stderr, "%s: Import complete [id=%s]\n", im->to,
+                                json_string_value(idv));
+                        (*out_imported)++;
+                    }
+                }
+            }
+            free(raddr);
+        }
+        json_decref(attrs);
+        json_decref(index);
+        json_decref(idv);
+        free(mode);
+        free(type);
+        free(name);
+    }
+    vpce_diags_release(&d);
+    json_decref(scope);
+    return rc;
+}
+
+int cli_apply_run(int argc, char **argv, bool destroy)
+{
+    const char *cmd = destroy ? "destroy" : "apply";
+    const char *dir = NULL, *planfile = NULL, *state_path_arg = NULL;
+    bool auto_approve = false, refresh = true, refresh_only = false, lock = true;
+    int parallelism = 10;
+    int64_t lock_timeout = 0;
+    vpce_vec targets = VPCE_VEC_INIT, replace = VPCE_VEC_INIT, var_files = VPCE_VEC_INIT;
+    json_t *cli_vars = json_object();
+    json_t *vars = NULL, *prior = NULL, *outs = NULL;
+    vpce_config *cfg = NULL;
+    vpce_state *st = NULL;
+    vpce_plan *plan = NULL;
+    vpce_plan_providers *ps = NULL;
+    vpce_diags diags = VPCE_DIAGS_INIT;
+    vpce_apply_result res = {0};
+    char *state_path = NULL;
+    int ret = CLI_ERROR, rc;
+    hook_ctx hctx = {0};
+    struct sigaction sa = {0}, old_int, old_term;
+    bool signals_set = false;
+
+    for (int i = 1; i < argc; i++) {
+        bool missing = false;
+        const char *v;
+        if (cli_is_help(argv[i])) {
+            usage(stdout, destroy);
+            ret = CLI_OK;
+            goto cleanup;
+        } else if (cli_flag_is(argv[i], "auto-approve")) {
+            auto_approve = true;
+        } else if (cli_flag_is(argv[i], "refresh-only")) {
+            refresh_only = true;
+        } else if (cli_flag_is(argv[i], "destroy")) {
+            destroy = true;
+        } else if (cli_flag_is(argv[i], "no-color")) {
+            cli_no_color = true;
+        } else if (cli_flag_is(argv[i], "refresh") || cli_flag_is(argv[i], "lock")) {
+            continue;
+        } else if ((v = cli_flag_value(argv[i], "refresh"))) {
+            if (!parse_bool(v, &refresh)) {
+                ret = cli_fail("invalid value for -refresh: \"%s\"", v);
+                goto cleanup;
+            }
+        } else if ((v = cli_flag_value(argv[i], "lock"))) {
+            if (!parse_bool(v, &lock)) {
+                ret = cli_fail("invalid value for -lock: \"%s\"", v);
+                goto cleanup;
+            }
+        } else if ((v = flag_arg(argc, argv, &i, "lock-timeout", &missing))) {
+            if (vpce_state_parse_duration(v, &lock_timeout) < 0) {
+                ret = cli_fail("invalid -lock-timeout \"%s\": %s", v, vpce_error_last());
+                goto cleanup;
+            }
+        } else if ((v = flag_arg(argc, argv, &i, "parallelism", &missing))) {
+            char *end = NULL;
+            long n = strtol(v, &end, 10);
+            if (end == v || *end || n < 1 || n > 1000) {
+                ret = cli_fail("invalid -parallelism \"%s\": expected a number from 1 to 1000", v);
+                goto cleanup;
+            }
+            parallelism = (int)n;
+        } else if ((v = flag_arg(argc, argv, &i, "state", &missing))) {
+            state_path_arg = v;
+        } else if ((v = flag_arg(argc, argv, &i, "target", &missing))) {
+            vpce_vec_push(&targets, (void *)v);
+        } else if ((v = flag_arg(argc, argv, &i, "replace", &missing))) {
+            vpce_vec_push(&replace, (void *)v);
+        } else if ((v = flag_arg(argc, argv, &i, "var-file", &missing))) {
+            vpce_vec_push(&var_files, (void *)v);
+        } else if ((v = flag_arg(argc, argv, &i, "var", &missing))) {
+            const char *eq = strchr(v, '=');
+            if (!eq || eq == v) {
+                ret = cli_fail("invalid -var \"%s\": expected NAME=VALUE", v);
+                goto cleanup;
+            }
+            char *name = vpce_strndup(v, (size_t)(eq - v));
+            json_object_set_new(cli_vars, name, json_string(eq + 1));
+            free(name);
+        } else if (missing) {
+            ret = cli_fail("flag \"%s\" needs a value", argv[i]);
+            goto cleanup;
+        } else if (argv[i][0] == '-') {
+            fprintf(stderr, "vpce %s: unknown flag \"%s\"\n", cmd, argv[i]);
+            usage(stderr, destroy);
+            goto cleanup;
+        } else {
+            struct stat sb;
+            bool is_dir = stat(argv[i], &sb) == 0 && S_ISDIR(sb.st_mode);
+            if (is_dir && !dir) {
+                dir = argv[i];
+            } else if (!is_dir && !planfile && !destroy) {
+                planfile = argv[i];
+            } else {
+                ret = cli_fail("unexpected argument \"%s\"; see `vpce %s -help`", argv[i], cmd);
+                goto cleanup;
+            }
+        }
+    }
+    if (!dir)
+        dir = ".";
+
+    if (vpce_config_load_dir(&cfg, dir, &diags) < 0 || vpce_diags_has_errors(&diags)) {
+        cli_print_diags(&diags);
+        goto cleanup;
+    }
+    if (planfile) {
+        if (vpce_planfile_read(&plan, planfile) < 0) {
+            ret = cli_fail("cannot read the plan \"%s\": %s", planfile, vpce_error_last());
+            goto cleanup;
+        }
+        vars = plan->variables ? json_incref(plan->variables) : json_object();
+    } else if (vpce_config_vars(&vars, cfg, json_object_size(cli_vars) ? cli_vars : NULL,
+                                (const char *const *)var_files.items, var_files.len, &diags) < 0 ||
+               vpce_diags_has_errors(&diags)) {
+        cli_print_diags(&diags);
+        goto cleanup;
+    }
+
+    state_path = state_path_arg ? vpce_strdup(state_path_arg) : vpce_state_default_path(dir);
+    if (vpce_state_open(&st, state_path, true) < 0) {
+        ret = cli_fail("cannot open the state \"%s\": %s", state_path, vpce_error_last());
+        goto cleanup;
+    }
+    if (lock && lock_state(st, cmd, lock_timeout) < 0)
+        goto cleanup;
+
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    signals_set = true;
+
+    if (vpce_plan_providers_new(&ps, cfg, vars, &diags) < 0 || vpce_diags_has_errors(&diags)) {
+        cli_print_diags(&diags);
+        goto cleanup;
+    }
+    hctx.st = st;
+    hctx.color = cli_color(stderr);
+    vpce_apply_hooks hooks = {
+        .ctx = &hctx,
+        .begin = h_begin,
+        .record = h_record,
+        .abandon = h_abandon,
+        .progress = h_progress,
+        .interrupted = h_interrupted,
+    };
+    if (recover_journal(st, cfg, ps, &hooks) < 0)
+        goto cleanup;
+
+    if (planfile) {
+        int64_t serial = 0;
+        if (vpce_state_serial(st, &serial) < 0 ||
+            vpce_planfile_check_current(plan, cfg->content_hash, vpce_state_lineage(st), serial) <
+                0) {
+            ret = cli_fail("the saved plan \"%s\" cannot be applied: %s", planfile,
+                           vpce_error_last());
+            goto cleanup;
+        }
+    } else {
+        if (!destroy && !refresh_only) {
+            int imported = 0;
+            if (import_blocks(st, cfg, vars, ps, &imported) < 0)
+                goto cleanup;
+        }
+        if (vpce_state_load(st, &prior) < 0) {
+            ret = cli_fail("cannot read the state: %s", vpce_error_last());
+            goto cleanup;
+        }
+        vpce_plan_opts opts = {
+            .refresh = refresh,
+            .refresh_only = refresh_only,
+            .destroy = destroy,
+            .targets = (const char *const *)targets.items,
+            .ntargets = targets.len,
+            .replace = (const char *const *)replace.items,
+            .nreplace = replace.len,
+            .providers = ps,
+        };
+        rc = vpce_plan_make(&plan, cfg, vars, prior, &opts, &diags);
+        if (diags.len)
+            cli_print_diags(&diags);
+        if (rc < 0) {
+            if (rc != VPCE_EINVALID || !vpce_diags_has_errors(&diags))
+                ret = cli_fail("planning failed: %s", vpce_error_last());
+            goto cleanup;
+        }
+        char *text = vpce_plan_render_text(plan, cli_color(stdout));
+        if (text)
+            fputs(text, stdout);
+        free(text);
+        if (!vpce_plan_has_changes(plan) && !refresh_only) {
+            /* Nothing to do; outputs may still be new. */
+        } else if (!auto_approve) {
+            if (!isatty(STDIN_FILENO)) {
+                ret = cli_fail("no terminal to ask for approval: run with -auto-approve, or "
+                               "save a plan with `vpce plan -out FILE` and apply it");
+                goto cleanup;
+            }
+            if (!ask_yes(destroy)) {
+                ret = cli_fail("%s cancelled", cmd);
+                goto cleanup;
+            }
+        }
+        fputs("\n", stdout);
+        fflush(stdout);
+    }
+
+    if (vpce_state_history_begin(st, destroy || plan->destroy ? "destroy" : "apply",
+                                 &hctx.history_id) < 0)
+        hctx.history_id = 0;
+
+    if (plan->refresh_only) {
+        /* Store the refreshed state as it is. */
+        if (vpce_state_store(st, plan->prior) < 0) {
+            ret = cli_fail("cannot write the state: %s", vpce_error_last());
+            goto cleanup;
+        }
+        res.state = json_incref(plan->prior);
+        res.succeeded = json_array();
+        res.failed = json_array();
+        res.skipped = json_array();
+    } else {
+        vpce_apply_opts aopts = {
+            .parallelism = parallelism,
+            .cfg = cfg,
+            .vars = vars,
+            .providers = ps,
+        };
+        if (vpce_apply(&res, plan, &aopts, &hooks) < 0) {
+            ret = cli_fail("cannot apply: %s", vpce_error_last());
+            goto cleanup;
+        }
+    }
+
+    /* Outputs after the walk. */
+    if (plan->destroy) {
+        outs = json_object();
+    } else if (!targets.len) {
+        vpce_diags od = VPCE_DIAGS_INIT;
+        if (vpce_apply_outputs(&outs, cfg, vars, res.state, ps, &od) < 0) {
+            if (!json_array_size(res.failed))
+                cli_print_diags(&od);
+            outs = NULL;
+        }
+        vpce_diags_release(&od);
+    }
+    if (outs && vpce_state_set_outputs(st, outs) < 0)
+        cli_fail("cannot store the outputs: %s", vpce_error_last());
+
+    size_t i;
+    json_t *s;
+    if (hctx.history_id) {
+        json_array_foreach(res.succeeded, i, s) vpce_state_history_add_change(
+            st, hctx.history_id, json_string_value(json_object_get(s, "address")),
+            json_string_value(json_object_get(s, "action")), NULL, NULL);
+        char *summary = vpce_asprintf("%d added, %d changed, %d destroyed", res.added, res.changed,
+                                      res.destroyed);
+        vpce_state_history_finish(st, hctx.history_id,
+                                  res.interrupted               ? "interrupted"
+                                  : json_array_size(res.failed) ? "error"
+                                                                : "success",
+                                  summary);
+        free(summary);
+    }
+
+    bool failed = json_array_size(res.failed) > 0;
+    json_array_foreach(res.failed, i, s)
+        cli_fail("%s: %s", json_string_value(json_object_get(s, "address")),
+                 json_string_value(json_object_get(s, "error")));
+    if (res.interrupted) {
+        cli_fail("interrupted: %d added, %d changed, %d destroyed before stopping; run `vpce "
+                 "%s` again to finish",
+                 res.added, res.changed, res.destroyed, cmd);
+        goto cleanup;
+    }
+    if (failed) {
+        fprintf(stderr,
+                "\n%s failed: %d added, %d changed, %d destroyed; %zu failed, %zu not "
+                "attempted.\n",
+                destroy ? "Destroy" : "Apply", res.added, res.changed, res.destroyed,
+                json_array_size(res.failed), json_array_size(res.skipped));
+        goto cleanup;
+    }
+    bool color = cli_color(stdout);
+    printf("%s%s complete! Resources: %d added, %d changed, %d destroyed.%s\n",
+           color ? "\033[1;32m" : "", destroy ? "Destroy" : "Apply", res.added, res.changed,
+           res.destroyed, color ? "\033[0m" : "");
+    print_outputs(outs);
+    ret = CLI_OK;
+
+cleanup:
+    if (signals_set) {
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+    }
+    vpce_apply_result_release(&res);
+    vpce_plan_free(plan);
+    vpce_plan_providers_free(ps);
+    if (st && lock)
+        vpce_state_unlock(st);
+    vpce_state_close(st);
+    vpce_config_free(cfg);
+    vpce_diags_release(&diags);
+    json_decref(vars);
+    json_decref(prior);
+    json_decref(outs);
+    json_decref(cli_vars);
+    vpce_vec_release(&targets);
+    vpce_vec_release(&replace);
+    vpce_vec_release(&var_files);
+    free(state_path);
+    return ret;
+}

@@ -1,0 +1,755 @@
+/*
+ * planner/apply.c: the apply walk. A pool of threads runs the plan's changes in dependency
+ * order (deletes in reverse), resolves values known only after apply by planning one instance
+ * again against the state as it is now, and hands every step to the caller's hooks (journal,
+ * record, progress) so that each finished operation is committed at once. Also the recovery of
+ * journal entries left by an interrupted apply, and the outputs stored after an apply.
+ */
+#include "planner/config.h"
+#include "planner/planner.h"
+#include "providers/provider.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+enum { T_PENDING, T_READY, T_RUNNING, T_DONE, T_FAILED, T_SKIPPED };
+
+typedef struct task {
+    const vpce_change *c;
+    vpce_vec next;     /* task index + 1 of what waits for this one */
+    size_t waiting;    /* unfinished tasks this one waits for */
+    bool after_change; /* waits for a create, update or replace of this apply */
+    int status;
+    const char *cur_op; /* phase running now, for "Still ..." */
+    int64_t phase_start, next_still;
+} task;
+
+typedef struct walker {
+    const vpce_plan *p;
+    const vpce_apply_opts *o;
+    const vpce_apply_hooks *h;
+    vpce_apply_result *res;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    task *tasks;
+    size_t ntasks;
+    size_t *queue; /* ready tasks, FIFO */
+    size_t qhead, qtail;
+    size_t running;
+    size_t remaining; /* tasks not yet DONE, FAILED or SKIPPED */
+    bool stopping, quit;
+    json_t *by_addr; /* address -> state entry (the state as it is now) */
+    int64_t interval;
+    int64_t timeout;
+} walker;
+
+static bool is_delete(vpce_action a)
+{
+    return a == VPCE_ACTION_DELETE;
+}
+
+static bool creates(vpce_action a)
+{
+    return a == VPCE_ACTION_CREATE || a == VPCE_ACTION_DELETE_THEN_CREATE ||
+           a == VPCE_ACTION_CREATE_THEN_DELETE;
+}
+
+/* ---- state entries ----------------------------------------------------------------------- */
+
+json_t *vpce_apply_state_entry(const vpce_change *c, const json_t *attrs)
+{
+    const vpce_resource_type *rt = strcmp(c->mode, "data") == 0
+                                       ? vpce_providers_data_source(c->type)
+                                       : vpce_providers_resource(c->type);
+    json_t *e = json_object();
+    json_object_set_new(e, "address", json_string(c->address));
+    json_object_set_new(e, "mode", json_string(c->mode));
+    json_object_set_new(e, "type", json_string(c->type));
+    json_object_set_new(e, "name", json_string(c->name));
+    json_object_set_new(e, "index", c->index ? json_deep_copy(c->index) : json_null());
+    json_object_set_new(e, "provider", json_string(c->provider ? c->provider : "aws"));
+    json_t *id = json_object_get(attrs, "id");
+    json_object_set_new(e, "id", json_is_string(id) ? json_incref(id) : json_null());
+    json_object_set_new(e, "schema_version", json_integer(rt ? rt->schema_version : 0));
+    json_object_set_new(e, "attributes", attrs ? json_deep_copy(attrs) : json_object());
+    json_object_set_new(e, "sensitive_attributes",
+                        c->sensitive_paths ? json_deep_copy(c->sensitive_paths) : json_array());
+    json_t *deps = json_array();
+    for (size_t i = 0; i < c->ndepends_on; i++)
+        json_array_append_new(deps, json_string(c->depends_on[i]));
+    json_object_set_new(e, "dependencies", deps);
+    return e;
+}
+
+static void random_token(char out[33])
+{
+    unsigned char b[16];
+    static const char hex[] = "0123456789abcdef";
+    if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+        /* No entropy source: time and address still make a token unique enough per run. */
+        uint64_t x = (uint64_t)vpce_now_ms() ^ (uint64_t)(uintptr_t)out;
+        for (size_t i = 0; i < sizeof(b); i++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            b[i] = (unsigned char)(x >> 56);
+        }
+    }
+    for (size_t i = 0; i < sizeof(b); i++) {
+        out[2 * i] = hex[b[i] >> 4];
+        out[2 * i + 1] = hex[b[i] & 15];
+    }
+    out[32] = '\0';
+}
+
+/* ---- helpers run with the lock held ------------------------------------------------------ */
+
+static json_t *current_doc(walker *w)
+{
+    json_t *doc = json_object();
+    json_t *prior = w->p->prior;
+    json_t *lin = json_object_get(prior, "lineage");
+    if (lin)
+        json_object_set(doc, "lineage", lin);
+    json_object_set_new(doc, "serial",
+                        json_integer(json_integer_value(json_object_get(prior, "serial"))));
+    json_t *res = json_array();
+    const char *k;
+    json_t *v;
+    json_object_foreach(w->by_addr, k, v) json_array_append(res, v);
+    json_object_set_new(doc, "resources", res);
+    json_t *outs = json_object_get(prior, "outputs");
+    json_object_set_new(doc, "outputs", outs ? json_incref(outs) : json_object());
+    return doc;
+}
+
+static void emit(walker *w, vpce_apply_event_kind kind, task *t, const char *op, const char *id,
+                 const char *error)
+{
+    if (!w->h->progress)
+        return;
+    vpce_apply_event ev = {
+        .kind = kind,
+        .change = t->c,
+        .op = op,
+        .elapsed_ms = vpce_now_ms() - t->phase_start,
+        .id = id,
+        .error = error,
+    };
+    w->h->progress(w->h->ctx, &ev);
+}
+
+static bool kind_ok(vpce_action orig, bool create_phase_after_delete, vpce_action now)
+{
+    switch (orig) {
+    case VPCE_ACTION_CREATE:
+        return now == VPCE_ACTION_CREATE;
+    case VPCE_ACTION_UPDATE:
+        return now == VPCE_ACTION_UPDATE || now == VPCE_ACTION_NOOP;
+    case VPCE_ACTION_DELETE_THEN_CREATE:
+    case VPCE_ACTION_CREATE_THEN_DELETE:
+        return create_phase_after_delete
+                   ? now == VPCE_ACTION_CREATE
+                   : now == VPCE_ACTION_DELETE_THEN_CREATE || now == VPCE_ACTION_CREATE_THEN_DELETE;
+    case VPCE_ACTION_READ:
+        return now == VPCE_ACTION_READ || now == VPCE_ACTION_NOOP;
+    default:
+        return false;
+    }
+}
+
+/* Plans c alone against the state as it is now; *out_change gets the re-planned change's copy
+   of what the caller needs: its action and after (new reference). Lock held. */
+static int replan(walker *w, const vpce_change *c, bool after_delete, vpce_action *out_action,
+                  json_t **out_after)
+{
+    json_t *doc = current_doc(w);
+    const char *targets[1] = {c->address};
+    vpce_plan_opts po = {
+        .refresh = false,
+        .targets = targets,
+        .ntargets = 1,
+        .providers = w->o->providers,
+    };
+    vpce_diags d = VPCE_DIAGS_INIT;
+    vpce_plan *np = NULL;
+    int rc = vpce_plan_make(&np, w->o->cfg, w->o->vars, doc, &po, &d);
+    if (rc < 0) {
+        const char *msg = NULL;
+        for (size_t i = 0; i < d.len && !msg; i++)
+            if (d.items[i].severity == VPCE_DIAG_ERROR)
+                msg = d.items[i].detail ? d.items[i].detail : d.items[i].summary;
+        rc = vpce_error_set("cannot plan %s again with the values now known: %s", c->address,
+                            msg ? msg : vpce_error_last());
+        goto cleanup;
+    }
+    const vpce_change *nc = NULL;
+    for (size_t i = 0; i < np->nchanges && !nc; i++)
+        if (strcmp(np->changes[i]->address, c->address) == 0)
+            nc = np->changes[i];
+    if (!nc) {
+        rc = vpce_error_set("the plan changed during apply: %s is no longer planned", c->address);
+        goto cleanup;
+    }
+    if (!kind_ok(c->action, after_delete, nc->action)) {
+        rc = vpce_error_set("the plan changed during apply: %s was planned to %s but now "
+                            "plans to %s; plan again",
+                            c->address, vpce_action_name(c->action), vpce_action_name(nc->action));
+        goto cleanup;
+    }
+    *out_action = nc->action;
+    *out_after = nc->after ? json_incref(nc->after) : json_null();
+cleanup:
+    vpce_plan_free(np);
+    vpce_diags_release(&d);
+    json_decref(doc);
+    return rc;
+}
+
+/* True if a value the configuration sets (not a computed-only attribute) is still unknown. */
+static bool config_has_unknown(const vpce_change *c)
+{
+    const vpce_resource_type *rt = strcmp(c->mode, "data") == 0
+                                       ? vpce_providers_data_source(c->type)
+                                       : vpce_providers_resource(c->type);
+    const char *k;
+    json_t *v;
+    json_object_foreach(c->after, k, v)
+    {
+        if (!vpce_contains_unknown(v))
+            continue;
+        const vpce_attr_schema *a = rt ? vpce_schema_attr(rt->schema, k) : NULL;
+        if (a && !(a->flags & (VPCE_ATTR_REQUIRED | VPCE_ATTR_OPTIONAL)))
+            continue;
+        return true;
+    }
+    return false;
+}
+
+/* ---- one phase of a task (called without the lock) --------------------------------------- */
+
+static void fail_msg(char **err, const char *prefix)
+{
+    if (*err)
+        return;
+    const char *m = vpce_error_last();
+    *err = prefix ? vpce_asprintf("%s: %s", prefix, m && *m ? m : "unknown error")
+                  : vpce_strdup(m && *m ? m : "unknown error");
+}
+
+static const vpce_resource_type *rtype_of(const vpce_change *c)
+{
+    return strcmp(c->mode, "data") == 0 ? vpce_providers_data_source(c->type)
+                                        : vpce_providers_resource(c->type);
+}
+
+/* Deletes the object of c described by prior; deposed: the old object of a create-then-delete
+   (its journal entry is cleared rather than the address removed). */
+static int phase_delete(walker *w, task *t, const json_t *prior, bool deposed, char **err)
+{
+    const vpce_change *c = t->c;
+    const vpce_resource_type *rt = rtype_of(c);
+    int64_t jid = 0;
+    int rc;
+    if (!rt || !rt->delete) {
+        *err = vpce_asprintf("resource type \"%s\" cannot be deleted", c->type);
+        return VPCE_ERROR;
+    }
+    pthread_mutex_lock(&w->mu);
+    rc = w->h->begin(w->h->ctx, c, "delete", NULL, &jid);
+    if (rc < 0)
+        fail_msg(err, "cannot write the journal");
+    else {
+        t->cur_op = "delete";
+        t->phase_start = vpce_now_ms();
+        t->next_still = t->phase_start + w->interval;
+        emit(w, VPCE_APPLY_EV_START, t, "delete", NULL, NULL);
+    }
+    pthread_mutex_unlock(&w->mu);
+    if (rc < 0)
+        return rc;
+
+    vpce_resource_op op = {
+        .provider = vpce_plan_providers_get(w->o->providers, c->provider),
+        .address = c->address,
+        .prior = prior,
+        .timeout_ms = w->timeout,
+    };
+    rc = rt->delete (&op);
+    json_decref(op.new_state);
+    if (rc < 0)
+        fail_msg(err, NULL);
+
+    pthread_mutex_lock(&w->mu);
+    t->cur_op = NULL;
+    if (rc < 0) {
+        if (w->h->abandon)
+            w->h->abandon(w->h->ctx, jid);
+        emit(w, VPCE_APPLY_EV_ERROR, t, "delete", NULL, *err);
+    } else {
+        rc = deposed ? (w->h->abandon ? w->h->abandon(w->h->ctx, jid) : 0)
+                     : w->h->record(w->h->ctx, jid, c->address, NULL);
+        if (rc < 0) {
+            fail_msg(err, "the object was deleted but the state could not be written");
+            emit(w, VPCE_APPLY_EV_ERROR, t, "delete", NULL, *err);
+        } else {
+            if (!deposed)
+                json_object_del(w->by_addr, c->address);
+            w->res->destroyed++;
+            emit(w, VPCE_APPLY_EV_DONE, t, "delete", NULL, NULL);
+        }
+    }
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+/* Creates or updates c (after_delete: the create half of a delete-then-create). */
+static int phase_write(walker *w, task *t, bool create, bool after_delete, char **err)
+{
+    const vpce_change *c = t->c;
+    const vpce_resource_type *rt = rtype_of(c);
+    json_t *config = NULL, *prior = NULL;
+    int64_t jid = 0;
+    char token[33] = "";
+    int rc = 0;
+    if (!rt || !(create ? rt->create : rt->update)) {
+        *err = vpce_asprintf("resource type \"%s\" cannot be %s", c->type,
+                             create ? "created" : "updated");
+        return VPCE_ERROR;
+    }
+    const char *op_name = create ? "create" : "update";
+
+    pthread_mutex_lock(&w->mu);
+    vpce_action now = c->action;
+    if (t->after_change && c->after && config_has_unknown(c)) {
+        rc = replan(w, c, after_delete, &now, &config);
+        if (rc < 0)
+            fail_msg(err, NULL);
+    } else {
+        config = c->after ? json_incref(c->after) : json_object();
+    }
+    if (rc == 0 && !create && now == VPCE_ACTION_NOOP) {
+        /* What was unknown turned out to be what is there already. */
+        w->res->changed++;
+        pthread_mutex_unlock(&w->mu);
+        json_decref(config);
+        return 0;
+    }
+    if (rc == 0) {
+        json_t *cur = create ? NULL : json_object_get(w->by_addr, c->address);
+        json_t *attrs = cur ? json_object_get(cur, "attributes") : NULL;
+        prior = create ? NULL : json_incref(attrs ? attrs : c->before);
+        if (create)
+            random_token(token);
+        rc = w->h->begin(w->h->ctx, c, op_name, create ? token : NULL, &jid);
+        if (rc < 0) {
+            fail_msg(err, "cannot write the journal");
+        } else {
+            t->cur_op = op_name;
+            t->phase_start = vpce_now_ms();
+            t->next_still = t->phase_start + w->interval;
+            emit(w, VPCE_APPLY_EV_START, t, op_name, NULL, NULL);
+        }
+    }
+    pthread_mutex_unlock(&w->mu);
+    if (rc < 0)
+        goto cleanup;
+
+    vpce_resource_op op = {
+        .provider = vpce_plan_providers_get(w->o->providers, c->provider),
+        .address = c->address,
+        .prior = prior,
+        .config = config,
+        .token = create ? token : NULL,
+        .timeout_ms = w->timeout,
+    };
+    rc = create ? rt->create(&op) : rt->update(&op);
+    if (rc == 0 && !op.new_state)
+        rc = vpce_error_set("the provider returned no state for %s", c->address);
+    if (rc < 0)
+        fail_msg(err, NULL);
+
+    pthread_mutex_lock(&w->mu);
+    t->cur_op = NULL;
+    if (rc < 0) {
+        /* A failed create may still have made something (a timeout while waiting): keep its
+           journal entry when the type can look for it, so the next run reconciles it. */
+        if (w->h->abandon && !(create && rt->find_by_address))
+            w->h->abandon(w->h->ctx, jid);
+        emit(w, VPCE_APPLY_EV_ERROR, t, op_name, NULL, *err);
+    } else {
+        json_t *entry = vpce_apply_state_entry(c, op.new_state);
+        rc = w->h->record(w->h->ctx, jid, c->address, entry);
+        if (rc < 0) {
+            fail_msg(err, "the operation succeeded but the state could not be written");
+            emit(w, VPCE_APPLY_EV_ERROR, t, op_name, NULL, *err);
+            json_decref(entry);
+        } else {
+            json_object_set_new(w->by_addr, c->address, entry);
+            if (create)
+                w->res->added++;
+            else
+                w->res->changed++;
+            emit(w, VPCE_APPLY_EV_DONE, t, op_name,
+                 json_string_value(json_object_get(op.new_state, "id")), NULL);
+        }
+    }
+    pthread_mutex_unlock(&w->mu);
+    json_decref(op.new_state);
+cleanup:
+    json_decref(config);
+    json_decref(prior);
+    return rc;
+}
+
+/* Reads a data source whose configuration was unknown at plan time. */
+static int phase_read(walker *w, task *t, char **err)
+{
+    const vpce_change *c = t->c;
+    const vpce_resource_type *rt = rtype_of(c);
+    json_t *config = NULL, *value = NULL;
+    vpce_action now = VPCE_ACTION_READ;
+    int rc;
+
+    pthread_mutex_lock(&w->mu);
+    t->cur_op = "read";
+    t->phase_start = vpce_now_ms();
+    t->next_still = t->phase_start + w->interval;
+    emit(w, VPCE_APPLY_EV_START, t, "read", NULL, NULL);
+    rc = replan(w, c, false, &now, &config);
+    pthread_mutex_unlock(&w->mu);
+    if (rc == 0 && now == VPCE_ACTION_NOOP) {
+        value = json_incref(config); /* read while planning */
+    } else if (rc == 0) {
+        if (!rt || !rt->read || vpce_contains_unknown(config))
+            rc = vpce_error_set("data source %s cannot be read: its configuration is not known",
+                                c->address);
+        else
+            rc = rt->read(vpce_plan_providers_get(w->o->providers, c->provider), config, &value);
+    }
+    if (rc < 0)
+        fail_msg(err, NULL);
+
+    pthread_mutex_lock(&w->mu);
+    t->cur_op = NULL;
+    if (rc < 0) {
+        emit(w, VPCE_APPLY_EV_ERROR, t, "read", NULL, *err);
+    } else {
+        json_object_set_new(w->by_addr, c->address, vpce_apply_state_entry(c, value));
+        emit(w, VPCE_APPLY_EV_DONE, t, "read", NULL, NULL);
+    }
+    pthread_mutex_unlock(&w->mu);
+    json_decref(value);
+    json_decref(config);
+    return rc;
+}
+
+static int run_task(walker *w, task *t, char **err)
+{
+    const vpce_change *c = t->c;
+    switch (c->action) {
+    case VPCE_ACTION_CREATE:
+        return phase_write(w, t, true, false, err);
+    case VPCE_ACTION_UPDATE:
+        return phase_write(w, t, false, false, err);
+    case VPCE_ACTION_DELETE:
+        return phase_delete(w, t, c->before, false, err);
+    case VPCE_ACTION_DELETE_THEN_CREATE: {
+        int rc = phase_delete(w, t, c->before, false, err);
+        return rc < 0 ? rc : phase_write(w, t, true, true, err);
+    }
+    case VPCE_ACTION_CREATE_THEN_DELETE: {
+        int rc = phase_write(w, t, true, false, err);
+        return rc < 0 ? rc : phase_delete(w, t, c->before, true, err);
+    }
+    case VPCE_ACTION_READ:
+        return phase_read(w, t, err);
+    default:
+        return 0;
+    }
+}
+
+/* ---- scheduling -------------------------------------------------------------------------- */
+
+static void push_ready(walker *w, size_t i)
+{
+    w->tasks[i].status = T_READY;
+    w->queue[w->qtail++] = i;
+}
+
+static void skip_after(walker *w, size_t i)
+{
+    task *t = &w->tasks[i];
+    for (size_t j = 0; j < t->next.len; j++) {
+        size_t n = (uintptr_t)t->next.items[j] - 1;
+        if (w->tasks[n].status != T_PENDING)
+            continue;
+        w->tasks[n].status = T_SKIPPED;
+        w->remaining--;
+        json_array_append_new(w->res->skipped, json_string(w->tasks[n].c->address));
+        skip_after(w, n);
+    }
+}
+
+/* Lock held. */
+static void finish(walker *w, size_t i, bool ok, const char *err)
+{
+    task *t = &w->tasks[i];
+    t->status = ok ? T_DONE : T_FAILED;
+    w->remaining--;
+    if (ok) {
+        json_t *s = json_object();
+        json_object_set_new(s, "address", json_string(t->c->address));
+        json_object_set_new(s, "action", json_string(vpce_action_name(t->c->action)));
+        json_array_append_new(w->res->succeeded, s);
+        for (size_t j = 0; j < t->next.len; j++) {
+            size_t n = (uintptr_t)t->next.items[j] - 1;
+            if (--w->tasks[n].waiting == 0 && w->tasks[n].status == T_PENDING)
+                push_ready(w, n);
+        }
+    } else {
+        json_t *f = json_object();
+        json_object_set_new(f, "address", json_string(t->c->address));
+        json_object_set_new(f, "error", json_string(err ? err : "failed"));
+        json_array_append_new(w->res->failed, f);
+        skip_after(w, i);
+    }
+}
+
+static void *worker(void *arg)
+{
+    walker *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->quit && (w->qhead == w->qtail || w->stopping))
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (w->quit)
+            break;
+        size_t i = w->queue[w->qhead++];
+        w->tasks[i].status = T_RUNNING;
+        w->running++;
+        pthread_mutex_unlock(&w->mu);
+        char *err = NULL;
+        vpce_error_clear();
+        int rc = run_task(w, &w->tasks[i], &err);
+        pthread_mutex_lock(&w->mu);
+        w->running--;
+        finish(w, i, rc >= 0, err);
+        free(err);
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+static int cmp_failed(const void *a, const void *b)
+{
+    const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    return strcmp(json_string_value(json_object_get(x, "address")),
+                  json_string_value(json_object_get(y, "address")));
+}
+
+static void sort_failed(json_t *arr)
+{
+    size_t n = json_array_size(arr);
+    if (n < 2)
+        return;
+    json_t **v = vpce_malloc(n * sizeof(*v));
+    for (size_t i = 0; i < n; i++)
+        v[i] = json_incref(json_array_get(arr, i));
+    qsort(v, n, sizeof(*v), cmp_failed);
+    json_array_clear(arr);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, v[i]);
+    free(v);
+}
+
+static void build_edges(walker *w)
+{
+    const vpce_plan *p = w->p;
+    vpce_map *idx = vpce_map_new();
+    for (size_t i = 0; i < w->ntasks; i++)
+        vpce_map_set(idx, w->tasks[i].c->address, (void *)(uintptr_t)(i + 1));
+    for (size_t i = 0; i < w->ntasks; i++) {
+        const vpce_change *c = w->tasks[i].c;
+        for (size_t j = 0; j < c->ndepends_on; j++) {
+            uintptr_t d = (uintptr_t)vpce_map_get(idx, c->depends_on[j]);
+            if (!d || d - 1 == i)
+                continue;
+            const vpce_change *dc = w->tasks[d - 1].c;
+            if (is_delete(c->action)) {
+                /* Delete what depends on a thing before deleting (or replacing) the thing. */
+                if (is_delete(dc->action) || dc->action == VPCE_ACTION_DELETE_THEN_CREATE) {
+                    vpce_vec_push(&w->tasks[i].next, (void *)d);
+                    w->tasks[d - 1].waiting++;
+                }
+            } else if (!is_delete(dc->action)) {
+                vpce_vec_push(&w->tasks[d - 1].next, (void *)(uintptr_t)(i + 1));
+                w->tasks[i].waiting++;
+                if (creates(dc->action) || dc->action == VPCE_ACTION_UPDATE)
+                    w->tasks[i].after_change = true;
+            }
+        }
+    }
+    (void)p;
+    vpce_map_free(idx);
+}
+
+int vpce_apply(vpce_apply_result *out, const vpce_plan *p, const vpce_apply_opts *opts,
+               const vpce_apply_hooks *hooks)
+{
+    walker w = {0};
+    pthread_t *threads = NULL;
+    size_t nthreads = 0;
+    int rc = 0;
+
+    memset(out, 0, sizeof(*out));
+    out->succeeded = json_array();
+    out->failed = json_array();
+    out->skipped = json_array();
+    if (!p || !opts || !hooks || !hooks->begin || !hooks->record || !opts->cfg || !opts->providers)
+        VPCE_BUG("vpce_apply needs a plan, a configuration, providers and hooks");
+
+    w.p = p;
+    w.o = opts;
+    w.h = hooks;
+    w.res = out;
+    w.interval = opts->still_interval_ms > 0 ? opts->still_interval_ms : 10000;
+    w.timeout = opts->op_timeout_ms > 0 ? opts->op_timeout_ms : 30 * 60 * 1000;
+    w.by_addr = json_object();
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(p->prior, "resources"), i, r)
+    {
+        const char *a = json_string_value(json_object_get(r, "address"));
+        if (a)
+            json_object_set(w.by_addr, a, r);
+    }
+    pthread_mutex_init(&w.mu, NULL);
+    pthread_cond_init(&w.cv, NULL);
+
+    w.tasks = vpce_calloc(p->nchanges ? p->nchanges : 1, sizeof(task));
+    for (size_t k = 0; k < p->nchanges; k++) {
+        const vpce_change *c = p->changes[k];
+        if (c->action == VPCE_ACTION_NOOP)
+            continue;
+        w.tasks[w.ntasks].c = c;
+        w.tasks[w.ntasks].status = T_PENDING;
+        w.ntasks++;
+    }
+    w.remaining = w.ntasks;
+    w.queue = vpce_calloc(w.ntasks ? w.ntasks : 1, sizeof(size_t));
+    build_edges(&w);
+    for (size_t k = 0; k < w.ntasks; k++)
+        if (w.tasks[k].waiting == 0)
+            push_ready(&w, k);
+
+    nthreads = (size_t)(opts->parallelism > 0 ? opts->parallelism : 10);
+    if (nthreads > w.ntasks)
+        nthreads = w.ntasks;
+    threads = vpce_calloc(nthreads ? nthreads : 1, sizeof(pthread_t));
+    size_t started = 0;
+    for (; started < nthreads; started++)
+        if (pthread_create(&threads[started], NULL, worker, &w) != 0)
+            break;
+    if (started == 0 && w.ntasks > 0) {
+        rc = vpce_error_set("cannot start the apply threads");
+        goto cleanup;
+    }
+
+    pthread_mutex_lock(&w.mu);
+    for (;;) {
+        if (!w.stopping && hooks->interrupted && hooks->interrupted(hooks->ctx)) {
+            w.stopping = true;
+            out->interrupted = w.remaining > w.running;
+        }
+        if (w.running == 0 && (w.qhead == w.qtail || w.stopping)) {
+            if (!w.stopping && w.remaining > 0) {
+                /* Only a dependency cycle leaves tasks waiting with nothing running. */
+                for (size_t k = 0; k < w.ntasks; k++)
+                    if (w.tasks[k].status == T_PENDING)
+                        finish(&w, k, false, "the changes depend on each other in a cycle");
+            }
+            w.quit = true;
+            pthread_cond_broadcast(&w.cv);
+            break;
+        }
+        int64_t now = vpce_now_ms();
+        for (size_t k = 0; k < w.ntasks; k++) {
+            task *t = &w.tasks[k];
+            if (t->status == T_RUNNING && t->cur_op && now >= t->next_still) {
+                emit(&w, VPCE_APPLY_EV_STILL, t, t->cur_op, NULL, NULL);
+                t->next_still += w.interval;
+            }
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&w.cv, &w.mu, &ts);
+    }
+    pthread_mutex_unlock(&w.mu);
+    for (size_t k = 0; k < started; k++)
+        pthread_join(threads[k], NULL);
+    if (w.stopping && w.remaining > 0)
+        out->interrupted = true;
+    sort_failed(out->failed);
+    out->state = current_doc(&w);
+
+cleanup:
+    free(threads);
+    for (size_t k = 0; k < w.ntasks; k++)
+        vpce_vec_release(&w.tasks[k].next);
+    free(w.tasks);
+    free(w.queue);
+    json_decref(w.by_addr);
+    pthread_mutex_destroy(&w.mu);
+    pthread_cond_destroy(&w.cv);
+    return rc;
+}
+
+void vpce_apply_result_release(vpce_apply_result *r)
+{
+    if (!r)
+        return;
+    json_decref(r->state);
+    json_decref(r->succeeded);
+    json_decref(r->failed);
+    json_decref(r->skipped);
+    memset(r, 0, sizeof(*r));
+}
+
+/* ---- outputs ----------------------------------------------------------------------------- */
+
+int vpce_apply_outputs(json_t **out, const vpce_config *cfg, const json_t *vars,
+                       const json_t *state_doc, const vpce_plan_providers *ps, vpce_diags *diags)
+{
+    vpce_plan_opts po = {.refresh = false, .providers = ps};
+    vpce_plan *p = NULL;
+    *out = NULL;
+    int rc = vpce_plan_make(&p, cfg, vars, state_doc, &po, diags);
+    if (rc < 0)
+        return rc;
+    json_t *outs = json_object();
+    const char *name;
+    json_t *oc;
+    json_object_foreach(p->output_changes, name, oc)
+    {
+        const char *a0 = json_string_value(json_array_get(json_object_get(oc, "actions"), 0));
+        json_t *after = json_object_get(oc, "after");
+        if ((a0 && strcmp(a0, "delete") == 0) || !after || vpce_contains_unknown(after))
+            continue;
+        json_t *o = json_object();
+        json_object_set(o, "value", after);
+        json_object_set_new(o, "sensitive",
+                            json_boolean(json_is_true(json_object_get(oc, "sensitive"))));
+        json_object_set_new(outs, name, o);
+    }
+    vpce_plan_free(p);
+    *out = outs;
+    return 0;
+}
