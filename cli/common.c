@@ -20,7 +20,8 @@ void cli_print_diags(const vpce_diags *d)
     vpce_diags sorted = VPCE_DIAGS_INIT;
     /* Print a sorted copy without disturbing the caller's list. */
     sorted.items = vpce_malloc((d->len ? d->len : 1) * sizeof(vpce_diag));
-    memcpy(sorted.items, d->items, d->len * sizeof(vpce_diag));
+    if (d->len)
+        memcpy(sorted.items, d->items, d->len * sizeof(vpce_diag));
     sorted.len = d->len;
     vpce_diags_sort(&sorted);
     vpce_diags_print(&sorted, stderr, cli_color(stderr));
