@@ -1,0 +1,585 @@
+/* Unit tests of the apply walk (planner/apply.c) with an in-memory provider "ap": dependency
+   order and re-planned unknowns, reverse deletes, failures, parallelism, the journal, crash
+   recovery, interruption, and plan-after-apply. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <pthread.h>
+
+#include "planner/config.h"
+#include "tests/unit/support/testprov.h"
+
+/* ---- the "ap" provider ------------------------------------------------------------------- */
+
+static pthread_mutex_t ap_mu = PTHREAD_MUTEX_INITIALIZER;
+static json_t *ap_world;   /* id -> object (with "_address") */
+static json_t *ap_log;     /* ["create NAME", "delete NAME", ...] in call order */
+static json_t *ap_journal; /* the test hooks' journal: [{"id", "address", "action", "token"}] */
+static int ap_next, ap_active, ap_max_active, ap_delay_ms, ap_journal_misses, ap_dummy;
+static const char *ap_fail_name;
+
+static const vpce_attr_schema ap_attrs[] = {
+    {"name", "string", VPCE_ATTR_REQUIRED | VPCE_ATTR_FORCE_NEW, NULL, NULL},
+    {"parent_id", "string", VPCE_ATTR_OPTIONAL | VPCE_ATTR_FORCE_NEW, NULL, NULL},
+    {"value", "string", VPCE_ATTR_OPTIONAL, NULL, NULL},
+    {"id", "string", VPCE_ATTR_COMPUTED, NULL, NULL},
+    {NULL, NULL, 0, NULL, NULL},
+};
+static const vpce_nested_block ap_no_blocks[] = {{NULL, 0, 0, 0, 0, NULL}};
+static const vpce_block_schema ap_schema = {ap_attrs, ap_no_blocks};
+static const vpce_attr_schema ap_cfg_attrs[] = {{NULL, NULL, 0, NULL, NULL}};
+static const vpce_block_schema ap_cfg_schema = {ap_cfg_attrs, ap_no_blocks};
+
+static void ap_enter(const char *what, const json_t *obj)
+{
+    pthread_mutex_lock(&ap_mu);
+    ap_active++;
+    if (ap_active > ap_max_active)
+        ap_max_active = ap_active;
+    char *s = vpce_asprintf("%s %s", what, json_string_value(json_object_get(obj, "name")));
+    json_array_append_new(ap_log, json_string(s));
+    free(s);
+    pthread_mutex_unlock(&ap_mu);
+    if (ap_delay_ms)
+        vpce_sleep_ms(ap_delay_ms);
+}
+
+static void ap_leave(void)
+{
+    pthread_mutex_lock(&ap_mu);
+    ap_active--;
+    pthread_mutex_unlock(&ap_mu);
+}
+
+static int ap_create(vpce_resource_op *op)
+{
+    ap_enter("create", op->config);
+    pthread_mutex_lock(&ap_mu);
+    /* The journal entry must be committed before the create is sent, with this token. */
+    bool journaled = false;
+    size_t i;
+    json_t *e;
+    json_array_foreach(ap_journal, i, e)
+    {
+        const char *tok = json_string_value(json_object_get(e, "token"));
+        if (strcmp(json_string_value(json_object_get(e, "address")), op->address) == 0 &&
+            op->token && tok && strcmp(tok, op->token) == 0 && strlen(tok) == 32)
+            journaled = true;
+    }
+    if (!journaled)
+        ap_journal_misses++;
+    int rc = 0;
+    const char *name = json_string_value(json_object_get(op->config, "name"));
+    if (ap_fail_name && name && strcmp(name, ap_fail_name) == 0) {
+        rc = vpce_error_setc(VPCE_ERROR, "InvalidParameterValue: %s is refused", name);
+    } else if (vpce_contains_unknown(op->config)) {
+        json_t *pid = json_object_get(op->config, "parent_id");
+        if (vpce_contains_unknown(pid))
+            rc = vpce_error_set("InvalidParameter: parent_id unknown");
+    }
+    if (rc == 0) {
+        json_t *s = json_object();
+        const char *k;
+        json_t *v;
+        json_object_foreach((json_t *)op->config, k, v)
+            json_object_set(s, k, vpce_is_unknown(v) ? json_null() : v);
+        char *id = vpce_asprintf("ap-%d", ++ap_next);
+        json_object_set_new(s, "id", json_string(id));
+        free(id);
+        json_t *w = json_deep_copy(s);
+        json_object_set_new(w, "_address", json_string(op->address));
+        json_object_set_new(ap_world, json_string_value(json_object_get(s, "id")), w);
+        op->new_state = s;
+    }
+    pthread_mutex_unlock(&ap_mu);
+    ap_leave();
+    return rc;
+}
+
+static int ap_update(vpce_resource_op *op)
+{
+    ap_enter("update", op->config);
+    pthread_mutex_lock(&ap_mu);
+    json_t *s = json_deep_copy(op->config);
+    json_object_set(s, "id", json_object_get(op->prior, "id"));
+    json_t *w = json_deep_copy(s);
+    json_object_set_new(w, "_address", json_string(op->address));
+    json_object_set_new(ap_world, json_string_value(json_object_get(s, "id")), w);
+    op->new_state = s;
+    pthread_mutex_unlock(&ap_mu);
+    ap_leave();
+    return 0;
+}
+
+static int ap_delete(vpce_resource_op *op)
+{
+    ap_enter("delete", op->prior);
+    pthread_mutex_lock(&ap_mu);
+    json_object_del(ap_world, json_string_value(json_object_get(op->prior, "id")));
+    pthread_mutex_unlock(&ap_mu);
+    ap_leave();
+    return 0;
+}
+
+static int ap_read_batch(vpce_provider *p, json_t *const *priors, size_t n, json_t **out)
+{
+    (void)p;
+    pthread_mutex_lock(&ap_mu);
+    for (size_t i = 0; i < n; i++) {
+        json_t *w = json_object_get(ap_world, json_string_value(json_object_get(priors[i], "id")));
+        out[i] = w ? json_deep_copy(w) : NULL;
+        if (out[i])
+            json_object_del(out[i], "_address");
+    }
+    pthread_mutex_unlock(&ap_mu);
+    return 0;
+}
+
+static int ap_find(vpce_provider *p, const char *address, const char *token, json_t **out)
+{
+    (void)p;
+    (void)token;
+    *out = NULL;
+    const char *k;
+    json_t *w;
+    json_object_foreach(ap_world, k, w)
+    {
+        if (strcmp(json_string_value(json_object_get(w, "_address")), address) == 0) {
+            *out = json_deep_copy(w);
+            json_object_del(*out, "_address");
+        }
+    }
+    return 0;
+}
+
+static const vpce_resource_type ap_thing = {
+    .name = "ap_thing",
+    .schema = &ap_schema,
+    .create = ap_create,
+    .update = ap_update,
+    .delete = ap_delete,
+    .read_batch = ap_read_batch,
+    .find_by_address = ap_find,
+};
+static const vpce_resource_type *const ap_resources[] = {&ap_thing, NULL};
+static const vpce_resource_type *const ap_data[] = {NULL};
+
+static int ap_configure(vpce_provider **out, const json_t *config)
+{
+    (void)config;
+    *out = (vpce_provider *)&ap_dummy;
+    return 0;
+}
+
+static void ap_free(vpce_provider *p)
+{
+    (void)p;
+}
+
+static const vpce_provider_type ap_provider = {
+    .name = "ap",
+    .config_schema = &ap_cfg_schema,
+    .resources = ap_resources,
+    .data_sources = ap_data,
+    .configure = ap_configure,
+    .free = ap_free,
+};
+
+/* ---- hooks: an in-memory state and journal ----------------------------------------------- */
+
+typedef struct hooks_state {
+    json_t *resources; /* address -> entry */
+    int64_t next_jid;
+    int records, abandons;
+    int stop_after_records; /* interrupted once this many records happened (0: never) */
+} hooks_state;
+
+static int h_begin(void *ctx, const vpce_change *c, const char *op, const char *token,
+                   int64_t *out_id)
+{
+    hooks_state *h = ctx;
+    json_t *e = json_object();
+    *out_id = ++h->next_jid;
+    json_object_set_new(e, "id", json_integer(*out_id));
+    json_object_set_new(e, "address", json_string(c->address));
+    json_object_set_new(e, "action", json_string(op));
+    json_object_set_new(e, "token", token ? json_string(token) : json_null());
+    pthread_mutex_lock(&ap_mu);
+    json_array_append_new(ap_journal, e);
+    pthread_mutex_unlock(&ap_mu);
+    return 0;
+}
+
+static int journal_remove(int64_t id)
+{
+    int rc = VPCE_ENOTFOUND;
+    pthread_mutex_lock(&ap_mu);
+    for (size_t i = 0; i < json_array_size(ap_journal); i++)
+        if (json_integer_value(json_object_get(json_array_get(ap_journal, i), "id")) == id) {
+            json_array_remove(ap_journal, i);
+            rc = 0;
+            break;
+        }
+    pthread_mutex_unlock(&ap_mu);
+    return rc;
+}
+
+static int h_record(void *ctx, int64_t jid, const char *address, const json_t *resource)
+{
+    hooks_state *h = ctx;
+    if (jid && journal_remove(jid) < 0)
+        return vpce_error_setc(VPCE_ENOTFOUND, "no journal entry %lld", (long long)jid);
+    if (resource)
+        json_object_set_new(h->resources, address, json_deep_copy(resource));
+    else
+        json_object_del(h->resources, address);
+    h->records++;
+    return 0;
+}
+
+static int h_abandon(void *ctx, int64_t jid)
+{
+    hooks_state *h = ctx;
+    h->abandons++;
+    return journal_remove(jid);
+}
+
+static bool h_interrupted(void *ctx)
+{
+    hooks_state *h = ctx;
+    return h->stop_after_records && h->records >= h->stop_after_records;
+}
+
+static json_t *state_doc(const hooks_state *h)
+{
+    json_t *doc = json_object();
+    json_t *res = json_array();
+    const char *k;
+    json_t *v;
+    json_object_foreach(h->resources, k, v) json_array_append(res, v);
+    json_object_set_new(doc, "lineage", json_string("test-lineage"));
+    json_object_set_new(doc, "serial", json_integer(1));
+    json_object_set_new(doc, "resources", res);
+    return doc;
+}
+
+/* ---- fixture ----------------------------------------------------------------------------- */
+
+typedef struct fx {
+    vpce_config *cfg;
+    vpce_plan_providers *ps;
+    json_t *vars;
+    hooks_state hs;
+    vpce_apply_hooks hooks;
+} fx;
+
+static void fx_init(fx *f, const char *text)
+{
+    json_decref(ap_world);
+    json_decref(ap_log);
+    json_decref(ap_journal);
+    ap_world = json_object();
+    ap_log = json_array();
+    ap_journal = json_array();
+    ap_next = ap_active = ap_max_active = ap_delay_ms = ap_journal_misses = 0;
+    ap_fail_name = NULL;
+    memset(f, 0, sizeof(*f));
+    f->cfg = testprov_load(text);
+    f->vars = json_object();
+    vpce_diags d = VPCE_DIAGS_INIT;
+    assert_int_equal(vpce_plan_providers_new(&f->ps, f->cfg, f->vars, &d), 0);
+    vpce_diags_release(&d);
+    f->hs.resources = json_object();
+    f->hooks = (vpce_apply_hooks){
+        .ctx = &f->hs,
+        .begin = h_begin,
+        .record = h_record,
+        .abandon = h_abandon,
+        .interrupted = h_interrupted,
+    };
+}
+
+static void fx_release(fx *f)
+{
+    vpce_plan_providers_free(f->ps);
+    vpce_config_free(f->cfg);
+    json_decref(f->vars);
+    json_decref(f->hs.resources);
+}
+
+static vpce_plan *fx_plan(fx *f, bool destroy)
+{
+    json_t *doc = state_doc(&f->hs);
+    vpce_plan_opts o = {.refresh = true, .destroy = destroy, .providers = f->ps};
+    vpce_plan *p = testprov_plan(f->cfg, doc, &o);
+    json_decref(doc);
+    return p;
+}
+
+static void fx_apply(fx *f, const vpce_plan *p, int parallelism, vpce_apply_result *res)
+{
+    vpce_apply_opts o = {
+        .parallelism = parallelism,
+        .cfg = f->cfg,
+        .vars = f->vars,
+        .providers = f->ps,
+    };
+    assert_int_equal(vpce_apply(res, p, &o, &f->hooks), 0);
+}
+
+static int log_pos(const char *entry)
+{
+    for (size_t i = 0; i < json_array_size(ap_log); i++)
+        if (strcmp(json_string_value(json_array_get(ap_log, i)), entry) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* ---- tests ------------------------------------------------------------------------------- */
+
+static const char *TREE = "resource \"ap_thing\" \"vpc\" {\n  name = \"vpc\"\n}\n"
+                          "resource \"ap_thing\" \"sub\" {\n  count = 3\n"
+                          "  name = \"sub${count.index}\"\n  parent_id = ap_thing.vpc.id\n}\n"
+                          "resource \"ap_thing\" \"leaf\" {\n  name = \"leaf\"\n"
+                          "  parent_id = ap_thing.sub[1].id\n  value = ap_thing.vpc.id\n}\n";
+
+static void creates_in_order_with_replanned_ids(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f, TREE);
+    vpce_plan *p = fx_plan(&f, false);
+    vpce_change *leaf = testprov_change(p, "ap_thing.leaf");
+    assert_true(vpce_is_unknown(json_object_get(leaf->after, "parent_id")));
+    vpce_apply_result res;
+    fx_apply(&f, p, 10, &res);
+    assert_int_equal(json_array_size(res.failed), 0);
+    assert_int_equal(res.added, 5);
+    assert_int_equal(json_object_size(ap_world), 5);
+    assert_int_equal(ap_journal_misses, 0);
+    assert_int_equal(json_array_size(ap_journal), 0); /* cleared after each create */
+    assert_true(log_pos("create vpc") < log_pos("create sub0"));
+    assert_true(log_pos("create sub1") < log_pos("create leaf"));
+    /* the children got the ids computed by the creates before them */
+    json_t *vpc = json_object_get(f.hs.resources, "ap_thing.vpc");
+    const char *vpc_id = json_string_value(json_object_get(vpc, "id"));
+    json_t *sub1 = json_object_get(f.hs.resources, "ap_thing.sub[1]");
+    json_t *lf = json_object_get(json_object_get(f.hs.resources, "ap_thing.leaf"), "attributes");
+    assert_string_equal(json_string_value(json_object_get(lf, "value")), vpc_id);
+    assert_string_equal(json_string_value(json_object_get(lf, "parent_id")),
+                        json_string_value(json_object_get(sub1, "id")));
+    /* the entries have the state document's shape */
+    assert_string_equal(json_string_value(json_object_get(sub1, "type")), "ap_thing");
+    assert_int_equal(json_integer_value(json_object_get(sub1, "index")), 1);
+    assert_true(json_array_size(json_object_get(sub1, "dependencies")) >= 1);
+    /* the walk's own state equals what was recorded */
+    assert_int_equal(json_array_size(json_object_get(res.state, "resources")), 5);
+    vpce_apply_result_release(&res);
+    vpce_plan_free(p);
+
+    /* planning again finds nothing to do */
+    p = fx_plan(&f, false);
+    assert_false(vpce_plan_has_changes(p));
+    vpce_plan_free(p);
+
+    /* destroy: deletes in reverse dependency order */
+    p = fx_plan(&f, true);
+    fx_apply(&f, p, 10, &res);
+    assert_int_equal(res.destroyed, 5);
+    assert_int_equal(json_object_size(ap_world), 0);
+    assert_int_equal(json_object_size(f.hs.resources), 0);
+    assert_true(log_pos("delete leaf") < log_pos("delete sub1"));
+    assert_true(log_pos("delete sub0") < log_pos("delete vpc"));
+    assert_true(log_pos("delete sub2") < log_pos("delete vpc"));
+    vpce_apply_result_release(&res);
+    vpce_plan_free(p);
+    fx_release(&f);
+}
+
+static void failure_stops_dependents_only(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f, TREE);
+    ap_fail_name = "sub1";
+    vpce_plan *p = fx_plan(&f, false);
+    vpce_apply_result res;
+    fx_apply(&f, p, 4, &res);
+    assert_int_equal(json_array_size(res.failed), 1);
+    json_t *fl = json_array_get(res.failed, 0);
+    assert_string_equal(json_string_value(json_object_get(fl, "address")), "ap_thing.sub[1]");
+    assert_non_null(strstr(json_string_value(json_object_get(fl, "error")),
+                           "InvalidParameterValue: sub1 is refused"));
+    assert_int_equal(json_array_size(res.skipped), 1);
+    assert_string_equal(json_string_value(json_array_get(res.skipped, 0)), "ap_thing.leaf");
+    assert_int_equal(res.added, 3); /* vpc, sub0, sub2 */
+    assert_int_equal(json_object_size(f.hs.resources), 3);
+    assert_int_equal(log_pos("create leaf"), -1);
+    vpce_apply_result_release(&res);
+    vpce_plan_free(p);
+
+    /* a second run finishes the job */
+    ap_fail_name = NULL;
+    p = fx_plan(&f, false);
+    fx_apply(&f, p, 4, &res);
+    assert_int_equal(json_array_size(res.failed), 0);
+    assert_int_equal(res.added, 2);
+    assert_int_equal(json_object_size(ap_world), 5);
+    vpce_apply_result_release(&res);
+    vpce_plan_free(p);
+    p = fx_plan(&f, false);
+    assert_false(vpce_plan_has_changes(p));
+    vpce_plan_free(p);
+    fx_release(&f);
+}
+
+static const char *WIDE = "resource \"ap_thing\" \"w\" {\n  count = 16\n"
+                          "  name = \"w${count.index}\"\n}\n";
+
+static void parallelism_is_bounded(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f, WIDE);
+    ap_delay_ms = 40;
+    vpce_plan *p = fx_plan(&f, false);
+    vpce_apply_result res;
+    int64_t t0 = vpce_now_ms();
+    fx_apply(&f, p, 4, &res);
+    int64_t took = vpce_now_ms() - t0;
+    assert_int_equal(res.added, 16);
+    assert_int_equal(ap_max_active, 4);
+    assert_true(took < 16 * 40); /* ran in parallel */
+    vpce_apply_result_release(&res);
+    vpce_plan_free(p);
+
+    /* parallelism 1 runs one at a time */
+    p = fx_plan(&f, true);
+    ap_max_active = 0;
+    fx_apply(&f, p, 1, &res);
+    assert_int_equal(res.destroyed, 16);
+    assert_int_equal(ap_max_active, 1);
+    vpce_apply_result_release(&res);
+    vpce_plan_free(p);
+    fx_release(&f);
+}
+
+static void interrupt_starts_nothing_new(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f, WIDE);
+    ap_delay_ms = 20;
+    f.hs.stop_after_records = 2;
+    vpce_plan *p = fx_plan(&f, false);
+    vpce_apply_result res;
+    fx_apply(&f, p, 2, &res);
+    assert_true(res.interrupted);
+    assert_true(res.added >= 2 && res.added < 16);
+    /* what ran was recorded: state and remote world agree, no journal left */
+    assert_int_equal((int)json_object_size(f.hs.resources), res.added);
+    assert_int_equal((int)json_object_size(ap_world), res.added);
+    assert_int_equal(json_array_size(ap_journal), 0);
+    vpce_apply_result_release(&res);
+    vpce_plan_free(p);
+    fx_release(&f);
+}
+
+static void recovery_adopts_and_clears(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f, TREE);
+    /* a crashed run: the vpc create reached the provider, the sub[0] create did not */
+    json_t *obj =
+        json_pack("{s:s, s:s, s:s}", "name", "vpc", "id", "ap-77", "_address", "ap_thing.vpc");
+    json_object_set_new(ap_world, "ap-77", obj);
+    json_t *entries = json_pack(
+        "[{s:I, s:s, s:s, s:s}, {s:I, s:s, s:s, s:s}, {s:I, s:s, s:s, s:n}]", "id", (json_int_t)1,
+        "address", "ap_thing.vpc", "action", "create", "token", "0123456789abcdef0123456789abcdef",
+        "id", (json_int_t)2, "address", "ap_thing.sub[0]", "action", "create", "token",
+        "fedcba9876543210fedcba9876543210", "id", (json_int_t)3, "address", "ap_thing.old",
+        "action", "delete", "token");
+    json_t *e;
+    size_t i;
+    json_array_foreach(entries, i, e) json_array_append(ap_journal, e);
+    f.hs.next_jid = 3;
+    json_t *report = NULL;
+    assert_int_equal(vpce_apply_recover(entries, f.cfg, f.ps, &f.hooks, &report), 0);
+    assert_int_equal(json_array_size(report), 3);
+    assert_int_equal(json_array_size(ap_journal), 0);
+    json_t *vpc = json_object_get(f.hs.resources, "ap_thing.vpc");
+    assert_non_null(vpc);
+    assert_string_equal(json_string_value(json_object_get(vpc, "id")), "ap-77");
+    assert_null(json_object_get(f.hs.resources, "ap_thing.sub[0]"));
+    assert_int_equal(f.hs.abandons, 2);
+
+    /* the next apply creates only what is missing: no duplicate vpc */
+    vpce_plan *p = fx_plan(&f, false);
+    vpce_apply_result res;
+    fx_apply(&f, p, 10, &res);
+    assert_int_equal(res.added, 4);
+    assert_int_equal(json_object_size(ap_world), 5);
+    assert_int_equal(log_pos("create vpc"), -1);
+    vpce_apply_result_release(&res);
+    vpce_plan_free(p);
+    json_decref(report);
+    json_decref(entries);
+    fx_release(&f);
+}
+
+static void update_in_place_and_outputs(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f, "resource \"ap_thing\" \"a\" {\n  name = \"a\"\n  value = \"one\"\n}\n"
+                "output \"a_id\" {\n  value = ap_thing.a.id\n}\n");
+    vpce_plan *p = fx_plan(&f, false);
+    vpce_apply_result res;
+    fx_apply(&f, p, 10, &res);
+    assert_int_equal(res.added, 1);
+    json_t *outs = NULL;
+    vpce_diags d = VPCE_DIAGS_INIT;
+    assert_int_equal(vpce_apply_outputs(&outs, f.cfg, f.vars, res.state, f.ps, &d), 0);
+    char *id = vpce_strdup(
+        json_string_value(json_object_get(json_object_get(f.hs.resources, "ap_thing.a"), "id")));
+    assert_string_equal(json_string_value(json_object_get(json_object_get(outs, "a_id"), "value")),
+                        id);
+    json_decref(outs);
+    vpce_diags_release(&d);
+    vpce_apply_result_release(&res);
+    vpce_plan_free(p);
+
+    /* an edited argument: one update in place, same id */
+    json_t *w = json_object_get(ap_world, id);
+    json_object_set_new(w, "value", json_string("drifted"));
+    p = fx_plan(&f, false);
+    assert_int_equal(testprov_change(p, "ap_thing.a")->action, VPCE_ACTION_UPDATE);
+    fx_apply(&f, p, 10, &res);
+    assert_int_equal(res.changed, 1);
+    assert_int_equal(res.added, 0);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(ap_world, id), "value")),
+                        "one");
+    free(id);
+    vpce_apply_result_release(&res);
+    vpce_plan_free(p);
+    fx_release(&f);
+}
+
+int main(void)
+{
+    vpce_providers_register(&ap_provider);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(creates_in_order_with_replanned_ids),
+        cmocka_unit_test(failure_stops_dependents_only),
+        cmocka_unit_test(parallelism_is_bounded),
+        cmocka_unit_test(interrupt_starts_nothing_new),
+        cmocka_unit_test(recovery_adopts_and_clears),
+        cmocka_unit_test(update_in_place_and_outputs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
