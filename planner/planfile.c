@@ -167,10 +167,8 @@ static int change_from_json(vpce_change **out, const json_t *o, size_t i)
         (rc = get_json(&c->replace_paths, o, "replace_paths", JSON_ARRAY, what)) < 0 ||
         (rc = get_json(&c->sensitive_paths, o, "sensitive_paths", JSON_ARRAY, what)) < 0)
         goto cleanup;
-    if (!c->before)
-        c->before = json_null();
-    if (!c->after)
-        c->after = json_null();
+    /* JSON null comes back as NULL, as the planner leaves before of a create and after of a
+       delete. */
     json_t *deps = json_object_get(o, "depends_on");
     if (deps && !json_is_null(deps)) {
         if (!json_is_array(deps)) {

@@ -100,6 +100,13 @@ static void planfile_roundtrip(void **state)
         assert_string_equal(q->changes[i]->address, p->changes[i]->address);
         assert_int_equal(q->changes[i]->action, p->changes[i]->action);
     }
+    /* Absent values come back as NULL, as the planner makes them. */
+    for (size_t i = 0; i < q->nchanges; i++) {
+        if (q->changes[i]->action == VPCE_ACTION_DELETE)
+            assert_null(q->changes[i]->after);
+        if (q->changes[i]->action == VPCE_ACTION_READ)
+            assert_null(q->changes[i]->before);
+    }
     /* The unknown sentinel survives exactly. */
     const vpce_change *vpc = NULL;
     for (size_t i = 0; i < q->nchanges; i++)
