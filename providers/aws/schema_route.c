@@ -1,4 +1,5 @@
 /* providers/aws/schema_route.c: aws_route_table, aws_route_table_association and aws_route. */
+#include "providers/aws/res_network.h"
 #include "providers/aws/resources.h"
 
 /* route is an attribute that may also be written as blocks, as in the Terraform provider. */
@@ -30,6 +31,11 @@ const vpce_resource_type vpce_aws_route_table = {
     .name = "aws_route_table",
     .schema = &rt_schema,
     .description = "a route table",
+    .create = vpce_aws_rtb_create,
+    .update = vpce_aws_rtb_update,
+    .delete = vpce_aws_rtb_delete,
+    .read_batch = vpce_aws_rtb_read_batch,
+    .import = vpce_aws_rtb_import,
 };
 
 static const vpce_attr_schema rta_attrs[] = {
@@ -45,6 +51,11 @@ const vpce_resource_type vpce_aws_route_table_association = {
     .name = "aws_route_table_association",
     .schema = &rta_schema,
     .description = "a subnet or gateway associated with a route table",
+    .create = vpce_aws_rtb_assoc_create,
+    .update = vpce_aws_rtb_assoc_update,
+    .delete = vpce_aws_rtb_assoc_delete,
+    .read_batch = vpce_aws_rtb_assoc_read_batch,
+    .import = vpce_aws_rtb_assoc_import,
 };
 
 static const vpce_attr_schema route_attrs[] = {
@@ -79,4 +90,9 @@ const vpce_resource_type vpce_aws_route = {
     .name = "aws_route",
     .schema = &route_schema,
     .description = "one route in a route table",
+    .create = vpce_aws_route_create,
+    .update = vpce_aws_route_update,
+    .delete = vpce_aws_route_delete,
+    .read_batch = vpce_aws_route_read_batch,
+    .import = vpce_aws_route_import,
 };

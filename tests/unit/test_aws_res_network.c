@@ -397,6 +397,185 @@ static void igw_batch(void **state)
     }
 }
 
+/* ---- route tables ------------------------------------------------------------------------ */
+
+static bool world_route(const char *rtb, const char *dest, const char *gw)
+{
+    json_t *rt = world_get("route_tables", "RouteTableId", rtb);
+    assert_non_null(rt);
+    bool found = false;
+    json_t *r;
+    size_t i;
+    json_array_foreach(json_object_get(rt, "Routes"), i, r)
+    {
+        const char *d = sget(r, "DestinationCidrBlock");
+        const char *g = sget(r, "GatewayId");
+        if (d && strcmp(d, dest) == 0 && (!gw || (g && strcmp(g, gw) == 0)))
+            found = true;
+    }
+    json_decref(rt);
+    return found;
+}
+
+static json_t *make_igw(const json_t *vpc)
+{
+    return create(&vpce_aws_internet_gateway, "aws_internet_gateway.gw",
+                  json_pack("{s:s}", "vpc_id", sget(vpc, "id")));
+}
+
+static void route_table_lifecycle(void **state)
+{
+    (void)state;
+    json_t *vpc = make_vpc();
+    json_t *igw = make_igw(vpc);
+    const char *gw = sget(igw, "id");
+    json_t *st = create(&vpce_aws_route_table, "aws_route_table.public",
+                        json_pack("{s:s,s:[{s:s,s:s,s:n}]}", "vpc_id", sget(vpc, "id"), "route",
+                                  "cidr_block", "0.0.0.0/0", "gateway_id", gw, "nat_gateway_id"));
+    const char *id = sget(st, "id");
+    assert_true(strncmp(id, "rtb-", 4) == 0);
+    assert_true(world_route(id, "0.0.0.0/0", gw));
+    /* The local route is not part of the set; the configured object keeps its form. */
+    json_t *routes = json_object_get(st, "route");
+    assert_int_equal(json_array_size(routes), 1);
+    assert_string_equal(sget(json_array_get(routes, 0), "gateway_id"), gw);
+    json_t *r1 = refresh(&vpce_aws_route_table, st);
+    assert_true(vpce_value_equal(r1, st));
+    /* Replace the default route by a narrower one. */
+    json_t *st2 =
+        update(&vpce_aws_route_table, r1,
+               json_pack("{s:s,s:[{s:s,s:s}],s:{s:s}}", "vpc_id", sget(vpc, "id"), "route",
+                         "cidr_block", "192.168.0.0/16", "gateway_id", gw, "tags", "Name", "pub"));
+    assert_false(world_route(id, "0.0.0.0/0", NULL));
+    assert_true(world_route(id, "192.168.0.0/16", gw));
+    json_t *r2 = refresh(&vpce_aws_route_table, st2);
+    assert_true(vpce_value_equal(r2, st2));
+    assert_string_equal(sget(json_object_get(r2, "tags"), "Name"), "pub");
+    /* An empty set removes every route but the local one. */
+    json_t *st3 = update(&vpce_aws_route_table, r2,
+                         json_pack("{s:s,s:[]}", "vpc_id", sget(vpc, "id"), "route"));
+    assert_int_equal(json_array_size(json_object_get(st3, "route")), 0);
+    assert_false(world_route(id, "192.168.0.0/16", NULL));
+    destroy(&vpce_aws_route_table, st3);
+    assert_null(refresh(&vpce_aws_route_table, st3));
+    destroy(&vpce_aws_internet_gateway, igw);
+    destroy(&vpce_aws_vpc, vpc);
+    json_decref(vpc);
+    json_decref(igw);
+    json_decref(st);
+    json_decref(r1);
+    json_decref(st2);
+    json_decref(r2);
+    json_decref(st3);
+}
+
+static void route_table_batch_and_drift(void **state)
+{
+    (void)state;
+    json_t *vpc = make_vpc();
+    json_t *st[20];
+    for (int i = 0; i < 20; i++)
+        st[i] = create(&vpce_aws_route_table, "aws_route_table.many",
+                       json_pack("{s:s}", "vpc_id", sget(vpc, "id")));
+    mutate_delete(sget(st[19], "id"));
+    json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
+    json_t *out[20];
+    assert_int_equal(vpce_aws_route_table.read_batch(prov, st, 20, out), 0);
+    assert_int_equal(vpce_sim_count(&sim, "actions", "DescribeRouteTables"), 1);
+    for (int i = 0; i < 20; i++) {
+        if (i == 19)
+            assert_null(out[i]);
+        else
+            assert_non_null(out[i]);
+        json_decref(out[i]);
+        json_decref(st[i]);
+    }
+    json_decref(vpc);
+}
+
+static void route_table_association_lifecycle(void **state)
+{
+    (void)state;
+    json_t *vpc = make_vpc();
+    json_t *sn =
+        create(&vpce_aws_subnet, "aws_subnet.a",
+               json_pack("{s:s,s:s}", "vpc_id", sget(vpc, "id"), "cidr_block", "10.0.1.0/24"));
+    json_t *rt1 = create(&vpce_aws_route_table, "aws_route_table.a",
+                         json_pack("{s:s}", "vpc_id", sget(vpc, "id")));
+    json_t *rt2 = create(&vpce_aws_route_table, "aws_route_table.b",
+                         json_pack("{s:s}", "vpc_id", sget(vpc, "id")));
+    json_t *st = create(
+        &vpce_aws_route_table_association, "aws_route_table_association.a",
+        json_pack("{s:s,s:s}", "subnet_id", sget(sn, "id"), "route_table_id", sget(rt1, "id")));
+    assert_true(strncmp(sget(st, "id"), "rtbassoc-", 9) == 0);
+    assert_string_equal(sget(st, "route_table_id"), sget(rt1, "id"));
+    json_t *r1 = refresh(&vpce_aws_route_table_association, st);
+    assert_true(vpce_value_equal(r1, st));
+    json_t *st2 = update(
+        &vpce_aws_route_table_association, r1,
+        json_pack("{s:s,s:s}", "subnet_id", sget(sn, "id"), "route_table_id", sget(rt2, "id")));
+    assert_string_equal(sget(st2, "route_table_id"), sget(rt2, "id"));
+    json_t *r2 = refresh(&vpce_aws_route_table_association, st2);
+    assert_true(vpce_value_equal(r2, st2));
+    /* The old association is gone. */
+    assert_null(refresh(&vpce_aws_route_table_association, st));
+    /* Import by Terraform's subnet/rtb form. */
+    char imp[128];
+    snprintf(imp, sizeof(imp), "%s/%s", sget(sn, "id"), sget(rt2, "id"));
+    json_t *im = NULL;
+    assert_int_equal(vpce_aws_route_table_association.import(prov, imp, &im), 0);
+    assert_true(vpce_value_equal(im, r2));
+    json_decref(im);
+    destroy(&vpce_aws_route_table_association, r2);
+    assert_null(refresh(&vpce_aws_route_table_association, r2));
+    json_decref(vpc);
+    json_decref(sn);
+    json_decref(rt1);
+    json_decref(rt2);
+    json_decref(st);
+    json_decref(r1);
+    json_decref(st2);
+    json_decref(r2);
+}
+
+static void route_lifecycle(void **state)
+{
+    (void)state;
+    json_t *vpc = make_vpc();
+    json_t *igw = make_igw(vpc);
+    json_t *rt = create(&vpce_aws_route_table, "aws_route_table.a",
+                        json_pack("{s:s}", "vpc_id", sget(vpc, "id")));
+    const char *rtb = sget(rt, "id");
+    json_t *st = create(&vpce_aws_route, "aws_route.default",
+                        json_pack("{s:s,s:s,s:s}", "route_table_id", rtb, "destination_cidr_block",
+                                  "0.0.0.0/0", "gateway_id", sget(igw, "id")));
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "r-%s", rtb);
+    assert_true(strncmp(sget(st, "id"), prefix, strlen(prefix)) == 0);
+    assert_string_equal(sget(st, "state"), "active");
+    assert_string_equal(sget(st, "origin"), "CreateRoute");
+    assert_true(world_route(rtb, "0.0.0.0/0", sget(igw, "id")));
+    json_t *r1 = refresh(&vpce_aws_route, st);
+    assert_true(vpce_value_equal(r1, st));
+    char imp[128];
+    snprintf(imp, sizeof(imp), "%s_0.0.0.0/0", rtb);
+    json_t *im = NULL;
+    assert_int_equal(vpce_aws_route.import(prov, imp, &im), 0);
+    assert_string_equal(sget(im, "id"), sget(st, "id"));
+    json_decref(im);
+    /* Drift: the route removed behind vpce's back reads as gone. */
+    json_t *prior = json_deep_copy(st);
+    destroy(&vpce_aws_route, st);
+    assert_false(world_route(rtb, "0.0.0.0/0", NULL));
+    assert_null(refresh(&vpce_aws_route, prior));
+    json_decref(prior);
+    json_decref(vpc);
+    json_decref(igw);
+    json_decref(rt);
+    json_decref(st);
+    json_decref(r1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -408,6 +587,10 @@ int main(void)
         cmocka_unit_test_setup(subnet_batch_and_drift, reset),
         cmocka_unit_test_setup(igw_lifecycle, reset),
         cmocka_unit_test_setup(igw_batch, reset),
+        cmocka_unit_test_setup(route_table_lifecycle, reset),
+        cmocka_unit_test_setup(route_table_batch_and_drift, reset),
+        cmocka_unit_test_setup(route_table_association_lifecycle, reset),
+        cmocka_unit_test_setup(route_lifecycle, reset),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
