@@ -90,6 +90,7 @@ void vpce_change_free(vpce_change *c);
 /*
  * The plan as Terraform prints it: legend, one block per changed resource, the "Plan:" summary
  * line, output changes, the drift note. ANSI colours only when color is true. Caller frees.
+ * The renderers below return NULL (VPCE_ETOOBIG, message set) only past a 512 MiB output cap.
  */
 char *vpce_plan_render_text(const vpce_plan *p, bool color);
 /* One change as the text renderer prints it ("  # addr will be created" and its block). Caller
@@ -108,7 +109,8 @@ char *vpce_plan_render_markdown(const vpce_plan *p);
 /* Writes atomically (temporary file in the same directory, fsync, rename), mode 0600. */
 int vpce_planfile_write(const vpce_plan *p, const char *path);
 /* Reads a plan file; *out is the caller's (vpce_plan_free). Corrupt, truncated, oversized or
- * newer-format files fail with VPCE_EINVALID / VPCE_ETOOBIG and a message. */
+ * newer-format files fail with VPCE_EINVALID / VPCE_ETOOBIG and a message, *out NULL. Values
+ * come back exactly as written (unknowns included); an absent before/after/index is NULL. */
 int vpce_planfile_read(vpce_plan **out, const char *path);
 /* The plan file document as a new JSON value (caller owns the reference), and back: *out is the
  * caller's. */
