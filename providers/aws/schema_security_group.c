@@ -1,4 +1,5 @@
 /* providers/aws/schema_security_group.c: aws_security_group and aws_security_group_rule. */
+#include "providers/aws/res_network.h"
 #include "providers/aws/resources.h"
 
 /* ingress and egress are attributes that may also be written as blocks, as in Terraform. */
@@ -32,6 +33,11 @@ const vpce_resource_type vpce_aws_security_group = {
     .name = "aws_security_group",
     .schema = &sg_schema,
     .description = "a security group",
+    .create = vpce_aws_sg_create,
+    .update = vpce_aws_sg_update,
+    .delete = vpce_aws_sg_delete,
+    .read_batch = vpce_aws_sg_read_batch,
+    .import = vpce_aws_sg_import,
 };
 
 static const vpce_attr_schema rule_attrs[] = {
@@ -56,4 +62,9 @@ const vpce_resource_type vpce_aws_security_group_rule = {
     .name = "aws_security_group_rule",
     .schema = &rule_schema,
     .description = "one rule of a security group",
+    .create = vpce_aws_sg_rule_create,
+    .update = vpce_aws_sg_rule_update,
+    .delete = vpce_aws_sg_rule_delete,
+    .read_batch = vpce_aws_sg_rule_read_batch,
+    .import = vpce_aws_sg_rule_import,
 };

@@ -576,6 +576,233 @@ static void route_lifecycle(void **state)
     json_decref(r1);
 }
 
+/* ---- security groups --------------------------------------------------------------------- */
+
+/* The flat rules of a group in the world: {"IsEgress", "IpProtocol", "CidrIpv4", ...}. */
+static json_t *world_rules(const char *sg)
+{
+    json_t *g = world_get("security_groups", "GroupId", sg);
+    assert_non_null(g);
+    json_t *rules = json_incref(json_object_get(g, "Rules"));
+    json_decref(g);
+    return rules;
+}
+
+static int count_rules(const char *sg, bool egress, const char *cidr)
+{
+    json_t *rules = world_rules(sg);
+    int n = 0;
+    size_t i;
+    json_t *r;
+    json_array_foreach(rules, i, r)
+    {
+        bool e = json_is_true(json_object_get(r, "IsEgress"));
+        const char *c = sget(r, "CidrIpv4");
+        if (e == egress && (!cidr || (c && strcmp(c, cidr) == 0)))
+            n++;
+    }
+    json_decref(rules);
+    return n;
+}
+
+static void security_group_lifecycle(void **state)
+{
+    (void)state;
+    json_t *vpc = make_vpc();
+    json_t *cfg = J("{\"name\":\"web\",\"name_prefix\":null,\"description\":\"web servers\","
+                    "\"ingress\":[{\"from_port\":443,\"to_port\":443,\"protocol\":\"tcp\","
+                    "\"cidr_blocks\":[\"10.0.0.0/16\",\"10.1.0.0/16\"],\"ipv6_cidr_blocks\":null,"
+                    "\"prefix_list_ids\":null,\"security_groups\":null,\"self\":null,"
+                    "\"description\":\"https\"},"
+                    "{\"from_port\":22,\"to_port\":22,\"protocol\":\"tcp\",\"self\":true}],"
+                    "\"egress\":[{\"from_port\":443,\"to_port\":443,\"protocol\":\"tcp\","
+                    "\"prefix_list_ids\":[\"pl-63a5400a\"]}],"
+                    "\"revoke_rules_on_delete\":false,\"tags\":null}");
+    json_object_set_new(cfg, "vpc_id", json_string(sget(vpc, "id")));
+    json_t *st = create(&vpce_aws_security_group, "aws_security_group.web", json_incref(cfg));
+    const char *id = sget(st, "id");
+    assert_true(strncmp(id, "sg-", 3) == 0);
+    assert_string_equal(sget(st, "name"), "web");
+    assert_string_equal(sget(st, "description"), "web servers");
+    /* The default egress rule was revoked: only the configured egress rule is left. */
+    assert_int_equal(count_rules(id, true, "0.0.0.0/0"), 0);
+    assert_int_equal(count_rules(id, true, NULL), 1);
+    assert_int_equal(count_rules(id, false, NULL), 3);
+    /* The sets read back as configured. */
+    assert_true(vpce_value_equal(json_object_get(st, "ingress"), json_object_get(cfg, "ingress")));
+    assert_true(vpce_value_equal(json_object_get(st, "egress"), json_object_get(cfg, "egress")));
+    json_t *r1 = refresh(&vpce_aws_security_group, st);
+    assert_true(vpce_value_equal(r1, st));
+
+    /* Drop one CIDR and the ssh rule, change the egress to all traffic. */
+    json_t *cfg2 = json_deep_copy(cfg);
+    json_object_set_new(cfg2, "ingress",
+                        J("[{\"from_port\":443,\"to_port\":443,\"protocol\":\"tcp\","
+                          "\"cidr_blocks\":[\"10.0.0.0/16\"],\"description\":\"https\"}]"));
+    json_object_set_new(cfg2, "egress",
+                        J("[{\"from_port\":0,\"to_port\":0,\"protocol\":\"-1\","
+                          "\"cidr_blocks\":[\"0.0.0.0/0\"]}]"));
+    json_object_set_new(cfg2, "tags", J("{\"Name\":\"web\"}"));
+    json_t *st2 = update(&vpce_aws_security_group, r1, json_incref(cfg2));
+    assert_int_equal(count_rules(id, false, NULL), 1);
+    assert_int_equal(count_rules(id, false, "10.0.0.0/16"), 1);
+    assert_int_equal(count_rules(id, true, "0.0.0.0/0"), 1);
+    assert_int_equal(count_rules(id, true, NULL), 1);
+    assert_true(
+        vpce_value_equal(json_object_get(st2, "ingress"), json_object_get(cfg2, "ingress")));
+    json_t *r2 = refresh(&vpce_aws_security_group, st2);
+    assert_true(vpce_value_equal(r2, st2));
+    /* Rules added behind vpce's back show up, grouped as Terraform does. */
+    json_t *im = NULL;
+    assert_int_equal(vpce_aws_security_group.import(prov, id, &im), 0);
+    assert_int_equal(json_array_size(json_object_get(im, "ingress")), 1);
+    json_t *in0 = json_array_get(json_object_get(im, "ingress"), 0);
+    assert_string_equal(sget(in0, "protocol"), "tcp");
+    assert_int_equal(json_integer_value(json_object_get(in0, "from_port")), 443);
+    assert_string_equal(sget(in0, "description"), "https");
+    json_decref(im);
+
+    destroy(&vpce_aws_security_group, r2);
+    assert_null(refresh(&vpce_aws_security_group, r2));
+    destroy(&vpce_aws_vpc, vpc);
+    json_decref(vpc);
+    json_decref(cfg);
+    json_decref(cfg2);
+    json_decref(st);
+    json_decref(r1);
+    json_decref(st2);
+    json_decref(r2);
+}
+
+static void security_group_keeps_default_egress_without_egress(void **state)
+{
+    (void)state;
+    json_t *vpc = make_vpc();
+    json_t *st = create(&vpce_aws_security_group, "aws_security_group.p",
+                        json_pack("{s:s,s:s}", "name_prefix", "app-", "vpc_id", sget(vpc, "id")));
+    assert_true(strncmp(sget(st, "name"), "app-", 4) == 0);
+    assert_int_equal(count_rules(sget(st, "id"), true, "0.0.0.0/0"), 1);
+    json_t *eg = json_array_get(json_object_get(st, "egress"), 0);
+    assert_string_equal(sget(eg, "protocol"), "-1");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(eg, "cidr_blocks"), 0)),
+                        "0.0.0.0/0");
+    json_t *st2 = create(&vpce_aws_security_group, "aws_security_group.g",
+                         json_pack("{s:s}", "vpc_id", sget(vpc, "id")));
+    assert_true(strncmp(sget(st2, "name"), "vpce-", 5) == 0);
+    json_decref(st);
+    json_decref(st2);
+    json_decref(vpc);
+}
+
+static void security_group_batch_and_drift(void **state)
+{
+    (void)state;
+    json_t *vpc = make_vpc();
+    json_t *st[20];
+    for (int i = 0; i < 20; i++)
+        st[i] = create(&vpce_aws_security_group, "aws_security_group.many",
+                       json_pack("{s:s}", "vpc_id", sget(vpc, "id")));
+    mutate_delete(sget(st[5], "id"));
+    json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
+    json_t *out[20];
+    assert_int_equal(vpce_aws_security_group.read_batch(prov, st, 20, out), 0);
+    assert_int_equal(vpce_sim_count(&sim, "actions", "DescribeSecurityGroups"), 1);
+    for (int i = 0; i < 20; i++) {
+        if (i == 5)
+            assert_null(out[i]);
+        else
+            assert_non_null(out[i]);
+        json_decref(out[i]);
+        json_decref(st[i]);
+    }
+    json_decref(vpc);
+}
+
+static void security_group_delete_dependency(void **state)
+{
+    (void)state;
+    json_t *vpc = make_vpc();
+    json_t *a = create(&vpce_aws_security_group, "aws_security_group.a",
+                       json_pack("{s:s}", "vpc_id", sget(vpc, "id")));
+    json_t *b = create(&vpce_aws_security_group, "aws_security_group.b",
+                       json_pack("{s:s,s:[{s:i,s:i,s:s,s:[s]}]}", "vpc_id", sget(vpc, "id"),
+                                 "ingress", "from_port", 80, "to_port", 80, "protocol", "tcp",
+                                 "security_groups", sget(a, "id")));
+    /* a is referenced by b's rule: the delete retries DependencyViolation, then reports it. */
+    json_t *prior = json_deep_copy(a);
+    json_object_set_new(prior, "timeouts", J("{\"delete\":\"1s\"}"));
+    vpce_resource_op op = op_for("aws_security_group.a", prior, prior);
+    op.timeout_ms = 1000;
+    assert_true(vpce_aws_security_group.delete(&op) < 0);
+    assert_true(strncmp(vpce_error_last(), "DependencyViolation", 19) == 0);
+    destroy(&vpce_aws_security_group, b);
+    destroy(&vpce_aws_security_group, a);
+    json_decref(prior);
+    json_decref(a);
+    json_decref(b);
+    json_decref(vpc);
+}
+
+static json_t *rule_config(const char *sg, const char *type, int port, const char *cidr,
+                           const char *desc)
+{
+    return json_pack("{s:s,s:s,s:i,s:i,s:s,s:[s],s:n,s:n,s:n,s:b,s:s?}", "security_group_id", sg,
+                     "type", type, "from_port", port, "to_port", port, "protocol", "tcp",
+                     "cidr_blocks", cidr, "ipv6_cidr_blocks", "prefix_list_ids",
+                     "source_security_group_id", "self", 0, "description", desc);
+}
+
+static void security_group_rule_lifecycle(void **state)
+{
+    (void)state;
+    json_t *vpc = make_vpc();
+    json_t *sg = create(&vpce_aws_security_group, "aws_security_group.a",
+                        json_pack("{s:s}", "vpc_id", sget(vpc, "id")));
+    const char *sgid = sget(sg, "id");
+    json_t *st = create(&vpce_aws_security_group_rule, "aws_security_group_rule.https",
+                        rule_config(sgid, "ingress", 443, "10.0.0.0/8", "one"));
+    assert_true(strncmp(sget(st, "id"), "sgrule-", 7) == 0);
+    assert_true(strncmp(sget(st, "security_group_rule_id"), "sgr-", 4) == 0);
+    assert_int_equal(count_rules(sgid, false, "10.0.0.0/8"), 1);
+    json_t *r1 = refresh(&vpce_aws_security_group_rule, st);
+    assert_true(vpce_value_equal(r1, st));
+    json_t *st2 = update(&vpce_aws_security_group_rule, r1,
+                         rule_config(sgid, "ingress", 443, "10.0.0.0/8", "two"));
+    assert_string_equal(sget(st2, "description"), "two");
+    assert_string_equal(sget(st2, "id"), sget(st, "id"));
+    json_t *r2 = refresh(&vpce_aws_security_group_rule, st2);
+    assert_true(vpce_value_equal(r2, st2));
+    char imp[128];
+    snprintf(imp, sizeof(imp), "%s_ingress_tcp_443_443_10.0.0.0/8", sgid);
+    json_t *im = NULL;
+    assert_int_equal(vpce_aws_security_group_rule.import(prov, imp, &im), 0);
+    assert_string_equal(sget(im, "id"), sget(st, "id"));
+    json_decref(im);
+    /* Twenty rules: one DescribeSecurityGroups. */
+    json_t *many[20];
+    for (int i = 0; i < 20; i++)
+        many[i] = create(&vpce_aws_security_group_rule, "aws_security_group_rule.many",
+                         rule_config(sgid, "egress", 1000 + i, "10.0.0.0/8", NULL));
+    json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
+    json_t *out[20];
+    assert_int_equal(vpce_aws_security_group_rule.read_batch(prov, many, 20, out), 0);
+    assert_int_equal(vpce_sim_count(&sim, "actions", "DescribeSecurityGroups"), 1);
+    for (int i = 0; i < 20; i++) {
+        assert_non_null(out[i]);
+        json_decref(out[i]);
+        json_decref(many[i]);
+    }
+    destroy(&vpce_aws_security_group_rule, r2);
+    assert_int_equal(count_rules(sgid, false, "10.0.0.0/8"), 0);
+    assert_null(refresh(&vpce_aws_security_group_rule, r2));
+    json_decref(vpc);
+    json_decref(sg);
+    json_decref(st);
+    json_decref(r1);
+    json_decref(st2);
+    json_decref(r2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -591,6 +818,11 @@ int main(void)
         cmocka_unit_test_setup(route_table_batch_and_drift, reset),
         cmocka_unit_test_setup(route_table_association_lifecycle, reset),
         cmocka_unit_test_setup(route_lifecycle, reset),
+        cmocka_unit_test_setup(security_group_lifecycle, reset),
+        cmocka_unit_test_setup(security_group_keeps_default_egress_without_egress, reset),
+        cmocka_unit_test_setup(security_group_batch_and_drift, reset),
+        cmocka_unit_test_setup(security_group_delete_dependency, reset),
+        cmocka_unit_test_setup(security_group_rule_lifecycle, reset),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
