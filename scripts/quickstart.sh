@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's first command: installs the dependencies, builds vpce, starts the bundled EC2
-# simulator and runs vpce against examples/seed with dummy credentials, then stops the simulator.
+# simulator, applies examples/seed against it with dummy credentials, lists the state, shows that
+# a second plan has nothing left to change, and stops the simulator.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -27,3 +28,9 @@ echo "== vpce validate"
 "$vpce" validate
 echo "== vpce plan"
 "$vpce" plan
+echo "== vpce apply -auto-approve"
+"$vpce" apply -auto-approve
+echo "== vpce state list"
+"$vpce" state list
+echo "== vpce plan -detailed-exitcode (nothing left to change)"
+"$vpce" plan -detailed-exitcode
