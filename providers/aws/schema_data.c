@@ -3,6 +3,7 @@
  * aws_subnets, aws_route_table, aws_security_group, aws_vpc_endpoint_service, aws_prefix_list,
  * aws_availability_zones, aws_region), and the filter and timeouts blocks they share.
  */
+#include "providers/aws/res_network.h"
 #include "providers/aws/resources.h"
 
 static const vpce_attr_schema filter_attrs[] = {
@@ -43,7 +44,8 @@ static const vpce_attr_schema vpc_attrs[] = {
     ATTRS_END,
 };
 static const vpce_block_schema vpc_schema = {vpc_attrs, filter_blocks};
-const vpce_resource_type vpce_aws_data_vpc = {.name = "aws_vpc", .schema = &vpc_schema};
+const vpce_resource_type vpce_aws_data_vpc = {
+    .name = "aws_vpc", .schema = &vpc_schema, .read = vpce_aws_data_vpc_read};
 
 static const vpce_attr_schema subnet_attrs[] = {
     {"id", "string", OPT | CMP, NULL, NULL},
@@ -62,7 +64,8 @@ static const vpce_attr_schema subnet_attrs[] = {
     ATTRS_END,
 };
 static const vpce_block_schema subnet_schema = {subnet_attrs, filter_blocks};
-const vpce_resource_type vpce_aws_data_subnet = {.name = "aws_subnet", .schema = &subnet_schema};
+const vpce_resource_type vpce_aws_data_subnet = {
+    .name = "aws_subnet", .schema = &subnet_schema, .read = vpce_aws_data_subnet_read};
 
 static const vpce_attr_schema subnets_attrs[] = {
     {"tags", "map(string)", OPT, NULL, NULL},
@@ -71,7 +74,8 @@ static const vpce_attr_schema subnets_attrs[] = {
     ATTRS_END,
 };
 static const vpce_block_schema subnets_schema = {subnets_attrs, filter_blocks};
-const vpce_resource_type vpce_aws_data_subnets = {.name = "aws_subnets", .schema = &subnets_schema};
+const vpce_resource_type vpce_aws_data_subnets = {
+    .name = "aws_subnets", .schema = &subnets_schema, .read = vpce_aws_data_subnets_read};
 
 static const vpce_attr_schema rt_attrs[] = {
     {"route_table_id", "string", OPT | CMP, NULL, NULL},
@@ -95,8 +99,8 @@ static const vpce_attr_schema rt_attrs[] = {
     ATTRS_END,
 };
 static const vpce_block_schema rt_schema = {rt_attrs, filter_blocks};
-const vpce_resource_type vpce_aws_data_route_table = {.name = "aws_route_table",
-                                                      .schema = &rt_schema};
+const vpce_resource_type vpce_aws_data_route_table = {
+    .name = "aws_route_table", .schema = &rt_schema, .read = vpce_aws_data_route_table_read};
 
 static const vpce_attr_schema sg_attrs[] = {
     {"id", "string", OPT | CMP, NULL, NULL},
@@ -108,8 +112,8 @@ static const vpce_attr_schema sg_attrs[] = {
     ATTRS_END,
 };
 static const vpce_block_schema sg_schema = {sg_attrs, filter_blocks};
-const vpce_resource_type vpce_aws_data_security_group = {.name = "aws_security_group",
-                                                         .schema = &sg_schema};
+const vpce_resource_type vpce_aws_data_security_group = {
+    .name = "aws_security_group", .schema = &sg_schema, .read = vpce_aws_data_security_group_read};
 
 static const vpce_attr_schema svc_attrs[] = {
     {"service", "string", OPT, NULL, "the short name, e.g. \"s3\""},
@@ -133,8 +137,10 @@ static const vpce_attr_schema svc_attrs[] = {
     ATTRS_END,
 };
 static const vpce_block_schema svc_schema = {svc_attrs, filter_blocks};
-const vpce_resource_type vpce_aws_data_vpc_endpoint_service = {.name = "aws_vpc_endpoint_service",
-                                                               .schema = &svc_schema};
+const vpce_resource_type vpce_aws_data_vpc_endpoint_service = {
+    .name = "aws_vpc_endpoint_service",
+    .schema = &svc_schema,
+    .read = vpce_aws_data_endpoint_service_read};
 
 static const vpce_attr_schema pl_attrs[] = {
     {"prefix_list_id", "string", OPT, NULL, NULL},
@@ -144,8 +150,8 @@ static const vpce_attr_schema pl_attrs[] = {
     ATTRS_END,
 };
 static const vpce_block_schema pl_schema = {pl_attrs, filter_blocks};
-const vpce_resource_type vpce_aws_data_prefix_list = {.name = "aws_prefix_list",
-                                                      .schema = &pl_schema};
+const vpce_resource_type vpce_aws_data_prefix_list = {
+    .name = "aws_prefix_list", .schema = &pl_schema, .read = vpce_aws_data_prefix_list_read};
 
 static const vpce_attr_schema az_attrs[] = {
     {"all_availability_zones", "bool", OPT, NULL, NULL},
@@ -159,8 +165,8 @@ static const vpce_attr_schema az_attrs[] = {
     ATTRS_END,
 };
 static const vpce_block_schema az_schema = {az_attrs, filter_blocks};
-const vpce_resource_type vpce_aws_data_availability_zones = {.name = "aws_availability_zones",
-                                                             .schema = &az_schema};
+const vpce_resource_type vpce_aws_data_availability_zones = {
+    .name = "aws_availability_zones", .schema = &az_schema, .read = vpce_aws_data_azs_read};
 
 static const vpce_attr_schema region_attrs[] = {
     {"name", "string", OPT | CMP, NULL, NULL},
@@ -170,4 +176,5 @@ static const vpce_attr_schema region_attrs[] = {
     ATTRS_END,
 };
 static const vpce_block_schema region_schema = {region_attrs, NULL};
-const vpce_resource_type vpce_aws_data_region = {.name = "aws_region", .schema = &region_schema};
+const vpce_resource_type vpce_aws_data_region = {
+    .name = "aws_region", .schema = &region_schema, .read = vpce_aws_data_region_read};
