@@ -322,6 +322,31 @@ static vpce_ast_expr *forx(parse_ctx *ctx, bool is_object, forhead h, vpce_ast_e
     return e;
 }
 
+/*
+ * Template directives become expressions of the AST: %{ if c }A%{ else }B%{ endif } is the
+ * conditional c ? "A" : "B", and %{ for x in l }T%{ endfor } is join("", [for x in l : "T"]).
+ */
+static vpce_ast_expr *directive_if(parse_ctx *ctx, vpce_ast_expr *cond, plist *then,
+                                   VPCE_YYLTYPE then_loc, plist *els, VPCE_YYLTYPE els_loc,
+                                   VPCE_YYLTYPE loc)
+{
+    vpce_ast_expr *e = mk(ctx, VPCE_EXPR_COND, loc);
+    e->u.cond.cond = kid(ctx, e, cond);
+    e->u.cond.then = kid(ctx, e, template(ctx, then, then_loc));
+    e->u.cond.els = kid(ctx, e, template(ctx, els, els_loc));
+    return e;
+}
+
+static vpce_ast_expr *directive_for(parse_ctx *ctx, forhead h, plist *body, VPCE_YYLTYPE body_loc,
+                                    VPCE_YYLTYPE loc)
+{
+    vpce_ast_expr *f = forx(ctx, false, h, NULL, template(ctx, body, body_loc), false, NULL, loc);
+    plist *args = NULL;
+    plist_push(ctx, &args, lit_string(ctx, "", 0, loc));
+    plist_push(ctx, &args, f);
+    return call(ctx, (tokstr){"join", 4}, loc, args, false, loc);
+}
+
 static vpce_ast_expr *splat(parse_ctx *ctx, vpce_ast_expr *src, vpce_ast_expr *each,
                             VPCE_YYLTYPE loc)
 {
@@ -351,12 +376,14 @@ static vpce_ast_expr *splat(parse_ctx *ctx, vpce_ast_expr *src, vpce_ast_expr *e
 %token OQUOTE "string"
 %token CQUOTE "closing quote"
 %token TINTERP "${"
+%token TDIRECTIVE "%{"
 %token TCLOSE "interpolation end"
 %token HEREDOC_OPEN "heredoc"
 %token HEREDOC_CLOSE "heredoc end"
 %token COMMENT "comment"
 %token EQ "==" NE "!=" LE "<=" GE ">=" AND "&&" OR "||" ARROW "=>" ELLIPSIS "..."
 %token TRUE_ "true" FALSE_ "false" NULL_ "null" FOR "for" IN "in" IF "if"
+%token ELSE_ "else" ENDIF "endif" ENDFOR "endfor"
 %token START_FILE START_EXPR
 
 %type <expr> expr postfix primary splat_trav attr_splat_trav template opt_cond
@@ -519,6 +546,8 @@ primary:
 template:
     OQUOTE tparts CQUOTE            { $$ = template(ctx, $2, @$); }
   | HEREDOC_OPEN tparts HEREDOC_CLOSE { $$ = template(ctx, $2, @$); }
+  | OQUOTE tparts error CQUOTE      { yyerrok; $$ = template(ctx, $2, @$); }
+  | HEREDOC_OPEN tparts error HEREDOC_CLOSE { yyerrok; $$ = template(ctx, $2, @$); }
 ;
 
 tparts:
@@ -526,6 +555,21 @@ tparts:
   | tparts TLIT             { $$ = $1; plist_push(ctx, &$$, lit_string(ctx, $2.s, $2.len, @2)); }
   | tparts TINTERP expr TCLOSE { $$ = $1; plist_push(ctx, &$$, $3); }
   | tparts TINTERP error TCLOSE { $$ = $1; yyerrok; }
+  | tparts TDIRECTIVE IF expr TCLOSE tparts TDIRECTIVE ENDIF TCLOSE
+        {
+            $$ = $1;
+            plist_push(ctx, &$$, directive_if(ctx, $4, $6, @6, NULL, @8, @$));
+        }
+  | tparts TDIRECTIVE IF expr TCLOSE tparts TDIRECTIVE ELSE_ TCLOSE tparts TDIRECTIVE ENDIF TCLOSE
+        {
+            $$ = $1;
+            plist_push(ctx, &$$, directive_if(ctx, $4, $6, @6, $10, @10, @$));
+        }
+  | tparts TDIRECTIVE FOR for_head TCLOSE tparts TDIRECTIVE ENDFOR TCLOSE
+        {
+            $$ = $1;
+            plist_push(ctx, &$$, directive_for(ctx, $4, $6, @6, @$));
+        }
 ;
 
 for_head:
@@ -636,8 +680,10 @@ static void put_expected(vpce_buf *b, yysymbol_kind_t k)
     const char *n = expected_name(k);
     if (n[0] == '\'' && strlen(n) == 3)
         vpce_buf_printf(b, "\"%c\"", n[1]);
+    else if (n != yysymbol_name(k) || n[0] == '"')
+        vpce_buf_puts(b, n); /* a description, or already quoted */
     else
-        vpce_buf_puts(b, n);
+        vpce_buf_printf(b, "\"%s\"", n); /* a keyword or operator */
 }
 
 static bool expects(const yysymbol_kind_t *exp, int n, yysymbol_kind_t k)

@@ -32,6 +32,7 @@ enum nest_kind { NEST_PAREN, NEST_BRACKET, NEST_BRACE, NEST_INTERP, NEST_STRING,
 typedef struct nest {
     enum nest_kind kind;
     bool is_for;        /* a [for ...] or {for ...}: newlines are insignificant */
+    bool is_directive;  /* a NEST_INTERP opened by %{ rather than ${ */
     uint32_t start;     /* where it was opened */
     uint32_t end;       /* end of the opening token */
     const char *marker; /* heredoc marker (points into the source) */
@@ -55,6 +56,7 @@ typedef struct parse_ctx {
     size_t depth;
     vpce_buf lit; /* template literal being accumulated */
     bool lit_active;
+    bool strip_ws; /* after "~}": drop the whitespace that starts the next literal */
     uint32_t lit_start, lit_end;
     uint32_t comment_start;
     int prev_tok; /* last token handed to the grammar, 0 at the start */

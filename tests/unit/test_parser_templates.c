@@ -135,21 +135,42 @@ static void templates_heredoc_in_expressions(void **state)
     expect_attr("a = \"${<<EOF\nin\nEOF\n}\"\n", "\"in\\n\"");
 }
 
-static void templates_directives_refused(void **state)
+static void templates_directives(void **state)
 {
     (void)state;
-    const char *text =
-        "a = \"%{ if x }y%{ endif }\"\nb = <<EOF\n%{ for i in l }${i}%{ endfor }\nEOF\n";
+    /* %{ if } is a conditional of templates, %{ for } a join over a for expression */
+    expect_attr("a = \"%{ if x }yes%{ else }no%{ endif }\"\n", "(tmpl (? x \"yes\" \"no\"))");
+    expect_attr("a = \"<%{ if x }${x}%{ endif }>\"\n", "(tmpl \"<\" (? x (tmpl x) \"\") \">\")");
+    expect_attr("a = \"%{if a}%{if b}ab%{endif}%{endif}\"\n",
+                "(tmpl (? a (tmpl (? b \"ab\" \"\")) \"\"))");
+    expect_attr("a = \"%{ for x in [1, 2] }${x},%{ endfor }\"\n",
+                "(tmpl (call join \"\" (for[] - x (tuple 1 2) : (tmpl x \",\"))))");
+    expect_attr("a = <<EOT\n%{ for k, v in m }${k}=${v}\n%{ endfor }\nEOT\n",
+                "(tmpl (call join \"\" (for[] k v m : (tmpl k \"=\" v \"\\n\"))) \"\\n\")");
+}
+
+static void templates_strip_markers(void **state)
+{
+    (void)state;
+    expect_attr("a = \"x  ${~ y ~}  z\"\n", "(tmpl \"x\" y \"z\")");
+    expect_attr("a = \"x ${~y}\"\n", "(tmpl \"x\" y)");
+    expect_attr("a = \" \t ${~y}\"\n", "(tmpl y)");
+    expect_attr("a = <<EOT\n%{ for i in l ~}\n  - ${i}\n%{ endfor ~}\ndone\nEOT\n",
+                "(tmpl (call join \"\" (for[] - i l : (tmpl \"- \" i \"\\n\"))) \"done\\n\")");
+}
+
+static void templates_directive_errors(void **state)
+{
+    (void)state;
+    const char *text = "a = \"%{ endif }\"\nb = \"%{ if x }\"\nc = \"%{ for x }%{ endfor }\"\n";
     vpce_diags d = VPCE_DIAGS_INIT;
     vpce_file *f = NULL;
     assert_int_equal(vpce_parse(&f, "t.vpce", text, strlen(text), &d), VPCE_EINVALID);
-    assert_int_equal(d.len, 4);
-    for (size_t i = 0; i < d.len; i++)
-        assert_string_equal(d.items[i].summary, "template directives are not supported");
-    int line, col;
-    vpce_source_pos(f->src, d.items[2].range.start, &line, &col);
-    assert_int_equal(line, 3);
-    assert_int_equal(col, 1);
+    assert_int_equal(d.len, 3);
+    assert_string_equal(d.items[0].summary, "unexpected \"endif\"");
+    assert_string_equal(d.items[0].detail, "expected \"for\" or \"if\"");
+    assert_string_equal(d.items[1].summary, "unexpected end of string");
+    assert_string_equal(d.items[2].summary, "unexpected \"}\"");
     vpce_file_free(f);
     vpce_diags_release(&d);
 }
@@ -164,7 +185,9 @@ int main(void)
         cmocka_unit_test(templates_heredoc),
         cmocka_unit_test(templates_heredoc_indented),
         cmocka_unit_test(templates_heredoc_in_expressions),
-        cmocka_unit_test(templates_directives_refused),
+        cmocka_unit_test(templates_directives),
+        cmocka_unit_test(templates_strip_markers),
+        cmocka_unit_test(templates_directive_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
