@@ -14,7 +14,11 @@
 #include "parser/lexer.h"
 
 /* Token kinds the formatter adds to the grammar's. */
-enum { FT_STRING = 10000, FT_HEREDOC };
+enum {
+    FT_STRING = 10000, /* a quoted template, kept as written */
+    FT_HEREDOC,        /* a heredoc, kept as written */
+    FT_KEYWORD,        /* "in" and "if": never a call or an index, so spaced as operators */
+};
 
 typedef struct ftok {
     int type;
@@ -73,8 +77,11 @@ static int tokenize(vpce_file *f, ftoks *out, vpce_diags *diags)
                 ftoks_push(out, ttype, tstart, lloc.end);
             continue;
         }
-        if (depth == 0)
-            ftoks_push(out, t, lloc.start, lloc.end);
+        if (depth != 0)
+            continue;
+        if (t == IDENT && (strcmp(lval.str.s, "in") == 0 || strcmp(lval.str.s, "if") == 0))
+            t = FT_KEYWORD;
+        ftoks_push(out, t, lloc.start, lloc.end);
     }
     vpce_yy_delete_buffer(buf, scanner);
     if (ctx->nerrors || depth != 0)
@@ -124,6 +131,7 @@ static bool before_negation(int t)
     case AND:
     case OR:
     case ARROW:
+    case FT_KEYWORD:
         return true;
     default:
         return false;

@@ -131,6 +131,9 @@ static void fmt_spacing(void **state)
                "q = 1 <= 2 && !(3 == 4) || 5 % 2 > 1\n");
     expect_fmt("blk   \"x\"   y{\n}\n", "blk \"x\" y {\n}\n");
     expect_fmt("a { b = 1 }\n", "a { b = 1 }\n");
+    /* in and if are keywords there, not calls or indexes */
+    expect_fmt("a = [for x in [1,2] : x if (x > 1)]\nb = [for x in (y) : -x if -x<0]\n",
+               "a = [for x in [1, 2] : x if (x > 1)]\nb = [for x in (y) : -x if -x < 0]\n");
     expect_fmt("a = [1,2,]\n", "a = [1, 2,]\n");
     /* strings are copied as written, interpolations included */
     expect_fmt("a = \"${ x }  y\"\n", "a = \"${ x }  y\"\n");
