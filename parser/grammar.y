@@ -680,7 +680,7 @@ static void put_expected(vpce_buf *b, yysymbol_kind_t k)
     const char *n = expected_name(k);
     if (n[0] == '\'' && strlen(n) == 3)
         vpce_buf_printf(b, "\"%c\"", n[1]);
-    else if (n != yysymbol_name(k) || n[0] == '"')
+    else if (k == YYSYMBOL_YYEOF || n != yysymbol_name(k) || n[0] == '"')
         vpce_buf_puts(b, n); /* a description, or already quoted */
     else
         vpce_buf_printf(b, "\"%s\"", n); /* a keyword or operator */
@@ -761,7 +761,14 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner, pa
             total++;
     if (any_expr)
         total++;
-    if (total > 0 && total <= 7) {
+    if (total > 7 && expects(exp, n, YYTRANSLATE('+')) &&
+        (expects(exp, n, YYSYMBOL_NEWLINE) || expects(exp, n, YYTRANSLATE(',')))) {
+        /* after a complete operand: anything that continues or ends the expression */
+        bool nl = expects(exp, n, YYSYMBOL_NEWLINE), comma = expects(exp, n, YYTRANSLATE(','));
+        vpce_buf_puts(&detail, nl && comma ? "expected an operator, \",\" or a newline"
+                               : nl        ? "expected an operator or the end of the line"
+                                           : "expected an operator, \",\" or a closing bracket");
+    } else if (total > 0 && total <= 7) {
         vpce_buf_puts(&detail, "expected ");
         if (any_expr) {
             vpce_buf_puts(&detail, "an expression");
