@@ -140,6 +140,24 @@ static void errors_bodies(void **state)
     EXPECT_ERRORS("a = 1 ; b = 2\n", {1, 7, "invalid character \";\""}, {1, 9, "unexpected \"b\""});
 }
 
+static void errors_expected_details(void **state)
+{
+    (void)state;
+    const char *text = "a = 1 2\nb = [1 2]\nc = {a = 1 b = 2}\nd = [for x y]\n";
+    const char *details[] = {"expected an operator or the end of the line",
+                             "expected an operator, \",\" or a closing bracket",
+                             "expected an operator, \",\" or a newline",
+                             "expected \"in\" or \",\""};
+    vpce_diags d = VPCE_DIAGS_INIT;
+    vpce_file *f = NULL;
+    assert_int_equal(vpce_parse(&f, "e.vpce", text, strlen(text), &d), VPCE_EINVALID);
+    assert_int_equal(d.len, 4);
+    for (size_t i = 0; i < 4; i++)
+        assert_string_equal(d.items[i].detail, details[i]);
+    vpce_file_free(f);
+    vpce_diags_release(&d);
+}
+
 static void errors_binary_input(void **state)
 {
     (void)state;
@@ -272,8 +290,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(errors_several_in_one_run), cmocka_unit_test(errors_printed_form),
         cmocka_unit_test(errors_unterminated),       cmocka_unit_test(errors_bodies),
-        cmocka_unit_test(errors_binary_input),       cmocka_unit_test(errors_huge_line),
-        cmocka_unit_test(errors_deep_nesting),       cmocka_unit_test(errors_expression_mode),
+        cmocka_unit_test(errors_expected_details),   cmocka_unit_test(errors_binary_input),
+        cmocka_unit_test(errors_huge_line),          cmocka_unit_test(errors_deep_nesting),
+        cmocka_unit_test(errors_expression_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
