@@ -104,7 +104,7 @@ char *vpce_plan_render_json(const vpce_plan *p);
 char *vpce_plan_render_markdown(const vpce_plan *p);
 
 /* Plan files: a versioned JSON document holding everything apply needs (docs/plan-json.md). */
-#define VPCE_PLANFILE_FORMAT 1
+#define VPCE_PLANFILE_FORMAT   1
 #define VPCE_PLANFILE_MAX_SIZE ((size_t)512 * 1024 * 1024)
 /* Writes atomically (temporary file in the same directory, fsync, rename), mode 0600. */
 int vpce_planfile_write(const vpce_plan *p, const char *path);
@@ -142,9 +142,9 @@ struct vpce_provider *vpce_plan_providers_get(const vpce_plan_providers *ps, con
 void vpce_plan_providers_free(vpce_plan_providers *ps);
 
 typedef struct vpce_plan_opts {
-    bool refresh;      /* refresh prior state through the providers' read_batch first */
-    bool refresh_only; /* only bring state up to date: no infrastructure changes planned */
-    bool destroy;      /* plan to delete everything in state */
+    bool refresh;               /* refresh prior state through the providers' read_batch first */
+    bool refresh_only;          /* only bring state up to date: no infrastructure changes planned */
+    bool destroy;               /* plan to delete everything in state */
     const char *const *targets; /* -target addresses ("aws_vpc.main", "aws_subnet.a[0]") */
     size_t ntargets;
     const char *const *replace; /* -replace instance addresses */
@@ -189,7 +189,6 @@ char *vpce_plan_instance_addr(const char *resource_addr, const json_t *key);
 bool vpce_policy_equivalent(const char *a, const char *b);
 /* True if a and b are JSON texts of equal values (whitespace and key order ignored). */
 bool vpce_json_equivalent(const char *a, const char *b);
-
 
 /* ---- Applying (planner/apply.c) ----------------------------------------------------------- */
 
@@ -289,8 +288,7 @@ int vpce_apply_recover(const json_t *entries, const struct vpce_config *cfg,
  * whose value is still unknown are left out. Returns 0, or VPCE_EINVALID with diagnostics.
  */
 int vpce_apply_outputs(json_t **out, const struct vpce_config *cfg, const json_t *vars,
-                       const json_t *state_doc, const vpce_plan_providers *ps,
-                       vpce_diags *diags);
+                       const json_t *state_doc, const vpce_plan_providers *ps, vpce_diags *diags);
 
 /* A state document resource entry for change c with attributes attrs (borrowed):
    address, mode, type, name, index, provider, id, schema_version, attributes,

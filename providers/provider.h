@@ -111,8 +111,7 @@ typedef struct vpce_resource_type {
      * Sets *out to its state (new reference) when found, NULL when no such object exists, and
      * returns 0; a negative code when it cannot tell (then nothing is decided).
      */
-    int (*find_by_address)(vpce_provider *p, const char *address, const char *token,
-                           json_t **out);
+    int (*find_by_address)(vpce_provider *p, const char *address, const char *token, json_t **out);
 } vpce_resource_type;
 
 /* ---- provider types and the registry ----------------------------------------------------- */
