@@ -393,6 +393,26 @@ static char *unique_name(const char *prefix)
     return vpce_asprintf("%s%s%03d%08x", prefix, ts, (int)(ms % 1000), c);
 }
 
+/* The group called name in vpc that carries the vpce:address tag = address (*out new, or NULL). */
+static int find_own_group(vpce_provider *p, const char *name, const char *vpc, const char *address,
+                          json_t **out)
+{
+    vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
+    json_t *items = NULL;
+    *out = NULL;
+    vpce_aws_params_add_filter(&params, "group-name", &name, 1);
+    if (vpc)
+        vpce_aws_params_add_filter(&params, "vpc-id", &vpc, 1);
+    vpce_aws_params_add_filter(&params, "tag:" VPCE_AWS_ADDRESS_TAG, &address, 1);
+    int rc = vpce_aws_call_paged(vpce_aws_provider_client(p), "DescribeSecurityGroups", &params,
+                                 "securityGroupInfo", &items);
+    if (rc == 0 && json_array_size(items) == 1)
+        *out = json_incref(json_array_get(items, 0));
+    vpce_aws_params_release(&params);
+    json_decref(items);
+    return rc;
+}
+
 int vpce_aws_sg_create(vpce_resource_op *op)
 {
     vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
@@ -409,6 +429,20 @@ int vpce_aws_sg_create(vpce_resource_op *op)
     if (rc)
         goto cleanup;
     rc = vpce_aws_call(vpce_aws_provider_client(op->provider), "CreateSecurityGroup", &params, &r);
+    if (rc && strcmp(vpce_aws_last_error_code(), "InvalidGroup.Duplicate") == 0 && op->address) {
+        /* CreateSecurityGroup takes no ClientToken: after a retried request whose first attempt
+         * went through, adopt the group this address created (same name, VPC and address tag). */
+        json_t *mine = NULL;
+        int rc2 = find_own_group(op->provider, name ? name : gen,
+                                 vpce_aws_attr_str(op->config, "vpc_id"), op->address, &mine);
+        if (rc2 == 0 && mine) {
+            vpce_error_clear();
+            rc = 0;
+            json_decref(r);
+            r = json_pack("{s:s}", "groupId", vpce_aws_ec2_str(mine, "groupId"));
+        }
+        json_decref(mine);
+    }
     if (rc)
         goto cleanup;
     const char *id = vpce_aws_ec2_str(r, "groupId");

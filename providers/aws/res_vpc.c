@@ -243,7 +243,10 @@ int vpce_aws_vpc_delete(vpce_resource_op *op)
     const char *id = vpce_aws_state_id(op->prior);
     vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
     vpce_aws_params_add(&params, "VpcId", id);
-    int rc = vpce_aws_call(vpce_aws_provider_client(op->provider), "DeleteVpc", &params, NULL);
+    /* As Terraform: ENIs of endpoints deleted just before may hold the VPC for a while, so
+     * DependencyViolation is retried for the delete timeout before it is reported. */
+    int rc = vpce_aws_call_retry(op->provider, "DeleteVpc", &params, NULL, "DependencyViolation",
+                                 vpce_aws_op_timeout(op, "delete", 5 * 60 * 1000));
     vpce_aws_params_release(&params);
     if (rc == VPCE_ENOTFOUND) {
         vpce_error_clear();

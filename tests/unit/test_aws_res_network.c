@@ -227,6 +227,7 @@ static void vpc_dependency_violation_names_code(void **state)
                         json_pack("{s:s,s:s,s:s}", "vpc_id", sget(vpc, "id"), "cidr_block",
                                   "10.0.1.0/24", "availability_zone", "us-east-1a"));
     vpce_resource_op op = op_for("aws_vpc.main", vpc, NULL);
+    op.timeout_ms = 1000; /* DependencyViolation is retried that long, then reported */
     int rc = vpce_aws_vpc.delete(&op);
     assert_true(rc < 0);
     assert_true(strncmp(vpce_error_last(), "DependencyViolation", 19) == 0);
@@ -803,6 +804,54 @@ static void security_group_rule_lifecycle(void **state)
     json_decref(r2);
 }
 
+static void security_group_create_adopts_own_duplicate(void **state)
+{
+    (void)state;
+    json_t *vpc = make_vpc();
+    /* A first attempt went through but its answer was lost: the group exists with our tag. */
+    vpce_aws_params p = VPCE_AWS_PARAMS_INIT;
+    vpce_aws_params_add(&p, "GroupName", "lost");
+    vpce_aws_params_add(&p, "GroupDescription", "Managed by vpce");
+    vpce_aws_params_add(&p, "VpcId", sget(vpc, "id"));
+    vpce_aws_params_add(&p, "TagSpecification.1.ResourceType", "security-group");
+    vpce_aws_params_add(&p, "TagSpecification.1.Tag.1.Key", "vpce:address");
+    vpce_aws_params_add(&p, "TagSpecification.1.Tag.1.Value", "aws_security_group.lost");
+    json_t *r = NULL;
+    assert_int_equal(vpce_aws_call(vpce_aws_provider_client(prov), "CreateSecurityGroup", &p, &r),
+                     0);
+    vpce_aws_params_release(&p);
+    json_t *st = create(&vpce_aws_security_group, "aws_security_group.lost",
+                        json_pack("{s:s,s:s}", "name", "lost", "vpc_id", sget(vpc, "id")));
+    assert_string_equal(sget(st, "id"), sget(r, "groupId"));
+    /* Another address with the same name gets EC2's error. */
+    vpce_resource_op op = op_for("aws_security_group.other", NULL,
+                                 json_pack("{s:s,s:s}", "name", "lost", "vpc_id", sget(vpc, "id")));
+    assert_true(vpce_aws_security_group.create(&op) < 0);
+    assert_true(strncmp(vpce_error_last(), "InvalidGroup.Duplicate", 22) == 0);
+    json_decref((json_t *)op.config);
+    json_decref(r);
+    json_decref(st);
+    json_decref(vpc);
+}
+
+static void route_table_client_token(void **state)
+{
+    (void)state;
+    json_t *vpc = make_vpc();
+    json_t *cfg = json_pack("{s:s}", "vpc_id", sget(vpc, "id"));
+    vpce_resource_op a = op_for("aws_route_table.t", NULL, cfg);
+    a.token = "tok-route-table-1";
+    assert_int_equal(run(vpce_aws_route_table.create, &a), 0);
+    vpce_resource_op b = op_for("aws_route_table.t", NULL, cfg);
+    b.token = "tok-route-table-1";
+    assert_int_equal(run(vpce_aws_route_table.create, &b), 0);
+    assert_string_equal(sget(a.new_state, "id"), sget(b.new_state, "id"));
+    json_decref(a.new_state);
+    json_decref(b.new_state);
+    json_decref(cfg);
+    json_decref(vpc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -823,6 +872,8 @@ int main(void)
         cmocka_unit_test_setup(security_group_batch_and_drift, reset),
         cmocka_unit_test_setup(security_group_delete_dependency, reset),
         cmocka_unit_test_setup(security_group_rule_lifecycle, reset),
+        cmocka_unit_test_setup(security_group_create_adopts_own_duplicate, reset),
+        cmocka_unit_test_setup(route_table_client_token, reset),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
