@@ -88,6 +88,22 @@ static int attach(vpce_provider *p, const char *action, const char *igw, const c
     vpce_aws_params_add(&params, "VpcId", vpc);
     int rc = vpce_aws_call_retry(p, action, &params, NULL, ".NotFound", VPCE_AWS_CONSISTENCY_MS);
     vpce_aws_params_release(&params);
+    if (rc && strcmp(action, "AttachInternetGateway") == 0 &&
+        strcmp(vpce_aws_last_error_code(), "Resource.AlreadyAssociated") == 0) {
+        /* A retried attach whose first attempt went through: fine when it is attached there. */
+        json_t *g = NULL;
+        char *msg = vpce_strdup(vpce_error_last());
+        if (vpce_aws_describe_one(p, "DescribeInternetGateways", "internet-gateway-id",
+                                  "internetGatewaySet", "internetGatewayId", igw, 0, &g) == 0 &&
+            g && attached_vpc(g) && strcmp(attached_vpc(g), vpc) == 0) {
+            vpce_error_clear();
+            rc = 0;
+        } else {
+            vpce_error_set("%s", msg);
+        }
+        free(msg);
+        json_decref(g);
+    }
     return rc;
 }
 

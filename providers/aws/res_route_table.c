@@ -426,6 +426,24 @@ static int associate(vpce_resource_op *op)
     vpce_aws_params_add(&params, "GatewayId", gw);
     rc = vpce_aws_call_retry(op->provider, "AssociateRouteTable", &params, &r, ".NotFound",
                              VPCE_AWS_CONSISTENCY_MS);
+    if (rc && strcmp(vpce_aws_last_error_code(), "Resource.AlreadyAssociated") == 0) {
+        /* A retried request whose first attempt went through: adopt the association when it
+         * is with this very route table. */
+        char *imp = vpce_asprintf("%s/%s", subnet ? subnet : gw,
+                                  vpce_aws_attr_str(op->config, "route_table_id"));
+        char *msg = vpce_strdup(vpce_error_last());
+        json_t *found = NULL;
+        if (vpce_aws_rtb_assoc_import(op->provider, imp, &found) == 0) {
+            vpce_error_clear();
+            op->new_state = found;
+            rc = 0;
+        } else {
+            vpce_error_set("%s", msg);
+        }
+        free(msg);
+        free(imp);
+        goto cleanup;
+    }
     if (rc)
         goto cleanup;
     const char *id = vpce_aws_ec2_str(r, "associationId");
@@ -635,6 +653,35 @@ int vpce_aws_route_create(vpce_resource_op *op)
         goto cleanup;
     }
     rc = route_call(op->provider, "CreateRoute", rtb, r, true);
+    if (rc && strcmp(vpce_aws_last_error_code(), "RouteAlreadyExists") == 0) {
+        /* A retried request whose first attempt went through: adopt the route when it has the
+         * configured target; any other route to that destination is EC2's error. */
+        json_t *have = NULL;
+        char *msg = vpce_strdup(vpce_error_last());
+        if (route_read(op->provider, op->config, 0, &have) == 0 && have) {
+            bool same = true;
+            for (size_t i = 0; i < NFIELDS; i++) {
+                const char *a = route_fields[i].attr;
+                if (route_fields[i].destination)
+                    continue;
+                const char *want = vpce_aws_attr_str(op->config, a);
+                const char *got = vpce_aws_attr_str(have, a);
+                if (want && (!got || strcmp(want, got) != 0))
+                    same = false;
+            }
+            if (same) {
+                vpce_error_clear();
+                op->new_state = have;
+                have = NULL;
+                rc = 0;
+            }
+        }
+        if (rc)
+            vpce_error_set("%s", msg);
+        free(msg);
+        json_decref(have);
+        goto cleanup;
+    }
     if (rc)
         goto cleanup;
     rc = route_read(op->provider, op->config, VPCE_AWS_CONSISTENCY_MS, &op->new_state);

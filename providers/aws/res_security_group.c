@@ -355,9 +355,20 @@ static int sync_direction(vpce_provider *p, const json_t *g, const json_t *confi
     json_t *have = expand_ec2(vpce_aws_ec2_list(g, ec2_list));
     json_t *revoke = atoms_minus(have, want, true);
     json_t *grant = atoms_minus(want, have, true);
+    /* The lists come from what EC2 holds now: a rule already gone (or already there) means a
+     * retried request went through the first time, which is what we want. */
     int rc = permissions_call(p, "Revoke", dir, id, revoke, NULL);
+    if (rc == VPCE_ENOTFOUND &&
+        strcmp(vpce_aws_last_error_code(), "InvalidPermission.NotFound") == 0) {
+        vpce_error_clear();
+        rc = 0;
+    }
     if (rc == 0)
         rc = permissions_call(p, "Authorize", dir, id, grant, NULL);
+    if (rc && strcmp(vpce_aws_last_error_code(), "InvalidPermission.Duplicate") == 0) {
+        vpce_error_clear();
+        rc = 0;
+    }
     json_decref(want);
     json_decref(have);
     json_decref(revoke);

@@ -852,6 +852,57 @@ static void route_table_client_token(void **state)
     json_decref(vpc);
 }
 
+/* Writes whose first attempt went through but whose answer was lost are retried by the client;
+ * EC2 then answers "already there". The operations adopt what is theirs and report the rest. */
+static void retried_writes_adopt_their_own_result(void **state)
+{
+    (void)state;
+    json_t *vpc = make_vpc();
+    json_t *igw = make_igw(vpc);
+    /* Attach again with a stale prior (vpc_id unknown to vpce): adopted. */
+    json_t *stale = json_deep_copy(igw);
+    json_object_set_new(stale, "vpc_id", json_null());
+    json_t *igw2 =
+        update(&vpce_aws_internet_gateway, stale, json_pack("{s:s}", "vpc_id", sget(vpc, "id")));
+    assert_string_equal(sget(igw2, "vpc_id"), sget(vpc, "id"));
+    json_t *rt = create(&vpce_aws_route_table, "aws_route_table.a",
+                        json_pack("{s:s}", "vpc_id", sget(vpc, "id")));
+    json_t *sn =
+        create(&vpce_aws_subnet, "aws_subnet.a",
+               json_pack("{s:s,s:s}", "vpc_id", sget(vpc, "id"), "cidr_block", "10.0.1.0/24"));
+    vpce_aws_params p = VPCE_AWS_PARAMS_INIT;
+    vpce_aws_params_add(&p, "RouteTableId", sget(rt, "id"));
+    vpce_aws_params_add(&p, "DestinationCidrBlock", "0.0.0.0/0");
+    vpce_aws_params_add(&p, "GatewayId", sget(igw, "id"));
+    assert_int_equal(vpce_aws_call(vpce_aws_provider_client(prov), "CreateRoute", &p, NULL), 0);
+    vpce_aws_params_release(&p);
+    json_t *route =
+        create(&vpce_aws_route, "aws_route.r",
+               json_pack("{s:s,s:s,s:s}", "route_table_id", sget(rt, "id"),
+                         "destination_cidr_block", "0.0.0.0/0", "gateway_id", sget(igw, "id")));
+    assert_string_equal(sget(route, "gateway_id"), sget(igw, "id"));
+    vpce_aws_params_init(&p);
+    vpce_aws_params_add(&p, "RouteTableId", sget(rt, "id"));
+    vpce_aws_params_add(&p, "SubnetId", sget(sn, "id"));
+    json_t *r = NULL;
+    assert_int_equal(vpce_aws_call(vpce_aws_provider_client(prov), "AssociateRouteTable", &p, &r),
+                     0);
+    vpce_aws_params_release(&p);
+    json_t *assoc = create(
+        &vpce_aws_route_table_association, "aws_route_table_association.a",
+        json_pack("{s:s,s:s}", "subnet_id", sget(sn, "id"), "route_table_id", sget(rt, "id")));
+    assert_string_equal(sget(assoc, "id"), sget(r, "associationId"));
+    json_decref(r);
+    json_decref(assoc);
+    json_decref(route);
+    json_decref(sn);
+    json_decref(rt);
+    json_decref(igw2);
+    json_decref(stale);
+    json_decref(igw);
+    json_decref(vpc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -874,6 +925,7 @@ int main(void)
         cmocka_unit_test_setup(security_group_rule_lifecycle, reset),
         cmocka_unit_test_setup(security_group_create_adopts_own_duplicate, reset),
         cmocka_unit_test_setup(route_table_client_token, reset),
+        cmocka_unit_test_setup(retried_writes_adopt_their_own_result, reset),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
