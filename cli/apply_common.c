@@ -96,7 +96,14 @@ static int h_begin(void *ctx, const vpce_change *c, const char *op, const char *
                    int64_t *out_id)
 {
     hook_ctx *h = ctx;
-    return vpce_state_journal_begin(h->st, c->address, op, token, NULL, out_id);
+    /* A create keeps its planned values: crash recovery finds objects without a tag
+       (routes, associations) from them. */
+    json_t *details = NULL;
+    if (strcmp(op, "create") == 0 && c->after)
+        details = json_pack("{s:O}", "planned", c->after);
+    int rc = vpce_state_journal_begin(h->st, c->address, op, token, details, out_id);
+    json_decref(details);
+    return rc;
 }
 
 static int h_record(void *ctx, int64_t jid, const char *address, const json_t *resource)
@@ -337,6 +344,52 @@ static int import_blocks(vpce_state *st, const vpce_config *cfg, const json_t *v
     return rc;
 }
 
+/*
+ * After a complete apply, reads the managed objects once more (one batched read per type) and
+ * records what changed since each was written: a route table gains the routes of aws_route
+ * resources, an endpoint the route tables of association resources made after it. Without this
+ * the next plan reports vpce's own changes as made outside of vpce. Only updates are taken:
+ * an object missing from the read (EC2's eventual consistency) stays in the state. Best effort:
+ * a failed read leaves the state as the walk recorded it.
+ */
+static void settle_state(vpce_state *st, const vpce_config *cfg, const json_t *vars,
+                         const vpce_plan_providers *ps)
+{
+    json_t *prior = NULL;
+    vpce_plan *p = NULL;
+    vpce_diags d = VPCE_DIAGS_INIT;
+    vpce_plan_opts opts = {.refresh = true, .refresh_only = true, .providers = ps};
+
+    if (vpce_state_load(st, &prior) < 0 || !json_array_size(json_object_get(prior, "resources")))
+        goto cleanup;
+    if (vpce_plan_make(&p, cfg, vars, prior, &opts, &d) < 0)
+        goto cleanup;
+    size_t i, j;
+    json_t *dr, *res;
+    json_array_foreach(p->drift, i, dr)
+    {
+        const char *acts = json_string_value(json_array_get(json_object_get(dr, "actions"), 0));
+        const char *addr = json_string_value(json_object_get(dr, "address"));
+        if (!acts || strcmp(acts, "update") != 0 || !addr)
+            continue;
+        json_array_foreach(json_object_get(p->prior, "resources"), j, res)
+        {
+            const char *a = json_string_value(json_object_get(res, "address"));
+            if (a && strcmp(a, addr) == 0) {
+                if (vpce_state_put_resource(st, res) < 0)
+                    vpce_log(VPCE_LOG_DEBUG, "apply: cannot record the re-read %s: %s", addr,
+                             vpce_error_last());
+                break;
+            }
+        }
+    }
+
+cleanup:
+    vpce_plan_free(p);
+    vpce_diags_release(&d);
+    json_decref(prior);
+}
+
 int cli_apply_run(int argc, char **argv, bool destroy)
 {
     const char *cmd = destroy ? "destroy" : "apply";
@@ -571,6 +624,10 @@ int cli_apply_run(int argc, char **argv, bool destroy)
             goto cleanup;
         }
     }
+
+    if (!plan->refresh_only && !plan->destroy && !res.interrupted && !json_array_size(res.failed) &&
+        json_array_size(res.succeeded))
+        settle_state(st, cfg, vars, ps);
 
     /* Outputs after the walk. */
     if (plan->destroy) {

@@ -342,7 +342,11 @@ static int phase_write(walker *w, task *t, bool create, bool after_delete, char 
         prior = create ? NULL : json_incref(attrs ? attrs : c->before);
         if (create)
             random_token(token);
-        rc = w->h->begin(w->h->ctx, c, op_name, create ? token : NULL, &jid);
+        /* The hook sees the values the operation is sent with (re-planned unknowns resolved),
+           so a journal entry can keep them for crash recovery. */
+        vpce_change sent = *c;
+        sent.after = config;
+        rc = w->h->begin(w->h->ctx, &sent, op_name, create ? token : NULL, &jid);
         if (rc < 0) {
             fail_msg(err, "cannot write the journal");
         } else {
@@ -375,7 +379,7 @@ static int phase_write(walker *w, task *t, bool create, bool after_delete, char 
     if (rc < 0) {
         /* A failed create may still have made something (a timeout while waiting): keep its
            journal entry when the type can look for it, so the next run reconciles it. */
-        if (w->h->abandon && !(create && rt->find_by_address))
+        if (w->h->abandon && !(create && (rt->find_by_address || rt->find_planned)))
             w->h->abandon(w->h->ctx, jid);
         emit(w, VPCE_APPLY_EV_ERROR, t, op_name, NULL, *err);
     } else {

@@ -76,7 +76,7 @@ int vpce_apply_recover(const json_t *entries, const vpce_config *cfg, const vpce
         }
         const vpce_resource_type *rt = vpce_providers_resource(type);
         bool is_create = action && strcmp(action, "create") == 0;
-        if (!is_create || !rt || !rt->find_by_address) {
+        if (!is_create || !rt || !(rt->find_by_address || rt->find_planned)) {
             if (hooks->abandon && (rc = hooks->abandon(hooks->ctx, id)) < 0)
                 goto next;
             if (is_create)
@@ -105,7 +105,10 @@ int vpce_apply_recover(const json_t *entries, const vpce_config *cfg, const vpce
             pref = defref;
         }
         vpce_provider *p = vpce_plan_providers_get(ps, pref);
-        rc = rt->find_by_address(p, addr, token, &found);
+        /* The create's planned values, when its journal entry kept them (details.planned). */
+        const json_t *planned = json_object_get(json_object_get(e, "details"), "planned");
+        rc = rt->find_planned ? rt->find_planned(p, addr, token, planned, &found)
+                              : rt->find_by_address(p, addr, token, &found);
         if (rc < 0) {
             vpce_error_set("cannot look for what an interrupted create of %s made: %s", addr,
                            vpce_error_last());

@@ -224,7 +224,8 @@ typedef struct vpce_apply_hooks {
     void *ctx;
     /* Commits a journal entry for op ("create", "update", "delete") on c->address with token
        (NULL but for creates) BEFORE the operation is sent; *out_id gets its id. A failure
-       fails the change without calling the provider. */
+       fails the change without calling the provider. For creates and updates c->after holds
+       the values the operation is sent with (re-planned unknowns resolved). */
     int (*begin)(void *ctx, const vpce_change *c, const char *op, const char *token,
                  int64_t *out_id);
     /* Records a finished operation and clears its journal entry in one transaction: resource

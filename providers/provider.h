@@ -112,6 +112,14 @@ typedef struct vpce_resource_type {
      * returns 0; a negative code when it cannot tell (then nothing is decided).
      */
     int (*find_by_address)(vpce_provider *p, const char *address, const char *token, json_t **out);
+    /*
+     * Optional, preferred over find_by_address when set: the same search, also given the
+     * planned values the create was sent with (`planned`, borrowed, may be NULL when the journal
+     * entry has none). Types whose objects carry no tag (routes, associations, rules) find them
+     * from their planned identity (route table + destination, subnet + route table...).
+     */
+    int (*find_planned)(vpce_provider *p, const char *address, const char *token,
+                        const json_t *planned, json_t **out);
 } vpce_resource_type;
 
 /* ---- provider types and the registry ----------------------------------------------------- */

@@ -105,6 +105,20 @@ int vpce_aws_endpoint_policy_read_batch(vpce_provider *p, json_t *const *priors,
                                         json_t **out);
 int vpce_aws_endpoint_policy_import(vpce_provider *p, const char *id, json_t **out);
 
+/* ---- crash recovery of apply (res_find.c) -------------------------------------------------- */
+
+/*
+ * The find_planned / find_by_address ops of every managed type (providers/provider.h): the object
+ * an interrupted create of `address` made. Tagged types search their vpce:address tag (several
+ * matches: VPCE_ECONFLICT naming the ids); routes, associations, rules and endpoint policies are
+ * read from `planned` (borrowed, may be NULL: then *out is NULL). *out: new reference or NULL.
+ * `token` is unused (EC2 cannot search by ClientToken).
+ */
+int vpce_aws_find_planned(vpce_provider *p, const char *address, const char *token,
+                          const json_t *planned, json_t **out);
+int vpce_aws_find_by_address(vpce_provider *p, const char *address, const char *token,
+                             json_t **out);
+
 /* A Terraform duration ("10m", "30s", "1h", "1h30m") in ms; -1 when s is not one. */
 int64_t vpce_aws_parse_duration(const char *s);
 

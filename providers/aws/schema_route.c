@@ -1,5 +1,6 @@
 /* providers/aws/schema_route.c: aws_route_table, aws_route_table_association and aws_route. */
 #include "providers/aws/res_network.h"
+#include "providers/aws/provider.h"
 #include "providers/aws/resources.h"
 
 /* route is an attribute that may also be written as blocks, as in the Terraform provider. */
@@ -36,6 +37,8 @@ const vpce_resource_type vpce_aws_route_table = {
     .delete = vpce_aws_rtb_delete,
     .read_batch = vpce_aws_rtb_read_batch,
     .import = vpce_aws_rtb_import,
+    .find_by_address = vpce_aws_find_by_address,
+    .find_planned = vpce_aws_find_planned,
 };
 
 static const vpce_attr_schema rta_attrs[] = {
@@ -56,6 +59,8 @@ const vpce_resource_type vpce_aws_route_table_association = {
     .delete = vpce_aws_rtb_assoc_delete,
     .read_batch = vpce_aws_rtb_assoc_read_batch,
     .import = vpce_aws_rtb_assoc_import,
+    .find_by_address = vpce_aws_find_by_address,
+    .find_planned = vpce_aws_find_planned,
 };
 
 static const vpce_attr_schema route_attrs[] = {
@@ -95,4 +100,6 @@ const vpce_resource_type vpce_aws_route = {
     .delete = vpce_aws_route_delete,
     .read_batch = vpce_aws_route_read_batch,
     .import = vpce_aws_route_import,
+    .find_by_address = vpce_aws_find_by_address,
+    .find_planned = vpce_aws_find_planned,
 };

@@ -1,5 +1,6 @@
 /* providers/aws/schema_security_group.c: aws_security_group and aws_security_group_rule. */
 #include "providers/aws/res_network.h"
+#include "providers/aws/provider.h"
 #include "providers/aws/resources.h"
 
 /* ingress and egress are attributes that may also be written as blocks, as in Terraform. */
@@ -38,6 +39,8 @@ const vpce_resource_type vpce_aws_security_group = {
     .delete = vpce_aws_sg_delete,
     .read_batch = vpce_aws_sg_read_batch,
     .import = vpce_aws_sg_import,
+    .find_by_address = vpce_aws_find_by_address,
+    .find_planned = vpce_aws_find_planned,
 };
 
 static const vpce_attr_schema rule_attrs[] = {
@@ -67,4 +70,6 @@ const vpce_resource_type vpce_aws_security_group_rule = {
     .delete = vpce_aws_sg_rule_delete,
     .read_batch = vpce_aws_sg_rule_read_batch,
     .import = vpce_aws_sg_rule_import,
+    .find_by_address = vpce_aws_find_by_address,
+    .find_planned = vpce_aws_find_planned,
 };

@@ -1,5 +1,6 @@
 /* providers/aws/schema_vpc.c: aws_vpc, aws_subnet and aws_internet_gateway. */
 #include "providers/aws/res_network.h"
+#include "providers/aws/provider.h"
 #include "providers/aws/resources.h"
 
 static const vpce_attr_schema vpc_attrs[] = {
@@ -33,6 +34,8 @@ const vpce_resource_type vpce_aws_vpc = {
     .delete = vpce_aws_vpc_delete,
     .read_batch = vpce_aws_vpc_read_batch,
     .import = vpce_aws_vpc_import,
+    .find_by_address = vpce_aws_find_by_address,
+    .find_planned = vpce_aws_find_planned,
 };
 
 static const vpce_attr_schema subnet_attrs[] = {
@@ -66,6 +69,8 @@ const vpce_resource_type vpce_aws_subnet = {
     .delete = vpce_aws_subnet_delete,
     .read_batch = vpce_aws_subnet_read_batch,
     .import = vpce_aws_subnet_import,
+    .find_by_address = vpce_aws_find_by_address,
+    .find_planned = vpce_aws_find_planned,
 };
 
 static const vpce_attr_schema igw_attrs[] = {
@@ -92,4 +97,6 @@ const vpce_resource_type vpce_aws_internet_gateway = {
     .delete = vpce_aws_igw_delete,
     .read_batch = vpce_aws_igw_read_batch,
     .import = vpce_aws_igw_import,
+    .find_by_address = vpce_aws_find_by_address,
+    .find_planned = vpce_aws_find_planned,
 };

@@ -60,6 +60,8 @@ const vpce_resource_type vpce_aws_vpc_endpoint = {
     .delete = vpce_aws_endpoint_delete,
     .read_batch = vpce_aws_endpoint_read_batch,
     .import = vpce_aws_endpoint_import,
+    .find_by_address = vpce_aws_find_by_address,
+    .find_planned = vpce_aws_find_planned,
 };
 
 static const vpce_attr_schema rt_assoc_attrs[] = {
@@ -79,6 +81,8 @@ const vpce_resource_type vpce_aws_vpc_endpoint_route_table_association = {
     .delete = vpce_aws_endpoint_rt_assoc_delete,
     .read_batch = vpce_aws_endpoint_rt_assoc_read_batch,
     .import = vpce_aws_endpoint_rt_assoc_import,
+    .find_by_address = vpce_aws_find_by_address,
+    .find_planned = vpce_aws_find_planned,
 };
 
 static const vpce_attr_schema subnet_assoc_attrs[] = {
@@ -102,6 +106,8 @@ const vpce_resource_type vpce_aws_vpc_endpoint_subnet_association = {
     .delete = vpce_aws_endpoint_subnet_assoc_delete,
     .read_batch = vpce_aws_endpoint_subnet_assoc_read_batch,
     .import = vpce_aws_endpoint_subnet_assoc_import,
+    .find_by_address = vpce_aws_find_by_address,
+    .find_planned = vpce_aws_find_planned,
 };
 
 static const vpce_attr_schema sg_assoc_attrs[] = {
@@ -122,6 +128,8 @@ const vpce_resource_type vpce_aws_vpc_endpoint_security_group_association = {
     .delete = vpce_aws_endpoint_sg_assoc_delete,
     .read_batch = vpce_aws_endpoint_sg_assoc_read_batch,
     .import = vpce_aws_endpoint_sg_assoc_import,
+    .find_by_address = vpce_aws_find_by_address,
+    .find_planned = vpce_aws_find_planned,
 };
 
 static const vpce_attr_schema policy_attrs[] = {
@@ -145,4 +153,6 @@ const vpce_resource_type vpce_aws_vpc_endpoint_policy = {
     .delete = vpce_aws_endpoint_policy_delete,
     .read_batch = vpce_aws_endpoint_policy_read_batch,
     .import = vpce_aws_endpoint_policy_import,
+    .find_by_address = vpce_aws_find_by_address,
+    .find_planned = vpce_aws_find_planned,
 };

@@ -1,0 +1,217 @@
+/*
+ * providers/aws/res_find.c: crash recovery of apply for every managed "aws" resource type (the
+ * find_by_address / find_planned ops of providers/provider.h). One generic search driven by a
+ * table per type name:
+ *
+ *  - tagged objects (VPC, subnet, route table, internet gateway, security group, endpoint): every
+ *    create tags its object vpce:address = address through TagSpecification, so the object a
+ *    crashed create made is found with a Describe* filtered on tag:vpce:address (the tag is then
+ *    checked exactly, since EC2 filter values take '*' and '?' wildcards). Exactly one match is
+ *    read with the type's own import op, so the adopted state has the shape an import or a
+ *    create gives; none gives NULL; several is an error naming the ids (a duplicate exists and
+ *    the user must decide which to keep). Endpoints that are deleting or deleted do not count.
+ *  - objects without tags (aws_route, aws_route_table_association, aws_security_group_rule,
+ *    the aws_vpc_endpoint_*_association types, aws_vpc_endpoint_policy): the planned values the
+ *    create was sent with (kept by apply in the journal entry's details) name the object: the
+ *    type's own refresh (read_batch, with the planned values as the prior) or import (for route
+ *    table associations, "subnet-x/rtb-y") tells whether it exists.
+ */
+#include "providers/aws/provider.h"
+#include "providers/aws/res_common.h"
+#include "providers/aws/res_network.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef enum {
+    FIND_TAG,       /* Describe* by tag:vpce:address, then import the one match */
+    FIND_READ,      /* read_batch with the planned values as the prior */
+    FIND_RTB_ASSOC, /* import "subnet-x/rtb-y" or "igw-x/rtb-y" from the planned values */
+} find_mode;
+
+typedef struct find_kind {
+    const char *type; /* "aws_vpc" */
+    find_mode mode;
+    const char *action;    /* FIND_TAG: "DescribeVpcs" */
+    const char *list_key;  /* FIND_TAG: "vpcSet" */
+    const char *id_key;    /* FIND_TAG: "vpcId" */
+    const char *state_key; /* FIND_TAG: a state field whose deleting/deleted items are ignored */
+    int (*import)(vpce_provider *p, const char *id, json_t **out);
+    int (*read_batch)(vpce_provider *p, json_t *const *priors, size_t n, json_t **out);
+} find_kind;
+
+static const find_kind kinds[] = {
+    {"aws_vpc", FIND_TAG, "DescribeVpcs", "vpcSet", "vpcId", NULL, vpce_aws_vpc_import, NULL},
+    {"aws_subnet", FIND_TAG, "DescribeSubnets", "subnetSet", "subnetId", NULL,
+     vpce_aws_subnet_import, NULL},
+    {"aws_route_table", FIND_TAG, "DescribeRouteTables", "routeTableSet", "routeTableId", NULL,
+     vpce_aws_rtb_import, NULL},
+    {"aws_internet_gateway", FIND_TAG, "DescribeInternetGateways", "internetGatewaySet",
+     "internetGatewayId", NULL, vpce_aws_igw_import, NULL},
+    {"aws_security_group", FIND_TAG, "DescribeSecurityGroups", "securityGroupInfo", "groupId", NULL,
+     vpce_aws_sg_import, NULL},
+    {"aws_vpc_endpoint", FIND_TAG, "DescribeVpcEndpoints", "vpcEndpointSet", "vpcEndpointId",
+     "state", vpce_aws_endpoint_import, NULL},
+    {"aws_route", FIND_READ, NULL, NULL, NULL, NULL, NULL, vpce_aws_route_read_batch},
+    {"aws_route_table_association", FIND_RTB_ASSOC, NULL, NULL, NULL, NULL,
+     vpce_aws_rtb_assoc_import, NULL},
+    {"aws_security_group_rule", FIND_READ, NULL, NULL, NULL, NULL, NULL,
+     vpce_aws_sg_rule_read_batch},
+    {"aws_vpc_endpoint_route_table_association", FIND_READ, NULL, NULL, NULL, NULL, NULL,
+     vpce_aws_endpoint_rt_assoc_read_batch},
+    {"aws_vpc_endpoint_subnet_association", FIND_READ, NULL, NULL, NULL, NULL, NULL,
+     vpce_aws_endpoint_subnet_assoc_read_batch},
+    {"aws_vpc_endpoint_security_group_association", FIND_READ, NULL, NULL, NULL, NULL, NULL,
+     vpce_aws_endpoint_sg_assoc_read_batch},
+    {"aws_vpc_endpoint_policy", FIND_READ, NULL, NULL, NULL, NULL, NULL,
+     vpce_aws_endpoint_policy_read_batch},
+};
+
+/* The table entry of the type of address ("aws_vpc.main" -> aws_vpc), or NULL. */
+static const find_kind *kind_of(const char *address)
+{
+    const char *dot = address ? strchr(address, '.') : NULL;
+    if (!dot)
+        return NULL;
+    size_t n = (size_t)(dot - address);
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        if (strlen(kinds[i].type) == n && strncmp(kinds[i].type, address, n) == 0)
+            return &kinds[i];
+    return NULL;
+}
+
+/* True when the EC2 item carries vpce:address = address exactly. */
+static bool has_address_tag(const json_t *item, const char *address)
+{
+    size_t i;
+    const json_t *t;
+    json_array_foreach(vpce_aws_ec2_list(item, "tagSet"), i, t)
+    {
+        const char *k = vpce_aws_ec2_str(t, "key");
+        const char *v = vpce_aws_ec2_str(t, "value");
+        if (k && v && strcmp(k, VPCE_AWS_ADDRESS_TAG) == 0 && strcmp(v, address) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int find_tagged(const find_kind *k, vpce_provider *p, const char *address, json_t **out)
+{
+    json_t *all = NULL;
+    vpce_buf ids = VPCE_BUF_INIT(4096);
+    const char *only = NULL;
+    size_t n = 0;
+    int rc = vpce_aws_describe_by_filter(p, k->action, "tag:" VPCE_AWS_ADDRESS_TAG, k->list_key,
+                                         k->id_key, &address, 1, 0, &all);
+    if (rc)
+        goto cleanup;
+    const char *id;
+    json_t *item;
+    json_object_foreach(all, id, item)
+    {
+        if (!has_address_tag(item, address))
+            continue;
+        const char *st = k->state_key ? vpce_aws_ec2_str(item, k->state_key) : NULL;
+        if (st && (strcasecmp(st, "deleting") == 0 || strcasecmp(st, "deleted") == 0))
+            continue;
+        vpce_buf_printf(&ids, "%s%s", n ? ", " : "", id);
+        only = id;
+        n++;
+    }
+    if (n > 1) {
+        rc = vpce_error_setc(VPCE_EEXISTS,
+                             "%zu objects carry the tag %s = %s (%s): an interrupted apply may "
+                             "have made a duplicate; delete the extra ones (or import the right "
+                             "one) before applying again",
+                             n, VPCE_AWS_ADDRESS_TAG, address, vpce_buf_cstr(&ids));
+        goto cleanup;
+    }
+    if (n == 1) {
+        rc = k->import(p, only, out);
+        if (rc == VPCE_ENOTFOUND) { /* gone between the two reads */
+            vpce_error_clear();
+            rc = 0;
+            *out = NULL;
+        }
+    }
+cleanup:
+    json_decref(all);
+    vpce_buf_release(&ids);
+    return rc;
+}
+
+/* Unknown values left in a state (computed attributes of the planned prior) become null. */
+static void null_unknowns(json_t *st)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(st, key, v)
+    {
+        if (vpce_is_unknown(v))
+            json_object_set_new(st, key, json_null());
+        else if (json_is_object(v))
+            null_unknowns(v);
+        else if (json_is_array(v)) {
+            size_t i;
+            json_t *x;
+            json_array_foreach(v, i, x)
+            {
+                if (vpce_is_unknown(x))
+                    json_array_set_new(v, i, json_null());
+                else if (json_is_object(x))
+                    null_unknowns(x);
+            }
+        }
+    }
+}
+
+static int find_untagged(const find_kind *k, vpce_provider *p, const json_t *planned, json_t **out)
+{
+    int rc = 0;
+    if (k->mode == FIND_READ) {
+        json_t *const priors[] = {(json_t *)planned};
+        rc = k->read_batch(p, priors, 1, out);
+    } else {
+        const char *rtb = vpce_aws_attr_str(planned, "route_table_id");
+        const char *subnet = vpce_aws_attr_str(planned, "subnet_id");
+        const char *target = subnet ? subnet : vpce_aws_attr_str(planned, "gateway_id");
+        if (!rtb || !target)
+            return 0; /* nothing could have been associated */
+        char *imp = vpce_asprintf("%s/%s", target, rtb);
+        rc = k->import(p, imp, out);
+        free(imp);
+    }
+    if (rc == VPCE_ENOTFOUND) { /* the parent object itself is gone */
+        vpce_error_clear();
+        json_decref(*out);
+        *out = NULL;
+        rc = 0;
+    }
+    if (rc == 0 && *out)
+        null_unknowns(*out);
+    return rc;
+}
+
+int vpce_aws_find_planned(vpce_provider *p, const char *address, const char *token,
+                          const json_t *planned, json_t **out)
+{
+    (void)token; /* ClientToken is not searchable in EC2; the address tag is */
+    *out = NULL;
+    const find_kind *k = kind_of(address);
+    if (!k)
+        return vpce_error_setc(VPCE_EINVALID, "%s: no search for this resource type", address);
+    if (k->mode == FIND_TAG)
+        return find_tagged(k, p, address, out);
+    /* Without the planned values (a journal entry written by an older vpce) there is nothing to
+       search for: report nothing made. The create is then sent again, and these creates adopt
+       an identical object that already exists (RouteAlreadyExists, AlreadyAssociated, ...). */
+    if (!json_is_object(planned))
+        return 0;
+    return find_untagged(k, p, planned, out);
+}
+
+int vpce_aws_find_by_address(vpce_provider *p, const char *address, const char *token, json_t **out)
+{
+    return vpce_aws_find_planned(p, address, token, NULL, out);
+}
