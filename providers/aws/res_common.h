@@ -107,9 +107,8 @@ int vpce_aws_call_retry(vpce_provider *p, const char *action, const vpce_aws_par
 /*
  * Describes objects by id through a FILTER (so missing ids are left out instead of failing the
  * call), paginated, in chunks of 200 ids: `action` ("DescribeVpcs"), `filter` ("vpc-id"),
- * `list_key` ("vpcSet"), `id_key` ("vpcId"). *out gets a new object id -> item. MaxResults is
- * not sent (EC2 refuses it with ids on some actions; filters are fine: we send it only when
- * max_results > 0).
+ * `list_key` ("vpcSet"), `id_key` ("vpcId"). MaxResults is sent only when max_results > 0.
+ * *out gets a new object id -> item.
  */
 int vpce_aws_describe_by_filter(vpce_provider *p, const char *action, const char *filter,
                                 const char *list_key, const char *id_key, const char *const *ids,

@@ -404,24 +404,50 @@ static char *unique_name(const char *prefix)
     return vpce_asprintf("%s%s%03d%08x", prefix, ts, (int)(ms % 1000), c);
 }
 
-/* The group called name in vpc that carries the vpce:address tag = address (*out new, or NULL). */
+/*
+ * The group called name in vpc when it carries the vpce:address tag = address (*out new, or
+ * NULL when the group there is someone else's). A group that is not visible yet (EC2's eventual
+ * consistency right after the lost first attempt) is waited for.
+ */
 static int find_own_group(vpce_provider *p, const char *name, const char *vpc, const char *address,
                           json_t **out)
 {
-    vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
-    json_t *items = NULL;
+    int64_t deadline = vpce_now_ms() + VPCE_AWS_CONSISTENCY_MS;
+    int64_t delay = 100;
+    int rc = 0;
     *out = NULL;
-    vpce_aws_params_add_filter(&params, "group-name", &name, 1);
-    if (vpc)
-        vpce_aws_params_add_filter(&params, "vpc-id", &vpc, 1);
-    vpce_aws_params_add_filter(&params, "tag:" VPCE_AWS_ADDRESS_TAG, &address, 1);
-    int rc = vpce_aws_call_paged(vpce_aws_provider_client(p), "DescribeSecurityGroups", &params,
+    for (;;) {
+        vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
+        json_t *items = NULL;
+        vpce_aws_params_add_filter(&params, "group-name", &name, 1);
+        if (vpc)
+            vpce_aws_params_add_filter(&params, "vpc-id", &vpc, 1);
+        rc = vpce_aws_call_paged(vpce_aws_provider_client(p), "DescribeSecurityGroups", &params,
                                  "securityGroupInfo", &items);
-    if (rc == 0 && json_array_size(items) == 1)
-        *out = json_incref(json_array_get(items, 0));
-    vpce_aws_params_release(&params);
-    json_decref(items);
-    return rc;
+        vpce_aws_params_release(&params);
+        size_t n = json_array_size(items);
+        if (rc == 0 && n == 1) {
+            json_t *g = json_array_get(items, 0);
+            json_t *tags = NULL;
+            const char *k;
+            json_t *v;
+            size_t i;
+            json_array_foreach(vpce_aws_ec2_list(g, "tagSet"), i, v)
+            {
+                k = vpce_aws_ec2_str(v, "key");
+                if (k && strcmp(k, VPCE_AWS_ADDRESS_TAG) == 0)
+                    tags = v;
+            }
+            const char *mine = vpce_aws_ec2_str(tags, "value");
+            if (mine && strcmp(mine, address) == 0)
+                *out = json_incref(g);
+        }
+        json_decref(items);
+        if (rc || n > 0 || vpce_now_ms() + delay > deadline)
+            return rc;
+        vpce_sleep_ms(delay);
+        delay = delay * 2 > 2000 ? 2000 : delay * 2;
+    }
 }
 
 int vpce_aws_sg_create(vpce_resource_op *op)

@@ -88,6 +88,52 @@ static int read_after_write(vpce_provider *p, const char *id, const json_t *ref,
     return rc;
 }
 
+/*
+ * The subnet of the configured VPC and CIDR when it carries vpce:address = address (*out new, or
+ * NULL when that subnet is someone else's). When none is visible yet (EC2's eventual consistency
+ * right after the lost first attempt; or a conflict with an overlapping CIDR) it polls a few
+ * seconds.
+ */
+#define ADOPT_WAIT_MS 5000
+static int find_own_subnet(vpce_provider *p, const json_t *config, const char *address,
+                           json_t **out)
+{
+    const char *vpc = vpce_aws_attr_str(config, "vpc_id");
+    const char *cidr = vpce_aws_attr_str(config, "cidr_block");
+    int64_t deadline = vpce_now_ms() + ADOPT_WAIT_MS;
+    int64_t delay = 100;
+    *out = NULL;
+    if (!vpc || !cidr)
+        return 0;
+    for (;;) {
+        vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
+        json_t *items = NULL;
+        vpce_aws_params_add_filter(&params, "vpc-id", &vpc, 1);
+        vpce_aws_params_add_filter(&params, "cidr-block", &cidr, 1);
+        int rc = vpce_aws_call_paged(vpce_aws_provider_client(p), "DescribeSubnets", &params,
+                                     "subnetSet", &items);
+        vpce_aws_params_release(&params);
+        size_t n = json_array_size(items);
+        if (rc == 0 && n == 1) {
+            json_t *s = json_array_get(items, 0);
+            size_t i;
+            const json_t *t;
+            json_array_foreach(vpce_aws_ec2_list(s, "tagSet"), i, t)
+            {
+                const char *k = vpce_aws_ec2_str(t, "key");
+                const char *v = vpce_aws_ec2_str(t, "value");
+                if (k && v && strcmp(k, VPCE_AWS_ADDRESS_TAG) == 0 && strcmp(v, address) == 0)
+                    *out = json_incref(s);
+            }
+        }
+        json_decref(items);
+        if (rc || n > 0 || vpce_now_ms() + delay > deadline)
+            return rc;
+        vpce_sleep_ms(delay);
+        delay = delay * 2 > 2000 ? 2000 : delay * 2;
+    }
+}
+
 int vpce_aws_subnet_create(vpce_resource_op *op)
 {
     vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
@@ -107,6 +153,22 @@ int vpce_aws_subnet_create(vpce_resource_op *op)
     if (rc)
         goto cleanup;
     rc = vpce_aws_call(vpce_aws_provider_client(op->provider), "CreateSubnet", &params, &r);
+    if (rc && strcmp(vpce_aws_last_error_code(), "InvalidSubnet.Conflict") == 0 && op->address) {
+        /* CreateSubnet takes no ClientToken: after a retried request whose first attempt went
+         * through, adopt the subnet this address created (same VPC and CIDR, our address tag). */
+        json_t *mine = NULL;
+        char *msg = vpce_strdup(vpce_error_last());
+        if (find_own_subnet(op->provider, op->config, op->address, &mine) == 0 && mine) {
+            vpce_error_clear();
+            rc = 0;
+            json_decref(r);
+            r = json_pack("{s:{s:s}}", "subnet", "subnetId", vpce_aws_ec2_str(mine, "subnetId"));
+        } else {
+            vpce_error_set("%s", msg);
+        }
+        free(msg);
+        json_decref(mine);
+    }
     if (rc)
         goto cleanup;
     const char *id = vpce_aws_ec2_str(json_object_get(r, "subnet"), "subnetId");

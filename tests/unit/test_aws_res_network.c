@@ -903,6 +903,34 @@ static void retried_writes_adopt_their_own_result(void **state)
     json_decref(vpc);
 }
 
+static void subnet_create_adopts_own_conflict(void **state)
+{
+    (void)state;
+    json_t *vpc = make_vpc();
+    vpce_aws_params p = VPCE_AWS_PARAMS_INIT;
+    vpce_aws_params_add(&p, "VpcId", sget(vpc, "id"));
+    vpce_aws_params_add(&p, "CidrBlock", "10.0.7.0/24");
+    vpce_aws_params_add(&p, "TagSpecification.1.ResourceType", "subnet");
+    vpce_aws_params_add(&p, "TagSpecification.1.Tag.1.Key", "vpce:address");
+    vpce_aws_params_add(&p, "TagSpecification.1.Tag.1.Value", "aws_subnet.lost");
+    json_t *r = NULL;
+    assert_int_equal(vpce_aws_call(vpce_aws_provider_client(prov), "CreateSubnet", &p, &r), 0);
+    vpce_aws_params_release(&p);
+    json_t *st =
+        create(&vpce_aws_subnet, "aws_subnet.lost",
+               json_pack("{s:s,s:s}", "vpc_id", sget(vpc, "id"), "cidr_block", "10.0.7.0/24"));
+    assert_string_equal(sget(st, "id"), sget(json_object_get(r, "subnet"), "subnetId"));
+    vpce_resource_op op =
+        op_for("aws_subnet.other", NULL,
+               json_pack("{s:s,s:s}", "vpc_id", sget(vpc, "id"), "cidr_block", "10.0.7.0/24"));
+    assert_true(vpce_aws_subnet.create(&op) < 0);
+    assert_true(strncmp(vpce_error_last(), "InvalidSubnet.Conflict", 22) == 0);
+    json_decref((json_t *)op.config);
+    json_decref(r);
+    json_decref(st);
+    json_decref(vpc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -926,6 +954,7 @@ int main(void)
         cmocka_unit_test_setup(security_group_create_adopts_own_duplicate, reset),
         cmocka_unit_test_setup(route_table_client_token, reset),
         cmocka_unit_test_setup(retried_writes_adopt_their_own_result, reset),
+        cmocka_unit_test_setup(subnet_create_adopts_own_conflict, reset),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
