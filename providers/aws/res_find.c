@@ -102,8 +102,16 @@ static int find_tagged(const find_kind *k, vpce_provider *p, const char *address
     vpce_buf ids = VPCE_BUF_INIT(4096);
     const char *only = NULL;
     size_t n = 0;
+    /* Filter values are patterns ('*', '?'; some implementations also take '[...]' classes and
+       '\\' escapes): each such character becomes '?', and the tag is compared exactly below. */
+    char *pattern = vpce_strdup(address);
+    for (char *c = pattern; *c; c++)
+        if (strchr("*?[]\\", *c))
+            *c = '?';
+    const char *pat = pattern;
     int rc = vpce_aws_describe_by_filter(p, k->action, "tag:" VPCE_AWS_ADDRESS_TAG, k->list_key,
-                                         k->id_key, &address, 1, 0, &all);
+                                         k->id_key, &pat, 1, 0, &all);
+    free(pattern);
     if (rc)
         goto cleanup;
     const char *id;
