@@ -263,13 +263,28 @@ cleanup:
     return rc;
 }
 
-/* Imports the targets of `import` blocks that are not in the state yet. */
-static int import_blocks(vpce_state *st, const vpce_config *cfg, const json_t *vars,
-                         const vpce_plan_providers *ps, int *out_imported)
+static bool doc_has(const json_t *doc, const char *address)
 {
-    *out_imported = 0;
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(doc, "resources"), i, r)
+    {
+        const char *a = json_string_value(json_object_get(r, "address"));
+        if (a && strcmp(a, address) == 0)
+            return true;
+    }
+    return false;
+}
+
+int cli_import_blocks(json_t *doc, const vpce_config *cfg, const json_t *vars,
+                      const vpce_plan_providers *ps, json_t **out_entries)
+{
+    *out_entries = json_array();
     if (!cfg->imports.len)
         return 0;
+    if (!json_is_array(json_object_get(doc, "resources")))
+        json_object_set_new(doc, "resources", json_array());
+    json_t *resources = json_object_get(doc, "resources");
     json_t *scope = json_object();
     json_object_set(scope, "var", (json_t *)vars);
     json_object_set_new(scope, "local", json_object());
@@ -277,24 +292,21 @@ static int import_blocks(vpce_state *st, const vpce_config *cfg, const json_t *v
     vpce_diags d = VPCE_DIAGS_INIT;
     for (size_t i = 0; i < cfg->imports.len && rc == 0; i++) {
         const vpce_cfg_import *im = cfg->imports.items[i];
-        json_t *existing = NULL;
-        if (!im->to || vpce_state_get_resource(st, im->to, &existing) == 0) {
-            json_decref(existing);
+        if (!im->to || doc_has(doc, im->to))
             continue;
-        }
         vpce_eval_ctx ctx = {scope, cfg->dir, &d};
         json_t *idv = im->id ? vpce_eval(&ctx, im->id) : NULL;
         if (!json_is_string(idv)) {
             json_decref(idv);
             cli_print_diags(&d);
-            rc = cli_fail("import block for %s: the id must be a known string", im->to);
+            cli_fail("import block for %s: the id must be a known string", im->to);
             rc = VPCE_EINVALID;
             break;
         }
         char *mode = NULL, *type = NULL, *name = NULL;
         json_t *index = NULL, *attrs = NULL;
         if (vpce_state_parse_address(im->to, &mode, &type, &name, &index) < 0) {
-            rc = cli_fail("import block: %s", vpce_error_last());
+            cli_fail("import block: %s", vpce_error_last());
             rc = VPCE_EINVALID;
         } else {
             char *raddr = vpce_asprintf("%s.%s", type, name);
@@ -305,7 +317,7 @@ static int import_blocks(vpce_state *st, const vpce_config *cfg, const json_t *v
                 cli_fail("import block: %s", !r ? "the target is not in the configuration"
                                                 : "this resource type cannot be imported");
             } else {
-                fprintf(stderr, "%s: Importing from ID \"%s\"...\n", im->to,
+                fprintf(stderr, "%s: Preparing import... [id=%s]\n", im->to,
                         json_string_value(idv));
                 rc = rt->import(vpce_plan_providers_get(ps, r->provider_ref),
                                 json_string_value(idv), &attrs);
@@ -319,15 +331,8 @@ static int import_blocks(vpce_state *st, const vpce_config *cfg, const json_t *v
                                      .index = index,
                                      .provider = r->provider_ref};
                     json_t *entry = vpce_apply_state_entry(&c, attrs);
-                    rc = vpce_state_put_resource(st, entry);
-                    json_decref(entry);
-                    if (rc < 0)
-                        cli_fail("cannot record the import of %s: %s", im->to, vpce_error_last());
-                    else {
-                        fprintf(stderr, "%s: Import complete [id=%s]\n", im->to,
-                                json_string_value(idv));
-                        (*out_imported)++;
-                    }
+                    json_array_append(resources, entry);
+                    json_array_append_new(*out_entries, entry);
                 }
             }
             free(raddr);
@@ -399,7 +404,7 @@ int cli_apply_run(int argc, char **argv, bool destroy)
     int64_t lock_timeout = 0;
     vpce_vec targets = VPCE_VEC_INIT, replace = VPCE_VEC_INIT, var_files = VPCE_VEC_INIT;
     json_t *cli_vars = json_object();
-    json_t *vars = NULL, *prior = NULL, *outs = NULL;
+    json_t *vars = NULL, *prior = NULL, *outs = NULL, *imports = NULL;
     vpce_config *cfg = NULL;
     vpce_state *st = NULL;
     vpce_plan *plan = NULL;
@@ -550,15 +555,14 @@ int cli_apply_run(int argc, char **argv, bool destroy)
             goto cleanup;
         }
     } else {
-        if (!destroy && !refresh_only) {
-            int imported = 0;
-            if (import_blocks(st, cfg, vars, ps, &imported) < 0)
-                goto cleanup;
-        }
         if (vpce_state_load(st, &prior) < 0) {
             ret = cli_fail("cannot read the state: %s", vpce_error_last());
             goto cleanup;
         }
+        /* Import blocks: the objects are read now and planned against; they enter the state
+           only once the plan is approved. */
+        if (!destroy && !refresh_only && cli_import_blocks(prior, cfg, vars, ps, &imports) < 0)
+            goto cleanup;
         vpce_plan_opts opts = {
             .refresh = refresh,
             .refresh_only = refresh_only,
@@ -581,7 +585,7 @@ int cli_apply_run(int argc, char **argv, bool destroy)
         if (text)
             fputs(text, stdout);
         free(text);
-        if (!vpce_plan_has_changes(plan) && !refresh_only) {
+        if (!vpce_plan_has_changes(plan) && !refresh_only && !json_array_size(imports)) {
             /* Nothing to do; outputs may still be new. */
         } else if (!auto_approve) {
             if (!isatty(STDIN_FILENO)) {
@@ -601,6 +605,21 @@ int cli_apply_run(int argc, char **argv, bool destroy)
     if (vpce_state_history_begin(st, destroy || plan->destroy ? "destroy" : "apply",
                                  &hctx.history_id) < 0)
         hctx.history_id = 0;
+
+    size_t i;
+    json_t *s;
+    json_array_foreach(imports, i, s)
+    {
+        const char *addr = json_string_value(json_object_get(s, "address"));
+        if (vpce_state_put_resource(st, s) < 0) {
+            ret = cli_fail("cannot record the import of %s: %s", addr, vpce_error_last());
+            goto cleanup;
+        }
+        if (hctx.history_id)
+            vpce_state_history_add_change(st, hctx.history_id, addr, "import", NULL, NULL);
+        fprintf(stderr, "%s: Import complete [id=%s]\n", addr,
+                json_string_value(json_object_get(s, "id")));
+    }
 
     if (plan->refresh_only) {
         /* Store the refreshed state as it is. */
@@ -644,8 +663,6 @@ int cli_apply_run(int argc, char **argv, bool destroy)
     if (outs && vpce_state_set_outputs(st, outs) < 0)
         cli_fail("cannot store the outputs: %s", vpce_error_last());
 
-    size_t i;
-    json_t *s;
     if (hctx.history_id) {
         json_array_foreach(res.succeeded, i, s) vpce_state_history_add_change(
             st, hctx.history_id, json_string_value(json_object_get(s, "address")),
@@ -679,9 +696,12 @@ int cli_apply_run(int argc, char **argv, bool destroy)
         goto cleanup;
     }
     bool color = cli_color(stdout);
-    printf("%s%s complete! Resources: %d added, %d changed, %d destroyed.%s\n",
-           color ? "\033[1;32m" : "", destroy ? "Destroy" : "Apply", res.added, res.changed,
-           res.destroyed, color ? "\033[0m" : "");
+    char imported[64] = "";
+    if (json_array_size(imports))
+        snprintf(imported, sizeof(imported), "%zu imported, ", json_array_size(imports));
+    printf("%s%s complete! Resources: %s%d added, %d changed, %d destroyed.%s\n",
+           color ? "\033[1;32m" : "", destroy ? "Destroy" : "Apply", imported, res.added,
+           res.changed, res.destroyed, color ? "\033[0m" : "");
     print_outputs(outs);
     ret = CLI_OK;
 
@@ -701,6 +721,7 @@ cleanup:
     json_decref(vars);
     json_decref(prior);
     json_decref(outs);
+    json_decref(imports);
     json_decref(cli_vars);
     vpce_vec_release(&targets);
     vpce_vec_release(&replace);

@@ -1,5 +1,6 @@
 /* cli/cmd_plan.c: `vpce plan`: load the configuration and variables, read (and lock) the state,
    make the plan, render it, optionally save it. */
+#include "cli/apply_common.h"
 #include "cli/cli.h"
 #include "planner/config.h"
 #include "planner/planner.h"
@@ -71,8 +72,9 @@ int cmd_plan(int argc, char **argv)
     int64_t lock_timeout = 0;
     vpce_vec targets = VPCE_VEC_INIT, replace = VPCE_VEC_INIT, var_files = VPCE_VEC_INIT;
     json_t *cli_vars = json_object();
-    json_t *vars = NULL, *prior = NULL;
+    json_t *vars = NULL, *prior = NULL, *imports = NULL;
     vpce_config *cfg = NULL;
+    vpce_plan_providers *ps = NULL;
     vpce_state *st = NULL;
     vpce_plan *plan = NULL;
     vpce_diags diags = VPCE_DIAGS_INIT;
@@ -199,7 +201,25 @@ int cmd_plan(int argc, char **argv)
         goto cleanup;
     }
 
+    /* Import blocks: planned against as if their objects were in the state already. */
+    if (cfg->imports.len && !destroy && !refresh_only) {
+        if (vpce_plan_providers_new(&ps, cfg, vars, &diags) < 0 || vpce_diags_has_errors(&diags)) {
+            cli_print_diags(&diags);
+            goto cleanup;
+        }
+        if (!prior)
+            prior = json_object();
+        if (cli_import_blocks(prior, cfg, vars, ps, &imports) < 0)
+            goto cleanup;
+        if (json_array_size(imports) && out_path) {
+            ret = cli_fail("a plan with import blocks cannot be saved yet: run `vpce apply`, "
+                           "or `vpce import` first");
+            goto cleanup;
+        }
+    }
+
     vpce_plan_opts opts = {
+        .providers = ps,
         .refresh = refresh,
         .refresh_only = refresh_only,
         .destroy = destroy,
@@ -226,6 +246,14 @@ int cmd_plan(int argc, char **argv)
     if (json_out && text && text[0] && text[strlen(text) - 1] != '\n')
         fputc('\n', stdout);
     free(text);
+    if (json_array_size(imports) && !json_out && !md_out) {
+        size_t i;
+        json_t *e;
+        printf("\nImport: %zu object(s) will be imported:\n", json_array_size(imports));
+        json_array_foreach(imports, i, e)
+            printf("  %s (id %s)\n", json_string_value(json_object_get(e, "address")),
+                   json_string_value(json_object_get(e, "id")));
+    }
     if (out_path) {
         if (vpce_planfile_write(plan, out_path) < 0) {
             ret = cli_fail("cannot save the plan to \"%s\": %s", out_path, vpce_error_last());
@@ -236,10 +264,13 @@ int cmd_plan(int argc, char **argv)
                    "    vpce apply \"%s\"\n",
                    out_path, out_path);
     }
-    ret = detailed && vpce_plan_has_changes(plan) ? CLI_CHANGES : CLI_OK;
+    ret = detailed && (vpce_plan_has_changes(plan) || json_array_size(imports)) ? CLI_CHANGES
+                                                                                : CLI_OK;
 
 cleanup:
     vpce_plan_free(plan);
+    vpce_plan_providers_free(ps);
+    json_decref(imports);
     vpce_state_close(st);
     vpce_config_free(cfg);
     vpce_diags_release(&diags);
