@@ -189,9 +189,11 @@ static int lock_state(vpce_state *st, const char *op, int64_t timeout)
             const char *who = json_string_value(json_object_get(holder, "holder"));
             const char *id = json_string_value(json_object_get(holder, "id"));
             const char *hop = json_string_value(json_object_get(holder, "operation"));
-            cli_fail("the state is locked by %s (operation \"%s\", lock ID %s); try again "
-                     "later, or use `vpce force-unlock %s` if that operation is gone",
-                     who ? who : "?", hop ? hop : "?", id ? id : "?", id ? id : "ID");
+            json_int_t pid = json_integer_value(json_object_get(holder, "pid"));
+            cli_fail("the state is locked by %s (pid %lld, operation \"%s\", lock ID %s); try "
+                     "again later, or use `vpce force-unlock %s` if that operation is gone",
+                     who ? who : "?", (long long)pid, hop ? hop : "?", id ? id : "?",
+                     id ? id : "ID");
         } else {
             cli_fail("cannot lock the state: %s", vpce_error_last());
         }
@@ -644,8 +646,8 @@ int cli_apply_run(int argc, char **argv, bool destroy)
         }
     }
 
-    if (!plan->refresh_only && !plan->destroy && !res.interrupted && !json_array_size(res.failed) &&
-        json_array_size(res.succeeded))
+    if (!plan->refresh_only && !plan->destroy && !res.interrupted && !interrupts &&
+        !json_array_size(res.failed) && json_array_size(res.succeeded))
         settle_state(st, cfg, vars, ps);
 
     /* Outputs after the walk. */
@@ -681,6 +683,13 @@ int cli_apply_run(int argc, char **argv, bool destroy)
     json_array_foreach(res.failed, i, s)
         cli_fail("%s: %s", json_string_value(json_object_get(s, "address")),
                  json_string_value(json_object_get(s, "error")));
+    if (!res.interrupted && interrupts > 0) {
+        /* Every operation had started before the interrupt, and all have finished. */
+        cli_fail("interrupted after every planned operation had started: %d added, %d "
+                 "changed, %d destroyed, %zu failed; the state records all of them",
+                 res.added, res.changed, res.destroyed, json_array_size(res.failed));
+        goto cleanup;
+    }
     if (res.interrupted) {
         cli_fail("interrupted: %d added, %d changed, %d destroyed before stopping; run `vpce "
                  "%s` again to finish",
