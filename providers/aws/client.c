@@ -320,7 +320,8 @@ static void log_response(const char *action, const aws_http_response *r)
 }
 
 /* One signed exchange. */
-static int send_once(vpce_aws_client *c, const char *body, aws_http_response *resp)
+static int send_once(vpce_aws_client *c, const char *action, const char *body,
+                     aws_http_response *resp)
 {
     int rc = 0;
     vpce_aws_creds cr;
@@ -362,10 +363,15 @@ static int send_once(vpce_aws_client *c, const char *body, aws_http_response *re
                              h_tok,
                              NULL};
     url = path ? vpce_strdup(c->endpoint) : vpce_asprintf("%s/", c->endpoint);
-    aws_http_request req = {"POST",        url,
-                            headers,       body,
-                            strlen(body),  c->connect_timeout_ms,
-                            c->timeout_ms, c->max_response_bytes};
+    aws_http_request req = {"POST",
+                            url,
+                            headers,
+                            body,
+                            strlen(body),
+                            c->connect_timeout_ms,
+                            c->timeout_ms,
+                            c->max_response_bytes,
+                            vpce_aws_action_category(action) != 2};
     aws_http_perform(&req, resp);
 
 cleanup:
@@ -389,10 +395,11 @@ static bool is_not_found(const char *code)
     return (n >= 8 && strcmp(code + n - 8, "NotFound") == 0);
 }
 
-int vpce_aws_call(vpce_aws_client *c, const char *action, const vpce_aws_params *params,
-                  json_t **out_result)
+static int call(vpce_aws_client *c, const char *action, const vpce_aws_params *params,
+                vpce_aws_probe_fn probe, void *probe_ud, json_t **out_result)
 {
     int rc = 0;
+    bool outcome_unknown = false;
     json_t *result = NULL;
     char *body = vpce_aws_query_encode(action, EC2_VERSION, params);
     set_code("");
@@ -407,13 +414,27 @@ int vpce_aws_call(vpce_aws_client *c, const char *action, const vpce_aws_params 
         aws_http_response resp;
         vpce_aws_xml_error xerr;
         memset(&xerr, 0, sizeof(xerr));
+        if (probe && outcome_unknown) {
+            /* The last attempt may have gone through: ask before sending it again. */
+            json_t *found = NULL;
+            int prc = probe(probe_ud, &found);
+            if (prc == 0 && found) {
+                vpce_log(VPCE_LOG_DEBUG, "aws: %s had gone through; not sent again", action);
+                json_decref(result);
+                result = found;
+                rc = 0;
+                set_code("");
+                break;
+            }
+            json_decref(found);
+        }
         pace(c, action);
         log_request(action, attempt, params);
         stat_add(c, &c->stats.requests, 1);
         if (attempt > 1)
             stat_add(c, &c->stats.retries, 1);
         memset(&resp, 0, sizeof(resp));
-        rc = send_once(c, body, &resp);
+        rc = send_once(c, action, body, &resp);
         if (rc < 0) {
             aws_http_response_release(&resp);
             goto cleanup;
@@ -443,6 +464,8 @@ int vpce_aws_call(vpce_aws_client *c, const char *action, const vpce_aws_params 
             resp.curl_code == CURLE_OK ? resp.status : 0, resp.curl_code, code);
         if (rc == 0)
             kind = VPCE_AWS_NO_RETRY;
+        /* Throttled requests were refused; a broken transfer or a 5xx may have been applied. */
+        outcome_unknown = kind == VPCE_AWS_RETRY_TRANSIENT;
         if (kind == VPCE_AWS_RETRY_THROTTLE) {
             stat_add(c, &c->stats.throttles, 1);
             drain(c, action);
@@ -480,6 +503,18 @@ cleanup:
     else
         json_decref(result);
     return 0;
+}
+
+int vpce_aws_call(vpce_aws_client *c, const char *action, const vpce_aws_params *params,
+                  json_t **out_result)
+{
+    return call(c, action, params, NULL, NULL, out_result);
+}
+
+int vpce_aws_call_probed(vpce_aws_client *c, const char *action, const vpce_aws_params *params,
+                         vpce_aws_probe_fn probe, void *probe_ud, json_t **out_result)
+{
+    return call(c, action, params, probe, probe_ud, out_result);
 }
 
 int vpce_aws_call_paged(vpce_aws_client *c, const char *action, const vpce_aws_params *params,

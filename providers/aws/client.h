@@ -160,6 +160,17 @@ int vpce_aws_call(vpce_aws_client *c, const char *action, const vpce_aws_params 
                   json_t **out_result);
 
 /*
+ * For create actions that take no ClientToken (CreateVpc, CreateInternetGateway): like
+ * vpce_aws_call(), but before resending a request whose outcome is unknown (the connection broke
+ * after it was sent, a timeout, a 5xx answer) it calls probe(probe_ud, &found). When the probe
+ * finds what the first attempt made it sets found to a result shaped like the action's answer;
+ * the call then returns that instead of creating a second object.
+ */
+typedef int (*vpce_aws_probe_fn)(void *ud, json_t **found);
+int vpce_aws_call_probed(vpce_aws_client *c, const char *action, const vpce_aws_params *params,
+                         vpce_aws_probe_fn probe, void *probe_ud, json_t **out_result);
+
+/*
  * Calls a Describe action repeatedly, following NextToken, and concatenates the arrays found
  * under list_key (e.g. "vpcSet") into *out_items (a new reference, an array, possibly empty).
  * params is not modified (NextToken is added to a copy). Pass MaxResults in params to choose the

@@ -17,6 +17,10 @@ typedef struct aws_http_request {
     long connect_timeout_ms;
     long timeout_ms;
     size_t max_response_bytes;
+    /* A new connection for this request. libcurl silently resends a request whose reused
+     * connection closed without an answer; for a mutating request that may have been applied,
+     * that resend could create a second object, so mutating requests never reuse one. */
+    bool fresh_connection;
 } aws_http_request;
 
 typedef struct aws_http_response {

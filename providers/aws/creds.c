@@ -297,7 +297,7 @@ static int imds_get(aws_http_response *resp, const char *method, const char *url
                     const char *header)
 {
     const char *headers[] = {header, NULL};
-    aws_http_request req = {method, url, headers, NULL, 0, 1000, 3000, 64u << 10};
+    aws_http_request req = {method, url, headers, NULL, 0, 1000, 3000, 64u << 10, false};
     if (aws_http_perform(&req, resp) != 0 || resp->status != 200)
         return -1;
     return 0;

@@ -89,6 +89,7 @@ int aws_http_perform(const aws_http_request *req, aws_http_response *resp)
     hl = curl_slist_append(hl, "Expect:");
 
     curl_easy_setopt(h, CURLOPT_URL, req->url);
+    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, req->fresh_connection ? 1L : 0L);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "vpce/" VPCE_VERSION);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);

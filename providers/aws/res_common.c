@@ -405,3 +405,49 @@ uint32_t vpce_aws_hash32(const char *s)
     }
     return h;
 }
+
+struct tag_probe {
+    vpce_provider *p;
+    const char *address, *describe, *list_key, *id_key, *result_key;
+};
+
+/* Looks for the object a lost create made, allowing EC2 a moment to show it. */
+static int probe_by_address_tag(void *ud, json_t **found)
+{
+    const struct tag_probe *t = ud;
+    static const int64_t waits_ms[] = {0, 500, 1500};
+    *found = NULL;
+    for (size_t i = 0; i < sizeof(waits_ms) / sizeof(waits_ms[0]); i++) {
+        vpce_sleep_ms(waits_ms[i]);
+        vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
+        const char *values[] = {t->address};
+        vpce_aws_params_add_filter(&params, "tag:" VPCE_AWS_ADDRESS_TAG, values, 1);
+        json_t *items = NULL;
+        int rc = vpce_aws_call_paged(vpce_aws_provider_client(t->p), t->describe, &params,
+                                     t->list_key, &items);
+        vpce_aws_params_release(&params);
+        if (rc)
+            return rc;
+        size_t n = json_array_size(items);
+        if (n == 1) {
+            const char *id = vpce_aws_ec2_str(json_array_get(items, 0), t->id_key);
+            if (id)
+                *found = json_pack("{s:{s:s}}", t->result_key, t->id_key, id);
+        }
+        json_decref(items);
+        if (n > 0)
+            return 0; /* several: not ours to choose; the create goes ahead and fails loudly */
+    }
+    return 0;
+}
+
+int vpce_aws_create_untokened(vpce_provider *p, const char *action, const vpce_aws_params *params,
+                              const char *address, const char *describe, const char *list_key,
+                              const char *id_key, const char *result_key, json_t **out_result)
+{
+    vpce_aws_client *c = vpce_aws_provider_client(p);
+    if (!address)
+        return vpce_aws_call(c, action, params, out_result);
+    struct tag_probe t = {p, address, describe, list_key, id_key, result_key};
+    return vpce_aws_call_probed(c, action, params, probe_by_address_tag, &t, out_result);
+}

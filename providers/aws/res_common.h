@@ -102,6 +102,17 @@ int64_t vpce_aws_op_timeout(const vpce_resource_op *op, const char *which, int64
 int vpce_aws_call_retry(vpce_provider *p, const char *action, const vpce_aws_params *params,
                         json_t **out_result, const char *retry_code, int64_t timeout_ms);
 
+/*
+ * Sends a create action that takes no ClientToken (CreateVpc, CreateInternetGateway) so that a
+ * retry after a lost answer cannot make a second object: before resending, it looks for an
+ * object of `describe` (list_key, id_key) tagged vpce:address = address, and when exactly one
+ * exists answers {result_key: {id_key: id}} as the create would have. Without an address it is
+ * vpce_aws_call().
+ */
+int vpce_aws_create_untokened(vpce_provider *p, const char *action, const vpce_aws_params *params,
+                              const char *address, const char *describe, const char *list_key,
+                              const char *id_key, const char *result_key, json_t **out_result);
+
 /* ---- batched reads ----------------------------------------------------------------------- */
 
 /*

@@ -127,8 +127,9 @@ int vpce_aws_igw_create(vpce_resource_op *op)
         vpce_aws_add_tag_spec(&params, op->provider, "internet-gateway", op->config, op->address);
     if (rc)
         goto cleanup;
-    rc =
-        vpce_aws_call(vpce_aws_provider_client(op->provider), "CreateInternetGateway", &params, &r);
+    rc = vpce_aws_create_untokened(op->provider, "CreateInternetGateway", &params, op->address,
+                                   "DescribeInternetGateways", "internetGatewaySet",
+                                   "internetGatewayId", "internetGateway", &r);
     if (rc)
         goto cleanup;
     const char *id = vpce_aws_ec2_str(json_object_get(r, "internetGateway"), "internetGatewayId");

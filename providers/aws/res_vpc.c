@@ -203,7 +203,8 @@ int vpce_aws_vpc_create(vpce_resource_op *op)
     rc = vpce_aws_add_tag_spec(&params, op->provider, "vpc", op->config, op->address);
     if (rc)
         goto cleanup;
-    rc = vpce_aws_call(vpce_aws_provider_client(op->provider), "CreateVpc", &params, &r);
+    rc = vpce_aws_create_untokened(op->provider, "CreateVpc", &params, op->address, "DescribeVpcs",
+                                   "vpcSet", "vpcId", "vpc", &r);
     if (rc)
         goto cleanup;
     const char *id = vpce_aws_ec2_str(json_object_get(r, "vpc"), "vpcId");

@@ -26,7 +26,7 @@ CLOCK_SKEW_S = 300
 FAULT_KNOBS = {
     "latency_ms": float, "throttle_prob": float, "error_prob": float, "drop_prob": float,
     "drop_after_prob": float, "consistency_delay_ms": float, "pending_ms": float,
-    "deleted_linger_ms": float, "time_scale": float, "buckets": bool,
+    "deleted_linger_ms": float, "time_scale": float, "buckets": bool, "fault_actions": list,
 }
 
 # AWS request-rate buckets: (capacity, refill per second)
@@ -57,6 +57,7 @@ class Config:
         self.deleted_linger_ms = 0.0
         self.time_scale = 1.0
         self.buckets = True
+        self.fault_actions = []  # the probabilistic faults hit only these actions; [] = all
         self.state_file = None
         self.verbose = False
         for k, v in kw.items():
@@ -69,7 +70,11 @@ class Config:
         for k, v in d.items():
             if k not in FAULT_KNOBS:
                 raise ValueError("unknown fault knob %r (known: %s)" % (k, ", ".join(sorted(FAULT_KNOBS))))
-            if FAULT_KNOBS[k] is bool:
+            if FAULT_KNOBS[k] is list:
+                if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+                    raise ValueError("%s must be a list of action names" % k)
+                setattr(self, k, list(v))
+            elif FAULT_KNOBS[k] is bool:
                 if isinstance(v, str):
                     v = v.lower() in ("on", "true", "1", "yes")
                 setattr(self, k, bool(v))
@@ -312,9 +317,10 @@ class Handler(BaseHTTPRequestHandler):
                                "exist" % version)
             if not sim.take_token(action):
                 raise EC2Error("RequestLimitExceeded", "Request limit exceeded.", 503)
-            if sim.chance(cfg.throttle_prob):
+            hit = not cfg.fault_actions or action in cfg.fault_actions
+            if hit and sim.chance(cfg.throttle_prob):
                 raise EC2Error("RequestLimitExceeded", "Request limit exceeded.", 503)
-            if sim.chance(cfg.error_prob):
+            if hit and sim.chance(cfg.error_prob):
                 if sim.chance(0.5):
                     raise EC2Error("InternalError", "An internal error has occurred", 500)
                 raise EC2Error("Unavailable", "The server is overloaded and can't handle the request.", 503)
@@ -329,7 +335,7 @@ class Handler(BaseHTTPRequestHandler):
             sim.count(error="InternalError")
             return self._send(500, error_xml("InternalError", "An internal error has occurred", rid),
                               "text/xml;charset=UTF-8")
-        if sim.chance(cfg.drop_after_prob):
+        if (not cfg.fault_actions or action in cfg.fault_actions) and sim.chance(cfg.drop_after_prob):
             sim.count(dropped=True)
             return self._drop()
         return self._send(200, xml, "text/xml;charset=UTF-8")

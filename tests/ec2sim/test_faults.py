@@ -72,6 +72,18 @@ class FaultTests(unittest.TestCase):
             st, counts = c.control("GET", "/_sim/counts")
             self.assertEqual(counts["dropped"], 2)
 
+    def test_faults_limited_to_actions(self):
+        with InProcessSim() as s:
+            c = s.client()
+            st, _ = c.control("POST", "/_sim/faults",
+                              {"throttle_prob": 1, "fault_actions": ["CreateInternetGateway"]})
+            self.assertEqual(st, 200)
+            self.assertTrue(c.call("DescribeVpcs").ok)  # not a listed action: untouched
+            r = c.call("CreateInternetGateway")
+            self.assertEqual(r.code, "RequestLimitExceeded")
+            st, _ = c.control("POST", "/_sim/faults", {"fault_actions": "CreateVpc"})
+            self.assertEqual(st, 400)  # a list of names, not a string
+
     def test_latency(self):
         with InProcessSim(latency_ms=200) as s:
             t = time.time()

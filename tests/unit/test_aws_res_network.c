@@ -16,7 +16,7 @@
 
 #include "providers/aws/provider.h"
 #include "providers/aws/resources.h"
-#include "tests/unit/support/sim.h"
+#include "tests/unit/support/awsprov.h"
 
 static vpce_sim sim;
 static vpce_provider *prov;
@@ -27,22 +27,8 @@ static int group_setup(void **state)
     const char *args[] = {"--seed", "7", "--buckets", "off", NULL};
     if (vpce_sim_start(&sim, args) != 0)
         return -1;
-    setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
-    char cfg[512];
-    snprintf(cfg, sizeof(cfg),
-             "{\"region\":\"us-east-1\",\"access_key\":\"test\",\"secret_key\":\"test\","
-             "\"endpoints\":{\"ec2\":\"%s\"},\"default_tags\":{\"tags\":{\"team\":\"net\"}},"
-             "\"rate_limits\":{\"endpoint_capacity\":10000,\"endpoint_refill\":10000,"
-             "\"mutating_capacity\":10000,\"mutating_refill\":10000,"
-             "\"describe_capacity\":10000,\"describe_refill\":10000}}",
-             sim.endpoint);
-    json_t *c = json_loads(cfg, 0, NULL);
-    int rc = vpce_aws_configure(&prov, c);
-    json_decref(c);
-    if (rc) {
-        fprintf(stderr, "configure: %s\n", vpce_error_last());
+    if (vpce_test_aws_provider(&prov, &sim) != 0)
         return -1;
-    }
     return 0;
 }
 

@@ -161,7 +161,8 @@ json_t *vpce_sim_post(vpce_sim *s, const char *path, const char *json_body)
 long vpce_sim_count(vpce_sim *s, const char *group, const char *key)
 {
     json_t *c = vpce_sim_get(s, "/_sim/counts");
-    long v = (long)json_integer_value(json_object_get(json_object_get(c, group), key));
+    const json_t *g = group ? json_object_get(c, group) : c;
+    long v = (long)json_integer_value(json_object_get(g, key));
     json_decref(c);
     return v;
 }

@@ -30,7 +30,8 @@ void vpce_sim_stop(vpce_sim *s);
  * answer (new reference) or NULL. */
 json_t *vpce_sim_get(vpce_sim *s, const char *path);
 json_t *vpce_sim_post(vpce_sim *s, const char *path, const char *json_body);
-/* counts["errors"][code] or counts["actions"][action] as an integer (0 when absent). */
+/* counts["errors"][code] or counts["actions"][action] as an integer (0 when absent); with group
+ * NULL a top-level count such as "dropped" or "total". */
 long vpce_sim_count(vpce_sim *s, const char *group, const char *key);
 
 #endif
