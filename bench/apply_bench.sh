@@ -10,7 +10,10 @@
 # counted. Target: wall <= 1.1 x bound and 0 throttles. Prints each run and the medians.
 #
 # usage: bench/apply_bench.sh [BUILD_DIR] [N] [RUNS] [SCALE]   (defaults: build, 40, 3, 10)
-# PARALLELISM (default 10) sets `vpce apply -parallelism`. Use a release build.
+# PARALLELISM (default 10) sets `vpce apply -parallelism`; EC2SIM overrides the simulator
+# script; ENDPOINT_CAPACITY=C gives the provider `rate_limits { endpoint_capacity = C }` (vpce
+# keeps one token in reserve: 5 paces as EC2's 4, to measure what the reserve costs).
+# Use a release build.
 set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$SRC/build}
@@ -19,6 +22,7 @@ RUNS=${3:-3}
 SCALE=${4:-10}
 PAR=${PARALLELISM:-10}
 VPCE="$BUILD/vpce"
+EC2SIM=${EC2SIM:-$SRC/tests/ec2sim/ec2sim.py}
 [ -x "$VPCE" ] || { echo "no vpce binary at $VPCE" >&2; exit 1; }
 [ "$N" -lt 100 ] || { echo "N must be below 100 (interface endpoints only)" >&2; exit 2; }
 WORK=$(mktemp -d /tmp/vpce-apply-bench-XXXXXX)
@@ -34,8 +38,8 @@ trap 'stop_sim; rm -rf "$WORK"' EXIT INT TERM
 
 start_sim() { # flags...
     rm -f "$WORK/port"
-    python3 "$SRC/tests/ec2sim/ec2sim.py" --port 0 --port-file "$WORK/port" --seed 1 "$@" \
-        >"$WORK/sim.log" 2>&1 &
+    python3 "$EC2SIM" --port 0 --port-file "$WORK/port" --seed 1 \
+        --model "$SRC/tests/data/ec2-model/ec2-vpc-subset.json" "$@" >"$WORK/sim.log" 2>&1 &
     SIM_PID=$!
     i=0
     while [ ! -s "$WORK/port" ]; do
@@ -63,7 +67,7 @@ while [ $run -le "$RUNS" ]; do
         tail -n 20 "$dir/network.log" >&2
         exit 1
     fi
-    python3 "$SRC/bench/gen_endpoints.py" "$N" "$dir" >/dev/null
+    python3 "$SRC/bench/gen_endpoints.py" "$N" "$dir" ${ENDPOINT_CAPACITY:+--endpoint-capacity "$ENDPOINT_CAPACITY"} >/dev/null
     curl -sf -X POST "$SIM/_sim/buckets/reset" >/dev/null
     curl -sf -X POST "$SIM/_sim/counts/reset" >/dev/null
     t0=$(now)

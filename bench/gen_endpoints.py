@@ -15,6 +15,8 @@ R route tables (default 3), and N endpoints:
 --network-only writes the same file without the endpoints (for a first apply of the network, so
 that a later apply measures the endpoints alone). --relaxed adds a provider `rate_limits` block
 large enough that vpce does not pace (used to set up the refresh benchmark quickly).
+--endpoint-capacity C writes `rate_limits { endpoint_capacity = C }` (vpce paces the endpoint
+bucket as C - 1, keeping one token in reserve; C = 5 makes it pace as EC2's 4).
 --endpoint URL writes `endpoints { ec2 = URL }` (else vpce takes AWS_ENDPOINT_URL_EC2).
 """
 import os
@@ -45,6 +47,11 @@ RELAXED = '''  rate_limits {
     describe_capacity  = 100000
     describe_refill    = 100000
   }
+'''
+
+CAPACITY = '''  rate_limits {{
+    endpoint_capacity = {c:g}
+  }}
 '''
 
 NETWORK = '''
@@ -114,7 +121,8 @@ def main(argv):
     args = [a for a in args if a not in ("--network-only", "--relaxed")]
     rts = 3
     endpoint = None
-    for flag in ("--route-tables", "--endpoint"):
+    capacity = None
+    for flag in ("--route-tables", "--endpoint", "--endpoint-capacity"):
         if flag in args:
             k = args.index(flag)
             if k + 1 >= len(args):
@@ -122,6 +130,8 @@ def main(argv):
                 return 2
             if flag == "--route-tables":
                 rts = int(args[k + 1])
+            elif flag == "--endpoint-capacity":
+                capacity = float(args[k + 1])
             else:
                 endpoint = args[k + 1]
             del args[k:k + 2]
@@ -132,7 +142,8 @@ def main(argv):
     os.makedirs(out, exist_ok=True)
     gateways = 2 * rts if n >= 100 else 0
     with open(os.path.join(out, "main.vpce"), "w") as f:
-        f.write(PROVIDER.format(endpoints=ENDPOINTS.format(url=endpoint) if endpoint else "", limits=RELAXED if relaxed else ""))
+        f.write(PROVIDER.format(endpoints=ENDPOINTS.format(url=endpoint) if endpoint else "", limits=RELAXED if relaxed else
+                                 CAPACITY.format(c=capacity) if capacity else ""))
         f.write(NETWORK)
         for i in range(rts):
             f.write(ROUTE_TABLE.format(i=i))

@@ -8,13 +8,14 @@
 # endpoints alone (DescribeVpcEndpoints + DescribePrefixLists). Prints each run and the medians.
 #
 # usage: bench/refresh_bench.sh [BUILD_DIR] [N] [RUNS]     (defaults: build, 1000, 3)
-# Use a release build (-DCMAKE_BUILD_TYPE=Release).
+# Use a release build (-DCMAKE_BUILD_TYPE=Release). EC2SIM overrides the simulator script.
 set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$SRC/build}
 N=${2:-1000}
 RUNS=${3:-3}
 VPCE="$BUILD/vpce"
+EC2SIM=${EC2SIM:-$SRC/tests/ec2sim/ec2sim.py}
 [ -x "$VPCE" ] || { echo "no vpce binary at $VPCE" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/vpce-refresh-bench-XXXXXX)
 SIM_PID=
@@ -29,8 +30,8 @@ trap 'stop_sim; rm -rf "$WORK"' EXIT INT TERM
 
 start_sim() { # flags...
     rm -f "$WORK/port"
-    python3 "$SRC/tests/ec2sim/ec2sim.py" --port 0 --port-file "$WORK/port" --seed 1 "$@" \
-        >"$WORK/sim.log" 2>&1 &
+    python3 "$EC2SIM" --port 0 --port-file "$WORK/port" --seed 1 \
+        --model "$SRC/tests/data/ec2-model/ec2-vpc-subset.json" "$@" >"$WORK/sim.log" 2>&1 &
     SIM_PID=$!
     i=0
     while [ ! -s "$WORK/port" ]; do
