@@ -39,33 +39,59 @@ typedef struct find_kind {
     const char *state_key; /* FIND_TAG: a state field whose deleting/deleted items are ignored */
     int (*import)(vpce_provider *p, const char *id, json_t **out);
     int (*read_batch)(vpce_provider *p, json_t *const *priors, size_t n, json_t **out);
+    /* Untagged kinds: attributes that must equal their planned value (when known) for the
+       object to be the one the create made (NULL-terminated, may be NULL). */
+    const char *const *same;
 } find_kind;
 
+/* A route found at the planned destination is ours only with the planned target: another
+   target means someone else's route, which the create would have refused (RouteAlreadyExists)
+   and which must not be adopted silently. */
+static const char *const route_targets[] = {
+    "carrier_gateway_id",
+    "core_network_arn",
+    "egress_only_gateway_id",
+    "gateway_id",
+    "local_gateway_id",
+    "nat_gateway_id",
+    "network_interface_id",
+    "transit_gateway_id",
+    "vpc_endpoint_id",
+    "vpc_peering_connection_id",
+    NULL,
+};
+
+#define TAGGED(t, act, list, idk, stk, imp)                                                        \
+    {                                                                                              \
+        .type = (t), .mode = FIND_TAG, .action = (act), .list_key = (list), .id_key = (idk),       \
+        .state_key = (stk), .import = (imp)                                                        \
+    }
+#define READ(t, rb, same_attrs)                                                                    \
+    {                                                                                              \
+        .type = (t), .mode = FIND_READ, .read_batch = (rb), .same = (same_attrs)                   \
+    }
+
 static const find_kind kinds[] = {
-    {"aws_vpc", FIND_TAG, "DescribeVpcs", "vpcSet", "vpcId", NULL, vpce_aws_vpc_import, NULL},
-    {"aws_subnet", FIND_TAG, "DescribeSubnets", "subnetSet", "subnetId", NULL,
-     vpce_aws_subnet_import, NULL},
-    {"aws_route_table", FIND_TAG, "DescribeRouteTables", "routeTableSet", "routeTableId", NULL,
-     vpce_aws_rtb_import, NULL},
-    {"aws_internet_gateway", FIND_TAG, "DescribeInternetGateways", "internetGatewaySet",
-     "internetGatewayId", NULL, vpce_aws_igw_import, NULL},
-    {"aws_security_group", FIND_TAG, "DescribeSecurityGroups", "securityGroupInfo", "groupId", NULL,
-     vpce_aws_sg_import, NULL},
-    {"aws_vpc_endpoint", FIND_TAG, "DescribeVpcEndpoints", "vpcEndpointSet", "vpcEndpointId",
-     "state", vpce_aws_endpoint_import, NULL},
-    {"aws_route", FIND_READ, NULL, NULL, NULL, NULL, NULL, vpce_aws_route_read_batch},
-    {"aws_route_table_association", FIND_RTB_ASSOC, NULL, NULL, NULL, NULL,
-     vpce_aws_rtb_assoc_import, NULL},
-    {"aws_security_group_rule", FIND_READ, NULL, NULL, NULL, NULL, NULL,
-     vpce_aws_sg_rule_read_batch},
-    {"aws_vpc_endpoint_route_table_association", FIND_READ, NULL, NULL, NULL, NULL, NULL,
-     vpce_aws_endpoint_rt_assoc_read_batch},
-    {"aws_vpc_endpoint_subnet_association", FIND_READ, NULL, NULL, NULL, NULL, NULL,
-     vpce_aws_endpoint_subnet_assoc_read_batch},
-    {"aws_vpc_endpoint_security_group_association", FIND_READ, NULL, NULL, NULL, NULL, NULL,
-     vpce_aws_endpoint_sg_assoc_read_batch},
-    {"aws_vpc_endpoint_policy", FIND_READ, NULL, NULL, NULL, NULL, NULL,
-     vpce_aws_endpoint_policy_read_batch},
+    TAGGED("aws_vpc", "DescribeVpcs", "vpcSet", "vpcId", NULL, vpce_aws_vpc_import),
+    TAGGED("aws_subnet", "DescribeSubnets", "subnetSet", "subnetId", NULL, vpce_aws_subnet_import),
+    TAGGED("aws_route_table", "DescribeRouteTables", "routeTableSet", "routeTableId", NULL,
+           vpce_aws_rtb_import),
+    TAGGED("aws_internet_gateway", "DescribeInternetGateways", "internetGatewaySet",
+           "internetGatewayId", NULL, vpce_aws_igw_import),
+    TAGGED("aws_security_group", "DescribeSecurityGroups", "securityGroupInfo", "groupId", NULL,
+           vpce_aws_sg_import),
+    TAGGED("aws_vpc_endpoint", "DescribeVpcEndpoints", "vpcEndpointSet", "vpcEndpointId", "state",
+           vpce_aws_endpoint_import),
+    READ("aws_route", vpce_aws_route_read_batch, route_targets),
+    {.type = "aws_route_table_association",
+     .mode = FIND_RTB_ASSOC,
+     .import = vpce_aws_rtb_assoc_import},
+    READ("aws_security_group_rule", vpce_aws_sg_rule_read_batch, NULL),
+    READ("aws_vpc_endpoint_route_table_association", vpce_aws_endpoint_rt_assoc_read_batch, NULL),
+    READ("aws_vpc_endpoint_subnet_association", vpce_aws_endpoint_subnet_assoc_read_batch, NULL),
+    READ("aws_vpc_endpoint_security_group_association", vpce_aws_endpoint_sg_assoc_read_batch,
+         NULL),
+    READ("aws_vpc_endpoint_policy", vpce_aws_endpoint_policy_read_batch, NULL),
 };
 
 /* The table entry of the type of address ("aws_vpc.main" -> aws_vpc), or NULL. */
@@ -195,6 +221,14 @@ static int find_untagged(const find_kind *k, vpce_provider *p, const json_t *pla
         json_decref(*out);
         *out = NULL;
         rc = 0;
+    }
+    for (size_t i = 0; rc == 0 && *out && k->same && k->same[i]; i++) {
+        const char *want = vpce_aws_attr_str(planned, k->same[i]);
+        const char *have = vpce_aws_attr_str(*out, k->same[i]);
+        if (want && (!have || strcmp(want, have) != 0)) {
+            json_decref(*out);
+            *out = NULL;
+        }
     }
     if (rc == 0 && *out)
         null_unknowns(*out);

@@ -175,8 +175,9 @@ class ApplyCrash(unittest.TestCase):
                 notes = self.apply_until_done(sim, d)
                 adopted = [n for n in notes if ": adopted " in n]
                 adopted_total += len(adopted)
-                report.append("k=%d (killed at %d): %d journal entries, %d adopted"
-                              % (k, seen, len(notes), len(adopted)))
+                untagged = [n for n in adopted if n.split(": ")[0] in UNTAGGED]
+                report.append("k=%d (killed at %d): %d journal entries, %d adopted (%d without "
+                              "tags)" % (k, seen, len(notes), len(adopted), len(untagged)))
                 self.check_world(sim, d)
                 vpce(sim, d, "plan", "-detailed-exitcode", "-no-color", check=0)
             sys.stderr.write("\nrequests of an uninterrupted apply: %d\n" % total)

@@ -215,6 +215,12 @@ static void untagged_types_found_from_planned_values(void **state)
     assert_false(vpce_contains_unknown(got));
     json_decref(got);
     assert_null(find(&vpce_aws_route, "aws_route.a", other_cfg));
+    /* The planned destination with another target: someone else's route, not adopted. */
+    json_t *foreign_cfg =
+        json_pack("{s:s,s:s,s:s}", "route_table_id", rtb, "destination_cidr_block", "0.0.0.0/0",
+                  "gateway_id", "igw-00000000000000000");
+    assert_null(find(&vpce_aws_route, "aws_route.a", foreign_cfg));
+    json_decref(foreign_cfg);
     /* Without planned values nothing can be looked for: nothing found. */
     assert_null(find(&vpce_aws_route, "aws_route.a", NULL));
 
