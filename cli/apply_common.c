@@ -2,7 +2,7 @@
    a file), approval, crash recovery of a previous run, the walk with the state hooks (journal,
    record, history), outputs, and the progress lines on stderr. */
 #include "cli/apply_common.h"
-#include "cli/cli.h"
+#include "cli/plan_args.h"
 #include "planner/config.h"
 #include "planner/eval.h"
 #include "planner/planner.h"
@@ -57,31 +57,6 @@ static void usage(FILE *out, bool destroy)
           "  -lock-timeout=D      How long to wait for the lock (e.g. 10s; default 0s)\n"
           "  -no-color            Print without colours\n",
           out);
-}
-
-static const char *flag_arg(int argc, char **argv, int *i, const char *name, bool *missing)
-{
-    const char *v = cli_flag_value(argv[*i], name);
-    if (v)
-        return v;
-    if (!cli_flag_is(argv[*i], name))
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
-static bool parse_bool(const char *v, bool *out)
-{
-    if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
-        *out = true;
-    else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
-        *out = false;
-    else
-        return false;
-    return true;
 }
 
 /* ---- hooks: the state module behind the planner's callbacks ------------------------------ */
@@ -179,28 +154,6 @@ static void h_progress(void *ctx, const vpce_apply_event *ev)
 }
 
 /* ---- pieces of the run ------------------------------------------------------------------- */
-
-static int lock_state(vpce_state *st, const char *op, int64_t timeout)
-{
-    json_t *holder = NULL;
-    int rc = vpce_state_lock(st, op, timeout, &holder);
-    if (rc < 0) {
-        if (rc == VPCE_ELOCKED && holder) {
-            const char *who = json_string_value(json_object_get(holder, "holder"));
-            const char *id = json_string_value(json_object_get(holder, "id"));
-            const char *hop = json_string_value(json_object_get(holder, "operation"));
-            json_int_t pid = json_integer_value(json_object_get(holder, "pid"));
-            cli_fail("the state is locked by %s (pid %lld, operation \"%s\", lock ID %s); try "
-                     "again later, or use `vpce force-unlock %s` if that operation is gone",
-                     who ? who : "?", (long long)pid, hop ? hop : "?", id ? id : "?",
-                     id ? id : "ID");
-        } else {
-            cli_fail("cannot lock the state: %s", vpce_error_last());
-        }
-    }
-    json_decref(holder);
-    return rc;
-}
 
 static bool ask_yes(bool destroy)
 {
@@ -400,12 +353,10 @@ cleanup:
 int cli_apply_run(int argc, char **argv, bool destroy)
 {
     const char *cmd = destroy ? "destroy" : "apply";
-    const char *dir = NULL, *planfile = NULL, *state_path_arg = NULL;
-    bool auto_approve = false, refresh = true, refresh_only = false, lock = true;
+    const char *planfile = NULL;
+    bool auto_approve = false, have_dir = false;
     int parallelism = 10;
-    int64_t lock_timeout = 0;
-    vpce_vec targets = VPCE_VEC_INIT, replace = VPCE_VEC_INIT, var_files = VPCE_VEC_INIT;
-    json_t *cli_vars = json_object();
+    cli_plan_args args;
     json_t *vars = NULL, *prior = NULL, *outs = NULL, *imports = NULL;
     vpce_config *cfg = NULL;
     vpce_state *st = NULL;
@@ -419,6 +370,8 @@ int cli_apply_run(int argc, char **argv, bool destroy)
     struct sigaction sa = {0}, old_int, old_term;
     bool signals_set = false;
 
+    cli_plan_args_init(&args);
+    args.destroy = destroy;
     for (int i = 1; i < argc; i++) {
         bool missing = false;
         const char *v;
@@ -426,32 +379,16 @@ int cli_apply_run(int argc, char **argv, bool destroy)
             usage(stdout, destroy);
             ret = CLI_OK;
             goto cleanup;
-        } else if (cli_flag_is(argv[i], "auto-approve")) {
+        }
+        if ((rc = cli_plan_args_flag(&args, argc, argv, &i)) < 0)
+            goto cleanup;
+        if (rc > 0)
+            continue;
+        if (cli_flag_is(argv[i], "auto-approve")) {
             auto_approve = true;
-        } else if (cli_flag_is(argv[i], "refresh-only")) {
-            refresh_only = true;
-        } else if (cli_flag_is(argv[i], "destroy")) {
-            destroy = true;
         } else if (cli_flag_is(argv[i], "no-color")) {
             cli_no_color = true;
-        } else if (cli_flag_is(argv[i], "refresh") || cli_flag_is(argv[i], "lock")) {
-            continue;
-        } else if ((v = cli_flag_value(argv[i], "refresh"))) {
-            if (!parse_bool(v, &refresh)) {
-                ret = cli_fail("invalid value for -refresh: \"%s\"", v);
-                goto cleanup;
-            }
-        } else if ((v = cli_flag_value(argv[i], "lock"))) {
-            if (!parse_bool(v, &lock)) {
-                ret = cli_fail("invalid value for -lock: \"%s\"", v);
-                goto cleanup;
-            }
-        } else if ((v = flag_arg(argc, argv, &i, "lock-timeout", &missing))) {
-            if (vpce_state_parse_duration(v, &lock_timeout) < 0) {
-                ret = cli_fail("invalid -lock-timeout \"%s\": %s", v, vpce_error_last());
-                goto cleanup;
-            }
-        } else if ((v = flag_arg(argc, argv, &i, "parallelism", &missing))) {
+        } else if ((v = cli_flag_arg(argc, argv, &i, "parallelism", &missing))) {
             char *end = NULL;
             long n = strtol(v, &end, 10);
             if (end == v || *end || n < 1 || n > 1000) {
@@ -459,23 +396,6 @@ int cli_apply_run(int argc, char **argv, bool destroy)
                 goto cleanup;
             }
             parallelism = (int)n;
-        } else if ((v = flag_arg(argc, argv, &i, "state", &missing))) {
-            state_path_arg = v;
-        } else if ((v = flag_arg(argc, argv, &i, "target", &missing))) {
-            vpce_vec_push(&targets, (void *)v);
-        } else if ((v = flag_arg(argc, argv, &i, "replace", &missing))) {
-            vpce_vec_push(&replace, (void *)v);
-        } else if ((v = flag_arg(argc, argv, &i, "var-file", &missing))) {
-            vpce_vec_push(&var_files, (void *)v);
-        } else if ((v = flag_arg(argc, argv, &i, "var", &missing))) {
-            const char *eq = strchr(v, '=');
-            if (!eq || eq == v) {
-                ret = cli_fail("invalid -var \"%s\": expected NAME=VALUE", v);
-                goto cleanup;
-            }
-            char *name = vpce_strndup(v, (size_t)(eq - v));
-            json_object_set_new(cli_vars, name, json_string(eq + 1));
-            free(name);
         } else if (missing) {
             ret = cli_fail("flag \"%s\" needs a value", argv[i]);
             goto cleanup;
@@ -486,8 +406,9 @@ int cli_apply_run(int argc, char **argv, bool destroy)
         } else {
             struct stat sb;
             bool is_dir = stat(argv[i], &sb) == 0 && S_ISDIR(sb.st_mode);
-            if (is_dir && !dir) {
-                dir = argv[i];
+            if (is_dir && !have_dir) {
+                args.dir = argv[i];
+                have_dir = true;
             } else if (!is_dir && !planfile && !destroy) {
                 planfile = argv[i];
             } else {
@@ -496,32 +417,30 @@ int cli_apply_run(int argc, char **argv, bool destroy)
             }
         }
     }
-    if (!dir)
-        dir = ".";
+    destroy = args.destroy;
 
-    if (vpce_config_load_dir(&cfg, dir, &diags) < 0 || vpce_diags_has_errors(&diags)) {
-        cli_print_diags(&diags);
-        goto cleanup;
-    }
     if (planfile) {
+        /* The saved plan carries its variables; the configuration is still read, to check the
+           plan against it and to evaluate values known only during apply. */
+        if (vpce_config_load_dir(&cfg, args.dir, &diags) < 0 || vpce_diags_has_errors(&diags)) {
+            cli_print_diags(&diags);
+            goto cleanup;
+        }
         if (vpce_planfile_read(&plan, planfile) < 0) {
             ret = cli_fail("cannot read the plan \"%s\": %s", planfile, vpce_error_last());
             goto cleanup;
         }
         vars = plan->variables ? json_incref(plan->variables) : json_object();
-    } else if (vpce_config_vars(&vars, cfg, json_object_size(cli_vars) ? cli_vars : NULL,
-                                (const char *const *)var_files.items, var_files.len, &diags) < 0 ||
-               vpce_diags_has_errors(&diags)) {
-        cli_print_diags(&diags);
+    } else if (cli_plan_args_load(&args, &cfg, &vars, &diags) < 0) {
         goto cleanup;
     }
 
-    state_path = state_path_arg ? vpce_strdup(state_path_arg) : vpce_state_default_path(dir);
+    state_path = cli_plan_args_state_path(&args);
     if (vpce_state_open(&st, state_path, true) < 0) {
         ret = cli_fail("cannot open the state \"%s\": %s", state_path, vpce_error_last());
         goto cleanup;
     }
-    if (lock && lock_state(st, cmd, lock_timeout) < 0)
+    if (args.lock && cli_lock_state(st, cmd, args.lock_timeout_ms) < 0)
         goto cleanup;
 
     sa.sa_handler = on_signal;
@@ -563,18 +482,9 @@ int cli_apply_run(int argc, char **argv, bool destroy)
         }
         /* Import blocks: the objects are read now and planned against; they enter the state
            only once the plan is approved. */
-        if (!destroy && !refresh_only && cli_import_blocks(prior, cfg, vars, ps, &imports) < 0)
+        if (!destroy && !args.refresh_only && cli_import_blocks(prior, cfg, vars, ps, &imports) < 0)
             goto cleanup;
-        vpce_plan_opts opts = {
-            .refresh = refresh,
-            .refresh_only = refresh_only,
-            .destroy = destroy,
-            .targets = (const char *const *)targets.items,
-            .ntargets = targets.len,
-            .replace = (const char *const *)replace.items,
-            .nreplace = replace.len,
-            .providers = ps,
-        };
+        vpce_plan_opts opts = cli_plan_args_opts(&args, ps);
         rc = vpce_plan_make(&plan, cfg, vars, prior, &opts, &diags);
         if (diags.len)
             cli_print_diags(&diags);
@@ -587,7 +497,7 @@ int cli_apply_run(int argc, char **argv, bool destroy)
         if (text)
             fputs(text, stdout);
         free(text);
-        if (!vpce_plan_has_changes(plan) && !refresh_only && !json_array_size(imports)) {
+        if (!vpce_plan_has_changes(plan) && !args.refresh_only && !json_array_size(imports)) {
             /* Nothing to do; outputs may still be new. */
         } else if (!auto_approve) {
             if (!isatty(STDIN_FILENO)) {
@@ -653,7 +563,7 @@ int cli_apply_run(int argc, char **argv, bool destroy)
     /* Outputs after the walk. */
     if (plan->destroy) {
         outs = json_object();
-    } else if (!targets.len) {
+    } else if (!args.targets.len) {
         vpce_diags od = VPCE_DIAGS_INIT;
         if (vpce_apply_outputs(&outs, cfg, vars, res.state, ps, &od) < 0) {
             if (!json_array_size(res.failed))
@@ -722,7 +632,7 @@ cleanup:
     vpce_apply_result_release(&res);
     vpce_plan_free(plan);
     vpce_plan_providers_free(ps);
-    if (st && lock)
+    if (st && args.lock)
         vpce_state_unlock(st);
     vpce_state_close(st);
     vpce_config_free(cfg);
@@ -731,10 +641,7 @@ cleanup:
     json_decref(prior);
     json_decref(outs);
     json_decref(imports);
-    json_decref(cli_vars);
-    vpce_vec_release(&targets);
-    vpce_vec_release(&replace);
-    vpce_vec_release(&var_files);
+    cli_plan_args_release(&args);
     free(state_path);
     return ret;
 }

@@ -42,6 +42,18 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool cli_flag_is(const char *arg, const char *name);
 /* If arg is "-name=VALUE" (or --name=VALUE) returns VALUE, else NULL. */
 const char *cli_flag_value(const char *arg, const char *name);
+/* A flag's value: "-name=V", or "-name V" (advancing *i). NULL when argv[*i] is not this flag;
+ * then *missing is set if it was the flag without its value. */
+const char *cli_flag_arg(int argc, char **argv, int *i, const char *name, bool *missing);
+/* "true"/"1" or "false"/"0" into *out; false for anything else. */
+bool cli_parse_bool(const char *v, bool *out);
+/*
+ * Takes the state lock for operation, waiting up to timeout_ms. When someone else holds it,
+ * prints who (user@host, pid, operation, lock ID, the Lock Info block) and how to remove a lock
+ * left by a dead run, and returns VPCE_ELOCKED; other failures are printed too.
+ */
+struct vpce_state;
+int cli_lock_state(struct vpce_state *st, const char *operation, int64_t timeout_ms);
 /* If arg is "-help", "--help" or "-h". */
 bool cli_is_help(const char *arg);
 

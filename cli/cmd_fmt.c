@@ -345,17 +345,6 @@ static int fmt_stdin(const fmt_opts *o)
     return r;
 }
 
-static int parse_bool(const char *v, bool *out)
-{
-    if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
-        *out = true;
-    else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
-        *out = false;
-    else
-        return -1;
-    return 0;
-}
-
 int cmd_fmt(int argc, char **argv)
 {
     fmt_opts o = {false, false, false, true, true};
@@ -385,15 +374,15 @@ int cmd_fmt(int argc, char **argv)
             o.list = true;
         else if (cli_flag_is(a, "write"))
             o.write = true;
-        else if ((v = cli_flag_value(a, "check")) != NULL && parse_bool(v, &o.check) == 0)
+        else if ((v = cli_flag_value(a, "check")) != NULL && cli_parse_bool(v, &o.check))
             ;
-        else if ((v = cli_flag_value(a, "diff")) != NULL && parse_bool(v, &o.diff) == 0)
+        else if ((v = cli_flag_value(a, "diff")) != NULL && cli_parse_bool(v, &o.diff))
             ;
-        else if ((v = cli_flag_value(a, "recursive")) != NULL && parse_bool(v, &o.recursive) == 0)
+        else if ((v = cli_flag_value(a, "recursive")) != NULL && cli_parse_bool(v, &o.recursive))
             ;
-        else if ((v = cli_flag_value(a, "list")) != NULL && parse_bool(v, &o.list) == 0)
+        else if ((v = cli_flag_value(a, "list")) != NULL && cli_parse_bool(v, &o.list))
             ;
-        else if ((v = cli_flag_value(a, "write")) != NULL && parse_bool(v, &o.write) == 0)
+        else if ((v = cli_flag_value(a, "write")) != NULL && cli_parse_bool(v, &o.write))
             ;
         else if (cli_flag_is(a, "no-color"))
             ;

@@ -1,7 +1,7 @@
 /* cli/cmd_plan.c: `vpce plan`: load the configuration and variables, read (and lock) the state,
    make the plan, render it, optionally save it. */
 #include "cli/apply_common.h"
-#include "cli/cli.h"
+#include "cli/plan_args.h"
 #include "planner/config.h"
 #include "planner/planner.h"
 #include "state/state.h"
@@ -32,32 +32,6 @@ static void usage(FILE *out)
           out);
 }
 
-/* A flag's value: "-name=V" or "-name V" (advancing *i). NULL when arg is not this flag. */
-static const char *flag_arg(int argc, char **argv, int *i, const char *name, bool *missing)
-{
-    const char *v = cli_flag_value(argv[*i], name);
-    if (v)
-        return v;
-    if (!cli_flag_is(argv[*i], name))
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
-static bool parse_bool(const char *v, bool *out)
-{
-    if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
-        *out = true;
-    else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
-        *out = false;
-    else
-        return false;
-    return true;
-}
-
 static void print_text(const char *text)
 {
     if (text)
@@ -66,12 +40,9 @@ static void print_text(const char *text)
 
 int cmd_plan(int argc, char **argv)
 {
-    const char *dir = NULL, *out_path = NULL, *state_path_arg = NULL;
-    bool json_out = false, md_out = false, detailed = false, refresh = true, refresh_only = false;
-    bool destroy = false, lock = true;
-    int64_t lock_timeout = 0;
-    vpce_vec targets = VPCE_VEC_INIT, replace = VPCE_VEC_INIT, var_files = VPCE_VEC_INIT;
-    json_t *cli_vars = json_object();
+    const char *out_path = NULL;
+    bool json_out = false, md_out = false, detailed = false, have_dir = false;
+    cli_plan_args args;
     json_t *vars = NULL, *prior = NULL, *imports = NULL;
     vpce_config *cfg = NULL;
     vpce_plan_providers *ps = NULL;
@@ -79,8 +50,9 @@ int cmd_plan(int argc, char **argv)
     vpce_plan *plan = NULL;
     vpce_diags diags = VPCE_DIAGS_INIT;
     char *state_path = NULL;
-    int ret = CLI_ERROR;
+    int ret = CLI_ERROR, rc;
 
+    cli_plan_args_init(&args);
     for (int i = 1; i < argc; i++) {
         bool missing = false;
         const char *v;
@@ -88,54 +60,21 @@ int cmd_plan(int argc, char **argv)
             usage(stdout);
             ret = CLI_OK;
             goto cleanup;
-        } else if (cli_flag_is(argv[i], "json")) {
+        }
+        if ((rc = cli_plan_args_flag(&args, argc, argv, &i)) < 0)
+            goto cleanup;
+        if (rc > 0)
+            continue;
+        if (cli_flag_is(argv[i], "json")) {
             json_out = true;
         } else if (cli_flag_is(argv[i], "markdown")) {
             md_out = true;
         } else if (cli_flag_is(argv[i], "detailed-exitcode")) {
             detailed = true;
-        } else if (cli_flag_is(argv[i], "refresh-only")) {
-            refresh_only = true;
-        } else if (cli_flag_is(argv[i], "destroy")) {
-            destroy = true;
         } else if (cli_flag_is(argv[i], "no-color")) {
             cli_no_color = true;
-        } else if (cli_flag_is(argv[i], "refresh") || cli_flag_is(argv[i], "lock")) {
-            continue; /* -refresh / -lock alone mean true */
-        } else if ((v = cli_flag_value(argv[i], "refresh"))) {
-            if (!parse_bool(v, &refresh)) {
-                ret = cli_fail("invalid value for -refresh: \"%s\"", v);
-                goto cleanup;
-            }
-        } else if ((v = cli_flag_value(argv[i], "lock"))) {
-            if (!parse_bool(v, &lock)) {
-                ret = cli_fail("invalid value for -lock: \"%s\"", v);
-                goto cleanup;
-            }
-        } else if ((v = flag_arg(argc, argv, &i, "lock-timeout", &missing))) {
-            if (vpce_state_parse_duration(v, &lock_timeout) < 0) {
-                ret = cli_fail("invalid -lock-timeout \"%s\": %s", v, vpce_error_last());
-                goto cleanup;
-            }
-        } else if ((v = flag_arg(argc, argv, &i, "out", &missing))) {
+        } else if ((v = cli_flag_arg(argc, argv, &i, "out", &missing))) {
             out_path = v;
-        } else if ((v = flag_arg(argc, argv, &i, "state", &missing))) {
-            state_path_arg = v;
-        } else if ((v = flag_arg(argc, argv, &i, "target", &missing))) {
-            vpce_vec_push(&targets, (void *)v);
-        } else if ((v = flag_arg(argc, argv, &i, "replace", &missing))) {
-            vpce_vec_push(&replace, (void *)v);
-        } else if ((v = flag_arg(argc, argv, &i, "var-file", &missing))) {
-            vpce_vec_push(&var_files, (void *)v);
-        } else if ((v = flag_arg(argc, argv, &i, "var", &missing))) {
-            const char *eq = strchr(v, '=');
-            if (!eq || eq == v) {
-                ret = cli_fail("invalid -var \"%s\": expected NAME=VALUE", v);
-                goto cleanup;
-            }
-            char *name = vpce_strndup(v, (size_t)(eq - v));
-            json_object_set_new(cli_vars, name, json_string(eq + 1));
-            free(name);
         } else if (missing) {
             ret = cli_fail("flag \"%s\" needs a value", argv[i]);
             goto cleanup;
@@ -143,66 +82,39 @@ int cmd_plan(int argc, char **argv)
             fprintf(stderr, "vpce plan: unknown flag \"%s\"\n", argv[i]);
             usage(stderr);
             goto cleanup;
-        } else if (!dir) {
-            dir = argv[i];
+        } else if (!have_dir) {
+            args.dir = argv[i];
+            have_dir = true;
         } else {
             fputs("vpce plan: only one directory may be given\n", stderr);
             goto cleanup;
         }
     }
-    if (!dir)
-        dir = ".";
     if (json_out && md_out) {
         ret = cli_fail("-json and -markdown cannot be used together");
         goto cleanup;
     }
-
-    if (vpce_config_load_dir(&cfg, dir, &diags) < 0 || vpce_diags_has_errors(&diags)) {
-        cli_print_diags(&diags);
+    if (cli_plan_args_load(&args, &cfg, &vars, &diags) < 0)
         goto cleanup;
-    }
-    if (vpce_config_vars(&vars, cfg, json_object_size(cli_vars) ? cli_vars : NULL,
-                         (const char *const *)var_files.items, var_files.len, &diags) < 0 ||
-        vpce_diags_has_errors(&diags)) {
-        cli_print_diags(&diags);
-        goto cleanup;
-    }
 
     /* State: a missing database is an empty state (and there is nothing to lock). */
-    state_path = state_path_arg ? vpce_strdup(state_path_arg) : vpce_state_default_path(dir);
-    int rc = vpce_state_open(&st, state_path, false);
+    state_path = cli_plan_args_state_path(&args);
+    rc = vpce_state_open(&st, state_path, false);
     if (rc == VPCE_ENOTFOUND) {
         st = NULL;
     } else if (rc < 0) {
         ret = cli_fail("cannot open the state \"%s\": %s", state_path, vpce_error_last());
         goto cleanup;
     }
-    if (st && lock) {
-        json_t *holder = NULL;
-        rc = vpce_state_lock(st, "plan", lock_timeout, &holder);
-        if (rc < 0) {
-            if (rc == VPCE_ELOCKED && holder) {
-                const char *who = json_string_value(json_object_get(holder, "holder"));
-                const char *id = json_string_value(json_object_get(holder, "id"));
-                const char *op = json_string_value(json_object_get(holder, "operation"));
-                ret = cli_fail("the state is locked by %s (operation \"%s\", lock ID %s); "
-                               "try again later, or use `vpce force-unlock %s` if that "
-                               "operation is gone",
-                               who ? who : "?", op ? op : "?", id ? id : "?", id ? id : "ID");
-            } else {
-                ret = cli_fail("cannot lock the state: %s", vpce_error_last());
-            }
-            json_decref(holder);
-            goto cleanup;
-        }
-    }
+    if (st && args.lock && cli_lock_state(st, "plan", args.lock_timeout_ms) < 0)
+        goto cleanup;
     if (st && vpce_state_load(st, &prior) < 0) {
         ret = cli_fail("cannot read the state: %s", vpce_error_last());
         goto cleanup;
     }
 
     /* Import blocks: planned against as if their objects were in the state already. */
-    if (cfg->imports.len && !destroy && !refresh_only) {
+    if (cfg->imports.len && !args.destroy && !args.refresh_only) {
         if (vpce_plan_providers_new(&ps, cfg, vars, &diags) < 0 || vpce_diags_has_errors(&diags)) {
             cli_print_diags(&diags);
             goto cleanup;
@@ -218,18 +130,9 @@ int cmd_plan(int argc, char **argv)
         }
     }
 
-    vpce_plan_opts opts = {
-        .providers = ps,
-        .refresh = refresh,
-        .refresh_only = refresh_only,
-        .destroy = destroy,
-        .targets = (const char *const *)targets.items,
-        .ntargets = targets.len,
-        .replace = (const char *const *)replace.items,
-        .nreplace = replace.len,
-    };
+    vpce_plan_opts opts = cli_plan_args_opts(&args, ps);
     rc = vpce_plan_make(&plan, cfg, vars, prior, &opts, &diags);
-    if (st && lock)
+    if (st && args.lock)
         vpce_state_unlock(st);
     if (diags.len)
         cli_print_diags(&diags);
@@ -276,10 +179,7 @@ cleanup:
     vpce_diags_release(&diags);
     json_decref(vars);
     json_decref(prior);
-    json_decref(cli_vars);
-    vpce_vec_release(&targets);
-    vpce_vec_release(&replace);
-    vpce_vec_release(&var_files);
+    cli_plan_args_release(&args);
     free(state_path);
     return ret;
 }

@@ -49,11 +49,7 @@ static int parse_opts(struct opts *o, int argc, char **argv)
         } else if (cli_flag_is(a, "lock")) {
             o->lock = true;
         } else if ((v = cli_flag_value(a, "lock"))) {
-            if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
-                o->lock = true;
-            else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
-                o->lock = false;
-            else
+            if (!cli_parse_bool(v, &o->lock))
                 return cli_fail("invalid value \"%s\" for -lock: use true or false", v);
         } else if ((v = cli_flag_value(a, "lock-timeout"))) {
             if (vpce_state_parse_duration(v, &o->lock_timeout_ms) != 0)
@@ -83,26 +79,9 @@ static int open_state(vpce_state **st, const struct opts *o)
 
 static int lock_state(vpce_state *st, const struct opts *o, const char *operation)
 {
-    json_t *holder = NULL;
     if (!o->lock)
         return CLI_OK;
-    int rc = vpce_state_lock(st, operation, o->lock_timeout_ms, &holder);
-    if (rc == 0)
-        return CLI_OK;
-    if (rc == VPCE_ELOCKED && holder) {
-        vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
-        vpce_state_format_lock(&b, holder, vpce_state_path(st));
-        cli_fail("error acquiring the state lock\n\n%s\n\n%s\n"
-                 "vpce acquires a state lock to protect the state from being written by "
-                 "several users at once.\nWait for the other operation to finish, or, if you "
-                 "are sure none is running, remove the lock with `vpce force-unlock %s`.",
-                 vpce_error_last(), vpce_buf_cstr(&b),
-                 json_string_value(json_object_get(holder, "id")));
-        vpce_buf_release(&b);
-        json_decref(holder);
-        return CLI_ERROR;
-    }
-    return cli_fail("error acquiring the state lock: %s", vpce_error_last());
+    return cli_lock_state(st, operation, o->lock_timeout_ms) == 0 ? CLI_OK : CLI_ERROR;
 }
 
 /* True if resource address `addr` is selected by filter: the same address, or an instance of

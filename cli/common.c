@@ -1,5 +1,6 @@
 /* cli/common.c: output and flag helpers shared by the commands. */
 #include "cli/cli.h"
+#include "state/state.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -65,4 +66,56 @@ const char *cli_flag_value(const char *arg, const char *name)
 bool cli_is_help(const char *arg)
 {
     return cli_flag_is(arg, "help") || cli_flag_is(arg, "h");
+}
+
+const char *cli_flag_arg(int argc, char **argv, int *i, const char *name, bool *missing)
+{
+    const char *v = cli_flag_value(argv[*i], name);
+    if (v)
+        return v;
+    if (!cli_flag_is(argv[*i], name))
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+bool cli_parse_bool(const char *v, bool *out)
+{
+    if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+        *out = true;
+    else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+        *out = false;
+    else
+        return false;
+    return true;
+}
+
+int cli_lock_state(vpce_state *st, const char *operation, int64_t timeout_ms)
+{
+    json_t *holder = NULL;
+    int rc = vpce_state_lock(st, operation, timeout_ms, &holder);
+    if (rc == 0)
+        return 0;
+    if (rc == VPCE_ELOCKED && holder) {
+        const char *who = json_string_value(json_object_get(holder, "holder"));
+        const char *id = json_string_value(json_object_get(holder, "id"));
+        const char *op = json_string_value(json_object_get(holder, "operation"));
+        vpce_buf info = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
+        vpce_state_format_lock(&info, holder, vpce_state_path(st));
+        cli_fail("error acquiring the state lock: the state is locked by %s (pid %lld, "
+                 "operation \"%s\", lock ID %s)\n\n%s\n"
+                 "vpce locks the state so that two runs cannot change it at once. Wait for the "
+                 "other run to finish, or, if you are sure none is running, remove the lock with "
+                 "`vpce force-unlock %s`.",
+                 who ? who : "?", (long long)json_integer_value(json_object_get(holder, "pid")),
+                 op ? op : "?", id ? id : "?", vpce_buf_cstr(&info), id ? id : "ID");
+        vpce_buf_release(&info);
+    } else {
+        cli_fail("error acquiring the state lock: %s", vpce_error_last());
+    }
+    json_decref(holder);
+    return rc;
 }

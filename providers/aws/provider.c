@@ -19,6 +19,7 @@ struct waiter {
     int64_t due_ms;   /* next time this waiter wants a poll */
     int64_t interval; /* current backoff */
     int64_t missing_since;
+    bool in_poll; /* its id is in the poll under way: only then does an answer speak of it */
     struct waiter *next;
 };
 
@@ -40,7 +41,7 @@ struct endpoint_lock {
 };
 
 #define FIRST_POLL_MS    0
-#define MIN_INTERVAL_MS  200
+#define MIN_INTERVAL_MS  100
 #define MAX_INTERVAL_MS  5000
 #define INVISIBLE_MAX_MS 60000 /* how long a new endpoint may be missing from Describe */
 
@@ -175,8 +176,11 @@ static void finish(struct waiter *w, int rc, const char *error, json_t *ep)
 static void settle(struct waiter *asked, json_t *items, int64_t now)
 {
     for (struct waiter *w = asked; w; w = w->next) {
-        if (w->done || w->due_ms > now)
+        if (w->done || !w->in_poll)
             continue;
+        w->in_poll = false;
+        /* A waiter that is not due yet still takes a final answer: only its backoff waits. */
+        bool due = w->due_ms <= now;
         json_t *ep = NULL, *item;
         size_t i;
         json_array_foreach(items, i, item)
@@ -192,6 +196,8 @@ static void settle(struct waiter *asked, json_t *items, int64_t now)
                 continue;
             }
         } else if (!ep) {
+            if (!due)
+                continue;
             if (!w->missing_since)
                 w->missing_since = now;
             if (now - w->missing_since > INVISIBLE_MAX_MS) {
@@ -219,6 +225,8 @@ static void settle(struct waiter *asked, json_t *items, int64_t now)
             continue;
         }
         /* Not there yet: back off. */
+        if (!due)
+            continue;
         w->interval = w->interval ? w->interval * 2 : MIN_INTERVAL_MS;
         if (w->interval > MAX_INTERVAL_MS)
             w->interval = MAX_INTERVAL_MS;
@@ -232,8 +240,10 @@ static int poll_once(vpce_provider *p, int64_t now)
 {
     vpce_vec ids = VPCE_VEC_INIT;
     for (struct waiter *w = p->waiters; w; w = w->next)
-        if (!w->done)
+        if (!w->done) {
+            w->in_poll = true;
             vpce_vec_push(&ids, vpce_strdup(w->id));
+        }
     vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
     vpce_aws_params_add_filter(&params, "vpc-endpoint-id", (const char *const *)ids.items, ids.len);
     pthread_mutex_unlock(&p->mu);
@@ -246,7 +256,7 @@ static int poll_once(vpce_provider *p, int64_t now)
         settle(p->waiters, items, now);
     else
         for (struct waiter *w = p->waiters; w; w = w->next)
-            if (!w->done)
+            if (!w->done && w->in_poll)
                 finish(w, rc, error, NULL);
     free(error);
     json_decref(items);

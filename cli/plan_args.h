@@ -1,0 +1,38 @@
+/* cli/plan_args.h: the flags `vpce plan`, `vpce apply` and `vpce destroy` share, and loading
+   the configuration and variables they name. */
+#ifndef VPCE_CLI_PLAN_ARGS_H
+#define VPCE_CLI_PLAN_ARGS_H
+
+#include "cli/cli.h"
+#include "planner/config.h"
+#include "planner/planner.h"
+
+typedef struct cli_plan_args {
+    const char *dir;        /* the configuration directory; "." when none was given */
+    const char *state_path; /* -state; NULL: DIR/vpce.db */
+    bool refresh;           /* -refresh=false turns it off */
+    bool refresh_only;
+    bool destroy;
+    bool lock; /* -lock=false turns it off */
+    int64_t lock_timeout_ms;
+    vpce_vec targets, replace, var_files; /* borrowed argv strings */
+    json_t *cli_vars;                     /* -var name=value, in order */
+} cli_plan_args;
+
+void cli_plan_args_init(cli_plan_args *a);
+void cli_plan_args_release(cli_plan_args *a);
+/*
+ * If argv[*i] is one of the shared flags (-refresh, -refresh-only, -destroy, -lock,
+ * -lock-timeout, -state, -target, -replace, -var, -var-file), takes it and its value (advancing
+ * *i) and returns 1; returns 0 when it is not one of them, and -1 after printing an error.
+ */
+int cli_plan_args_flag(cli_plan_args *a, int argc, char **argv, int *i);
+/* Loads the configuration of a->dir and the variables' values, printing every diagnostic.
+ * Returns 0, or -1 (the caller frees whatever was set). */
+int cli_plan_args_load(const cli_plan_args *a, vpce_config **cfg, json_t **vars, vpce_diags *diags);
+/* The state path to use: -state, or DIR/vpce.db. Caller frees. */
+char *cli_plan_args_state_path(const cli_plan_args *a);
+/* Planning options from the flags (targets and replacements borrowed from a). */
+vpce_plan_opts cli_plan_args_opts(const cli_plan_args *a, const vpce_plan_providers *ps);
+
+#endif
