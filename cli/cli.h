@@ -50,7 +50,8 @@ bool cli_parse_bool(const char *v, bool *out);
 /*
  * Takes the state lock for operation, waiting up to timeout_ms. When someone else holds it,
  * prints who (user@host, pid, operation, lock ID, the Lock Info block) and how to remove a lock
- * left by a dead run, and returns VPCE_ELOCKED; other failures are printed too.
+ * left by a dead run, and returns VPCE_ELOCKED; other failures are printed too. A lock left by a
+ * run that died on this host is taken over with a warning.
  */
 struct vpce_state;
 int cli_lock_state(struct vpce_state *st, const char *operation, int64_t timeout_ms);

@@ -97,8 +97,17 @@ int cli_lock_state(vpce_state *st, const char *operation, int64_t timeout_ms)
 {
     json_t *holder = NULL;
     int rc = vpce_state_lock(st, operation, timeout_ms, &holder);
-    if (rc == 0)
+    if (rc == 0) {
+        if (holder) /* a lock left by a run that died on this host was taken over */
+            fprintf(stderr,
+                    "Warning: took over the state lock of a run that is no longer running (pid "
+                    "%lld, operation \"%s\", lock ID %s)\n",
+                    (long long)json_integer_value(json_object_get(holder, "pid")),
+                    json_string_value(json_object_get(holder, "operation")) ?: "?",
+                    json_string_value(json_object_get(holder, "id")) ?: "?");
+        json_decref(holder);
         return 0;
+    }
     if (rc == VPCE_ELOCKED && holder) {
         const char *who = json_string_value(json_object_get(holder, "holder"));
         const char *id = json_string_value(json_object_get(holder, "id"));

@@ -29,8 +29,8 @@ static int read_lock(vpce_state *st, json_t **out)
         json_object_set_new(o, "host", st_column_string(s, 4));
         json_object_set_new(o, "created_at", st_column_string(s, 5));
         json_object_set_new(o, "info", st_column_string(s, 6));
-        /* A dead holder is reported, never stolen: the operation it ran may have left work
-           for force-unlock's user to look at. */
+        /* Alive unless it is on this host and its process is gone (a reused pid reads as alive:
+           the safe direction). */
         bool alive = true;
         char *host = st_host();
         pid_t pid = (pid_t)sqlite3_column_int64(s, 3);
@@ -60,8 +60,15 @@ static int try_lock(vpce_state *st, const char *operation, const char *id, json_
     if (rc)
         goto done;
     rc = read_lock(st, holder);
-    if (rc == 0 && *holder)
-        rc = VPCE_ELOCKED;
+    if (rc == 0 && *holder) {
+        /* A lock left by a process that died on this host is taken over, as an OS file lock
+           would be released: the journal, not the lock, carries what that run left unfinished.
+           *holder stays set so the caller can say whose lock it took. */
+        if (json_is_false(json_object_get(*holder, "pid_alive")))
+            rc = st_exec(st, "DELETE FROM lock");
+        else
+            rc = VPCE_ELOCKED;
+    }
     if (rc == 0)
         rc = st_prepare(st, &s,
                         "INSERT INTO lock (singleton, id, holder, operation, pid, host, "
@@ -116,6 +123,10 @@ int vpce_state_lock(vpce_state *st, const char *operation, int64_t timeout_ms, j
     if (rc == 0) {
         st->lock_id = id;
         id = NULL;
+        if (holder && holder_out) { /* a dead holder's lock was taken over */
+            *holder_out = holder;
+            holder = NULL;
+        }
     } else if (rc == VPCE_ELOCKED) {
         rc = vpce_error_setc(VPCE_ELOCKED,
                              "state \"%s\" is locked by %s (operation \"%s\", lock ID %s)",

@@ -144,8 +144,9 @@ int vpce_state_history_list(vpce_state *st, json_t **out);
  * holds it returns VPCE_ELOCKED and, if holder_out is not NULL, sets *holder_out (caller owns)
  * to {"id", "holder" ("user@host"), "operation", "pid", "host", "created_at", "info",
  * "pid_alive" (false only when the holder is on this host and its pid is gone)}. A lock whose
- * process died is still a lock: it is reported, never stolen. Locking twice through the same
- * handle is a no-op.
+ * process died on this host is taken over, as an OS file lock would be released: the call then
+ * succeeds and sets *holder_out to the dead holder so the caller can say so. Locking twice
+ * through the same handle is a no-op.
  */
 int vpce_state_lock(vpce_state *st, const char *operation, int64_t timeout_ms, json_t **holder_out);
 /* Releases the lock this handle holds (no-op if none). Not inside a batch: finish it first. */
