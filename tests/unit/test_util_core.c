@@ -53,7 +53,7 @@ static void util_map_keeps_insertion_order_and_removes(void **state)
     void *v;
     int prev = -1;
     while (vpce_map_next(m, &it, &k, &v)) {
-        int idx = atoi(k + 1);
+        int idx = (int)strtol(k + 1, NULL, 10);
         assert_true(idx > prev);
         prev = idx;
         seen++;
