@@ -16,5 +16,6 @@ bash scripts/build.sh "$top/build-asan" -DCMAKE_BUILD_TYPE=Debug -DVPCE_SANITIZE
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$top/build-asan" --output-on-failure -j2
 
-echo "== clang-format check"
+echo "== source checks"
 bash scripts/check-format.sh
+bash scripts/check-banned.sh
