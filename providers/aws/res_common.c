@@ -263,6 +263,15 @@ void vpce_aws_set_tags(vpce_provider *p, json_t *st, const json_t *ec2_obj, cons
     json_object_set_new(st, "tags_all", all);
 }
 
+int vpce_aws_update_op_tags(vpce_resource_op *op)
+{
+    json_t *want = vpce_aws_desired_tags(op->provider, op->config);
+    int rc = vpce_aws_update_tags(op->provider, vpce_aws_state_id(op->prior),
+                                  json_object_get(op->prior, "tags_all"), want);
+    json_decref(want);
+    return rc;
+}
+
 /* ---- idempotency, timeouts, retries ------------------------------------------------------- */
 
 void vpce_aws_add_client_token(vpce_aws_params *params, const vpce_resource_op *op)
@@ -306,6 +315,15 @@ int vpce_aws_call_retry(vpce_provider *p, const char *action, const vpce_aws_par
         vpce_sleep_ms(delay);
         delay = delay * 2 > 2000 ? 2000 : delay * 2;
     }
+}
+
+int vpce_aws_gone_ok(int rc)
+{
+    if (rc == VPCE_ENOTFOUND) {
+        vpce_error_clear();
+        rc = 0;
+    }
+    return rc;
 }
 
 /* ---- batched reads ----------------------------------------------------------------------- */
@@ -385,6 +403,70 @@ const char **vpce_aws_prior_ids(json_t *const *priors, size_t n, const char ***i
     else
         free(packed);
     return ids;
+}
+
+int vpce_aws_kind_missing(const vpce_aws_kind *k, const char *id)
+{
+    return vpce_error_setc(VPCE_ENOTFOUND, "%s: the %s '%s' does not exist", k->missing_code,
+                           k->noun, id);
+}
+
+int vpce_aws_kind_read(vpce_provider *p, const vpce_aws_kind *k, const char *const *ids,
+                       const json_t *const *refs, size_t n, json_t **out)
+{
+    json_t *all = NULL;
+    const char **packed = vpce_calloc(n ? n : 1, sizeof(*packed));
+    size_t count = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = NULL;
+        if (ids[i])
+            packed[count++] = ids[i];
+    }
+    if (count)
+        rc = vpce_aws_describe_by_filter(p, k->action, k->filter, k->list_key, k->id_key, packed,
+                                         count, 0, &all);
+    for (size_t i = 0; i < n && rc == 0 && count; i++) {
+        const json_t *item = ids[i] ? json_object_get(all, ids[i]) : NULL;
+        if (item)
+            out[i] = k->state(p, item, refs ? refs[i] : NULL);
+    }
+    free(packed);
+    json_decref(all);
+    return rc;
+}
+
+int vpce_aws_kind_read_batch(vpce_provider *p, const vpce_aws_kind *k, json_t *const *priors,
+                             size_t n, json_t **out)
+{
+    size_t count = 0;
+    const char **ids = vpce_aws_prior_ids(priors, n, NULL, &count);
+    int rc = vpce_aws_kind_read(p, k, ids, (const json_t *const *)priors, n, out);
+    free(ids);
+    return rc;
+}
+
+int vpce_aws_kind_import(vpce_provider *p, const vpce_aws_kind *k, const char *id, json_t **out)
+{
+    *out = NULL;
+    int rc = vpce_aws_kind_read(p, k, &id, NULL, 1, out);
+    if (rc == 0 && !*out)
+        rc = vpce_aws_kind_missing(k, id);
+    return rc;
+}
+
+int vpce_aws_kind_read_after_write(vpce_provider *p, const vpce_aws_kind *k, const char *id,
+                                   const json_t *ref, json_t **out)
+{
+    json_t *item = NULL;
+    int rc = vpce_aws_describe_one(p, k->action, k->filter, k->list_key, k->id_key, id,
+                                   VPCE_AWS_CONSISTENCY_MS, &item);
+    if (rc == 0 && !item)
+        rc = vpce_aws_kind_missing(k, id);
+    if (rc == 0)
+        *out = k->state(p, item, ref);
+    json_decref(item);
+    return rc;
 }
 
 /* ---- identifiers ------------------------------------------------------------------------- */

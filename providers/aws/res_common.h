@@ -83,6 +83,9 @@ int vpce_aws_update_tags(vpce_provider *p, const char *id, const json_t *old, co
  * default tags that ref's "tags" does not set itself; null when empty and ref has no tags
  * object) from the EC2 object's tagSet. ref (config or prior) may be NULL. */
 void vpce_aws_set_tags(vpce_provider *p, json_t *st, const json_t *ec2_obj, const json_t *ref);
+/* vpce_aws_update_tags() for an update: the object op->prior names, from the prior's tags_all to
+ * the tags op->config asks for. */
+int vpce_aws_update_op_tags(vpce_resource_op *op);
 
 /* ---- idempotency, timeouts, retries ------------------------------------------------------- */
 
@@ -101,6 +104,9 @@ int64_t vpce_aws_op_timeout(const vpce_resource_op *op, const char *which, int64
  */
 int vpce_aws_call_retry(vpce_provider *p, const char *action, const vpce_aws_params *params,
                         json_t **out_result, const char *retry_code, int64_t timeout_ms);
+/* For deletes: an object already gone is deleted. VPCE_ENOTFOUND becomes 0 with the message
+ * cleared; any other rc is returned as it is. */
+int vpce_aws_gone_ok(int rc);
 
 /*
  * Sends a create action that takes no ClientToken (CreateVpc, CreateInternetGateway) so that a
@@ -136,6 +142,42 @@ int vpce_aws_describe_one(vpce_provider *p, const char *action, const char *filt
  * a packed new array of just those (free() it too). */
 const char **vpce_aws_prior_ids(json_t *const *priors, size_t n, const char ***ids_only,
                                 size_t *count);
+
+/*
+ * One kind of EC2 object read by id, and the state a resource makes of it. Resources whose state
+ * is one described object and their ref (config or prior) use the vpce_aws_kind_* readers.
+ */
+typedef struct vpce_aws_kind {
+    const char *action;   /* "DescribeSubnets" */
+    const char *filter;   /* "subnet-id" */
+    const char *list_key; /* "subnetSet" */
+    const char *id_key;   /* "subnetId" */
+    /* The error of an unknown id: "<missing_code>: the <noun> '<id>' does not exist". */
+    const char *missing_code; /* "InvalidSubnetID.NotFound" */
+    const char *noun;         /* "subnet ID" */
+    /* The state of one described item (borrowed); ref (may be NULL) gives what EC2 does not
+     * keep. A new reference. */
+    json_t *(*state)(vpce_provider *p, const json_t *item, const json_t *ref);
+} vpce_aws_kind;
+
+/* Sets and returns the not-found error of kind k for id (VPCE_ENOTFOUND). */
+int vpce_aws_kind_missing(const vpce_aws_kind *k, const char *id);
+/*
+ * The states of the objects named by ids (NULL entries allowed) into out[i], NULL when EC2 does
+ * not know it; refs (may be NULL) holds the ref of each. One vpce_aws_describe_by_filter() call
+ * for all of them; none when no id is set.
+ */
+int vpce_aws_kind_read(vpce_provider *p, const vpce_aws_kind *k, const char *const *ids,
+                       const json_t *const *refs, size_t n, json_t **out);
+/* read_batch of a resource type: vpce_aws_kind_read() of the priors' ids, priors as refs. */
+int vpce_aws_kind_read_batch(vpce_provider *p, const vpce_aws_kind *k, json_t *const *priors,
+                             size_t n, json_t **out);
+/* import of a resource type: the state of id (without a ref), or the kind's not-found error. */
+int vpce_aws_kind_import(vpce_provider *p, const vpce_aws_kind *k, const char *id, json_t **out);
+/* The state of id right after a write, waiting VPCE_AWS_CONSISTENCY_MS for EC2 to show it;
+ * the kind's not-found error when it never does. *out is new. */
+int vpce_aws_kind_read_after_write(vpce_provider *p, const vpce_aws_kind *k, const char *id,
+                                   const json_t *ref, json_t **out);
 
 /* ---- identifiers ------------------------------------------------------------------------- */
 

@@ -38,48 +38,15 @@ static json_t *igw_state(vpce_provider *p, const json_t *g, const json_t *ref)
     return st;
 }
 
-static int read_igws(vpce_provider *p, const char *const *ids, const json_t *const *refs, size_t n,
-                     json_t **out)
-{
-    json_t *all = NULL;
-    const char **packed = vpce_calloc(n ? n : 1, sizeof(*packed));
-    size_t k = 0;
-    int rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        out[i] = NULL;
-        if (ids[i])
-            packed[k++] = ids[i];
-    }
-    if (k)
-        rc = vpce_aws_describe_by_filter(p, "DescribeInternetGateways", "internet-gateway-id",
-                                         "internetGatewaySet", "internetGatewayId", packed, k, 0,
-                                         &all);
-    for (size_t i = 0; i < n && rc == 0 && k; i++) {
-        const json_t *g = ids[i] ? json_object_get(all, ids[i]) : NULL;
-        if (g)
-            out[i] = igw_state(p, g, refs ? refs[i] : NULL);
-    }
-    free(packed);
-    json_decref(all);
-    return rc;
-}
-
-static int read_after_write(vpce_provider *p, const char *id, const json_t *ref, json_t **out)
-{
-    json_t *item = NULL;
-    int rc = vpce_aws_describe_one(p, "DescribeInternetGateways", "internet-gateway-id",
-                                   "internetGatewaySet", "internetGatewayId", id,
-                                   VPCE_AWS_CONSISTENCY_MS, &item);
-    if (rc == 0 && !item)
-        rc = vpce_error_setc(VPCE_ENOTFOUND,
-                             "InvalidInternetGatewayID.NotFound: the internet gateway ID '%s' "
-                             "does not exist",
-                             id);
-    if (rc == 0)
-        *out = igw_state(p, item, ref);
-    json_decref(item);
-    return rc;
-}
+static const vpce_aws_kind igw_kind = {
+    "DescribeInternetGateways",
+    "internet-gateway-id",
+    "internetGatewaySet",
+    "internetGatewayId",
+    "InvalidInternetGatewayID.NotFound",
+    "internet gateway ID",
+    igw_state,
+};
 
 static int attach(vpce_provider *p, const char *action, const char *igw, const char *vpc)
 {
@@ -144,7 +111,7 @@ int vpce_aws_igw_create(vpce_resource_op *op)
         if (rc)
             goto cleanup;
     }
-    rc = read_after_write(op->provider, id, op->config, &op->new_state);
+    rc = vpce_aws_kind_read_after_write(op->provider, &igw_kind, id, op->config, &op->new_state);
 cleanup:
     vpce_aws_params_release(&params);
     json_decref(r);
@@ -165,12 +132,10 @@ int vpce_aws_igw_update(vpce_resource_op *op)
         if (rc)
             return rc;
     }
-    json_t *want = vpce_aws_desired_tags(op->provider, op->config);
-    rc = vpce_aws_update_tags(op->provider, id, json_object_get(op->prior, "tags_all"), want);
-    json_decref(want);
+    rc = vpce_aws_update_op_tags(op);
     if (rc)
         return rc;
-    return read_after_write(op->provider, id, op->config, &op->new_state);
+    return vpce_aws_kind_read_after_write(op->provider, &igw_kind, id, op->config, &op->new_state);
 }
 
 int vpce_aws_igw_delete(vpce_resource_op *op)
@@ -194,10 +159,7 @@ int vpce_aws_igw_delete(vpce_resource_op *op)
     vpce_aws_params_add(&params, "InternetGatewayId", id);
     rc = vpce_aws_call_retry(op->provider, "DeleteInternetGateway", &params, NULL,
                              "DependencyViolation", vpce_aws_op_timeout(op, "delete", 60000));
-    if (rc == VPCE_ENOTFOUND) {
-        vpce_error_clear();
-        rc = 0;
-    }
+    rc = vpce_aws_gone_ok(rc);
 cleanup:
     vpce_aws_params_release(&params);
     json_decref(g);
@@ -206,21 +168,10 @@ cleanup:
 
 int vpce_aws_igw_read_batch(vpce_provider *p, json_t *const *priors, size_t n, json_t **out)
 {
-    size_t count = 0;
-    const char **ids = vpce_aws_prior_ids(priors, n, NULL, &count);
-    int rc = read_igws(p, ids, (const json_t *const *)priors, n, out);
-    free(ids);
-    return rc;
+    return vpce_aws_kind_read_batch(p, &igw_kind, priors, n, out);
 }
 
 int vpce_aws_igw_import(vpce_provider *p, const char *id, json_t **out)
 {
-    *out = NULL;
-    int rc = read_igws(p, &id, NULL, 1, out);
-    if (rc == 0 && !*out)
-        rc = vpce_error_setc(VPCE_ENOTFOUND,
-                             "InvalidInternetGatewayID.NotFound: the internet gateway ID '%s' "
-                             "does not exist",
-                             id);
-    return rc;
+    return vpce_aws_kind_import(p, &igw_kind, id, out);
 }

@@ -139,24 +139,27 @@ static json_t *rtb_state(vpce_provider *p, const json_t *rt, const json_t *ref)
     return st;
 }
 
+static const vpce_aws_kind rtb_kind = {
+    "DescribeRouteTables",          "route-table-id", "routeTableSet", "routeTableId",
+    "InvalidRouteTableID.NotFound", "route table ID", rtb_state,
+};
+
 /* One DescribeRouteTables for the ids (route-table-id filter): id -> description (new). */
 static int describe_rtbs(vpce_provider *p, const char *const *ids, size_t n, json_t **out)
 {
-    return vpce_aws_describe_by_filter(p, "DescribeRouteTables", "route-table-id", "routeTableSet",
-                                       "routeTableId", ids, n, 0, out);
+    return vpce_aws_describe_by_filter(p, rtb_kind.action, rtb_kind.filter, rtb_kind.list_key,
+                                       rtb_kind.id_key, ids, n, 0, out);
 }
 
+/* The description of route table id right after a write (new), or its not-found error. */
 static int rtb_read_after_write(vpce_provider *p, const char *id, const json_t *ref,
                                 json_t **out_rt)
 {
-    int rc = vpce_aws_describe_one(p, "DescribeRouteTables", "route-table-id", "routeTableSet",
-                                   "routeTableId", id, VPCE_AWS_CONSISTENCY_MS, out_rt);
+    int rc = vpce_aws_describe_one(p, rtb_kind.action, rtb_kind.filter, rtb_kind.list_key,
+                                   rtb_kind.id_key, id, VPCE_AWS_CONSISTENCY_MS, out_rt);
     (void)ref;
     if (rc == 0 && !*out_rt)
-        rc = vpce_error_setc(VPCE_ENOTFOUND,
-                             "InvalidRouteTableID.NotFound: the route table ID '%s' does not "
-                             "exist",
-                             id);
+        rc = vpce_aws_kind_missing(&rtb_kind, id);
     return rc;
 }
 
@@ -261,7 +264,7 @@ cleanup:
 int vpce_aws_rtb_update(vpce_resource_op *op)
 {
     const char *id = vpce_aws_state_id(op->prior);
-    json_t *rt = NULL, *want_tags = NULL;
+    json_t *rt = NULL;
     int rc = rtb_read_after_write(op->provider, id, op->config, &rt);
     if (rc)
         goto cleanup;
@@ -271,8 +274,7 @@ int vpce_aws_rtb_update(vpce_resource_op *op)
         if (rc)
             goto cleanup;
     }
-    want_tags = vpce_aws_desired_tags(op->provider, op->config);
-    rc = vpce_aws_update_tags(op->provider, id, json_object_get(op->prior, "tags_all"), want_tags);
+    rc = vpce_aws_update_op_tags(op);
     if (rc)
         goto cleanup;
     json_decref(rt);
@@ -282,7 +284,6 @@ int vpce_aws_rtb_update(vpce_resource_op *op)
         op->new_state = rtb_state(op->provider, rt, op->config);
 cleanup:
     json_decref(rt);
-    json_decref(want_tags);
     return rc;
 }
 
@@ -293,50 +294,17 @@ int vpce_aws_rtb_delete(vpce_resource_op *op)
     int rc =
         vpce_aws_call(vpce_aws_provider_client(op->provider), "DeleteRouteTable", &params, NULL);
     vpce_aws_params_release(&params);
-    if (rc == VPCE_ENOTFOUND) {
-        vpce_error_clear();
-        rc = 0;
-    }
-    return rc;
+    return vpce_aws_gone_ok(rc);
 }
 
 int vpce_aws_rtb_read_batch(vpce_provider *p, json_t *const *priors, size_t n, json_t **out)
 {
-    size_t count = 0;
-    const char **packed = NULL;
-    const char **ids = vpce_aws_prior_ids(priors, n, &packed, &count);
-    json_t *all = NULL;
-    int rc = 0;
-    for (size_t i = 0; i < n; i++)
-        out[i] = NULL;
-    if (count)
-        rc = describe_rtbs(p, packed, count, &all);
-    for (size_t i = 0; i < n && rc == 0 && count; i++) {
-        const json_t *rt = ids[i] ? json_object_get(all, ids[i]) : NULL;
-        if (rt)
-            out[i] = rtb_state(p, rt, priors[i]);
-    }
-    json_decref(all);
-    free(ids);
-    free(packed);
-    return rc;
+    return vpce_aws_kind_read_batch(p, &rtb_kind, priors, n, out);
 }
 
 int vpce_aws_rtb_import(vpce_provider *p, const char *id, json_t **out)
 {
-    json_t *all = NULL;
-    *out = NULL;
-    int rc = describe_rtbs(p, &id, 1, &all);
-    const json_t *rt = json_object_get(all, id);
-    if (rc == 0 && !rt)
-        rc = vpce_error_setc(VPCE_ENOTFOUND,
-                             "InvalidRouteTableID.NotFound: the route table ID '%s' does not "
-                             "exist",
-                             id);
-    if (rc == 0)
-        *out = rtb_state(p, rt, NULL);
-    json_decref(all);
-    return rc;
+    return vpce_aws_kind_import(p, &rtb_kind, id, out);
 }
 
 /* ---- aws_route_table_association ---------------------------------------------------------- */
@@ -465,11 +433,7 @@ static int disassociate(vpce_provider *p, const char *id)
     vpce_aws_params_add(&params, "AssociationId", id);
     int rc = vpce_aws_call(vpce_aws_provider_client(p), "DisassociateRouteTable", &params, NULL);
     vpce_aws_params_release(&params);
-    if (rc == VPCE_ENOTFOUND) {
-        vpce_error_clear();
-        rc = 0;
-    }
-    return rc;
+    return vpce_aws_gone_ok(rc);
 }
 
 int vpce_aws_rtb_assoc_create(vpce_resource_op *op)
@@ -699,12 +663,8 @@ int vpce_aws_route_update(vpce_resource_op *op)
 {
     /* Only the target changes here (the destination forces a replacement). */
     json_t *r = route_from_resource(op->config);
-    int rc = route_call(op->provider, "DeleteRoute",
-                        vpce_aws_attr_str(op->config, "route_table_id"), r, false);
-    if (rc == VPCE_ENOTFOUND) {
-        vpce_error_clear();
-        rc = 0;
-    }
+    int rc = vpce_aws_gone_ok(route_call(
+        op->provider, "DeleteRoute", vpce_aws_attr_str(op->config, "route_table_id"), r, false));
     json_decref(r);
     if (rc)
         return rc;
@@ -723,11 +683,7 @@ int vpce_aws_route_delete(vpce_resource_op *op)
     int rc = vpce_aws_call(vpce_aws_provider_client(op->provider), "DeleteRoute", &params, NULL);
     vpce_aws_params_release(&params);
     json_decref(r);
-    if (rc == VPCE_ENOTFOUND) {
-        vpce_error_clear();
-        rc = 0;
-    }
-    return rc;
+    return vpce_aws_gone_ok(rc);
 }
 
 int vpce_aws_route_read_batch(vpce_provider *p, json_t *const *priors, size_t n, json_t **out)

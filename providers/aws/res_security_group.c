@@ -321,19 +321,24 @@ static json_t *sg_state(vpce_provider *p, const json_t *g, const json_t *ref)
     return st;
 }
 
+static const vpce_aws_kind sg_kind = {
+    "DescribeSecurityGroups", "group-id", "securityGroupInfo", "groupId", "InvalidGroup.NotFound",
+    "security group",         sg_state,
+};
+
 static int describe_sgs(vpce_provider *p, const char *const *ids, size_t n, json_t **out)
 {
-    return vpce_aws_describe_by_filter(p, "DescribeSecurityGroups", "group-id", "securityGroupInfo",
-                                       "groupId", ids, n, 0, out);
+    return vpce_aws_describe_by_filter(p, sg_kind.action, sg_kind.filter, sg_kind.list_key,
+                                       sg_kind.id_key, ids, n, 0, out);
 }
 
+/* The description of group id right after a write (new), or its not-found error. */
 static int sg_read_after_write(vpce_provider *p, const char *id, json_t **out_g)
 {
-    int rc = vpce_aws_describe_one(p, "DescribeSecurityGroups", "group-id", "securityGroupInfo",
-                                   "groupId", id, VPCE_AWS_CONSISTENCY_MS, out_g);
+    int rc = vpce_aws_describe_one(p, sg_kind.action, sg_kind.filter, sg_kind.list_key,
+                                   sg_kind.id_key, id, VPCE_AWS_CONSISTENCY_MS, out_g);
     if (rc == 0 && !*out_g)
-        rc = vpce_error_setc(VPCE_ENOTFOUND,
-                             "InvalidGroup.NotFound: the security group '%s' does not exist", id);
+        rc = vpce_aws_kind_missing(&sg_kind, id);
     return rc;
 }
 
@@ -503,13 +508,11 @@ int vpce_aws_sg_update(vpce_resource_op *op)
 {
     const char *id = vpce_aws_state_id(op->prior);
     json_t *g = NULL;
-    json_t *want = vpce_aws_desired_tags(op->provider, op->config);
-    int rc = vpce_aws_update_tags(op->provider, id, json_object_get(op->prior, "tags_all"), want);
+    int rc = vpce_aws_update_op_tags(op);
     if (rc == 0)
         rc = sync_rules(op->provider, id, op->config, &g);
     if (rc == 0)
         op->new_state = sg_state(op->provider, g, op->config);
-    json_decref(want);
     json_decref(g);
     return rc;
 }
@@ -542,48 +545,17 @@ int vpce_aws_sg_delete(vpce_resource_op *op)
                              "DependencyViolation",
                              vpce_aws_op_timeout(op, "delete", 15 * 60 * 1000));
     vpce_aws_params_release(&params);
-    if (rc == VPCE_ENOTFOUND) {
-        vpce_error_clear();
-        rc = 0;
-    }
-    return rc;
+    return vpce_aws_gone_ok(rc);
 }
 
 int vpce_aws_sg_read_batch(vpce_provider *p, json_t *const *priors, size_t n, json_t **out)
 {
-    size_t count = 0;
-    const char **packed = NULL;
-    const char **ids = vpce_aws_prior_ids(priors, n, &packed, &count);
-    json_t *all = NULL;
-    int rc = 0;
-    for (size_t i = 0; i < n; i++)
-        out[i] = NULL;
-    if (count)
-        rc = describe_sgs(p, packed, count, &all);
-    for (size_t i = 0; i < n && rc == 0 && count; i++) {
-        const json_t *g = ids[i] ? json_object_get(all, ids[i]) : NULL;
-        if (g)
-            out[i] = sg_state(p, g, priors[i]);
-    }
-    json_decref(all);
-    free(ids);
-    free(packed);
-    return rc;
+    return vpce_aws_kind_read_batch(p, &sg_kind, priors, n, out);
 }
 
 int vpce_aws_sg_import(vpce_provider *p, const char *id, json_t **out)
 {
-    json_t *all = NULL;
-    *out = NULL;
-    int rc = describe_sgs(p, &id, 1, &all);
-    const json_t *g = json_object_get(all, id);
-    if (rc == 0 && !g)
-        rc = vpce_error_setc(VPCE_ENOTFOUND,
-                             "InvalidGroup.NotFound: the security group '%s' does not exist", id);
-    if (rc == 0)
-        *out = sg_state(p, g, NULL);
-    json_decref(all);
-    return rc;
+    return vpce_aws_kind_import(p, &sg_kind, id, out);
 }
 
 /* ---- aws_security_group_rule -------------------------------------------------------------- */
@@ -728,11 +700,7 @@ static int rule_revoke(vpce_provider *p, const json_t *st)
     int rc = permissions_call(p, "Revoke", rule_dir(st), vpce_aws_attr_str(st, "security_group_id"),
                               atoms, NULL);
     json_decref(atoms);
-    if (rc == VPCE_ENOTFOUND) {
-        vpce_error_clear();
-        rc = 0;
-    }
-    return rc;
+    return vpce_aws_gone_ok(rc);
 }
 
 int vpce_aws_sg_rule_update(vpce_resource_op *op)

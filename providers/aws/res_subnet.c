@@ -37,30 +37,10 @@ static json_t *subnet_state(vpce_provider *p, const json_t *s, const json_t *ref
     return st;
 }
 
-static int read_subnets(vpce_provider *p, const char *const *ids, const json_t *const *refs,
-                        size_t n, json_t **out)
-{
-    json_t *all = NULL;
-    const char **packed = vpce_calloc(n ? n : 1, sizeof(*packed));
-    size_t k = 0;
-    int rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        out[i] = NULL;
-        if (ids[i])
-            packed[k++] = ids[i];
-    }
-    if (k)
-        rc = vpce_aws_describe_by_filter(p, "DescribeSubnets", "subnet-id", "subnetSet", "subnetId",
-                                         packed, k, 0, &all);
-    for (size_t i = 0; i < n && rc == 0 && k; i++) {
-        const json_t *s = ids[i] ? json_object_get(all, ids[i]) : NULL;
-        if (s)
-            out[i] = subnet_state(p, s, refs ? refs[i] : NULL);
-    }
-    free(packed);
-    json_decref(all);
-    return rc;
-}
+static const vpce_aws_kind subnet_kind = {
+    "DescribeSubnets",          "subnet-id", "subnetSet",  "subnetId",
+    "InvalidSubnetID.NotFound", "subnet ID", subnet_state,
+};
 
 static int check_unsupported(const vpce_resource_op *op)
 {
@@ -72,20 +52,6 @@ static int check_unsupported(const vpce_resource_op *op)
                                "them false",
                                op->address ? op->address : "aws_subnet");
     return 0;
-}
-
-static int read_after_write(vpce_provider *p, const char *id, const json_t *ref, json_t **out)
-{
-    json_t *item = NULL;
-    int rc = vpce_aws_describe_one(p, "DescribeSubnets", "subnet-id", "subnetSet", "subnetId", id,
-                                   VPCE_AWS_CONSISTENCY_MS, &item);
-    if (rc == 0 && !item)
-        rc = vpce_error_setc(VPCE_ENOTFOUND,
-                             "InvalidSubnetID.NotFound: the subnet ID '%s' does not exist", id);
-    if (rc == 0)
-        *out = subnet_state(p, item, ref);
-    json_decref(item);
-    return rc;
 }
 
 /*
@@ -177,7 +143,7 @@ int vpce_aws_subnet_create(vpce_resource_op *op)
                              "unexpected response from EC2 to CreateSubnet: no subnetId");
         goto cleanup;
     }
-    rc = read_after_write(op->provider, id, op->config, &op->new_state);
+    rc = vpce_aws_kind_read_after_write(op->provider, &subnet_kind, id, op->config, &op->new_state);
 cleanup:
     vpce_aws_params_release(&params);
     json_decref(r);
@@ -190,12 +156,11 @@ int vpce_aws_subnet_update(vpce_resource_op *op)
     int rc = check_unsupported(op);
     if (rc)
         return rc;
-    json_t *want = vpce_aws_desired_tags(op->provider, op->config);
-    rc = vpce_aws_update_tags(op->provider, id, json_object_get(op->prior, "tags_all"), want);
-    json_decref(want);
+    rc = vpce_aws_update_op_tags(op);
     if (rc)
         return rc;
-    return read_after_write(op->provider, id, op->config, &op->new_state);
+    return vpce_aws_kind_read_after_write(op->provider, &subnet_kind, id, op->config,
+                                          &op->new_state);
 }
 
 int vpce_aws_subnet_delete(vpce_resource_op *op)
@@ -206,28 +171,15 @@ int vpce_aws_subnet_delete(vpce_resource_op *op)
     int rc = vpce_aws_call_retry(op->provider, "DeleteSubnet", &params, NULL, "DependencyViolation",
                                  vpce_aws_op_timeout(op, "delete", 20 * 60 * 1000));
     vpce_aws_params_release(&params);
-    if (rc == VPCE_ENOTFOUND) {
-        vpce_error_clear();
-        rc = 0;
-    }
-    return rc;
+    return vpce_aws_gone_ok(rc);
 }
 
 int vpce_aws_subnet_read_batch(vpce_provider *p, json_t *const *priors, size_t n, json_t **out)
 {
-    size_t count = 0;
-    const char **ids = vpce_aws_prior_ids(priors, n, NULL, &count);
-    int rc = read_subnets(p, ids, (const json_t *const *)priors, n, out);
-    free(ids);
-    return rc;
+    return vpce_aws_kind_read_batch(p, &subnet_kind, priors, n, out);
 }
 
 int vpce_aws_subnet_import(vpce_provider *p, const char *id, json_t **out)
 {
-    *out = NULL;
-    int rc = read_subnets(p, &id, NULL, 1, out);
-    if (rc == 0 && !*out)
-        rc = vpce_error_setc(VPCE_ENOTFOUND,
-                             "InvalidSubnetID.NotFound: the subnet ID '%s' does not exist", id);
-    return rc;
+    return vpce_aws_kind_import(p, &subnet_kind, id, out);
 }

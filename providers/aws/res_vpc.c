@@ -231,9 +231,7 @@ int vpce_aws_vpc_update(vpce_resource_op *op)
                   vpce_aws_attr_bool(op->prior, "enable_dns_hostnames"));
     if (rc)
         return rc;
-    json_t *want = vpce_aws_desired_tags(op->provider, op->config);
-    rc = vpce_aws_update_tags(op->provider, id, json_object_get(op->prior, "tags_all"), want);
-    json_decref(want);
+    rc = vpce_aws_update_op_tags(op);
     if (rc)
         return rc;
     return read_after_write(op->provider, id, op->config, &op->new_state);
@@ -249,11 +247,7 @@ int vpce_aws_vpc_delete(vpce_resource_op *op)
     int rc = vpce_aws_call_retry(op->provider, "DeleteVpc", &params, NULL, "DependencyViolation",
                                  vpce_aws_op_timeout(op, "delete", 5 * 60 * 1000));
     vpce_aws_params_release(&params);
-    if (rc == VPCE_ENOTFOUND) {
-        vpce_error_clear();
-        rc = 0;
-    }
-    return rc;
+    return vpce_aws_gone_ok(rc);
 }
 
 int vpce_aws_vpc_read_batch(vpce_provider *p, json_t *const *priors, size_t n, json_t **out)
