@@ -43,39 +43,21 @@ static int group_setup(void **state)
 {
     (void)state;
     const char *args[] = {"--seed", "11", "--pending-ms", "100", "--buckets", "off", NULL};
-    if (vpce_sim_start(&sim, args) != 0)
-        return -1;
-    if (vpce_test_aws_provider(&prov, &sim) != 0)
-        return -1;
-    return 0;
+    return vpce_test_aws_start(&prov, &sim, args);
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    vpce_aws_provider_free(prov);
-    vpce_sim_stop(&sim);
+    vpce_test_aws_stop(prov, &sim);
     return 0;
 }
 
 static int reset(void **state)
 {
     (void)state;
-    json_decref(vpce_sim_post(&sim, "/_sim/reset", NULL));
-    json_decref(vpce_sim_post(&sim, "/_sim/faults", "{\"pending_ms\":100}"));
-    json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
+    vpce_test_aws_reset(&sim, "{\"pending_ms\":100}");
     return 0;
-}
-
-static json_t *call(const char *action, vpce_aws_params *p)
-{
-    json_t *r = NULL;
-    int rc = vpce_aws_call(vpce_aws_provider_client(prov), action, p, &r);
-    if (rc)
-        print_error("%s: %s\n", action, vpce_error_last());
-    assert_int_equal(rc, 0);
-    vpce_aws_params_release(p);
-    return r;
 }
 
 static void copy_id(char *dst, const json_t *r, const char *obj, const char *key)
@@ -89,13 +71,13 @@ static void make_net(struct net *n)
 {
     vpce_aws_params p = VPCE_AWS_PARAMS_INIT;
     vpce_aws_params_add(&p, "CidrBlock", "10.0.0.0/16");
-    json_t *r = call("CreateVpc", &p);
+    json_t *r = vpce_test_aws_call(prov, "CreateVpc", &p);
     copy_id(n->vpc, r, "vpc", "vpcId");
     json_decref(r);
     for (int i = 0; i < 3; i++) {
         vpce_aws_params_init(&p);
         vpce_aws_params_add(&p, "VpcId", n->vpc);
-        r = call("CreateRouteTable", &p);
+        r = vpce_test_aws_call(prov, "CreateRouteTable", &p);
         copy_id(n->rt[i], r, "routeTable", "routeTableId");
         json_decref(r);
         char cidr[32], az[32];
@@ -105,7 +87,7 @@ static void make_net(struct net *n)
         vpce_aws_params_add(&p, "VpcId", n->vpc);
         vpce_aws_params_add(&p, "CidrBlock", cidr);
         vpce_aws_params_add(&p, "AvailabilityZone", az);
-        r = call("CreateSubnet", &p);
+        r = vpce_test_aws_call(prov, "CreateSubnet", &p);
         copy_id(n->subnet[i], r, "subnet", "subnetId");
         json_decref(r);
     }
@@ -116,37 +98,12 @@ static void make_net(struct net *n)
         vpce_aws_params_add(&p, "VpcId", n->vpc);
         vpce_aws_params_add(&p, "GroupName", name);
         vpce_aws_params_add(&p, "GroupDescription", name);
-        r = call("CreateSecurityGroup", &p);
+        r = vpce_test_aws_call(prov, "CreateSecurityGroup", &p);
         const char *id = json_string_value(json_object_get(r, "groupId"));
         assert_non_null(id);
         snprintf(n->sg[i], 64, "%s", id);
         json_decref(r);
     }
-}
-
-static vpce_resource_op op_for(const char *address, const json_t *prior, const json_t *config)
-{
-    vpce_resource_op op;
-    memset(&op, 0, sizeof(op));
-    op.provider = prov;
-    op.address = address;
-    op.prior = prior;
-    op.config = config;
-    op.timeout_ms = 60000;
-    return op;
-}
-
-static int run(int (*fn)(vpce_resource_op *), vpce_resource_op *op)
-{
-    int rc = fn(op);
-    if (rc)
-        print_message("op %s: %s\n", op->address, vpce_error_last());
-    return rc;
-}
-
-static const char *sget(const json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
 }
 
 static json_t *world_get(const char *collection, const char *key, const char *id)
@@ -157,7 +114,7 @@ static json_t *world_get(const char *collection, const char *key, const char *id
     size_t i;
     json_array_foreach(json_object_get(w, collection), i, item)
     {
-        if (strcmp(sget(item, key), id) == 0)
+        if (strcmp(vpce_test_str(item, key), id) == 0)
             found = json_incref(item);
     }
     json_decref(w);
@@ -173,8 +130,8 @@ static bool route_to(const char *rtb, const char *pl, const char *vpce)
     size_t i;
     json_array_foreach(json_object_get(rt, "Routes"), i, r)
     {
-        const char *d = sget(r, "DestinationPrefixListId");
-        const char *g = sget(r, "GatewayId");
+        const char *d = vpce_test_str(r, "DestinationPrefixListId");
+        const char *g = vpce_test_str(r, "GatewayId");
         if (d && g && strcmp(d, pl) == 0 && strcmp(g, vpce) == 0)
             found = true;
     }
@@ -200,47 +157,48 @@ static void test_gateway_lifecycle(void **state)
     struct net n;
     make_net(&n);
     json_t *cfg = gateway_config(&n, 1, POLICY1);
-    vpce_resource_op op = op_for("aws_vpc_endpoint.s3", NULL, cfg);
-    assert_int_equal(run(vpce_aws_endpoint_create, &op), 0);
+    vpce_resource_op op = vpce_test_op(prov, "aws_vpc_endpoint.s3", NULL, cfg);
+    assert_int_equal(vpce_test_run_op(vpce_aws_endpoint_create, &op), 0);
     json_t *st = op.new_state;
-    const char *id = sget(st, "id");
+    const char *id = vpce_test_str(st, "id");
     assert_non_null(id);
     assert_int_equal(strncmp(id, "vpce-", 5), 0);
-    assert_string_equal(sget(st, "state"), "available");
-    assert_string_equal(sget(st, "vpc_endpoint_type"), "Gateway");
-    assert_string_equal(sget(st, "prefix_list_id"), "pl-63a5400a");
+    assert_string_equal(vpce_test_str(st, "state"), "available");
+    assert_string_equal(vpce_test_str(st, "vpc_endpoint_type"), "Gateway");
+    assert_string_equal(vpce_test_str(st, "prefix_list_id"), "pl-63a5400a");
     assert_true(json_array_size(json_object_get(st, "cidr_blocks")) > 0);
-    assert_string_equal(sget(st, "owner_id"), "123456789012");
+    assert_string_equal(vpce_test_str(st, "owner_id"), "123456789012");
     char arn[160];
     snprintf(arn, sizeof(arn), "arn:aws:ec2:us-east-1:123456789012:vpc-endpoint/%s", id);
-    assert_string_equal(sget(st, "arn"), arn);
+    assert_string_equal(vpce_test_str(st, "arn"), arn);
     assert_false(json_is_true(json_object_get(st, "requester_managed")));
     assert_int_equal(json_array_size(json_object_get(st, "route_table_ids")), 1);
     assert_string_equal(
         json_string_value(json_array_get(json_object_get(st, "route_table_ids"), 0)), n.rt[0]);
     /* The policy as written (normalised), tags without default tags and the address tag. */
     json_t *want_pol = json_loads(POLICY1, 0, NULL);
-    json_t *got_pol = json_loads(sget(st, "policy"), 0, NULL);
+    json_t *got_pol = json_loads(vpce_test_str(st, "policy"), 0, NULL);
     assert_true(json_equal(want_pol, got_pol));
     json_decref(want_pol);
     json_decref(got_pol);
     assert_int_equal(json_object_size(json_object_get(st, "tags")), 1);
-    assert_string_equal(sget(json_object_get(st, "tags"), "Name"), "s3");
-    assert_string_equal(sget(json_object_get(st, "tags_all"), "team"), "net");
+    assert_string_equal(vpce_test_str(json_object_get(st, "tags"), "Name"), "s3");
+    assert_string_equal(vpce_test_str(json_object_get(st, "tags_all"), "team"), "net");
     assert_null(json_object_get(json_object_get(st, "tags_all"), "vpce:address"));
     /* The route to the prefix list is in the route table, and the address tag on the endpoint. */
     assert_true(route_to(n.rt[0], "pl-63a5400a", id));
     json_t *w = vpce_sim_get(&sim, "/_sim/world");
-    assert_string_equal(sget(json_object_get(json_object_get(w, "tags"), id), "vpce:address"),
-                        "aws_vpc_endpoint.s3");
+    assert_string_equal(
+        vpce_test_str(json_object_get(json_object_get(w, "tags"), id), "vpce:address"),
+        "aws_vpc_endpoint.s3");
     json_decref(w);
 
     /* Add a route table and change the policy: exactly one ModifyVpcEndpoint. Tags change too. */
     json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
     json_t *cfg2 = gateway_config(&n, 2, POLICY2);
     json_object_set_new(cfg2, "tags", json_pack("{s:s}", "Env", "test"));
-    vpce_resource_op up = op_for("aws_vpc_endpoint.s3", st, cfg2);
-    assert_int_equal(run(vpce_aws_endpoint_update, &up), 0);
+    vpce_resource_op up = vpce_test_op(prov, "aws_vpc_endpoint.s3", st, cfg2);
+    assert_int_equal(vpce_test_run_op(vpce_aws_endpoint_update, &up), 0);
     assert_int_equal(vpce_sim_count(&sim, "actions", "ModifyVpcEndpoint"), 1);
     assert_int_equal(vpce_sim_count(&sim, "actions", "CreateTags"), 1);
     assert_int_equal(vpce_sim_count(&sim, "actions", "DeleteTags"), 1);
@@ -248,11 +206,11 @@ static void test_gateway_lifecycle(void **state)
     assert_int_equal(json_array_size(json_object_get(st2, "route_table_ids")), 2);
     assert_true(route_to(n.rt[1], "pl-63a5400a", id));
     want_pol = json_loads(POLICY2, 0, NULL);
-    got_pol = json_loads(sget(st2, "policy"), 0, NULL);
+    got_pol = json_loads(vpce_test_str(st2, "policy"), 0, NULL);
     assert_true(json_equal(want_pol, got_pol));
     json_decref(want_pol);
     json_decref(got_pol);
-    assert_string_equal(sget(json_object_get(st2, "tags"), "Env"), "test");
+    assert_string_equal(vpce_test_str(json_object_get(st2, "tags"), "Env"), "test");
     assert_null(json_object_get(json_object_get(st2, "tags"), "Name"));
 
     /* The same policy written differently and the same tags: nothing to send. */
@@ -264,8 +222,8 @@ static void test_gateway_lifecycle(void **state)
     json_object_set_new(same, "policy", json_string(spaced));
     free(spaced);
     json_decref(doc);
-    vpce_resource_op noop = op_for("aws_vpc_endpoint.s3", st2, same);
-    assert_int_equal(run(vpce_aws_endpoint_update, &noop), 0);
+    vpce_resource_op noop = vpce_test_op(prov, "aws_vpc_endpoint.s3", st2, same);
+    assert_int_equal(vpce_test_run_op(vpce_aws_endpoint_update, &noop), 0);
     assert_int_equal(vpce_sim_count(&sim, "actions", "ModifyVpcEndpoint"), 0);
     assert_int_equal(vpce_sim_count(&sim, "actions", "CreateTags"), 0);
     assert_int_equal(vpce_sim_count(&sim, "actions", "DeleteTags"), 0);
@@ -276,18 +234,18 @@ static void test_gateway_lifecycle(void **state)
     /* A null policy resets to the service's default. */
     json_t *cfg3 = gateway_config(&n, 2, NULL);
     json_object_set_new(cfg3, "policy", json_string(""));
-    vpce_resource_op up3 = op_for("aws_vpc_endpoint.s3", st2, cfg3);
-    assert_int_equal(run(vpce_aws_endpoint_update, &up3), 0);
-    assert_non_null(strstr(sget(up3.new_state, "policy"), "2008-10-17"));
+    vpce_resource_op up3 = vpce_test_op(prov, "aws_vpc_endpoint.s3", st2, cfg3);
+    assert_int_equal(vpce_test_run_op(vpce_aws_endpoint_update, &up3), 0);
+    assert_non_null(strstr(vpce_test_str(up3.new_state, "policy"), "2008-10-17"));
 
     /* Delete waits until the endpoint is gone and its routes with it. */
-    vpce_resource_op del = op_for("aws_vpc_endpoint.s3", up3.new_state, NULL);
-    assert_int_equal(run(vpce_aws_endpoint_delete, &del), 0);
+    vpce_resource_op del = vpce_test_op(prov, "aws_vpc_endpoint.s3", up3.new_state, NULL);
+    assert_int_equal(vpce_test_run_op(vpce_aws_endpoint_delete, &del), 0);
     json_t *gone = world_get("vpc_endpoints", "VpcEndpointId", id);
     assert_null(gone);
     assert_false(route_to(n.rt[0], "pl-63a5400a", id));
     /* Deleting again: EC2 reports NotFound in `unsuccessful`, which is success. */
-    assert_int_equal(run(vpce_aws_endpoint_delete, &del), 0);
+    assert_int_equal(vpce_test_run_op(vpce_aws_endpoint_delete, &del), 0);
 
     json_decref(cfg);
     json_decref(cfg2);
@@ -313,39 +271,39 @@ static void test_interface_subnets(void **state)
     struct net n;
     make_net(&n);
     json_t *cfg = interface_config(&n, 2);
-    vpce_resource_op op = op_for("aws_vpc_endpoint.ssm", NULL, cfg);
-    assert_int_equal(run(vpce_aws_endpoint_create, &op), 0);
+    vpce_resource_op op = vpce_test_op(prov, "aws_vpc_endpoint.ssm", NULL, cfg);
+    assert_int_equal(vpce_test_run_op(vpce_aws_endpoint_create, &op), 0);
     json_t *st = op.new_state;
-    assert_string_equal(sget(st, "vpc_endpoint_type"), "Interface");
+    assert_string_equal(vpce_test_str(st, "vpc_endpoint_type"), "Interface");
     assert_int_equal(json_array_size(json_object_get(st, "network_interface_ids")), 2);
     assert_int_equal(json_array_size(json_object_get(st, "subnet_ids")), 2);
     assert_true(json_array_size(json_object_get(st, "dns_entry")) >= 3);
-    assert_non_null(sget(json_array_get(json_object_get(st, "dns_entry"), 0), "dns_name"));
+    assert_non_null(vpce_test_str(json_array_get(json_object_get(st, "dns_entry"), 0), "dns_name"));
     assert_true(json_is_false(json_object_get(st, "private_dns_enabled")));
     assert_true(json_is_null(json_object_get(st, "prefix_list_id")));
-    assert_string_equal(sget(json_object_get(st, "timeouts"), "create"), "2m");
+    assert_string_equal(vpce_test_str(json_object_get(st, "timeouts"), "create"), "2m");
     assert_true(json_is_true(json_object_get(st, "requester_managed")) ||
                 json_is_false(json_object_get(st, "requester_managed")));
 
     json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
     json_t *cfg2 = interface_config(&n, 3);
-    vpce_resource_op up = op_for("aws_vpc_endpoint.ssm", st, cfg2);
-    assert_int_equal(run(vpce_aws_endpoint_update, &up), 0);
+    vpce_resource_op up = vpce_test_op(prov, "aws_vpc_endpoint.ssm", st, cfg2);
+    assert_int_equal(vpce_test_run_op(vpce_aws_endpoint_update, &up), 0);
     assert_int_equal(vpce_sim_count(&sim, "actions", "ModifyVpcEndpoint"), 1);
     assert_int_equal(json_array_size(json_object_get(up.new_state, "network_interface_ids")), 3);
     assert_int_equal(json_array_size(json_object_get(up.new_state, "subnet_ids")), 3);
 
     /* import reads the same endpoint. */
     json_t *imp = NULL;
-    assert_int_equal(vpce_aws_endpoint_import(prov, sget(st, "id"), &imp), 0);
+    assert_int_equal(vpce_aws_endpoint_import(prov, vpce_test_str(st, "id"), &imp), 0);
     assert_true(json_equal(json_object_get(imp, "subnet_ids"),
                            json_object_get(up.new_state, "subnet_ids")));
     json_decref(imp);
     assert_int_equal(vpce_aws_endpoint_import(prov, "vpce-0123456789abcdef0", &imp),
                      VPCE_ENOTFOUND);
 
-    vpce_resource_op del = op_for("aws_vpc_endpoint.ssm", up.new_state, NULL);
-    assert_int_equal(run(vpce_aws_endpoint_delete, &del), 0);
+    vpce_resource_op del = vpce_test_op(prov, "aws_vpc_endpoint.ssm", up.new_state, NULL);
+    assert_int_equal(vpce_test_run_op(vpce_aws_endpoint_delete, &del), 0);
     json_decref(cfg);
     json_decref(cfg2);
     json_decref(st);
@@ -384,9 +342,9 @@ static void test_associations_fold(void **state)
     struct net n;
     make_net(&n);
     json_t *cfg = interface_config(&n, 1);
-    vpce_resource_op op = op_for("aws_vpc_endpoint.ssm", NULL, cfg);
-    assert_int_equal(run(vpce_aws_endpoint_create, &op), 0);
-    const char *ep = sget(op.new_state, "id");
+    vpce_resource_op op = vpce_test_op(prov, "aws_vpc_endpoint.ssm", NULL, cfg);
+    assert_int_equal(vpce_test_run_op(vpce_aws_endpoint_create, &op), 0);
+    const char *ep = vpce_test_str(op.new_state, "id");
 
     json_t *c1 = json_pack("{s:s,s:s}", "vpc_endpoint_id", ep, "subnet_id", n.subnet[1]);
     json_t *c2 = json_pack("{s:s,s:s}", "vpc_endpoint_id", ep, "subnet_id", n.subnet[2]);
@@ -395,9 +353,9 @@ static void test_associations_fold(void **state)
     json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
     uint64_t before = vpce_aws_endpoint_modify_count(prov);
     struct assoc_job jobs[3] = {
-        {vpce_aws_endpoint_subnet_assoc_create, op_for("a.s1", NULL, c1), 0},
-        {vpce_aws_endpoint_subnet_assoc_create, op_for("a.s2", NULL, c2), 0},
-        {vpce_aws_endpoint_sg_assoc_create, op_for("a.sg", NULL, c3), 0},
+        {vpce_aws_endpoint_subnet_assoc_create, vpce_test_op(prov, "a.s1", NULL, c1), 0},
+        {vpce_aws_endpoint_subnet_assoc_create, vpce_test_op(prov, "a.s2", NULL, c2), 0},
+        {vpce_aws_endpoint_sg_assoc_create, vpce_test_op(prov, "a.sg", NULL, c3), 0},
     };
     run_parallel(jobs, 3);
     assert_int_equal(vpce_sim_count(&sim, "actions", "ModifyVpcEndpoint"), 1);
@@ -409,7 +367,8 @@ static void test_associations_fold(void **state)
     json_decref(w);
     char want_id[160];
     snprintf(want_id, sizeof(want_id), "a-%s", ep);
-    assert_int_equal(strncmp(sget(jobs[0].op.new_state, "id"), want_id, strlen(want_id)), 0);
+    assert_int_equal(strncmp(vpce_test_str(jobs[0].op.new_state, "id"), want_id, strlen(want_id)),
+                     0);
 
     /* Refresh: one DescribeVpcEndpoints for all three; import by "vpce/subnet". */
     json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
@@ -431,7 +390,7 @@ static void test_associations_fold(void **state)
     snprintf(imp_id, sizeof(imp_id), "%s/%s", ep, n.subnet[2]);
     json_t *imp = NULL;
     assert_int_equal(vpce_aws_endpoint_subnet_assoc_import(prov, imp_id, &imp), 0);
-    assert_string_equal(sget(imp, "id"), sget(jobs[1].op.new_state, "id"));
+    assert_string_equal(vpce_test_str(imp, "id"), vpce_test_str(jobs[1].op.new_state, "id"));
     json_decref(imp);
     assert_int_equal(vpce_aws_endpoint_subnet_assoc_import(prov, "nonsense", &imp), VPCE_EINVALID);
 
@@ -439,16 +398,19 @@ static void test_associations_fold(void **state)
     json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
     json_t *pc = json_pack("{s:s,s:s}", "vpc_endpoint_id", ep, "policy", POLICY1);
     struct assoc_job jobs2[3] = {
-        {vpce_aws_endpoint_subnet_assoc_delete, op_for("a.s1", jobs[0].op.new_state, NULL), 0},
-        {vpce_aws_endpoint_subnet_assoc_delete, op_for("a.s2", jobs[1].op.new_state, NULL), 0},
-        {vpce_aws_endpoint_policy_create, op_for("p", NULL, pc), 0},
+        {vpce_aws_endpoint_subnet_assoc_delete,
+         vpce_test_op(prov, "a.s1", jobs[0].op.new_state, NULL), 0},
+        {vpce_aws_endpoint_subnet_assoc_delete,
+         vpce_test_op(prov, "a.s2", jobs[1].op.new_state, NULL), 0},
+        {vpce_aws_endpoint_policy_create, vpce_test_op(prov, "p", NULL, pc), 0},
     };
     run_parallel(jobs2, 3);
     assert_int_equal(vpce_sim_count(&sim, "actions", "ModifyVpcEndpoint"), 1);
     json_t *pp[1] = {jobs2[2].op.new_state};
     json_t *pout = NULL;
     assert_int_equal(vpce_aws_endpoint_policy_read_batch(prov, pp, 1, &pout), 0);
-    json_t *a = json_loads(POLICY1, 0, NULL), *b = json_loads(sget(pout, "policy"), 0, NULL);
+    json_t *a = json_loads(POLICY1, 0, NULL),
+           *b = json_loads(vpce_test_str(pout, "policy"), 0, NULL);
     assert_true(json_equal(a, b));
     json_decref(a);
     json_decref(b);
@@ -479,15 +441,16 @@ static void test_route_table_association(void **state)
     struct net n;
     make_net(&n);
     json_t *cfg = gateway_config(&n, 1, NULL);
-    vpce_resource_op op = op_for("aws_vpc_endpoint.s3", NULL, cfg);
-    assert_int_equal(run(vpce_aws_endpoint_create, &op), 0);
-    const char *ep = sget(op.new_state, "id");
+    vpce_resource_op op = vpce_test_op(prov, "aws_vpc_endpoint.s3", NULL, cfg);
+    assert_int_equal(vpce_test_run_op(vpce_aws_endpoint_create, &op), 0);
+    const char *ep = vpce_test_str(op.new_state, "id");
     json_t *c = json_pack("{s:s,s:s}", "vpc_endpoint_id", ep, "route_table_id", n.rt[2]);
-    vpce_resource_op a = op_for("aws_vpc_endpoint_route_table_association.x", NULL, c);
-    assert_int_equal(run(vpce_aws_endpoint_rt_assoc_create, &a), 0);
+    vpce_resource_op a = vpce_test_op(prov, "aws_vpc_endpoint_route_table_association.x", NULL, c);
+    assert_int_equal(vpce_test_run_op(vpce_aws_endpoint_rt_assoc_create, &a), 0);
     assert_true(route_to(n.rt[2], "pl-63a5400a", ep));
-    vpce_resource_op d = op_for("aws_vpc_endpoint_route_table_association.x", a.new_state, NULL);
-    assert_int_equal(run(vpce_aws_endpoint_rt_assoc_delete, &d), 0);
+    vpce_resource_op d =
+        vpce_test_op(prov, "aws_vpc_endpoint_route_table_association.x", a.new_state, NULL);
+    assert_int_equal(vpce_test_run_op(vpce_aws_endpoint_rt_assoc_delete, &d), 0);
     assert_false(route_to(n.rt[2], "pl-63a5400a", ep));
     json_decref(a.new_state);
     json_decref(c);
@@ -509,14 +472,15 @@ static void test_read_batch_many(void **state)
         vpce_aws_params_add(&p, "ServiceName", SSM);
         vpce_aws_params_add(&p, "VpcEndpointType", "Interface");
         vpce_aws_params_add(&p, "PrivateDnsEnabled", "false");
-        json_t *r = call("CreateVpcEndpoint", &p);
+        json_t *r = vpce_test_aws_call(prov, "CreateVpcEndpoint", &p);
         char id[64];
         copy_id(id, r, "vpcEndpoint", "vpcEndpointId");
         json_decref(r);
         priors[i] = json_pack("{s:s}", "id", id);
     }
     char body[160];
-    snprintf(body, sizeof(body), "{\"op\":\"delete\",\"id\":\"%s\"}", sget(priors[7], "id"));
+    snprintf(body, sizeof(body), "{\"op\":\"delete\",\"id\":\"%s\"}",
+             vpce_test_str(priors[7], "id"));
     json_decref(vpce_sim_post(&sim, "/_sim/mutate", body));
     json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
     assert_int_equal(vpce_aws_endpoint_read_batch(prov, priors, N, out), 0);
@@ -528,24 +492,24 @@ static void test_read_batch_many(void **state)
             continue;
         }
         assert_non_null(out[i]);
-        assert_string_equal(sget(out[i], "id"), sget(priors[i], "id"));
+        assert_string_equal(vpce_test_str(out[i], "id"), vpce_test_str(priors[i], "id"));
         json_decref(out[i]);
     }
     /* A gateway endpoint costs one DescribePrefixLists more; a "deleted" one is gone too. */
     json_t *cfg = gateway_config(&n, 1, NULL);
-    vpce_resource_op op = op_for("aws_vpc_endpoint.s3", NULL, cfg);
-    assert_int_equal(run(vpce_aws_endpoint_create, &op), 0);
+    vpce_resource_op op = vpce_test_op(prov, "aws_vpc_endpoint.s3", NULL, cfg);
+    assert_int_equal(vpce_test_run_op(vpce_aws_endpoint_create, &op), 0);
     json_decref(priors[8]);
     priors[8] = op.new_state;
     snprintf(body, sizeof(body),
              "{\"op\":\"set\",\"id\":\"%s\",\"field\":\"State\",\"value\":\"deleted\"}",
-             sget(priors[9], "id"));
+             vpce_test_str(priors[9], "id"));
     json_decref(vpce_sim_post(&sim, "/_sim/mutate", body));
     json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
     assert_int_equal(vpce_aws_endpoint_read_batch(prov, priors, N, out), 0);
     assert_int_equal(vpce_sim_count(&sim, "actions", "DescribeVpcEndpoints"), 1);
     assert_int_equal(vpce_sim_count(&sim, "actions", "DescribePrefixLists"), 1);
-    assert_string_equal(sget(out[8], "prefix_list_id"), "pl-63a5400a");
+    assert_string_equal(vpce_test_str(out[8], "prefix_list_id"), "pl-63a5400a");
     assert_null(out[9]);
     for (int i = 0; i < N; i++) {
         json_decref(out[i]);
@@ -560,13 +524,13 @@ static void test_client_token_and_errors(void **state)
     struct net n;
     make_net(&n);
     json_t *cfg = gateway_config(&n, 1, NULL);
-    vpce_resource_op a = op_for("aws_vpc_endpoint.s3", NULL, cfg);
+    vpce_resource_op a = vpce_test_op(prov, "aws_vpc_endpoint.s3", NULL, cfg);
     a.token = "apply-1234-aws_vpc_endpoint.s3";
-    assert_int_equal(run(vpce_aws_endpoint_create, &a), 0);
-    vpce_resource_op b = op_for("aws_vpc_endpoint.s3", NULL, cfg);
+    assert_int_equal(vpce_test_run_op(vpce_aws_endpoint_create, &a), 0);
+    vpce_resource_op b = vpce_test_op(prov, "aws_vpc_endpoint.s3", NULL, cfg);
     b.token = a.token;
-    assert_int_equal(run(vpce_aws_endpoint_create, &b), 0);
-    assert_string_equal(sget(a.new_state, "id"), sget(b.new_state, "id"));
+    assert_int_equal(vpce_test_run_op(vpce_aws_endpoint_create, &b), 0);
+    assert_string_equal(vpce_test_str(a.new_state, "id"), vpce_test_str(b.new_state, "id"));
     json_t *w = vpce_sim_get(&sim, "/_sim/world");
     assert_int_equal(json_array_size(json_object_get(w, "vpc_endpoints")), 1);
     json_decref(w);
@@ -574,13 +538,13 @@ static void test_client_token_and_errors(void **state)
     /* A bad service name: EC2's code starts the message. */
     json_t *bad =
         json_pack("{s:s,s:s}", "vpc_id", n.vpc, "service_name", "com.amazonaws.us-east-1.nope");
-    vpce_resource_op c = op_for("aws_vpc_endpoint.bad", NULL, bad);
+    vpce_resource_op c = vpce_test_op(prov, "aws_vpc_endpoint.bad", NULL, bad);
     assert_int_not_equal(vpce_aws_endpoint_create(&c), 0);
     assert_non_null(strstr(vpce_error_last(), "InvalidServiceName"));
     assert_null(c.new_state);
     json_t *glb = json_pack("{s:s,s:s,s:s}", "vpc_id", n.vpc, "service_name", S3,
                             "vpc_endpoint_type", "GatewayLoadBalancer");
-    vpce_resource_op d = op_for("aws_vpc_endpoint.glb", NULL, glb);
+    vpce_resource_op d = vpce_test_op(prov, "aws_vpc_endpoint.glb", NULL, glb);
     assert_int_not_equal(vpce_aws_endpoint_create(&d), 0);
     assert_non_null(strstr(vpce_error_last(), "not supported"));
 
@@ -617,7 +581,7 @@ static void test_waiter_shared(void **state)
         vpce_aws_params_add(&p, "ServiceName", SSM);
         vpce_aws_params_add(&p, "VpcEndpointType", "Interface");
         vpce_aws_params_add(&p, "PrivateDnsEnabled", "false");
-        json_t *r = call("CreateVpcEndpoint", &p);
+        json_t *r = vpce_test_aws_call(prov, "CreateVpcEndpoint", &p);
         copy_id(jobs[i].id, r, "vpcEndpoint", "vpcEndpointId");
         json_decref(r);
     }
@@ -645,9 +609,9 @@ static void test_replace_default_and_in_progress(void **state)
     json_t *cfg = json_pack("{s:s,s:s,s:s,s:[s],s:b}", "vpc_id", n.vpc, "service_name", SSM,
                             "vpc_endpoint_type", "Interface", "subnet_ids", n.subnet[0],
                             "private_dns_enabled", 0);
-    vpce_resource_op op = op_for("aws_vpc_endpoint.ssm", NULL, cfg);
-    assert_int_equal(run(vpce_aws_endpoint_create, &op), 0);
-    const char *ep = sget(op.new_state, "id");
+    vpce_resource_op op = vpce_test_op(prov, "aws_vpc_endpoint.ssm", NULL, cfg);
+    assert_int_equal(vpce_test_run_op(vpce_aws_endpoint_create, &op), 0);
+    const char *ep = vpce_test_str(op.new_state, "id");
     assert_int_equal(json_array_size(json_object_get(op.new_state, "security_group_ids")), 1);
     const char *dflt =
         json_string_value(json_array_get(json_object_get(op.new_state, "security_group_ids"), 0));
@@ -655,22 +619,24 @@ static void test_replace_default_and_in_progress(void **state)
 
     json_t *c = json_pack("{s:s,s:s,s:b}", "vpc_endpoint_id", ep, "security_group_id", n.sg[0],
                           "replace_default_association", 1);
-    vpce_resource_op a = op_for("aws_vpc_endpoint_security_group_association.x", NULL, c);
+    vpce_resource_op a =
+        vpce_test_op(prov, "aws_vpc_endpoint_security_group_association.x", NULL, c);
     json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
-    assert_int_equal(run(vpce_aws_endpoint_sg_assoc_create, &a), 0);
+    assert_int_equal(vpce_test_run_op(vpce_aws_endpoint_sg_assoc_create, &a), 0);
     assert_int_equal(vpce_sim_count(&sim, "actions", "ModifyVpcEndpoint"), 1);
     json_t *w = world_get("vpc_endpoints", "VpcEndpointId", ep);
     json_t *groups = json_object_get(w, "Groups");
     assert_int_equal(json_array_size(groups), 1);
-    assert_string_equal(sget(json_array_get(groups, 0), "GroupId"), n.sg[0]);
+    assert_string_equal(vpce_test_str(json_array_get(groups, 0), "GroupId"), n.sg[0]);
     json_decref(w);
     /* Deleting it puts the default group back in the same call. */
-    vpce_resource_op d = op_for("aws_vpc_endpoint_security_group_association.x", a.new_state, NULL);
-    assert_int_equal(run(vpce_aws_endpoint_sg_assoc_delete, &d), 0);
+    vpce_resource_op d =
+        vpce_test_op(prov, "aws_vpc_endpoint_security_group_association.x", a.new_state, NULL);
+    assert_int_equal(vpce_test_run_op(vpce_aws_endpoint_sg_assoc_delete, &d), 0);
     w = world_get("vpc_endpoints", "VpcEndpointId", ep);
     groups = json_object_get(w, "Groups");
     assert_int_equal(json_array_size(groups), 1);
-    assert_string_not_equal(sget(json_array_get(groups, 0), "GroupId"), n.sg[0]);
+    assert_string_not_equal(vpce_test_str(json_array_get(groups, 0), "GroupId"), n.sg[0]);
     json_decref(w);
 
     /* A modify while the endpoint is still pending: OperationInProgress, wait, then success. */
@@ -678,7 +644,7 @@ static void test_replace_default_and_in_progress(void **state)
     vpce_aws_params p = VPCE_AWS_PARAMS_INIT;
     vpce_aws_params_add(&p, "VpcId", n.vpc);
     vpce_aws_params_add(&p, "ServiceName", S3);
-    json_t *r = call("CreateVpcEndpoint", &p);
+    json_t *r = vpce_test_aws_call(prov, "CreateVpcEndpoint", &p);
     char id[64];
     copy_id(id, r, "vpcEndpoint", "vpcEndpointId");
     json_decref(r);
@@ -689,7 +655,7 @@ static void test_replace_default_and_in_progress(void **state)
     if (rc)
         print_error("modify: %s\n", vpce_error_last());
     assert_int_equal(rc, 0);
-    assert_string_equal(sget(desc, "state"), "available");
+    assert_string_equal(vpce_test_str(desc, "state"), "available");
     assert_int_equal(vpce_sim_count(&sim, "errors", "OperationInProgress"), 1);
     assert_int_equal(vpce_sim_count(&sim, "actions", "ModifyVpcEndpoint"), 2);
     assert_true(route_to(n.rt[0], "pl-63a5400a", id));

@@ -25,69 +25,28 @@ static int group_setup(void **state)
 {
     (void)state;
     const char *args[] = {"--seed", "7", "--buckets", "off", NULL};
-    if (vpce_sim_start(&sim, args) != 0)
-        return -1;
-    if (vpce_test_aws_provider(&prov, &sim) != 0)
-        return -1;
-    return 0;
+    return vpce_test_aws_start(&prov, &sim, args);
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    vpce_aws_provider_free(prov);
-    vpce_sim_stop(&sim);
+    vpce_test_aws_stop(prov, &sim);
     return 0;
 }
 
 static int reset(void **state)
 {
     (void)state;
-    json_decref(vpce_sim_post(&sim, "/_sim/reset", NULL));
-    json_decref(vpce_sim_post(&sim, "/_sim/faults", "{\"consistency_delay_ms\":0}"));
-    json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
+    vpce_test_aws_reset(&sim, "{\"consistency_delay_ms\":0}");
     return 0;
-}
-
-static json_t *J(const char *text)
-{
-    json_error_t err;
-    json_t *v = json_loads(text, JSON_DECODE_ANY, &err);
-    if (!v)
-        fail_msg("bad JSON in test: %s: %s", err.text, text);
-    return v;
-}
-
-static const char *sget(const json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
-}
-
-static vpce_resource_op op_for(const char *address, const json_t *prior, const json_t *config)
-{
-    vpce_resource_op op;
-    memset(&op, 0, sizeof(op));
-    op.provider = prov;
-    op.address = address;
-    op.prior = prior;
-    op.config = config;
-    op.timeout_ms = 60000;
-    return op;
-}
-
-static int run(int (*fn)(vpce_resource_op *), vpce_resource_op *op)
-{
-    int rc = fn(op);
-    if (rc)
-        print_message("op %s: %s\n", op->address, vpce_error_last());
-    return rc;
 }
 
 /* Creates with config (stolen) and returns the new state. */
 static json_t *create(const vpce_resource_type *t, const char *address, json_t *config)
 {
-    vpce_resource_op op = op_for(address, NULL, config);
-    assert_int_equal(run(t->create, &op), 0);
+    vpce_resource_op op = vpce_test_op(prov, address, NULL, config);
+    assert_int_equal(vpce_test_run_op(t->create, &op), 0);
     assert_non_null(op.new_state);
     json_decref(config);
     return op.new_state;
@@ -96,8 +55,8 @@ static json_t *create(const vpce_resource_type *t, const char *address, json_t *
 /* Updates prior (borrowed) to config (stolen) and returns the new state. */
 static json_t *update(const vpce_resource_type *t, const json_t *prior, json_t *config)
 {
-    vpce_resource_op op = op_for("x.update", prior, config);
-    assert_int_equal(run(t->update, &op), 0);
+    vpce_resource_op op = vpce_test_op(prov, "x.update", prior, config);
+    assert_int_equal(vpce_test_run_op(t->update, &op), 0);
     assert_non_null(op.new_state);
     json_decref(config);
     return op.new_state;
@@ -105,8 +64,8 @@ static json_t *update(const vpce_resource_type *t, const json_t *prior, json_t *
 
 static void destroy(const vpce_resource_type *t, const json_t *prior)
 {
-    vpce_resource_op op = op_for("x.delete", prior, NULL);
-    assert_int_equal(run(t->delete, &op), 0);
+    vpce_resource_op op = vpce_test_op(prov, "x.delete", prior, NULL);
+    assert_int_equal(vpce_test_run_op(t->delete, &op), 0);
 }
 
 /* read_batch of one prior: the new state or NULL. */
@@ -128,7 +87,7 @@ static json_t *world_get(const char *collection, const char *key, const char *id
     size_t i;
     json_array_foreach(json_object_get(w, collection), i, item)
     {
-        if (sget(item, key) && strcmp(sget(item, key), id) == 0)
+        if (vpce_test_str(item, key) && strcmp(vpce_test_str(item, key), id) == 0)
             found = json_incref(item);
     }
     json_decref(w);
@@ -150,7 +109,7 @@ static json_t *vpc_config(const char *cidr, bool hostnames, const char *tags)
              "\"enable_dns_support\":true,\"enable_dns_hostnames\":%s,"
              "\"assign_generated_ipv6_cidr_block\":false,\"tags\":%s}",
              cidr, hostnames ? "true" : "false", tags);
-    return J(buf);
+    return vpce_test_json(buf);
 }
 
 static json_t *make_vpc(void)
@@ -165,25 +124,26 @@ static void vpc_lifecycle(void **state)
     (void)state;
     json_t *st = create(&vpce_aws_vpc, "aws_vpc.main",
                         vpc_config("10.1.0.0/16", true, "{\"Name\":\"main\"}"));
-    const char *id = sget(st, "id");
+    const char *id = vpce_test_str(st, "id");
     assert_non_null(id);
     assert_true(strncmp(id, "vpc-", 4) == 0);
-    assert_string_equal(sget(st, "cidr_block"), "10.1.0.0/16");
+    assert_string_equal(vpce_test_str(st, "cidr_block"), "10.1.0.0/16");
     assert_true(json_is_true(json_object_get(st, "enable_dns_hostnames")));
     assert_true(json_is_true(json_object_get(st, "enable_dns_support")));
-    assert_true(strncmp(sget(st, "main_route_table_id"), "rtb-", 4) == 0);
-    assert_string_equal(sget(st, "main_route_table_id"), sget(st, "default_route_table_id"));
-    assert_true(strncmp(sget(st, "default_security_group_id"), "sg-", 3) == 0);
-    assert_string_equal(sget(st, "owner_id"), "123456789012");
-    assert_non_null(strstr(sget(st, "arn"), ":vpc/vpc-"));
+    assert_true(strncmp(vpce_test_str(st, "main_route_table_id"), "rtb-", 4) == 0);
+    assert_string_equal(vpce_test_str(st, "main_route_table_id"),
+                        vpce_test_str(st, "default_route_table_id"));
+    assert_true(strncmp(vpce_test_str(st, "default_security_group_id"), "sg-", 3) == 0);
+    assert_string_equal(vpce_test_str(st, "owner_id"), "123456789012");
+    assert_non_null(strstr(vpce_test_str(st, "arn"), ":vpc/vpc-"));
     /* tags: the configuration's; tags_all: with the default tags; vpce:address hidden. */
     json_t *tags = json_object_get(st, "tags");
     assert_int_equal(json_object_size(tags), 1);
-    assert_string_equal(sget(json_object_get(st, "tags_all"), "team"), "net");
+    assert_string_equal(vpce_test_str(json_object_get(st, "tags_all"), "team"), "net");
     json_t *w = vpce_sim_get(&sim, "/_sim/world");
     json_t *wt = json_object_get(json_object_get(w, "tags"), id);
-    assert_string_equal(sget(wt, "vpce:address"), "aws_vpc.main");
-    assert_string_equal(sget(wt, "team"), "net");
+    assert_string_equal(vpce_test_str(wt, "vpce:address"), "aws_vpc.main");
+    assert_string_equal(vpce_test_str(wt, "team"), "net");
     json_decref(w);
 
     json_t *r1 = refresh(&vpce_aws_vpc, st);
@@ -193,7 +153,7 @@ static void vpc_lifecycle(void **state)
     json_t *st2 =
         update(&vpce_aws_vpc, r1, vpc_config("10.1.0.0/16", false, "{\"Name\":\"renamed\"}"));
     assert_true(json_is_false(json_object_get(st2, "enable_dns_hostnames")));
-    assert_string_equal(sget(json_object_get(st2, "tags"), "Name"), "renamed");
+    assert_string_equal(vpce_test_str(json_object_get(st2, "tags"), "Name"), "renamed");
     json_t *r2 = refresh(&vpce_aws_vpc, st2);
     assert_true(vpce_value_equal(r2, st2));
 
@@ -210,9 +170,9 @@ static void vpc_dependency_violation_names_code(void **state)
     (void)state;
     json_t *vpc = make_vpc();
     json_t *sn = create(&vpce_aws_subnet, "aws_subnet.a",
-                        json_pack("{s:s,s:s,s:s}", "vpc_id", sget(vpc, "id"), "cidr_block",
+                        json_pack("{s:s,s:s,s:s}", "vpc_id", vpce_test_str(vpc, "id"), "cidr_block",
                                   "10.0.1.0/24", "availability_zone", "us-east-1a"));
-    vpce_resource_op op = op_for("aws_vpc.main", vpc, NULL);
+    vpce_resource_op op = vpce_test_op(prov, "aws_vpc.main", vpc, NULL);
     op.timeout_ms = 1000; /* DependencyViolation is retried that long, then reported */
     int rc = vpce_aws_vpc.delete(&op);
     assert_true(rc < 0);
@@ -232,7 +192,7 @@ static void vpc_batch_and_drift(void **state)
         snprintf(cidr, sizeof(cidr), "10.%d.0.0/16", i + 10);
         st[i] = create(&vpce_aws_vpc, "aws_vpc.many", vpc_config(cidr, false, "null"));
     }
-    mutate_delete(sget(st[7], "id"));
+    mutate_delete(vpce_test_str(st[7], "id"));
     json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
     json_t *out[20];
     assert_int_equal(vpce_aws_vpc.read_batch(prov, st, 20, out), 0);
@@ -243,7 +203,7 @@ static void vpc_batch_and_drift(void **state)
         if (i == 7)
             assert_null(out[i]);
         else
-            assert_string_equal(sget(out[i], "id"), sget(st[i], "id"));
+            assert_string_equal(vpce_test_str(out[i], "id"), vpce_test_str(st[i], "id"));
         json_decref(out[i]);
         json_decref(st[i]);
     }
@@ -267,27 +227,28 @@ static void subnet_lifecycle(void **state)
     (void)state;
     json_t *vpc = make_vpc();
     json_t *cfg =
-        json_pack("{s:s,s:s,s:s,s:b,s:b,s:{s:s}}", "vpc_id", sget(vpc, "id"), "cidr_block",
+        json_pack("{s:s,s:s,s:s,s:b,s:b,s:{s:s}}", "vpc_id", vpce_test_str(vpc, "id"), "cidr_block",
                   "10.0.3.0/24", "availability_zone", "us-east-1b", "map_public_ip_on_launch", 0,
                   "assign_ipv6_address_on_creation", 0, "tags", "Name", "a");
     json_t *st = create(&vpce_aws_subnet, "aws_subnet.a", cfg);
-    assert_true(strncmp(sget(st, "id"), "subnet-", 7) == 0);
-    assert_string_equal(sget(st, "availability_zone"), "us-east-1b");
-    assert_non_null(sget(st, "availability_zone_id"));
+    assert_true(strncmp(vpce_test_str(st, "id"), "subnet-", 7) == 0);
+    assert_string_equal(vpce_test_str(st, "availability_zone"), "us-east-1b");
+    assert_non_null(vpce_test_str(st, "availability_zone_id"));
     json_t *r1 = refresh(&vpce_aws_subnet, st);
     assert_true(vpce_value_equal(r1, st));
     json_t *st2 = update(&vpce_aws_subnet, r1,
-                         json_pack("{s:s,s:s,s:s,s:b,s:b,s:{s:s}}", "vpc_id", sget(vpc, "id"),
-                                   "cidr_block", "10.0.3.0/24", "availability_zone", "us-east-1b",
-                                   "map_public_ip_on_launch", 0, "assign_ipv6_address_on_creation",
-                                   0, "tags", "Name", "b"));
-    assert_string_equal(sget(json_object_get(st2, "tags"), "Name"), "b");
+                         json_pack("{s:s,s:s,s:s,s:b,s:b,s:{s:s}}", "vpc_id",
+                                   vpce_test_str(vpc, "id"), "cidr_block", "10.0.3.0/24",
+                                   "availability_zone", "us-east-1b", "map_public_ip_on_launch", 0,
+                                   "assign_ipv6_address_on_creation", 0, "tags", "Name", "b"));
+    assert_string_equal(vpce_test_str(json_object_get(st2, "tags"), "Name"), "b");
     json_t *r2 = refresh(&vpce_aws_subnet, st2);
     assert_true(vpce_value_equal(r2, st2));
     /* map_public_ip_on_launch cannot be set here: a clear error, nothing created. */
-    vpce_resource_op op = op_for("aws_subnet.pub", NULL,
-                                 json_pack("{s:s,s:s,s:b}", "vpc_id", sget(vpc, "id"), "cidr_block",
-                                           "10.0.4.0/24", "map_public_ip_on_launch", 1));
+    vpce_resource_op op =
+        vpce_test_op(prov, "aws_subnet.pub", NULL,
+                     json_pack("{s:s,s:s,s:b}", "vpc_id", vpce_test_str(vpc, "id"), "cidr_block",
+                               "10.0.4.0/24", "map_public_ip_on_launch", 1));
     assert_true(vpce_aws_subnet.create(&op) < 0);
     assert_non_null(strstr(vpce_error_last(), "map_public_ip_on_launch"));
     json_decref((json_t *)op.config);
@@ -309,10 +270,11 @@ static void subnet_batch_and_drift(void **state)
     for (int i = 0; i < 20; i++) {
         char cidr[32];
         snprintf(cidr, sizeof(cidr), "10.0.%d.0/24", i + 100);
-        st[i] = create(&vpce_aws_subnet, "aws_subnet.many",
-                       json_pack("{s:s,s:s}", "vpc_id", sget(vpc, "id"), "cidr_block", cidr));
+        st[i] =
+            create(&vpce_aws_subnet, "aws_subnet.many",
+                   json_pack("{s:s,s:s}", "vpc_id", vpce_test_str(vpc, "id"), "cidr_block", cidr));
     }
-    mutate_delete(sget(st[3], "id"));
+    mutate_delete(vpce_test_str(st[3], "id"));
     json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
     json_t *out[20];
     assert_int_equal(vpce_aws_subnet.read_batch(prov, st, 20, out), 0);
@@ -336,20 +298,21 @@ static void igw_lifecycle(void **state)
     json_t *v1 = make_vpc();
     json_t *v2 = create(&vpce_aws_vpc, "aws_vpc.b", vpc_config("10.9.0.0/16", false, "null"));
     json_t *st = create(&vpce_aws_internet_gateway, "aws_internet_gateway.gw",
-                        json_pack("{s:s}", "vpc_id", sget(v1, "id")));
-    const char *id = sget(st, "id");
+                        json_pack("{s:s}", "vpc_id", vpce_test_str(v1, "id")));
+    const char *id = vpce_test_str(st, "id");
     assert_true(strncmp(id, "igw-", 4) == 0);
-    assert_string_equal(sget(st, "vpc_id"), sget(v1, "id"));
+    assert_string_equal(vpce_test_str(st, "vpc_id"), vpce_test_str(v1, "id"));
     json_t *g = world_get("internet_gateways", "InternetGatewayId", id);
     json_t *att = json_array_get(json_object_get(g, "Attachments"), 0);
-    assert_string_equal(sget(att, "VpcId"), sget(v1, "id"));
+    assert_string_equal(vpce_test_str(att, "VpcId"), vpce_test_str(v1, "id"));
     json_decref(g);
     json_t *r1 = refresh(&vpce_aws_internet_gateway, st);
     assert_true(vpce_value_equal(r1, st));
     /* Move to the other VPC: detach + attach. */
-    json_t *st2 = update(&vpce_aws_internet_gateway, r1,
-                         json_pack("{s:s,s:{s:s}}", "vpc_id", sget(v2, "id"), "tags", "k", "v"));
-    assert_string_equal(sget(st2, "vpc_id"), sget(v2, "id"));
+    json_t *st2 =
+        update(&vpce_aws_internet_gateway, r1,
+               json_pack("{s:s,s:{s:s}}", "vpc_id", vpce_test_str(v2, "id"), "tags", "k", "v"));
+    assert_string_equal(vpce_test_str(st2, "vpc_id"), vpce_test_str(v2, "id"));
     json_t *r2 = refresh(&vpce_aws_internet_gateway, st2);
     assert_true(vpce_value_equal(r2, st2));
     destroy(&vpce_aws_internet_gateway, r2);
@@ -370,7 +333,7 @@ static void igw_batch(void **state)
     json_t *st[20];
     for (int i = 0; i < 20; i++)
         st[i] = create(&vpce_aws_internet_gateway, "aws_internet_gateway.many", json_object());
-    mutate_delete(sget(st[0], "id"));
+    mutate_delete(vpce_test_str(st[0], "id"));
     json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
     json_t *out[20];
     assert_int_equal(vpce_aws_internet_gateway.read_batch(prov, st, 20, out), 0);
@@ -395,8 +358,8 @@ static bool world_route(const char *rtb, const char *dest, const char *gw)
     size_t i;
     json_array_foreach(json_object_get(rt, "Routes"), i, r)
     {
-        const char *d = sget(r, "DestinationCidrBlock");
-        const char *g = sget(r, "GatewayId");
+        const char *d = vpce_test_str(r, "DestinationCidrBlock");
+        const char *g = vpce_test_str(r, "GatewayId");
         if (d && strcmp(d, dest) == 0 && (!gw || (g && strcmp(g, gw) == 0)))
             found = true;
     }
@@ -407,7 +370,7 @@ static bool world_route(const char *rtb, const char *dest, const char *gw)
 static json_t *make_igw(const json_t *vpc)
 {
     return create(&vpce_aws_internet_gateway, "aws_internet_gateway.gw",
-                  json_pack("{s:s}", "vpc_id", sget(vpc, "id")));
+                  json_pack("{s:s}", "vpc_id", vpce_test_str(vpc, "id")));
 }
 
 static void route_table_lifecycle(void **state)
@@ -415,32 +378,33 @@ static void route_table_lifecycle(void **state)
     (void)state;
     json_t *vpc = make_vpc();
     json_t *igw = make_igw(vpc);
-    const char *gw = sget(igw, "id");
-    json_t *st = create(&vpce_aws_route_table, "aws_route_table.public",
-                        json_pack("{s:s,s:[{s:s,s:s,s:n}]}", "vpc_id", sget(vpc, "id"), "route",
-                                  "cidr_block", "0.0.0.0/0", "gateway_id", gw, "nat_gateway_id"));
-    const char *id = sget(st, "id");
+    const char *gw = vpce_test_str(igw, "id");
+    json_t *st =
+        create(&vpce_aws_route_table, "aws_route_table.public",
+               json_pack("{s:s,s:[{s:s,s:s,s:n}]}", "vpc_id", vpce_test_str(vpc, "id"), "route",
+                         "cidr_block", "0.0.0.0/0", "gateway_id", gw, "nat_gateway_id"));
+    const char *id = vpce_test_str(st, "id");
     assert_true(strncmp(id, "rtb-", 4) == 0);
     assert_true(world_route(id, "0.0.0.0/0", gw));
     /* The local route is not part of the set; the configured object keeps its form. */
     json_t *routes = json_object_get(st, "route");
     assert_int_equal(json_array_size(routes), 1);
-    assert_string_equal(sget(json_array_get(routes, 0), "gateway_id"), gw);
+    assert_string_equal(vpce_test_str(json_array_get(routes, 0), "gateway_id"), gw);
     json_t *r1 = refresh(&vpce_aws_route_table, st);
     assert_true(vpce_value_equal(r1, st));
     /* Replace the default route by a narrower one. */
     json_t *st2 =
         update(&vpce_aws_route_table, r1,
-               json_pack("{s:s,s:[{s:s,s:s}],s:{s:s}}", "vpc_id", sget(vpc, "id"), "route",
+               json_pack("{s:s,s:[{s:s,s:s}],s:{s:s}}", "vpc_id", vpce_test_str(vpc, "id"), "route",
                          "cidr_block", "192.168.0.0/16", "gateway_id", gw, "tags", "Name", "pub"));
     assert_false(world_route(id, "0.0.0.0/0", NULL));
     assert_true(world_route(id, "192.168.0.0/16", gw));
     json_t *r2 = refresh(&vpce_aws_route_table, st2);
     assert_true(vpce_value_equal(r2, st2));
-    assert_string_equal(sget(json_object_get(r2, "tags"), "Name"), "pub");
+    assert_string_equal(vpce_test_str(json_object_get(r2, "tags"), "Name"), "pub");
     /* An empty set removes every route but the local one. */
     json_t *st3 = update(&vpce_aws_route_table, r2,
-                         json_pack("{s:s,s:[]}", "vpc_id", sget(vpc, "id"), "route"));
+                         json_pack("{s:s,s:[]}", "vpc_id", vpce_test_str(vpc, "id"), "route"));
     assert_int_equal(json_array_size(json_object_get(st3, "route")), 0);
     assert_false(world_route(id, "192.168.0.0/16", NULL));
     destroy(&vpce_aws_route_table, st3);
@@ -463,8 +427,8 @@ static void route_table_batch_and_drift(void **state)
     json_t *st[20];
     for (int i = 0; i < 20; i++)
         st[i] = create(&vpce_aws_route_table, "aws_route_table.many",
-                       json_pack("{s:s}", "vpc_id", sget(vpc, "id")));
-    mutate_delete(sget(st[19], "id"));
+                       json_pack("{s:s}", "vpc_id", vpce_test_str(vpc, "id")));
+    mutate_delete(vpce_test_str(st[19], "id"));
     json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
     json_t *out[20];
     assert_int_equal(vpce_aws_route_table.read_batch(prov, st, 20, out), 0);
@@ -484,31 +448,31 @@ static void route_table_association_lifecycle(void **state)
 {
     (void)state;
     json_t *vpc = make_vpc();
-    json_t *sn =
-        create(&vpce_aws_subnet, "aws_subnet.a",
-               json_pack("{s:s,s:s}", "vpc_id", sget(vpc, "id"), "cidr_block", "10.0.1.0/24"));
+    json_t *sn = create(
+        &vpce_aws_subnet, "aws_subnet.a",
+        json_pack("{s:s,s:s}", "vpc_id", vpce_test_str(vpc, "id"), "cidr_block", "10.0.1.0/24"));
     json_t *rt1 = create(&vpce_aws_route_table, "aws_route_table.a",
-                         json_pack("{s:s}", "vpc_id", sget(vpc, "id")));
+                         json_pack("{s:s}", "vpc_id", vpce_test_str(vpc, "id")));
     json_t *rt2 = create(&vpce_aws_route_table, "aws_route_table.b",
-                         json_pack("{s:s}", "vpc_id", sget(vpc, "id")));
-    json_t *st = create(
-        &vpce_aws_route_table_association, "aws_route_table_association.a",
-        json_pack("{s:s,s:s}", "subnet_id", sget(sn, "id"), "route_table_id", sget(rt1, "id")));
-    assert_true(strncmp(sget(st, "id"), "rtbassoc-", 9) == 0);
-    assert_string_equal(sget(st, "route_table_id"), sget(rt1, "id"));
+                         json_pack("{s:s}", "vpc_id", vpce_test_str(vpc, "id")));
+    json_t *st = create(&vpce_aws_route_table_association, "aws_route_table_association.a",
+                        json_pack("{s:s,s:s}", "subnet_id", vpce_test_str(sn, "id"),
+                                  "route_table_id", vpce_test_str(rt1, "id")));
+    assert_true(strncmp(vpce_test_str(st, "id"), "rtbassoc-", 9) == 0);
+    assert_string_equal(vpce_test_str(st, "route_table_id"), vpce_test_str(rt1, "id"));
     json_t *r1 = refresh(&vpce_aws_route_table_association, st);
     assert_true(vpce_value_equal(r1, st));
-    json_t *st2 = update(
-        &vpce_aws_route_table_association, r1,
-        json_pack("{s:s,s:s}", "subnet_id", sget(sn, "id"), "route_table_id", sget(rt2, "id")));
-    assert_string_equal(sget(st2, "route_table_id"), sget(rt2, "id"));
+    json_t *st2 = update(&vpce_aws_route_table_association, r1,
+                         json_pack("{s:s,s:s}", "subnet_id", vpce_test_str(sn, "id"),
+                                   "route_table_id", vpce_test_str(rt2, "id")));
+    assert_string_equal(vpce_test_str(st2, "route_table_id"), vpce_test_str(rt2, "id"));
     json_t *r2 = refresh(&vpce_aws_route_table_association, st2);
     assert_true(vpce_value_equal(r2, st2));
     /* The old association is gone. */
     assert_null(refresh(&vpce_aws_route_table_association, st));
     /* Import by Terraform's subnet/rtb form. */
     char imp[128];
-    snprintf(imp, sizeof(imp), "%s/%s", sget(sn, "id"), sget(rt2, "id"));
+    snprintf(imp, sizeof(imp), "%s/%s", vpce_test_str(sn, "id"), vpce_test_str(rt2, "id"));
     json_t *im = NULL;
     assert_int_equal(vpce_aws_route_table_association.import(prov, imp, &im), 0);
     assert_true(vpce_value_equal(im, r2));
@@ -531,24 +495,24 @@ static void route_lifecycle(void **state)
     json_t *vpc = make_vpc();
     json_t *igw = make_igw(vpc);
     json_t *rt = create(&vpce_aws_route_table, "aws_route_table.a",
-                        json_pack("{s:s}", "vpc_id", sget(vpc, "id")));
-    const char *rtb = sget(rt, "id");
+                        json_pack("{s:s}", "vpc_id", vpce_test_str(vpc, "id")));
+    const char *rtb = vpce_test_str(rt, "id");
     json_t *st = create(&vpce_aws_route, "aws_route.default",
                         json_pack("{s:s,s:s,s:s}", "route_table_id", rtb, "destination_cidr_block",
-                                  "0.0.0.0/0", "gateway_id", sget(igw, "id")));
+                                  "0.0.0.0/0", "gateway_id", vpce_test_str(igw, "id")));
     char prefix[64];
     snprintf(prefix, sizeof(prefix), "r-%s", rtb);
-    assert_true(strncmp(sget(st, "id"), prefix, strlen(prefix)) == 0);
-    assert_string_equal(sget(st, "state"), "active");
-    assert_string_equal(sget(st, "origin"), "CreateRoute");
-    assert_true(world_route(rtb, "0.0.0.0/0", sget(igw, "id")));
+    assert_true(strncmp(vpce_test_str(st, "id"), prefix, strlen(prefix)) == 0);
+    assert_string_equal(vpce_test_str(st, "state"), "active");
+    assert_string_equal(vpce_test_str(st, "origin"), "CreateRoute");
+    assert_true(world_route(rtb, "0.0.0.0/0", vpce_test_str(igw, "id")));
     json_t *r1 = refresh(&vpce_aws_route, st);
     assert_true(vpce_value_equal(r1, st));
     char imp[128];
     snprintf(imp, sizeof(imp), "%s_0.0.0.0/0", rtb);
     json_t *im = NULL;
     assert_int_equal(vpce_aws_route.import(prov, imp, &im), 0);
-    assert_string_equal(sget(im, "id"), sget(st, "id"));
+    assert_string_equal(vpce_test_str(im, "id"), vpce_test_str(st, "id"));
     json_decref(im);
     /* Drift: the route removed behind vpce's back reads as gone. */
     json_t *prior = json_deep_copy(st);
@@ -584,7 +548,7 @@ static int count_rules(const char *sg, bool egress, const char *cidr)
     json_array_foreach(rules, i, r)
     {
         bool e = json_is_true(json_object_get(r, "IsEgress"));
-        const char *c = sget(r, "CidrIpv4");
+        const char *c = vpce_test_str(r, "CidrIpv4");
         if (e == egress && (!cidr || (c && strcmp(c, cidr) == 0)))
             n++;
     }
@@ -596,21 +560,22 @@ static void security_group_lifecycle(void **state)
 {
     (void)state;
     json_t *vpc = make_vpc();
-    json_t *cfg = J("{\"name\":\"web\",\"name_prefix\":null,\"description\":\"web servers\","
-                    "\"ingress\":[{\"from_port\":443,\"to_port\":443,\"protocol\":\"tcp\","
-                    "\"cidr_blocks\":[\"10.0.0.0/16\",\"10.1.0.0/16\"],\"ipv6_cidr_blocks\":null,"
-                    "\"prefix_list_ids\":null,\"security_groups\":null,\"self\":null,"
-                    "\"description\":\"https\"},"
-                    "{\"from_port\":22,\"to_port\":22,\"protocol\":\"tcp\",\"self\":true}],"
-                    "\"egress\":[{\"from_port\":443,\"to_port\":443,\"protocol\":\"tcp\","
-                    "\"prefix_list_ids\":[\"pl-63a5400a\"]}],"
-                    "\"revoke_rules_on_delete\":false,\"tags\":null}");
-    json_object_set_new(cfg, "vpc_id", json_string(sget(vpc, "id")));
+    json_t *cfg = vpce_test_json(
+        "{\"name\":\"web\",\"name_prefix\":null,\"description\":\"web servers\","
+        "\"ingress\":[{\"from_port\":443,\"to_port\":443,\"protocol\":\"tcp\","
+        "\"cidr_blocks\":[\"10.0.0.0/16\",\"10.1.0.0/16\"],\"ipv6_cidr_blocks\":null,"
+        "\"prefix_list_ids\":null,\"security_groups\":null,\"self\":null,"
+        "\"description\":\"https\"},"
+        "{\"from_port\":22,\"to_port\":22,\"protocol\":\"tcp\",\"self\":true}],"
+        "\"egress\":[{\"from_port\":443,\"to_port\":443,\"protocol\":\"tcp\","
+        "\"prefix_list_ids\":[\"pl-63a5400a\"]}],"
+        "\"revoke_rules_on_delete\":false,\"tags\":null}");
+    json_object_set_new(cfg, "vpc_id", json_string(vpce_test_str(vpc, "id")));
     json_t *st = create(&vpce_aws_security_group, "aws_security_group.web", json_incref(cfg));
-    const char *id = sget(st, "id");
+    const char *id = vpce_test_str(st, "id");
     assert_true(strncmp(id, "sg-", 3) == 0);
-    assert_string_equal(sget(st, "name"), "web");
-    assert_string_equal(sget(st, "description"), "web servers");
+    assert_string_equal(vpce_test_str(st, "name"), "web");
+    assert_string_equal(vpce_test_str(st, "description"), "web servers");
     /* The default egress rule was revoked: only the configured egress rule is left. */
     assert_int_equal(count_rules(id, true, "0.0.0.0/0"), 0);
     assert_int_equal(count_rules(id, true, NULL), 1);
@@ -623,13 +588,14 @@ static void security_group_lifecycle(void **state)
 
     /* Drop one CIDR and the ssh rule, change the egress to all traffic. */
     json_t *cfg2 = json_deep_copy(cfg);
-    json_object_set_new(cfg2, "ingress",
-                        J("[{\"from_port\":443,\"to_port\":443,\"protocol\":\"tcp\","
-                          "\"cidr_blocks\":[\"10.0.0.0/16\"],\"description\":\"https\"}]"));
+    json_object_set_new(
+        cfg2, "ingress",
+        vpce_test_json("[{\"from_port\":443,\"to_port\":443,\"protocol\":\"tcp\","
+                       "\"cidr_blocks\":[\"10.0.0.0/16\"],\"description\":\"https\"}]"));
     json_object_set_new(cfg2, "egress",
-                        J("[{\"from_port\":0,\"to_port\":0,\"protocol\":\"-1\","
-                          "\"cidr_blocks\":[\"0.0.0.0/0\"]}]"));
-    json_object_set_new(cfg2, "tags", J("{\"Name\":\"web\"}"));
+                        vpce_test_json("[{\"from_port\":0,\"to_port\":0,\"protocol\":\"-1\","
+                                       "\"cidr_blocks\":[\"0.0.0.0/0\"]}]"));
+    json_object_set_new(cfg2, "tags", vpce_test_json("{\"Name\":\"web\"}"));
     json_t *st2 = update(&vpce_aws_security_group, r1, json_incref(cfg2));
     assert_int_equal(count_rules(id, false, NULL), 1);
     assert_int_equal(count_rules(id, false, "10.0.0.0/16"), 1);
@@ -644,9 +610,9 @@ static void security_group_lifecycle(void **state)
     assert_int_equal(vpce_aws_security_group.import(prov, id, &im), 0);
     assert_int_equal(json_array_size(json_object_get(im, "ingress")), 1);
     json_t *in0 = json_array_get(json_object_get(im, "ingress"), 0);
-    assert_string_equal(sget(in0, "protocol"), "tcp");
+    assert_string_equal(vpce_test_str(in0, "protocol"), "tcp");
     assert_int_equal(json_integer_value(json_object_get(in0, "from_port")), 443);
-    assert_string_equal(sget(in0, "description"), "https");
+    assert_string_equal(vpce_test_str(in0, "description"), "https");
     json_decref(im);
 
     destroy(&vpce_aws_security_group, r2);
@@ -665,17 +631,18 @@ static void security_group_keeps_default_egress_without_egress(void **state)
 {
     (void)state;
     json_t *vpc = make_vpc();
-    json_t *st = create(&vpce_aws_security_group, "aws_security_group.p",
-                        json_pack("{s:s,s:s}", "name_prefix", "app-", "vpc_id", sget(vpc, "id")));
-    assert_true(strncmp(sget(st, "name"), "app-", 4) == 0);
-    assert_int_equal(count_rules(sget(st, "id"), true, "0.0.0.0/0"), 1);
+    json_t *st =
+        create(&vpce_aws_security_group, "aws_security_group.p",
+               json_pack("{s:s,s:s}", "name_prefix", "app-", "vpc_id", vpce_test_str(vpc, "id")));
+    assert_true(strncmp(vpce_test_str(st, "name"), "app-", 4) == 0);
+    assert_int_equal(count_rules(vpce_test_str(st, "id"), true, "0.0.0.0/0"), 1);
     json_t *eg = json_array_get(json_object_get(st, "egress"), 0);
-    assert_string_equal(sget(eg, "protocol"), "-1");
+    assert_string_equal(vpce_test_str(eg, "protocol"), "-1");
     assert_string_equal(json_string_value(json_array_get(json_object_get(eg, "cidr_blocks"), 0)),
                         "0.0.0.0/0");
     json_t *st2 = create(&vpce_aws_security_group, "aws_security_group.g",
-                         json_pack("{s:s}", "vpc_id", sget(vpc, "id")));
-    assert_true(strncmp(sget(st2, "name"), "vpce-", 5) == 0);
+                         json_pack("{s:s}", "vpc_id", vpce_test_str(vpc, "id")));
+    assert_true(strncmp(vpce_test_str(st2, "name"), "vpce-", 5) == 0);
     json_decref(st);
     json_decref(st2);
     json_decref(vpc);
@@ -688,8 +655,8 @@ static void security_group_batch_and_drift(void **state)
     json_t *st[20];
     for (int i = 0; i < 20; i++)
         st[i] = create(&vpce_aws_security_group, "aws_security_group.many",
-                       json_pack("{s:s}", "vpc_id", sget(vpc, "id")));
-    mutate_delete(sget(st[5], "id"));
+                       json_pack("{s:s}", "vpc_id", vpce_test_str(vpc, "id")));
+    mutate_delete(vpce_test_str(st[5], "id"));
     json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
     json_t *out[20];
     assert_int_equal(vpce_aws_security_group.read_batch(prov, st, 20, out), 0);
@@ -710,15 +677,15 @@ static void security_group_delete_dependency(void **state)
     (void)state;
     json_t *vpc = make_vpc();
     json_t *a = create(&vpce_aws_security_group, "aws_security_group.a",
-                       json_pack("{s:s}", "vpc_id", sget(vpc, "id")));
+                       json_pack("{s:s}", "vpc_id", vpce_test_str(vpc, "id")));
     json_t *b = create(&vpce_aws_security_group, "aws_security_group.b",
-                       json_pack("{s:s,s:[{s:i,s:i,s:s,s:[s]}]}", "vpc_id", sget(vpc, "id"),
-                                 "ingress", "from_port", 80, "to_port", 80, "protocol", "tcp",
-                                 "security_groups", sget(a, "id")));
+                       json_pack("{s:s,s:[{s:i,s:i,s:s,s:[s]}]}", "vpc_id",
+                                 vpce_test_str(vpc, "id"), "ingress", "from_port", 80, "to_port",
+                                 80, "protocol", "tcp", "security_groups", vpce_test_str(a, "id")));
     /* a is referenced by b's rule: the delete retries DependencyViolation, then reports it. */
     json_t *prior = json_deep_copy(a);
-    json_object_set_new(prior, "timeouts", J("{\"delete\":\"1s\"}"));
-    vpce_resource_op op = op_for("aws_security_group.a", prior, prior);
+    json_object_set_new(prior, "timeouts", vpce_test_json("{\"delete\":\"1s\"}"));
+    vpce_resource_op op = vpce_test_op(prov, "aws_security_group.a", prior, prior);
     op.timeout_ms = 1000;
     assert_true(vpce_aws_security_group.delete(&op) < 0);
     assert_true(strncmp(vpce_error_last(), "DependencyViolation", 19) == 0);
@@ -744,26 +711,26 @@ static void security_group_rule_lifecycle(void **state)
     (void)state;
     json_t *vpc = make_vpc();
     json_t *sg = create(&vpce_aws_security_group, "aws_security_group.a",
-                        json_pack("{s:s}", "vpc_id", sget(vpc, "id")));
-    const char *sgid = sget(sg, "id");
+                        json_pack("{s:s}", "vpc_id", vpce_test_str(vpc, "id")));
+    const char *sgid = vpce_test_str(sg, "id");
     json_t *st = create(&vpce_aws_security_group_rule, "aws_security_group_rule.https",
                         rule_config(sgid, "ingress", 443, "10.0.0.0/8", "one"));
-    assert_true(strncmp(sget(st, "id"), "sgrule-", 7) == 0);
-    assert_true(strncmp(sget(st, "security_group_rule_id"), "sgr-", 4) == 0);
+    assert_true(strncmp(vpce_test_str(st, "id"), "sgrule-", 7) == 0);
+    assert_true(strncmp(vpce_test_str(st, "security_group_rule_id"), "sgr-", 4) == 0);
     assert_int_equal(count_rules(sgid, false, "10.0.0.0/8"), 1);
     json_t *r1 = refresh(&vpce_aws_security_group_rule, st);
     assert_true(vpce_value_equal(r1, st));
     json_t *st2 = update(&vpce_aws_security_group_rule, r1,
                          rule_config(sgid, "ingress", 443, "10.0.0.0/8", "two"));
-    assert_string_equal(sget(st2, "description"), "two");
-    assert_string_equal(sget(st2, "id"), sget(st, "id"));
+    assert_string_equal(vpce_test_str(st2, "description"), "two");
+    assert_string_equal(vpce_test_str(st2, "id"), vpce_test_str(st, "id"));
     json_t *r2 = refresh(&vpce_aws_security_group_rule, st2);
     assert_true(vpce_value_equal(r2, st2));
     char imp[128];
     snprintf(imp, sizeof(imp), "%s_ingress_tcp_443_443_10.0.0.0/8", sgid);
     json_t *im = NULL;
     assert_int_equal(vpce_aws_security_group_rule.import(prov, imp, &im), 0);
-    assert_string_equal(sget(im, "id"), sget(st, "id"));
+    assert_string_equal(vpce_test_str(im, "id"), vpce_test_str(st, "id"));
     json_decref(im);
     /* Twenty rules: one DescribeSecurityGroups. */
     json_t *many[20];
@@ -798,7 +765,7 @@ static void security_group_create_adopts_own_duplicate(void **state)
     vpce_aws_params p = VPCE_AWS_PARAMS_INIT;
     vpce_aws_params_add(&p, "GroupName", "lost");
     vpce_aws_params_add(&p, "GroupDescription", "Managed by vpce");
-    vpce_aws_params_add(&p, "VpcId", sget(vpc, "id"));
+    vpce_aws_params_add(&p, "VpcId", vpce_test_str(vpc, "id"));
     vpce_aws_params_add(&p, "TagSpecification.1.ResourceType", "security-group");
     vpce_aws_params_add(&p, "TagSpecification.1.Tag.1.Key", "vpce:address");
     vpce_aws_params_add(&p, "TagSpecification.1.Tag.1.Value", "aws_security_group.lost");
@@ -807,11 +774,12 @@ static void security_group_create_adopts_own_duplicate(void **state)
                      0);
     vpce_aws_params_release(&p);
     json_t *st = create(&vpce_aws_security_group, "aws_security_group.lost",
-                        json_pack("{s:s,s:s}", "name", "lost", "vpc_id", sget(vpc, "id")));
-    assert_string_equal(sget(st, "id"), sget(r, "groupId"));
+                        json_pack("{s:s,s:s}", "name", "lost", "vpc_id", vpce_test_str(vpc, "id")));
+    assert_string_equal(vpce_test_str(st, "id"), vpce_test_str(r, "groupId"));
     /* Another address with the same name gets EC2's error. */
-    vpce_resource_op op = op_for("aws_security_group.other", NULL,
-                                 json_pack("{s:s,s:s}", "name", "lost", "vpc_id", sget(vpc, "id")));
+    vpce_resource_op op =
+        vpce_test_op(prov, "aws_security_group.other", NULL,
+                     json_pack("{s:s,s:s}", "name", "lost", "vpc_id", vpce_test_str(vpc, "id")));
     assert_true(vpce_aws_security_group.create(&op) < 0);
     assert_true(strncmp(vpce_error_last(), "InvalidGroup.Duplicate", 22) == 0);
     json_decref((json_t *)op.config);
@@ -824,14 +792,14 @@ static void route_table_client_token(void **state)
 {
     (void)state;
     json_t *vpc = make_vpc();
-    json_t *cfg = json_pack("{s:s}", "vpc_id", sget(vpc, "id"));
-    vpce_resource_op a = op_for("aws_route_table.t", NULL, cfg);
+    json_t *cfg = json_pack("{s:s}", "vpc_id", vpce_test_str(vpc, "id"));
+    vpce_resource_op a = vpce_test_op(prov, "aws_route_table.t", NULL, cfg);
     a.token = "tok-route-table-1";
-    assert_int_equal(run(vpce_aws_route_table.create, &a), 0);
-    vpce_resource_op b = op_for("aws_route_table.t", NULL, cfg);
+    assert_int_equal(vpce_test_run_op(vpce_aws_route_table.create, &a), 0);
+    vpce_resource_op b = vpce_test_op(prov, "aws_route_table.t", NULL, cfg);
     b.token = "tok-route-table-1";
-    assert_int_equal(run(vpce_aws_route_table.create, &b), 0);
-    assert_string_equal(sget(a.new_state, "id"), sget(b.new_state, "id"));
+    assert_int_equal(vpce_test_run_op(vpce_aws_route_table.create, &b), 0);
+    assert_string_equal(vpce_test_str(a.new_state, "id"), vpce_test_str(b.new_state, "id"));
     json_decref(a.new_state);
     json_decref(b.new_state);
     json_decref(cfg);
@@ -848,36 +816,36 @@ static void retried_writes_adopt_their_own_result(void **state)
     /* Attach again with a stale prior (vpc_id unknown to vpce): adopted. */
     json_t *stale = json_deep_copy(igw);
     json_object_set_new(stale, "vpc_id", json_null());
-    json_t *igw2 =
-        update(&vpce_aws_internet_gateway, stale, json_pack("{s:s}", "vpc_id", sget(vpc, "id")));
-    assert_string_equal(sget(igw2, "vpc_id"), sget(vpc, "id"));
+    json_t *igw2 = update(&vpce_aws_internet_gateway, stale,
+                          json_pack("{s:s}", "vpc_id", vpce_test_str(vpc, "id")));
+    assert_string_equal(vpce_test_str(igw2, "vpc_id"), vpce_test_str(vpc, "id"));
     json_t *rt = create(&vpce_aws_route_table, "aws_route_table.a",
-                        json_pack("{s:s}", "vpc_id", sget(vpc, "id")));
-    json_t *sn =
-        create(&vpce_aws_subnet, "aws_subnet.a",
-               json_pack("{s:s,s:s}", "vpc_id", sget(vpc, "id"), "cidr_block", "10.0.1.0/24"));
+                        json_pack("{s:s}", "vpc_id", vpce_test_str(vpc, "id")));
+    json_t *sn = create(
+        &vpce_aws_subnet, "aws_subnet.a",
+        json_pack("{s:s,s:s}", "vpc_id", vpce_test_str(vpc, "id"), "cidr_block", "10.0.1.0/24"));
     vpce_aws_params p = VPCE_AWS_PARAMS_INIT;
-    vpce_aws_params_add(&p, "RouteTableId", sget(rt, "id"));
+    vpce_aws_params_add(&p, "RouteTableId", vpce_test_str(rt, "id"));
     vpce_aws_params_add(&p, "DestinationCidrBlock", "0.0.0.0/0");
-    vpce_aws_params_add(&p, "GatewayId", sget(igw, "id"));
+    vpce_aws_params_add(&p, "GatewayId", vpce_test_str(igw, "id"));
     assert_int_equal(vpce_aws_call(vpce_aws_provider_client(prov), "CreateRoute", &p, NULL), 0);
     vpce_aws_params_release(&p);
-    json_t *route =
-        create(&vpce_aws_route, "aws_route.r",
-               json_pack("{s:s,s:s,s:s}", "route_table_id", sget(rt, "id"),
-                         "destination_cidr_block", "0.0.0.0/0", "gateway_id", sget(igw, "id")));
-    assert_string_equal(sget(route, "gateway_id"), sget(igw, "id"));
+    json_t *route = create(&vpce_aws_route, "aws_route.r",
+                           json_pack("{s:s,s:s,s:s}", "route_table_id", vpce_test_str(rt, "id"),
+                                     "destination_cidr_block", "0.0.0.0/0", "gateway_id",
+                                     vpce_test_str(igw, "id")));
+    assert_string_equal(vpce_test_str(route, "gateway_id"), vpce_test_str(igw, "id"));
     vpce_aws_params_init(&p);
-    vpce_aws_params_add(&p, "RouteTableId", sget(rt, "id"));
-    vpce_aws_params_add(&p, "SubnetId", sget(sn, "id"));
+    vpce_aws_params_add(&p, "RouteTableId", vpce_test_str(rt, "id"));
+    vpce_aws_params_add(&p, "SubnetId", vpce_test_str(sn, "id"));
     json_t *r = NULL;
     assert_int_equal(vpce_aws_call(vpce_aws_provider_client(prov), "AssociateRouteTable", &p, &r),
                      0);
     vpce_aws_params_release(&p);
-    json_t *assoc = create(
-        &vpce_aws_route_table_association, "aws_route_table_association.a",
-        json_pack("{s:s,s:s}", "subnet_id", sget(sn, "id"), "route_table_id", sget(rt, "id")));
-    assert_string_equal(sget(assoc, "id"), sget(r, "associationId"));
+    json_t *assoc = create(&vpce_aws_route_table_association, "aws_route_table_association.a",
+                           json_pack("{s:s,s:s}", "subnet_id", vpce_test_str(sn, "id"),
+                                     "route_table_id", vpce_test_str(rt, "id")));
+    assert_string_equal(vpce_test_str(assoc, "id"), vpce_test_str(r, "associationId"));
     json_decref(r);
     json_decref(assoc);
     json_decref(route);
@@ -894,7 +862,7 @@ static void subnet_create_adopts_own_conflict(void **state)
     (void)state;
     json_t *vpc = make_vpc();
     vpce_aws_params p = VPCE_AWS_PARAMS_INIT;
-    vpce_aws_params_add(&p, "VpcId", sget(vpc, "id"));
+    vpce_aws_params_add(&p, "VpcId", vpce_test_str(vpc, "id"));
     vpce_aws_params_add(&p, "CidrBlock", "10.0.7.0/24");
     vpce_aws_params_add(&p, "TagSpecification.1.ResourceType", "subnet");
     vpce_aws_params_add(&p, "TagSpecification.1.Tag.1.Key", "vpce:address");
@@ -902,13 +870,14 @@ static void subnet_create_adopts_own_conflict(void **state)
     json_t *r = NULL;
     assert_int_equal(vpce_aws_call(vpce_aws_provider_client(prov), "CreateSubnet", &p, &r), 0);
     vpce_aws_params_release(&p);
-    json_t *st =
-        create(&vpce_aws_subnet, "aws_subnet.lost",
-               json_pack("{s:s,s:s}", "vpc_id", sget(vpc, "id"), "cidr_block", "10.0.7.0/24"));
-    assert_string_equal(sget(st, "id"), sget(json_object_get(r, "subnet"), "subnetId"));
-    vpce_resource_op op =
-        op_for("aws_subnet.other", NULL,
-               json_pack("{s:s,s:s}", "vpc_id", sget(vpc, "id"), "cidr_block", "10.0.7.0/24"));
+    json_t *st = create(
+        &vpce_aws_subnet, "aws_subnet.lost",
+        json_pack("{s:s,s:s}", "vpc_id", vpce_test_str(vpc, "id"), "cidr_block", "10.0.7.0/24"));
+    assert_string_equal(vpce_test_str(st, "id"),
+                        vpce_test_str(json_object_get(r, "subnet"), "subnetId"));
+    vpce_resource_op op = vpce_test_op(
+        prov, "aws_subnet.other", NULL,
+        json_pack("{s:s,s:s}", "vpc_id", vpce_test_str(vpc, "id"), "cidr_block", "10.0.7.0/24"));
     assert_true(vpce_aws_subnet.create(&op) < 0);
     assert_true(strncmp(vpce_error_last(), "InvalidSubnet.Conflict", 22) == 0);
     json_decref((json_t *)op.config);

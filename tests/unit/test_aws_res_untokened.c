@@ -20,16 +20,13 @@ static int group_setup(void **state)
 {
     (void)state;
     const char *args[] = {"--buckets", "off", NULL};
-    if (vpce_sim_start(&sim, args) != 0)
-        return -1;
-    return vpce_test_aws_provider(&prov, &sim);
+    return vpce_test_aws_start(&prov, &sim, args);
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    vpce_aws_provider_free(prov);
-    vpce_sim_stop(&sim);
+    vpce_test_aws_stop(prov, &sim);
     return 0;
 }
 
