@@ -121,6 +121,43 @@ int vpce_plan_from_json(vpce_plan **out, const json_t *doc);
 int vpce_planfile_check_current(const vpce_plan *p, const char *config_hash, const char *lineage,
                                 int64_t serial);
 
+/* ---- Cost estimate (planner/cost.c) ------------------------------------------------------- */
+
+/* AWS's list price of one interface endpoint ENI-hour (one endpoint in one subnet/AZ) in
+   us-east-1 and most other regions, in USD. It excludes data processing ($0.01 per GB), which
+   vpce cannot know. Gateway endpoints are free. No prices are looked up over the network. */
+#define VPCE_COST_USD_PER_ENI_HOUR 0.01
+/* Hours in the month AWS bills by. */
+#define VPCE_COST_HOURS_PER_MONTH 730
+
+typedef struct vpce_plan_cost {
+    /* The plan changes (or may change: a count is unknown) the number of interface-endpoint
+       ENIs; false means there is nothing to say. */
+    bool relevant;
+    /* ENIs added (negative: removed). When !eni_delta_known it is a lower bound: a wholly
+       unknown subnet_ids list (or an unknown vpc_endpoint_type) counts as no ENIs. */
+    long eni_delta;
+    bool eni_delta_known;
+    /* eni_delta * VPCE_COST_USD_PER_ENI_HOUR * VPCE_COST_HOURS_PER_MONTH, rounded to cents. */
+    double monthly_usd_delta;
+} vpce_plan_cost;
+
+/*
+ * The change in interface-endpoint ENIs p makes, from its managed changes (no-ops and reads
+ * ignored): an aws_vpc_endpoint side (before/after) whose vpc_endpoint_type is "Interface" has
+ * one ENI per element of subnet_ids (a list with unknown elements still has a known length);
+ * creates add the after count, deletes remove the before count, updates and replacements add
+ * the difference; an aws_vpc_endpoint_subnet_association create adds one, a delete removes one.
+ * Subnets an association adds also appear in the endpoint's subnet_ids once refreshed, so
+ * deleting both in one plan may count them twice.
+ */
+void vpce_plan_cost_estimate(const vpce_plan *p, vpce_plan_cost *out);
+/* The sentence the renderers print, without a newline: "Cost: +$14.60/month (2 more interface
+   endpoint ENIs at $0.01 per ENI-hour, us-east-1 list price; data processing not included)",
+   with "-$" and "fewer" for removals and "at least" when the count is a lower bound. NULL when
+   !c->relevant. Caller frees. */
+char *vpce_plan_cost_sentence(const vpce_plan_cost *c);
+
 /* ---- planning (planner/plan.c) ------------------------------------------------------------ */
 
 struct vpce_config;

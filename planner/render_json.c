@@ -261,6 +261,15 @@ static json_t *plan_json_doc(const vpce_plan *p)
     json_object_set_new(doc, "prior_state_serial", json_integer((json_int_t)p->serial));
     json_object_set_new(doc, "prior_state_lineage",
                         p->lineage ? json_string(p->lineage) : json_null());
+    vpce_plan_cost cost;
+    vpce_plan_cost_estimate(p, &cost);
+    if (cost.relevant)
+        json_object_set_new(
+            doc, "cost_estimate",
+            json_pack("{s:I,s:b,s:f,s:f,s:i}", "eni_delta", (json_int_t)cost.eni_delta,
+                      "eni_delta_known", cost.eni_delta_known, "monthly_usd_delta",
+                      cost.monthly_usd_delta, "hourly_usd_per_eni", VPCE_COST_USD_PER_ENI_HOUR,
+                      "hours_per_month", VPCE_COST_HOURS_PER_MONTH));
     json_object_set_new(doc, "diagnostics", json_array());
     json_object_set_new(doc, "errored", json_false());
     return doc;

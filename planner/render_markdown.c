@@ -208,6 +208,14 @@ char *vpce_plan_render_markdown(const vpce_plan *p)
                                    change, destroy);
         put(&m, line);
         free(line);
+        vpce_plan_cost cost;
+        vpce_plan_cost_estimate(p, &cost);
+        char *cost_line = vpce_plan_cost_sentence(&cost);
+        if (cost_line) {
+            put(&m, cost_line);
+            put(&m, "\n\n");
+        }
+        free(cost_line);
     } else {
         put(&m, "**No resource changes**: only output values change.\n\n");
     }

@@ -1291,6 +1291,12 @@ char *vpce_plan_render_text(const vpce_plan *p, bool color)
         putf(&r, "Plan:");
         color_off(&r);
         putf(&r, " %d to add, %d to change, %d to destroy.\n", add, change, destroy);
+        vpce_plan_cost cost;
+        vpce_plan_cost_estimate(p, &cost);
+        char *cost_line = vpce_plan_cost_sentence(&cost);
+        if (cost_line)
+            putf(&r, "%s\n", cost_line);
+        free(cost_line);
     }
     if (nout > 0) {
         put(&r, "\n");
