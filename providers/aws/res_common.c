@@ -478,6 +478,15 @@ char *vpce_aws_arn(vpce_provider *p, const char *owner, const char *kind, const 
                          id ? id : "");
 }
 
+void vpce_aws_set_id_arn(json_t *st, vpce_provider *p, const char *kind, const char *id,
+                         const char *owner)
+{
+    vpce_aws_set_str(st, "id", id);
+    char *arn = vpce_aws_arn(p, owner, kind, id);
+    vpce_aws_set_str(st, "arn", arn);
+    free(arn);
+}
+
 uint32_t vpce_aws_hash32(const char *s)
 {
     uint32_t h = 2166136261u;

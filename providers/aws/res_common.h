@@ -183,6 +183,9 @@ int vpce_aws_kind_read_after_write(vpce_provider *p, const vpce_aws_kind *k, con
 
 /* "arn:aws:ec2:REGION:OWNER:KIND/ID" as a new string (caller frees). */
 char *vpce_aws_arn(vpce_provider *p, const char *owner, const char *kind, const char *id);
+/* st["id"] = id, then st["arn"] = vpce_aws_arn(p, owner, kind, id) (null for a NULL id). */
+void vpce_aws_set_id_arn(json_t *st, vpce_provider *p, const char *kind, const char *id,
+                         const char *owner);
 /* FNV-1a 32-bit hash of s (the stand-in for Terraform's CRC-32 based ids). */
 uint32_t vpce_aws_hash32(const char *s);
 

@@ -131,10 +131,7 @@ int vpce_aws_data_vpc_read(vpce_provider *p, const json_t *config, json_t **out)
     const char *id = vpce_aws_ec2_str(v, "vpcId");
     const char *owner = vpce_aws_ec2_str(v, "ownerId");
     st = result_from(config);
-    vpce_aws_set_str(st, "id", id);
-    char *arn = vpce_aws_arn(p, owner, "vpc", id);
-    vpce_aws_set_str(st, "arn", arn);
-    free(arn);
+    vpce_aws_set_id_arn(st, p, "vpc", id, owner);
     vpce_aws_set_str(st, "cidr_block", vpce_aws_ec2_str(v, "cidrBlock"));
     json_t *dflt = vpce_aws_ec2_bool(v, "isDefault");
     json_object_set_new(st, "default", json_is_null(dflt) ? json_false() : dflt);
@@ -197,10 +194,7 @@ int vpce_aws_data_subnet_read(vpce_provider *p, const json_t *config, json_t **o
         json_t *st = result_from(config);
         const char *id = vpce_aws_ec2_str(s, "subnetId");
         const char *owner = vpce_aws_ec2_str(s, "ownerId");
-        vpce_aws_set_str(st, "id", id);
-        char *arn = vpce_aws_arn(p, owner, "subnet", id);
-        vpce_aws_set_str(st, "arn", arn);
-        free(arn);
+        vpce_aws_set_id_arn(st, p, "subnet", id, owner);
         vpce_aws_set_str(st, "owner_id", owner);
         vpce_aws_set_str(st, "vpc_id", vpce_aws_ec2_str(s, "vpcId"));
         vpce_aws_set_str(st, "cidr_block", vpce_aws_ec2_str(s, "cidrBlock"));
@@ -341,10 +335,7 @@ int vpce_aws_data_security_group_read(vpce_provider *p, const json_t *config, js
         json_t *st = result_from(config);
         const char *id = vpce_aws_ec2_str(g, "groupId");
         const char *owner = vpce_aws_ec2_str(g, "ownerId");
-        vpce_aws_set_str(st, "id", id);
-        char *arn = vpce_aws_arn(p, owner, "security-group", id);
-        vpce_aws_set_str(st, "arn", arn);
-        free(arn);
+        vpce_aws_set_id_arn(st, p, "security-group", id, owner);
         vpce_aws_set_str(st, "name", vpce_aws_ec2_str(g, "groupName"));
         vpce_aws_set_str(st, "description", vpce_aws_ec2_str(g, "groupDescription"));
         vpce_aws_set_str(st, "vpc_id", vpce_aws_ec2_str(g, "vpcId"));

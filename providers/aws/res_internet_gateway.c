@@ -27,10 +27,7 @@ static json_t *igw_state(vpce_provider *p, const json_t *g, const json_t *ref)
     json_t *st = json_object();
     const char *id = vpce_aws_ec2_str(g, "internetGatewayId");
     const char *owner = vpce_aws_ec2_str(g, "ownerId");
-    vpce_aws_set_str(st, "id", id);
-    char *arn = vpce_aws_arn(p, owner, "internet-gateway", id);
-    vpce_aws_set_str(st, "arn", arn);
-    free(arn);
+    vpce_aws_set_id_arn(st, p, "internet-gateway", id, owner);
     vpce_aws_set_str(st, "owner_id", owner);
     vpce_aws_set_str(st, "vpc_id", attached_vpc(g));
     vpce_aws_set_tags(p, st, g, ref);

@@ -124,10 +124,7 @@ static json_t *rtb_state(vpce_provider *p, const json_t *rt, const json_t *ref)
     json_t *st = json_object();
     const char *id = vpce_aws_ec2_str(rt, "routeTableId");
     const char *owner = vpce_aws_ec2_str(rt, "ownerId");
-    vpce_aws_set_str(st, "id", id);
-    char *arn = vpce_aws_arn(p, owner, "route-table", id);
-    vpce_aws_set_str(st, "arn", arn);
-    free(arn);
+    vpce_aws_set_id_arn(st, p, "route-table", id, owner);
     vpce_aws_set_str(st, "owner_id", owner);
     vpce_aws_set_str(st, "vpc_id", vpce_aws_ec2_str(rt, "vpcId"));
     json_object_set_new(st, "route", route_set(rt, vpce_aws_attr_list(ref, "route")));

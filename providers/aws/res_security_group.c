@@ -299,10 +299,7 @@ static json_t *sg_state(vpce_provider *p, const json_t *g, const json_t *ref)
     json_t *st = json_object();
     const char *id = vpce_aws_ec2_str(g, "groupId");
     const char *owner = vpce_aws_ec2_str(g, "ownerId");
-    vpce_aws_set_str(st, "id", id);
-    char *arn = vpce_aws_arn(p, owner, "security-group", id);
-    vpce_aws_set_str(st, "arn", arn);
-    free(arn);
+    vpce_aws_set_id_arn(st, p, "security-group", id, owner);
     vpce_aws_set_str(st, "owner_id", owner);
     vpce_aws_set_str(st, "name", vpce_aws_ec2_str(g, "groupName"));
     vpce_aws_copy_attr(st, ref, "name_prefix");

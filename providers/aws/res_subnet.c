@@ -15,10 +15,7 @@ static json_t *subnet_state(vpce_provider *p, const json_t *s, const json_t *ref
     json_t *st = json_object();
     const char *id = vpce_aws_ec2_str(s, "subnetId");
     const char *owner = vpce_aws_ec2_str(s, "ownerId");
-    vpce_aws_set_str(st, "id", id);
-    char *arn = vpce_aws_arn(p, owner, "subnet", id);
-    vpce_aws_set_str(st, "arn", arn);
-    free(arn);
+    vpce_aws_set_id_arn(st, p, "subnet", id, owner);
     vpce_aws_set_str(st, "owner_id", owner);
     vpce_aws_set_str(st, "vpc_id", vpce_aws_ec2_str(s, "vpcId"));
     vpce_aws_set_str(st, "cidr_block", vpce_aws_ec2_str(s, "cidrBlock"));

@@ -74,10 +74,7 @@ static int read_vpcs(vpce_provider *p, const char *const *ids, const json_t *con
         const json_t *ref = refs ? refs[i] : NULL;
         json_t *st = json_object();
         const char *owner = vpce_aws_ec2_str(v, "ownerId");
-        vpce_aws_set_str(st, "id", ids[i]);
-        char *arn = vpce_aws_arn(p, owner, "vpc", ids[i]);
-        vpce_aws_set_str(st, "arn", arn);
-        free(arn);
+        vpce_aws_set_id_arn(st, p, "vpc", ids[i], owner);
         vpce_aws_set_str(st, "cidr_block", vpce_aws_ec2_str(v, "cidrBlock"));
         const char *ten = vpce_aws_ec2_str(v, "instanceTenancy");
         vpce_aws_set_str(st, "instance_tenancy", ten ? ten : "default");
