@@ -87,6 +87,11 @@ char *vpce_plan_cost_sentence(const vpce_plan_cost *c)
     long n = c->eni_delta < 0 ? -c->eni_delta : c->eni_delta;
     long long cents = llround(fabs(c->monthly_usd_delta) * 100.0);
     bool fewer = c->eni_delta < 0;
+    if (!c->eni_delta_known && c->eni_delta == 0)
+        return vpce_asprintf("Cost: known after apply (how many subnets the interface endpoints "
+                             "use is not known yet; $%.2f per ENI-hour, us-east-1 list price; "
+                             "data processing not included)",
+                             VPCE_COST_USD_PER_ENI_HOUR);
     /* A lower bound on the delta: "at least N more", or "at most N fewer". */
     const char *bound = c->eni_delta_known ? "" : fewer ? "at most " : "at least ";
     return vpce_asprintf("Cost: %s%c$%lld.%02lld/month (%s%ld %s interface endpoint ENI%s at "

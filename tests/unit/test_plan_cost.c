@@ -188,9 +188,9 @@ static void unknown_subnet_list_is_a_lower_bound(void **state)
     c = estimate(p);
     assert_true(c.relevant);
     assert_false(c.eni_delta_known);
-    assert_sentence(&c, "Cost: at least +$0.00/month (at least 0 more interface endpoint ENIs "
-                        "at $0.01 per ENI-hour, us-east-1 list price; data processing not "
-                        "included)");
+    assert_sentence(&c, "Cost: known after apply (how many subnets the interface endpoints use "
+                        "is not known yet; $0.01 per ENI-hour, us-east-1 list price; data "
+                        "processing not included)");
     vpce_plan_free(p);
 
     /* Removing known ENIs while the new count is unknown: the delta is at least -2. */
