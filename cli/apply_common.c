@@ -193,10 +193,13 @@ static void print_outputs(const json_t *outs)
     }
 }
 
+/* Reconciles what an interrupted run left in the journal. *resume (new object, caller owns)
+   gets the creates to send again with their journaled token, for vpce_apply_opts.resume. */
 static int recover_journal(vpce_state *st, const vpce_config *cfg, const vpce_plan_providers *ps,
-                           const vpce_apply_hooks *hooks)
+                           const vpce_apply_hooks *hooks, json_t **resume)
 {
     json_t *entries = NULL, *report = NULL;
+    *resume = NULL;
     int rc = vpce_state_journal_list(st, &entries);
     if (rc < 0) {
         cli_fail("cannot read the journal: %s", vpce_error_last());
@@ -206,7 +209,7 @@ static int recover_journal(vpce_state *st, const vpce_config *cfg, const vpce_pl
         goto cleanup;
     fprintf(stderr, "Reconciling %zu operation(s) an interrupted run left unfinished...\n",
             json_array_size(entries));
-    rc = vpce_apply_recover(entries, cfg, ps, hooks, &report);
+    rc = vpce_apply_recover(entries, cfg, ps, hooks, VPCE_RECOVER_WINDOW_MS, &report, resume);
     size_t i;
     json_t *m;
     json_array_foreach(report, i, m) fprintf(stderr, "  %s\n", json_string_value(m));
@@ -357,7 +360,7 @@ int cli_apply_run(int argc, char **argv, bool destroy)
     bool auto_approve = false, have_dir = false;
     int parallelism = 10;
     cli_plan_args args;
-    json_t *vars = NULL, *prior = NULL, *outs = NULL, *imports = NULL;
+    json_t *vars = NULL, *prior = NULL, *outs = NULL, *imports = NULL, *resume = NULL;
     vpce_config *cfg = NULL;
     vpce_state *st = NULL;
     vpce_plan *plan = NULL;
@@ -463,7 +466,7 @@ int cli_apply_run(int argc, char **argv, bool destroy)
         .progress = h_progress,
         .interrupted = h_interrupted,
     };
-    if (recover_journal(st, cfg, ps, &hooks) < 0)
+    if (recover_journal(st, cfg, ps, &hooks, &resume) < 0)
         goto cleanup;
 
     if (planfile) {
@@ -549,6 +552,7 @@ int cli_apply_run(int argc, char **argv, bool destroy)
             .cfg = cfg,
             .vars = vars,
             .providers = ps,
+            .resume = resume,
         };
         if (vpce_apply(&res, plan, &aopts, &hooks) < 0) {
             ret = cli_fail("cannot apply: %s", vpce_error_last());
@@ -641,6 +645,7 @@ cleanup:
     json_decref(prior);
     json_decref(outs);
     json_decref(imports);
+    json_decref(resume);
     cli_plan_args_release(&args);
     free(state_path);
     return ret;

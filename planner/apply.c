@@ -105,6 +105,20 @@ static void random_token(char out[33])
 
 /* ---- helpers run with the lock held ------------------------------------------------------ */
 
+/* The token of a create of address that an interrupted run sent (opts->resume), copied into
+   out; *out_jid gets its journal entry. False when there is none (or it does not fit). */
+static bool resumed_token(walker *w, const char *address, char *out, size_t n, int64_t *out_jid)
+{
+    json_t *r = json_object_get(w->o->resume, address);
+    const char *tok = json_string_value(json_object_get(r, "token"));
+    size_t len = tok ? strlen(tok) : 0;
+    if (len == 0 || len >= n)
+        return false;
+    memcpy(out, tok, len + 1);
+    *out_jid = json_integer_value(json_object_get(r, "journal_id"));
+    return true;
+}
+
 static json_t *current_doc(walker *w)
 {
     json_t *doc = json_object();
@@ -310,8 +324,8 @@ static int phase_write(walker *w, task *t, bool create, bool after_delete, char 
     const vpce_change *c = t->c;
     const vpce_resource_type *rt = rtype_of(c);
     json_t *config = NULL, *prior = NULL;
-    int64_t jid = 0;
-    char token[33] = "";
+    int64_t jid = 0, resumed_jid = 0;
+    char token[65] = ""; /* EC2 takes ClientTokens of up to 64 characters */
     int rc = 0;
     if (!rt || !(create ? rt->create : rt->update)) {
         *err = vpce_asprintf("resource type \"%s\" cannot be %s", c->type,
@@ -340,7 +354,7 @@ static int phase_write(walker *w, task *t, bool create, bool after_delete, char 
         json_t *cur = create ? NULL : json_object_get(w->by_addr, c->address);
         json_t *attrs = cur ? json_object_get(cur, "attributes") : NULL;
         prior = create ? NULL : json_incref(attrs ? attrs : c->before);
-        if (create)
+        if (create && !resumed_token(w, c->address, token, sizeof(token), &resumed_jid))
             random_token(token);
         /* The hook sees the values the operation is sent with (re-planned unknowns resolved),
            so a journal entry can keep them for crash recovery. */
@@ -350,6 +364,11 @@ static int phase_write(walker *w, task *t, bool create, bool after_delete, char 
         if (rc < 0) {
             fail_msg(err, "cannot write the journal");
         } else {
+            /* The new entry carries the resumed token: the old one has done its job. Should
+               clearing it fail, both entries name the same token and address, and the next
+               recovery reconciles them alike. */
+            if (resumed_jid && w->h->abandon)
+                w->h->abandon(w->h->ctx, resumed_jid);
             t->cur_op = op_name;
             t->phase_start = vpce_now_ms();
             t->next_still = t->phase_start + w->interval;

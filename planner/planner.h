@@ -287,6 +287,12 @@ typedef struct vpce_apply_opts {
     const vpce_plan_providers *providers;
     int64_t op_timeout_ms;     /* passed to each operation; <= 0 means 30 minutes */
     int64_t still_interval_ms; /* "Still creating..." period; <= 0 means 10 s */
+    /* Creates to resume (the `resume` object of vpce_apply_recover, borrowed, may be NULL):
+       address -> {"token", "journal_id"}. A create of such an address is sent with that token
+       instead of a new one, so an action that takes a ClientToken returns the object an
+       interrupted run made (and EC2 has not shown yet) rather than making a second one; once
+       its new journal entry is committed, the old entry journal_id is cleared (hooks->abandon). */
+    const json_t *resume;
 } vpce_apply_opts;
 
 typedef struct vpce_apply_result {
@@ -307,18 +313,31 @@ int vpce_apply(vpce_apply_result *out, const vpce_plan *p, const vpce_apply_opts
                const vpce_apply_hooks *hooks);
 void vpce_apply_result_release(vpce_apply_result *r);
 
+/* How long after a create EC2 may still hide the object it made from Describe* calls (its
+   eventual consistency); vpce_apply_recover's default window. */
+#define VPCE_RECOVER_WINDOW_MS 5000
+
 /*
  * Reconciles journal entries left by an interrupted apply (entries as vpce_state_journal_list
- * returns them, borrowed). For a "create" entry whose type has find_by_address: the object
- * found is adopted (hooks->record with the resource built for that address), none found clears
- * the entry (hooks->abandon). Other entries (updates, deletes, types that cannot search) are
- * cleared: the next refresh reads what is really there. Messages (one per entry, "ADDR: adopted
- * vpce-123" ...) are appended to *report (new array, caller owns). Stops at the first failing
- * hook or provider search and returns its code.
+ * returns them, borrowed: "id", "address", "action", "token", "started_at" as
+ * "YYYY-MM-DDTHH:MM:SSZ" UTC, "details"). For a "create" entry whose type can search
+ * (find_planned or find_by_address):
+ *  - the object found is adopted (hooks->record with the resource built for that address);
+ *  - none found, with a token: the entry is kept and {"token", "journal_id"} put at its address
+ *    in *resume, for vpce_apply_opts.resume (the create is sent again with the same token);
+ *    an entry of a resource no longer in cfg is cleared instead (hooks->abandon);
+ *  - none found, without a token: the entry is cleared.
+ * Before searching, waits until the newest such create entry started window_ms ago (< 0:
+ * VPCE_RECOVER_WINDOW_MS; 0: no wait; never longer than the window), so objects a create made
+ * just before the crash are visible to the search. Other entries (updates, deletes, types that
+ * cannot search) are cleared: the next refresh reads what is really there. Messages (one per
+ * entry, "ADDR: adopted vpce-123" ...) go to *report (new array); *resume is a new object (may
+ * be empty); the caller owns both, set even on failure. Stops at the first failing hook or
+ * provider search and returns its code.
  */
 int vpce_apply_recover(const json_t *entries, const struct vpce_config *cfg,
                        const vpce_plan_providers *ps, const vpce_apply_hooks *hooks,
-                       json_t **report);
+                       int64_t window_ms, json_t **report, json_t **resume);
 
 /*
  * The outputs to store after an apply: every configured output evaluated against state_doc

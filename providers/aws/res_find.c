@@ -15,6 +15,10 @@
  *    create was sent with (kept by apply in the journal entry's details) name the object: the
  *    type's own refresh (read_batch, with the planned values as the prior) or import (for route
  *    table associations, "subnet-x/rtb-y") tells whether it exists.
+ *
+ * EC2's Describe* calls may not show an object for a few seconds after its create: the
+ * planner's recovery (planner/apply_recover.c) searches only once the newest create is older
+ * than that window, so one search here is enough, and "not found" means not made.
  */
 #include "providers/aws/provider.h"
 #include "providers/aws/res_common.h"
@@ -238,7 +242,10 @@ static int find_untagged(const find_kind *k, vpce_provider *p, const json_t *pla
 int vpce_aws_find_planned(vpce_provider *p, const char *address, const char *token,
                           const json_t *planned, json_t **out)
 {
-    (void)token; /* ClientToken is not searchable in EC2; the address tag is */
+    /* ClientToken is not searchable in EC2; the address tag is. The token still matters: when
+       this search finds nothing, recovery keeps it and the create is sent again with it, so an
+       action that takes a ClientToken answers with an object the search could not see yet. */
+    (void)token;
     *out = NULL;
     const find_kind *k = kind_of(address);
     if (!k)

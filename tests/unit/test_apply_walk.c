@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <pthread.h>
@@ -19,6 +20,9 @@ static pthread_mutex_t ap_mu = PTHREAD_MUTEX_INITIALIZER;
 static json_t *ap_world;   /* id -> object (with "_address") */
 static json_t *ap_log;     /* ["create NAME", "delete NAME", ...] in call order */
 static json_t *ap_journal; /* the test hooks' journal: [{"id", "address", "action", "token"}] */
+static json_t *ap_tokens;  /* ClientToken -> id of the object its create made (idempotency) */
+static json_t *ap_hidden;  /* id -> true (always) or the vpce_now_ms() from which searches show
+                              the object: made, but not visible yet (eventual consistency) */
 static int ap_next, ap_active, ap_max_active, ap_delay_ms, ap_journal_misses, ap_dummy;
 static const char *ap_fail_name;
 
@@ -81,7 +85,15 @@ static int ap_create(vpce_resource_op *op)
         if (vpce_contains_unknown(pid))
             rc = vpce_error_set("InvalidParameter: parent_id unknown");
     }
-    if (rc == 0) {
+    json_t *made =
+        op->token
+            ? json_object_get(ap_world, json_string_value(json_object_get(ap_tokens, op->token)))
+            : NULL;
+    if (rc == 0 && made) {
+        /* As EC2 with a ClientToken it has seen: the object the first create made. */
+        op->new_state = json_deep_copy(made);
+        json_object_del(op->new_state, "_address");
+    } else if (rc == 0) {
         json_t *s = json_object();
         const char *k;
         json_t *v;
@@ -93,6 +105,8 @@ static int ap_create(vpce_resource_op *op)
         json_t *w = json_deep_copy(s);
         json_object_set_new(w, "_address", json_string(op->address));
         json_object_set_new(ap_world, json_string_value(json_object_get(s, "id")), w);
+        if (op->token)
+            json_object_set(ap_tokens, op->token, json_object_get(s, "id"));
         op->new_state = s;
     }
     pthread_mutex_unlock(&ap_mu);
@@ -148,6 +162,9 @@ static int ap_find(vpce_provider *p, const char *address, const char *token, jso
     json_t *w;
     json_object_foreach(ap_world, k, w)
     {
+        json_t *hid = json_object_get(ap_hidden, k);
+        if (json_is_true(hid) || (json_is_integer(hid) && vpce_now_ms() < json_integer_value(hid)))
+            continue;
         if (strcmp(json_string_value(json_object_get(w, "_address")), address) == 0) {
             *out = json_deep_copy(w);
             json_object_del(*out, "_address");
@@ -282,6 +299,10 @@ static void fx_init(fx *f, const char *text)
     json_decref(ap_world);
     json_decref(ap_log);
     json_decref(ap_journal);
+    json_decref(ap_tokens);
+    json_decref(ap_hidden);
+    ap_tokens = json_object();
+    ap_hidden = json_object();
     ap_world = json_object();
     ap_log = json_array();
     ap_journal = json_array();
@@ -320,15 +341,22 @@ static vpce_plan *fx_plan(fx *f, bool destroy)
     return p;
 }
 
-static void fx_apply(fx *f, const vpce_plan *p, int parallelism, vpce_apply_result *res)
+static void fx_apply_resume(fx *f, const vpce_plan *p, int parallelism, const json_t *resume,
+                            vpce_apply_result *res)
 {
     vpce_apply_opts o = {
         .parallelism = parallelism,
         .cfg = f->cfg,
         .vars = f->vars,
         .providers = f->ps,
+        .resume = resume,
     };
     assert_int_equal(vpce_apply(res, p, &o, &f->hooks), 0);
+}
+
+static void fx_apply(fx *f, const vpce_plan *p, int parallelism, vpce_apply_result *res)
+{
+    fx_apply_resume(f, p, parallelism, NULL, res);
 }
 
 static int log_pos(const char *entry)
@@ -508,26 +536,148 @@ static void recovery_adopts_and_clears(void **state)
     size_t i;
     json_array_foreach(entries, i, e) json_array_append(ap_journal, e);
     f.hs.next_jid = 3;
-    json_t *report = NULL;
-    assert_int_equal(vpce_apply_recover(entries, f.cfg, f.ps, &f.hooks, &report), 0);
+    json_t *report = NULL, *resume = NULL;
+    assert_int_equal(vpce_apply_recover(entries, f.cfg, f.ps, &f.hooks, 0, &report, &resume), 0);
     assert_int_equal(json_array_size(report), 3);
-    assert_int_equal(json_array_size(ap_journal), 0);
     json_t *vpc = json_object_get(f.hs.resources, "ap_thing.vpc");
     assert_non_null(vpc);
     assert_string_equal(json_string_value(json_object_get(vpc, "id")), "ap-77");
     assert_null(json_object_get(f.hs.resources, "ap_thing.sub[0]"));
-    assert_int_equal(f.hs.abandons, 2);
+    assert_int_equal(f.hs.abandons, 1); /* the delete; sub[0] keeps its entry and token */
+    assert_int_equal(json_array_size(ap_journal), 1);
+    assert_int_equal(json_object_size(resume), 1);
+    json_t *rs = json_object_get(resume, "ap_thing.sub[0]");
+    assert_string_equal(json_string_value(json_object_get(rs, "token")),
+                        "fedcba9876543210fedcba9876543210");
+    assert_int_equal(json_integer_value(json_object_get(rs, "journal_id")), 2);
 
     /* the next apply creates only what is missing: no duplicate vpc */
     vpce_plan *p = fx_plan(&f, false);
     vpce_apply_result res;
-    fx_apply(&f, p, 10, &res);
+    fx_apply_resume(&f, p, 10, resume, &res);
     assert_int_equal(res.added, 4);
     assert_int_equal(json_object_size(ap_world), 5);
     assert_int_equal(log_pos("create vpc"), -1);
+    assert_int_equal(ap_journal_misses, 0);
+    assert_int_equal(json_array_size(ap_journal), 0); /* the kept entry was replaced, then done */
     vpce_apply_result_release(&res);
     vpce_plan_free(p);
+    json_decref(resume);
     json_decref(report);
+    json_decref(entries);
+    fx_release(&f);
+}
+
+/* A crashed run's create made an object the search does not see yet (eventual consistency):
+   recovery keeps the token, and the walk sends the create with it, so the provider's token
+   idempotency answers with that object instead of a second one. */
+static void token_reused_after_not_found(void **state)
+{
+    (void)state;
+    static const char *const tok = "00112233445566778899aabbccddeeff";
+    for (int reuse = 1; reuse >= 0; reuse--) {
+        fx f;
+        fx_init(&f, TREE);
+        json_t *obj =
+            json_pack("{s:s, s:s, s:s}", "name", "vpc", "id", "ap-77", "_address", "ap_thing.vpc");
+        json_object_set_new(ap_world, "ap-77", obj);
+        json_object_set_new(ap_tokens, tok, json_string("ap-77"));
+        json_object_set_new(ap_hidden, "ap-77", json_true());
+        json_t *entries =
+            json_pack("[{s:I, s:s, s:s, s:s, s:s}]", "id", (json_int_t)1, "address", "ap_thing.vpc",
+                      "action", "create", "token", tok, "started_at", "2001-01-01T00:00:00Z");
+        json_array_append(ap_journal, json_array_get(entries, 0));
+        f.hs.next_jid = 1;
+        json_t *report = NULL, *resume = NULL;
+        int64_t t0 = vpce_now_ms();
+        assert_int_equal(vpce_apply_recover(entries, f.cfg, f.ps, &f.hooks, 2000, &report, &resume),
+                         0);
+        assert_true(vpce_now_ms() - t0 < 1000); /* an old entry: no consistency wait */
+        assert_null(json_object_get(f.hs.resources, "ap_thing.vpc"));
+        assert_int_equal(f.hs.abandons, 0);
+        assert_int_equal(json_array_size(ap_journal), 1);
+        assert_non_null(strstr(json_string_value(json_array_get(report, 0)), "with its token"));
+        assert_string_equal(
+            json_string_value(json_object_get(json_object_get(resume, "ap_thing.vpc"), "token")),
+            tok);
+
+        vpce_plan *p = fx_plan(&f, false);
+        vpce_apply_result res;
+        fx_apply_resume(&f, p, 10, reuse ? resume : NULL, &res);
+        assert_int_equal(json_array_size(res.failed), 0);
+        assert_int_equal(res.added, 5);
+        json_t *vpc = json_object_get(f.hs.resources, "ap_thing.vpc");
+        if (reuse) {
+            /* the object made before the crash, once; the old entry replaced and cleared */
+            assert_string_equal(json_string_value(json_object_get(vpc, "id")), "ap-77");
+            assert_int_equal(json_object_size(ap_world), 5);
+            assert_int_equal(json_array_size(ap_journal), 0);
+            assert_int_equal(f.hs.abandons, 1);
+            assert_int_equal(ap_journal_misses, 0);
+        } else {
+            /* control: a new token makes a duplicate, which is what the resume prevents */
+            assert_string_not_equal(json_string_value(json_object_get(vpc, "id")), "ap-77");
+            assert_int_equal(json_object_size(ap_world), 6);
+        }
+        vpce_apply_result_release(&res);
+        vpce_plan_free(p);
+        json_decref(resume);
+        json_decref(report);
+        json_decref(entries);
+        fx_release(&f);
+    }
+}
+
+/* Recovery waits until the newest create entry is window_ms old before searching, and not
+   longer; a resource no longer configured has its entry cleared, not kept. */
+static void recovery_waits_for_consistency_window(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f, TREE);
+    char now[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json_t *entries = json_pack(
+        "[{s:I, s:s, s:s, s:s, s:s}, {s:I, s:s, s:s, s:s, s:s}]", "id", (json_int_t)1, "address",
+        "ap_thing.sub[1]", "action", "create", "token", "0123456789abcdef0123456789abcdef",
+        "started_at", now, "id", (json_int_t)2, "address", "ap_thing.gone", "action", "create",
+        "token", "fedcba9876543210fedcba9876543210", "started_at", "2001-01-01T00:00:00Z");
+    json_t *e;
+    size_t i;
+    json_array_foreach(entries, i, e) json_array_append(ap_journal, e);
+    f.hs.next_jid = 2;
+    /* made just now and hidden from searches for 300 ms */
+    json_t *obj =
+        json_pack("{s:s, s:s, s:s}", "name", "sub1", "id", "ap-9", "_address", "ap_thing.sub[1]");
+    json_object_set_new(ap_world, "ap-9", obj);
+    int64_t t0 = vpce_now_ms();
+    json_object_set_new(ap_hidden, "ap-9", json_integer(t0 + 300));
+    json_t *report = NULL, *resume = NULL;
+    assert_int_equal(vpce_apply_recover(entries, f.cfg, f.ps, &f.hooks, 600, &report, &resume), 0);
+    int64_t took = vpce_now_ms() - t0;
+    assert_true(took >= 590 && took <= 900); /* the window, never more */
+    assert_non_null(json_object_get(f.hs.resources, "ap_thing.sub[1]"));
+    assert_int_equal(json_object_size(resume), 0);
+    assert_int_equal(json_array_size(ap_journal), 0); /* adopted; the unconfigured one cleared */
+    json_decref(report);
+    json_decref(resume);
+
+    /* the same entry with a timestamp unreadable: the whole window */
+    json_t *bad = json_pack("[{s:I, s:s, s:s, s:s, s:s}]", "id", (json_int_t)3, "address",
+                            "ap_thing.sub[2]", "action", "create", "token",
+                            "0123456789abcdef0123456789abcdef", "started_at", "yesterday");
+    json_array_append(ap_journal, json_array_get(bad, 0));
+    t0 = vpce_now_ms();
+    assert_int_equal(vpce_apply_recover(bad, f.cfg, f.ps, &f.hooks, 300, &report, &resume), 0);
+    took = vpce_now_ms() - t0;
+    assert_true(took >= 290 && took < 1000);
+    assert_int_equal(json_object_size(resume), 1); /* nothing found: token kept */
+    json_decref(report);
+    json_decref(resume);
+    json_decref(bad);
     json_decref(entries);
     fx_release(&f);
 }
@@ -579,6 +729,8 @@ int main(void)
         cmocka_unit_test(parallelism_is_bounded),
         cmocka_unit_test(interrupt_starts_nothing_new),
         cmocka_unit_test(recovery_adopts_and_clears),
+        cmocka_unit_test(token_reused_after_not_found),
+        cmocka_unit_test(recovery_waits_for_consistency_window),
         cmocka_unit_test(update_in_place_and_outputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
