@@ -4,13 +4,12 @@
  * change to an endpoint after its creation goes through vpce_aws_endpoint_modify() (provider.c),
  * which folds the changes of one apply into as few ModifyVpcEndpoint calls as possible.
  */
-#include "providers/aws/provider.h"
+#include "providers/aws/res_common.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define DEFAULT_TIMEOUT_MS (10 * 60 * 1000)
-#define ADDRESS_TAG        "vpce:address"
 #define FILTER_CHUNK       200 /* ids per vpc-endpoint-id filter */
 
 /* ---- small helpers ------------------------------------------------------------------------ */
@@ -22,77 +21,15 @@ static const char *attr_str(const json_t *obj, const char *key)
     return json_is_string(v) && json_string_length(v) > 0 ? json_string_value(v) : NULL;
 }
 
-/* A known boolean attribute: 1 true, 0 false, -1 unset or unknown. */
-static int attr_bool(const json_t *obj, const char *key)
-{
-    const json_t *v = json_object_get(obj, key);
-    return json_is_boolean(v) ? json_is_true(v) : -1;
-}
-
-/* A known array attribute, or NULL. */
-static const json_t *attr_list(const json_t *obj, const char *key)
-{
-    const json_t *v = json_object_get(obj, key);
-    return json_is_array(v) && !vpce_contains_unknown(v) ? v : NULL;
-}
-
-/* A single nested block: an object, or the first element of a list. NULL when absent. */
-static const json_t *attr_block(const json_t *obj, const char *key)
-{
-    const json_t *v = json_object_get(obj, key);
-    if (json_is_array(v))
-        v = json_array_get(v, 0);
-    return json_is_object(v) && !vpce_is_unknown(v) ? v : NULL;
-}
-
-/* An EC2 list (borrowed), or NULL for "" and absent: jansson's array functions take NULL as an
- * empty array. */
-static const json_t *ec2_list(const json_t *obj, const char *key)
-{
-    const json_t *v = json_object_get(obj, key);
-    return json_is_array(v) ? v : NULL;
-}
-
-static const char *ec2_str(const json_t *obj, const char *key)
-{
-    const json_t *v = json_object_get(obj, key);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 static json_t *ec2_bool(const json_t *obj, const char *key)
 {
-    const char *s = ec2_str(obj, key);
+    const char *s = vpce_aws_ec2_str(obj, key);
     return json_boolean(s && strcasecmp(s, "true") == 0);
 }
 
 static int cmp_cstr(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int cmp_json_str(const void *a, const void *b)
-{
-    return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
-}
-
-/* A new sorted array of strings from EC2's list (items that are strings, or objects' field). */
-static json_t *sorted_strings(const json_t *list, const char *field)
-{
-    size_t n = json_array_size(list), k = 0;
-    json_t **items = vpce_calloc(n ? n : 1, sizeof(*items));
-    for (size_t i = 0; i < n; i++) {
-        const json_t *v = json_array_get(list, i);
-        if (field)
-            v = json_object_get(v, field);
-        if (json_is_string(v))
-            items[k++] = (json_t *)v;
-    }
-    qsort(items, k, sizeof(*items), cmp_json_str);
-    json_t *out = json_array();
-    for (size_t i = 0; i < k; i++)
-        json_array_append(out, items[i]);
-    free(items);
-    return out;
 }
 
 static bool list_has(const json_t *arr, const char *s)
@@ -158,9 +95,9 @@ int64_t vpce_aws_parse_duration(const char *s)
  * ten minutes (the provider's default for endpoints). */
 static int64_t op_timeout(const vpce_resource_op *op, const char *which)
 {
-    const json_t *t = attr_block(op->config, "timeouts");
+    const json_t *t = vpce_aws_attr_block(op->config, "timeouts");
     if (!t && op->prior)
-        t = attr_block(op->prior, "timeouts");
+        t = vpce_aws_attr_block(op->prior, "timeouts");
     int64_t ms = t ? vpce_aws_parse_duration(attr_str(t, which)) : -1;
     if (ms > 0)
         return ms;
@@ -190,47 +127,22 @@ static json_t *normalise_policy(const char *text)
 
 /* ---- describing endpoints ------------------------------------------------------------------ */
 
-/* Adds to out (id -> description) the endpoints matching filter name = values, in chunks of
- * FILTER_CHUNK values (EC2's limit per filter), paginated with MaxResults 1000. */
+/* DescribeVpcEndpoints of the endpoints matching filter name = values, in chunks of
+ * FILTER_CHUNK values (EC2's limit per filter), paginated with MaxResults 1000. *out gets
+ * id -> description (new object). */
 static int describe_by_filter(vpce_provider *p, const char *name, const char *const *values,
-                              size_t n, json_t *out)
+                              size_t n, json_t **out)
 {
-    int rc = 0;
-    for (size_t at = 0; at < n && rc == 0; at += FILTER_CHUNK) {
-        size_t k = n - at < FILTER_CHUNK ? n - at : FILTER_CHUNK;
-        vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
-        vpce_aws_params_add_filter(&params, name, values + at, k);
-        vpce_aws_params_add_int(&params, "MaxResults", 1000);
-        json_t *items = NULL;
-        rc = vpce_aws_call_paged(vpce_aws_provider_client(p), "DescribeVpcEndpoints", &params,
-                                 "vpcEndpointSet", &items);
-        vpce_aws_params_release(&params);
-        size_t i;
-        json_t *item;
-        json_array_foreach(items, i, item)
-        {
-            const char *id = ec2_str(item, "vpcEndpointId");
-            if (id)
-                json_object_set(out, id, item);
-        }
-        json_decref(items);
-    }
-    return rc;
+    return vpce_aws_describe_by_filter(p, "DescribeVpcEndpoints", name, "vpcEndpointSet",
+                                       "vpcEndpointId", values, n, 1000, out);
 }
-
 /*
  * DescribeVpcEndpoints for ids as a vpc-endpoint-id filter (missing ids are left out), in chunks
  * of FILTER_CHUNK, paginated with MaxResults 1000. *out gets id -> description (new object).
  */
 static int describe_endpoints(vpce_provider *p, const char *const *ids, size_t n, json_t **out)
 {
-    *out = json_object();
-    int rc = describe_by_filter(p, "vpc-endpoint-id", ids, n, *out);
-    if (rc) {
-        json_decref(*out);
-        *out = NULL;
-    }
-    return rc;
+    return describe_by_filter(p, "vpc-endpoint-id", ids, n, out);
 }
 
 static size_t chunks(size_t n)
@@ -263,11 +175,15 @@ static int describe_endpoints_batch(vpce_provider *p, const char *const *ids,
         rc = describe_endpoints(p, ids, n, out);
         goto cleanup;
     }
-    *out = json_object();
-    rc = describe_by_filter(p, "vpc-id", (const char *const *)vpc_list.items, vpc_list.len, *out);
-    if (rc == 0)
+    rc = describe_by_filter(p, "vpc-id", (const char *const *)vpc_list.items, vpc_list.len, out);
+    if (rc == 0) {
+        json_t *more = NULL;
         rc = describe_by_filter(p, "vpc-endpoint-id", (const char *const *)by_id.items, by_id.len,
-                                *out);
+                                &more);
+        if (rc == 0)
+            json_object_update(*out, more);
+        json_decref(more);
+    }
     if (rc) {
         json_decref(*out);
         *out = NULL;
@@ -289,8 +205,8 @@ static int describe_prefix_lists(vpce_provider *p, const json_t *eps, json_t **o
     json_t *ep;
     json_object_foreach((json_t *)eps, key, ep)
     {
-        const char *type = ec2_str(ep, "vpcEndpointType");
-        const char *svc = ec2_str(ep, "serviceName");
+        const char *type = vpce_aws_ec2_str(ep, "vpcEndpointType");
+        const char *svc = vpce_aws_ec2_str(ep, "serviceName");
         if (!type || strcasecmp(type, "Gateway") != 0 || !svc)
             continue;
         bool seen = false;
@@ -313,13 +229,14 @@ static int describe_prefix_lists(vpce_provider *p, const json_t *eps, json_t **o
     json_t *pl;
     json_array_foreach(items, i, pl)
     {
-        const char *name = ec2_str(pl, "prefixListName");
-        const char *id = ec2_str(pl, "prefixListId");
+        const char *name = vpce_aws_ec2_str(pl, "prefixListName");
+        const char *id = vpce_aws_ec2_str(pl, "prefixListId");
         if (!name || !id)
             continue;
-        json_object_set_new(*out, name,
-                            json_pack("{s:s,s:o}", "id", id, "cidrs",
-                                      sorted_strings(ec2_list(pl, "cidrSet"), NULL)));
+        json_object_set_new(
+            *out, name,
+            json_pack("{s:s,s:o}", "id", id, "cidrs",
+                      vpce_aws_ec2_strings(vpce_aws_ec2_list(pl, "cidrSet"), NULL, true)));
     }
     json_decref(items);
 cleanup:
@@ -331,22 +248,6 @@ cleanup:
     return rc;
 }
 
-/* The endpoint's tags as an object, without the vpce:address tag. */
-static json_t *ec2_tags(const json_t *ep)
-{
-    json_t *tags = json_object();
-    size_t i;
-    const json_t *t;
-    json_array_foreach(ec2_list(ep, "tagSet"), i, t)
-    {
-        const char *k = ec2_str(t, "key");
-        const char *v = ec2_str(t, "value");
-        if (k && strcmp(k, ADDRESS_TAG) != 0)
-            json_object_set_new(tags, k, json_string(v ? v : ""));
-    }
-    return tags;
-}
-
 /*
  * The state of an endpoint from its description. ref (config or prior, may be NULL) gives what
  * EC2 does not keep: auto_accept, timeouts, and which tags the configuration sets itself.
@@ -355,32 +256,33 @@ static json_t *endpoint_state(vpce_provider *p, const json_t *ep, const json_t *
                               const json_t *ref)
 {
     json_t *st = json_object();
-    const char *id = ec2_str(ep, "vpcEndpointId");
-    const char *owner = ec2_str(ep, "ownerId");
-    const char *type = ec2_str(ep, "vpcEndpointType");
-    const char *svc = ec2_str(ep, "serviceName");
+    const char *id = vpce_aws_ec2_str(ep, "vpcEndpointId");
+    const char *owner = vpce_aws_ec2_str(ep, "ownerId");
+    const char *type = vpce_aws_ec2_str(ep, "vpcEndpointType");
+    const char *svc = vpce_aws_ec2_str(ep, "serviceName");
     json_object_set_new(st, "id", json_string(id));
     char *arn = vpce_asprintf("arn:aws:ec2:%s:%s:vpc-endpoint/%s", vpce_aws_provider_region(p),
                               owner ? owner : "", id);
     json_object_set_new(st, "arn", json_string(arn));
     free(arn);
-    json_object_set_new(st, "vpc_id", json_string(ec2_str(ep, "vpcId")));
+    json_object_set_new(st, "vpc_id", json_string(vpce_aws_ec2_str(ep, "vpcId")));
     json_object_set_new(st, "service_name", json_string(svc));
     json_object_set_new(st, "vpc_endpoint_type", json_string(type ? type : "Gateway"));
-    json_object_set_new(st, "state", json_string(ec2_str(ep, "state")));
-    json_object_set_new(st, "policy", normalise_policy(ec2_str(ep, "policyDocument")));
+    json_object_set_new(st, "state", json_string(vpce_aws_ec2_str(ep, "state")));
+    json_object_set_new(st, "policy", normalise_policy(vpce_aws_ec2_str(ep, "policyDocument")));
     json_object_set_new(st, "route_table_ids",
-                        sorted_strings(ec2_list(ep, "routeTableIdSet"), NULL));
-    json_object_set_new(st, "subnet_ids", sorted_strings(ec2_list(ep, "subnetIdSet"), NULL));
+                        vpce_aws_ec2_strings(vpce_aws_ec2_list(ep, "routeTableIdSet"), NULL, true));
+    json_object_set_new(st, "subnet_ids",
+                        vpce_aws_ec2_strings(vpce_aws_ec2_list(ep, "subnetIdSet"), NULL, true));
     json_object_set_new(st, "security_group_ids",
-                        sorted_strings(ec2_list(ep, "groupSet"), "groupId"));
+                        vpce_aws_ec2_strings(vpce_aws_ec2_list(ep, "groupSet"), "groupId", true));
     json_object_set_new(st, "private_dns_enabled", ec2_bool(ep, "privateDnsEnabled"));
     json_object_set_new(st, "requester_managed", ec2_bool(ep, "requesterManaged"));
-    const char *iat = ec2_str(ep, "ipAddressType");
+    const char *iat = vpce_aws_ec2_str(ep, "ipAddressType");
     json_object_set_new(st, "ip_address_type", iat && *iat ? json_string(iat) : json_null());
     const json_t *dns = json_object_get(ep, "dnsOptions");
     if (json_is_object(dns)) {
-        const char *rt = ec2_str(dns, "dnsRecordIpType");
+        const char *rt = vpce_aws_ec2_str(dns, "dnsRecordIpType");
         json_object_set_new(st, "dns_options",
                             json_pack("{s:o,s:o}", "dns_record_ip_type",
                                       rt && *rt ? json_string(rt) : json_null(),
@@ -392,16 +294,17 @@ static json_t *endpoint_state(vpce_provider *p, const json_t *ep, const json_t *
     json_t *entries = json_array();
     size_t i;
     const json_t *e;
-    json_array_foreach(ec2_list(ep, "dnsEntrySet"), i, e)
+    json_array_foreach(vpce_aws_ec2_list(ep, "dnsEntrySet"), i, e)
     {
-        const char *dn = ec2_str(e, "dnsName");
-        const char *hz = ec2_str(e, "hostedZoneId");
+        const char *dn = vpce_aws_ec2_str(e, "dnsName");
+        const char *hz = vpce_aws_ec2_str(e, "hostedZoneId");
         json_array_append_new(entries, json_pack("{s:s,s:s}", "dns_name", dn ? dn : "",
                                                  "hosted_zone_id", hz ? hz : ""));
     }
     json_object_set_new(st, "dns_entry", entries);
-    json_object_set_new(st, "network_interface_ids",
-                        sorted_strings(ec2_list(ep, "networkInterfaceIdSet"), NULL));
+    json_object_set_new(
+        st, "network_interface_ids",
+        vpce_aws_ec2_strings(vpce_aws_ec2_list(ep, "networkInterfaceIdSet"), NULL, true));
     json_t *subnet_cfg = json_array();
     json_array_foreach(json_object_get(st, "subnet_ids"), i, e)
     {
@@ -421,7 +324,7 @@ static json_t *endpoint_state(vpce_provider *p, const json_t *ep, const json_t *
 
     /* tags_all is everything but our address tag; tags leaves out the default tags the
      * configuration does not set itself (with the same value). */
-    json_t *all = ec2_tags(ep);
+    json_t *all = vpce_aws_ec2_tags(ep);
     json_t *tags = json_deep_copy(all);
     const json_t *cfg_tags = json_object_get(ref, "tags");
     const json_t *dtags = vpce_aws_provider_default_tags(p);
@@ -458,7 +361,9 @@ static int state_from_description(vpce_provider *p, json_t *ep, const json_t *re
 {
     *out = NULL;
     json_t *eps = json_object(), *pls = NULL;
-    json_object_set(eps, ec2_str(ep, "vpcEndpointId") ? ec2_str(ep, "vpcEndpointId") : "", ep);
+    json_object_set(
+        eps, vpce_aws_ec2_str(ep, "vpcEndpointId") ? vpce_aws_ec2_str(ep, "vpcEndpointId") : "",
+        ep);
     int rc = describe_prefix_lists(p, eps, &pls);
     if (rc == 0)
         *out = endpoint_state(p, ep, pls, ref);
@@ -475,7 +380,7 @@ static int read_endpoint(vpce_provider *p, const char *id, const json_t *ref, js
     if (rc)
         goto cleanup;
     const json_t *ep = json_object_get(eps, id);
-    const char *st = ep ? ec2_str(ep, "state") : NULL;
+    const char *st = ep ? vpce_aws_ec2_str(ep, "state") : NULL;
     if (!ep || (st && strcasecmp(st, "deleted") == 0))
         goto cleanup;
     rc = describe_prefix_lists(p, eps, &pls);
@@ -502,11 +407,11 @@ static json_t *desired_tags(vpce_provider *p, const json_t *config)
 
 static int add_dns_options(vpce_aws_params *params, const json_t *config)
 {
-    const json_t *dns = attr_block(config, "dns_options");
+    const json_t *dns = vpce_aws_attr_block(config, "dns_options");
     if (!dns)
         return 0;
     const char *rt = attr_str(dns, "dns_record_ip_type");
-    int inbound = attr_bool(dns, "private_dns_only_for_inbound_resolver_endpoint");
+    int inbound = vpce_aws_attr_bool(dns, "private_dns_only_for_inbound_resolver_endpoint");
     if (rt)
         vpce_aws_params_add(params, "DnsOptions.DnsRecordIpType", rt);
     if (inbound >= 0)
@@ -537,15 +442,15 @@ int vpce_aws_endpoint_create(vpce_resource_op *op)
     vpce_aws_params_add(&params, "ServiceName", attr_str(cfg, "service_name"));
     vpce_aws_params_add(&params, "VpcEndpointType", type);
     const json_t *l;
-    if ((l = attr_list(cfg, "route_table_ids")) != NULL)
+    if ((l = vpce_aws_attr_list(cfg, "route_table_ids")) != NULL)
         rc = vpce_aws_params_add_json_list(&params, "RouteTableId", l);
-    if (!rc && (l = attr_list(cfg, "subnet_ids")) != NULL)
+    if (!rc && (l = vpce_aws_attr_list(cfg, "subnet_ids")) != NULL)
         rc = vpce_aws_params_add_json_list(&params, "SubnetId", l);
-    if (!rc && (l = attr_list(cfg, "security_group_ids")) != NULL)
+    if (!rc && (l = vpce_aws_attr_list(cfg, "security_group_ids")) != NULL)
         rc = vpce_aws_params_add_json_list(&params, "SecurityGroupId", l);
     if (rc)
         goto cleanup;
-    int pde = attr_bool(cfg, "private_dns_enabled");
+    int pde = vpce_aws_attr_bool(cfg, "private_dns_enabled");
     if (interface && pde >= 0)
         vpce_aws_params_add_bool(&params, "PrivateDnsEnabled", pde);
     const char *policy = attr_str(cfg, "policy");
@@ -574,14 +479,14 @@ int vpce_aws_endpoint_create(vpce_resource_op *op)
     vpce_aws_params_add(&params, "ClientToken", token);
     tags = desired_tags(p, cfg);
     if (op->address)
-        json_object_set_new(tags, ADDRESS_TAG, json_string(op->address));
+        json_object_set_new(tags, VPCE_AWS_ADDRESS_TAG, json_string(op->address));
     rc = vpce_aws_params_add_tag_spec(&params, "vpc-endpoint", tags);
     if (rc)
         goto cleanup;
     rc = vpce_aws_call(vpce_aws_provider_client(p), "CreateVpcEndpoint", &params, &res);
     if (rc)
         goto cleanup;
-    const char *id = ec2_str(json_object_get(res, "vpcEndpoint"), "vpcEndpointId");
+    const char *id = vpce_aws_ec2_str(json_object_get(res, "vpcEndpoint"), "vpcEndpointId");
     if (!id) {
         rc = vpce_error_setc(VPCE_EINVALID, "CreateVpcEndpoint answered without an endpoint id");
         goto cleanup;
@@ -611,7 +516,7 @@ cleanup:
 static void diff_set(json_t *change, const json_t *prior, const json_t *cfg, const char *attr,
                      const char *what)
 {
-    const json_t *want = attr_list(cfg, attr);
+    const json_t *want = vpce_aws_attr_list(cfg, attr);
     if (!want)
         return; /* unknown or not configured: computed, keep what is there */
     const json_t *have = json_object_get(prior, attr);
@@ -644,7 +549,7 @@ static int update_tags(vpce_provider *p, const char *id, const json_t *old, cons
     json_t *v;
     json_object_foreach((json_t *)old, k, v)
     {
-        if (strcmp(k, ADDRESS_TAG) != 0 && !json_object_get(want, k))
+        if (strcmp(k, VPCE_AWS_ADDRESS_TAG) != 0 && !json_object_get(want, k))
             json_object_set(removed, k, v);
     }
     json_object_foreach((json_t *)want, k, v)
@@ -716,23 +621,23 @@ int vpce_aws_endpoint_update(vpce_resource_op *op)
             json_decref(norm);
         }
     }
-    int pde = attr_bool(cfg, "private_dns_enabled");
-    if (interface && pde >= 0 && pde != attr_bool(prior, "private_dns_enabled"))
+    int pde = vpce_aws_attr_bool(cfg, "private_dns_enabled");
+    if (interface && pde >= 0 && pde != vpce_aws_attr_bool(prior, "private_dns_enabled"))
         json_object_set_new(change, "PrivateDnsEnabled", json_boolean(pde));
     const char *iat = attr_str(cfg, "ip_address_type");
     const char *old_iat = attr_str(prior, "ip_address_type");
     if (iat && (!old_iat || strcmp(iat, old_iat) != 0))
         json_object_set_new(change, "IpAddressType", json_string(iat));
-    const json_t *dns = attr_block(cfg, "dns_options");
-    const json_t *old_dns = attr_block(prior, "dns_options");
+    const json_t *dns = vpce_aws_attr_block(cfg, "dns_options");
+    const json_t *old_dns = vpce_aws_attr_block(prior, "dns_options");
     if (dns) {
         const char *rt = attr_str(dns, "dns_record_ip_type");
         const char *ort = attr_str(old_dns, "dns_record_ip_type");
         if (rt && (!ort || strcmp(rt, ort) != 0))
             json_object_set_new(change, "DnsOptions.DnsRecordIpType", json_string(rt));
         const char *ik = "private_dns_only_for_inbound_resolver_endpoint";
-        int in = attr_bool(dns, ik);
-        if (in >= 0 && in != attr_bool(old_dns, ik))
+        int in = vpce_aws_attr_bool(dns, ik);
+        if (in >= 0 && in != vpce_aws_attr_bool(old_dns, ik))
             json_object_set_new(change, "DnsOptions.PrivateDnsOnlyForInboundResolverEndpoint",
                                 json_boolean(in));
     }
@@ -778,11 +683,11 @@ static int delete_endpoint(vpce_provider *p, const char *id, int64_t timeout_ms)
         goto cleanup;
     size_t i;
     const json_t *u;
-    json_array_foreach(ec2_list(res, "unsuccessful"), i, u)
+    json_array_foreach(vpce_aws_ec2_list(res, "unsuccessful"), i, u)
     {
         const json_t *err = json_object_get(u, "error");
-        const char *code = ec2_str(err, "code");
-        const char *msg = ec2_str(err, "message");
+        const char *code = vpce_aws_ec2_str(err, "code");
+        const char *msg = vpce_aws_ec2_str(err, "message");
         if (code && strstr(code, "NotFound"))
             continue;
         rc = vpce_error_set("%s: %s", code ? code : "DeleteVpcEndpoints",
@@ -826,7 +731,7 @@ int vpce_aws_endpoint_read_batch(vpce_provider *p, json_t *const *priors, size_t
     for (size_t i = 0; i < n; i++) {
         const char *id = state_id(priors[i]);
         const json_t *ep = id ? json_object_get(eps, id) : NULL;
-        const char *st = ep ? ec2_str(ep, "state") : NULL;
+        const char *st = ep ? vpce_aws_ec2_str(ep, "state") : NULL;
         if (!ep || (st && strcasecmp(st, "deleted") == 0))
             continue;
         out[i] = endpoint_state(p, ep, pls, priors[i]);
@@ -901,7 +806,7 @@ static bool ep_has(const struct assoc_kind *k, const json_t *ep, const char *oth
 {
     size_t i;
     const json_t *v;
-    json_array_foreach(ec2_list(ep, k->ec2_list), i, v)
+    json_array_foreach(vpce_aws_ec2_list(ep, k->ec2_list), i, v)
     {
         const json_t *s = k->ec2_field ? json_object_get(v, k->ec2_field) : v;
         if (json_is_string(s) && strcmp(json_string_value(s), other) == 0)
@@ -925,7 +830,7 @@ static int default_sg(vpce_provider *p, const char *vpc_id, char **out)
     vpce_aws_params_release(&params);
     if (rc)
         return rc;
-    const char *id = ec2_str(json_array_get(items, 0), "groupId");
+    const char *id = vpce_aws_ec2_str(json_array_get(items, 0), "groupId");
     if (id)
         *out = vpce_strdup(id);
     else
@@ -953,10 +858,10 @@ static int assoc_change(vpce_resource_op *op, const struct assoc_kind *k, const 
     int rc = 0;
     snprintf(name, sizeof(name), "%s%s", add ? "Add" : "Remove", k->param);
     json_object_set_new(change, name, json_pack("[s]", other));
-    if (k == &sg_kind && attr_bool(src, "replace_default_association") == 1) {
+    if (k == &sg_kind && vpce_aws_attr_bool(src, "replace_default_association") == 1) {
         json_t *eps = NULL;
         rc = describe_endpoints(op->provider, &ep_id, 1, &eps);
-        const char *vpc = rc ? NULL : ec2_str(json_object_get(eps, ep_id), "vpcId");
+        const char *vpc = rc ? NULL : vpce_aws_ec2_str(json_object_get(eps, ep_id), "vpcId");
         if (!rc && vpc)
             rc = default_sg(op->provider, vpc, &dflt);
         json_decref(eps);
@@ -1011,7 +916,7 @@ static int assoc_read_batch(const struct assoc_kind *k, vpce_provider *p, json_t
         const char *id = attr_str(priors[i], "vpc_endpoint_id");
         const char *other = attr_str(priors[i], k->attr);
         const json_t *ep = id ? json_object_get(eps, id) : NULL;
-        const char *st = ep ? ec2_str(ep, "state") : NULL;
+        const char *st = ep ? vpce_aws_ec2_str(ep, "state") : NULL;
         if (!ep || !other || (st && strcasecmp(st, "deleted") == 0) || !ep_has(k, ep, other))
             continue;
         out[i] = assoc_state(k, id, other, priors[i]);
@@ -1107,7 +1012,7 @@ int vpce_aws_endpoint_sg_assoc_import(vpce_provider *p, const char *id, json_t *
 static json_t *policy_state(const char *ep_id, const json_t *ep, const json_t *ref)
 {
     json_t *st = json_pack("{s:s,s:s,s:o}", "id", ep_id, "vpc_endpoint_id", ep_id, "policy",
-                           normalise_policy(ec2_str(ep, "policyDocument")));
+                           normalise_policy(vpce_aws_ec2_str(ep, "policyDocument")));
     const json_t *to = json_object_get(ref, "timeouts");
     json_object_set_new(st, "timeouts",
                         to && !vpce_contains_unknown(to) ? json_deep_copy(to) : json_null());
@@ -1184,7 +1089,7 @@ int vpce_aws_endpoint_policy_read_batch(vpce_provider *p, json_t *const *priors,
     for (size_t i = 0; i < n; i++) {
         const char *id = attr_str(priors[i], "vpc_endpoint_id");
         const json_t *ep = id ? json_object_get(eps, id) : NULL;
-        const char *st = ep ? ec2_str(ep, "state") : NULL;
+        const char *st = ep ? vpce_aws_ec2_str(ep, "state") : NULL;
         if (!ep || (st && strcasecmp(st, "deleted") == 0))
             continue;
         out[i] = policy_state(id, ep, priors[i]);
