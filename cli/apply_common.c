@@ -155,6 +155,28 @@ static void h_progress(void *ctx, const vpce_apply_event *ev)
 
 /* ---- pieces of the run ------------------------------------------------------------------- */
 
+/* After a failed apply: every address that succeeded (recorded in the state), failed (with
+ * AWS's code and message) or was not attempted, so a pipeline log says where things stand. */
+static void print_summary(const vpce_apply_result *res)
+{
+    size_t i;
+    json_t *e;
+    if (json_array_size(res->succeeded)) {
+        fputs("\nSucceeded (recorded in the state):\n", stderr);
+        json_array_foreach(res->succeeded, i, e)
+            fprintf(stderr, "  %s (%s)\n", json_string_value(json_object_get(e, "address")),
+                    json_string_value(json_object_get(e, "action")));
+    }
+    fputs("\nFailed:\n", stderr);
+    json_array_foreach(res->failed, i, e)
+        fprintf(stderr, "  %s: %s\n", json_string_value(json_object_get(e, "address")),
+                json_string_value(json_object_get(e, "error")));
+    if (json_array_size(res->skipped)) {
+        fputs("\nNot attempted (they depend on a failed change):\n", stderr);
+        json_array_foreach(res->skipped, i, e) fprintf(stderr, "  %s\n", json_string_value(e));
+    }
+}
+
 static bool ask_yes(bool destroy)
 {
     if (destroy)
@@ -616,6 +638,7 @@ int cli_apply_run(int argc, char **argv, bool destroy)
                 "attempted.\n",
                 destroy ? "Destroy" : "Apply", res.added, res.changed, res.destroyed,
                 json_array_size(res.failed), json_array_size(res.skipped));
+        print_summary(&res);
         goto cleanup;
     }
     bool color = cli_color(stdout);
