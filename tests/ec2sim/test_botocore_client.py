@@ -1,5 +1,5 @@
-"""Cross-check with an independent client: botocore (when installed) must be able to sign for,
-and parse the answers of, the simulator. Skipped when botocore is not available."""
+"""Cross-check with an independent client: botocore (Debian's python3-botocore, installed by
+scripts/install-deps.sh) must be able to sign for, and parse the answers of, the simulator."""
 
 import os
 import sys
@@ -8,14 +8,10 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from simclient import InProcessSim  # noqa: E402
 
-try:
-    import botocore.session
-    from botocore.exceptions import ClientError
-except ImportError:  # pragma: no cover
-    botocore = None
+import botocore.session  # noqa: E402
+from botocore.exceptions import ClientError  # noqa: E402
 
 
-@unittest.skipIf(botocore is None, "botocore not installed")
 class BotocoreTests(unittest.TestCase):
     def test_round_trip(self):
         with InProcessSim() as s:
