@@ -326,6 +326,17 @@ int vpce_aws_gone_ok(int rc)
     return rc;
 }
 
+int vpce_aws_delete_retrying(vpce_resource_op *op, const char *action, const char *id_param,
+                             const char *id, int64_t dflt_ms)
+{
+    vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
+    vpce_aws_params_add(&params, id_param, id);
+    int rc = vpce_aws_call_retry(op->provider, action, &params, NULL, "DependencyViolation",
+                                 vpce_aws_op_timeout(op, "delete", dflt_ms));
+    vpce_aws_params_release(&params);
+    return vpce_aws_gone_ok(rc);
+}
+
 /* ---- batched reads ----------------------------------------------------------------------- */
 
 int vpce_aws_describe_by_filter(vpce_provider *p, const char *action, const char *filter,

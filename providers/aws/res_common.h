@@ -104,6 +104,14 @@ int64_t vpce_aws_op_timeout(const vpce_resource_op *op, const char *which, int64
  */
 int vpce_aws_call_retry(vpce_provider *p, const char *action, const vpce_aws_params *params,
                         json_t **out_result, const char *retry_code, int64_t timeout_ms);
+/*
+ * The delete of an object EC2 may hold a while (ENIs of endpoints being deleted release VPCs,
+ * subnets and groups late): `action` with id_param = id, retried while the answer is
+ * DependencyViolation for the op's "delete" timeout (dflt_ms unless configured); an object
+ * already gone is deleted (vpce_aws_gone_ok()).
+ */
+int vpce_aws_delete_retrying(vpce_resource_op *op, const char *action, const char *id_param,
+                             const char *id, int64_t dflt_ms);
 /* For deletes: an object already gone is deleted. VPCE_ENOTFOUND becomes 0 with the message
  * cleared; any other rc is returned as it is. */
 int vpce_aws_gone_ok(int rc);

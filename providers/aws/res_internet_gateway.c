@@ -36,13 +36,13 @@ static json_t *igw_state(vpce_provider *p, const json_t *g, const json_t *ref)
 }
 
 static const vpce_aws_kind igw_kind = {
-    "DescribeInternetGateways",
-    "internet-gateway-id",
-    "internetGatewaySet",
-    "internetGatewayId",
-    "InvalidInternetGatewayID.NotFound",
-    "internet gateway ID",
-    igw_state,
+    .action = "DescribeInternetGateways",
+    .filter = "internet-gateway-id",
+    .list_key = "internetGatewaySet",
+    .id_key = "internetGatewayId",
+    .missing_code = "InvalidInternetGatewayID.NotFound",
+    .noun = "internet gateway ID",
+    .state = igw_state,
 };
 
 static int attach(vpce_provider *p, const char *action, const char *igw, const char *vpc)
@@ -57,8 +57,8 @@ static int attach(vpce_provider *p, const char *action, const char *igw, const c
         /* A retried attach whose first attempt went through: fine when it is attached there. */
         json_t *g = NULL;
         char *msg = vpce_strdup(vpce_error_last());
-        if (vpce_aws_describe_one(p, "DescribeInternetGateways", "internet-gateway-id",
-                                  "internetGatewaySet", "internetGatewayId", igw, 0, &g) == 0 &&
+        if (vpce_aws_describe_one(p, igw_kind.action, igw_kind.filter, igw_kind.list_key,
+                                  igw_kind.id_key, igw, 0, &g) == 0 &&
             g && attached_vpc(g) && strcmp(attached_vpc(g), vpc) == 0) {
             vpce_error_clear();
             rc = 0;
@@ -139,10 +139,9 @@ int vpce_aws_igw_delete(vpce_resource_op *op)
 {
     const char *id = vpce_aws_state_id(op->prior);
     json_t *g = NULL;
-    vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
     /* Detach from whatever VPC EC2 says it is attached to (the prior may be stale). */
-    int rc = vpce_aws_describe_one(op->provider, "DescribeInternetGateways", "internet-gateway-id",
-                                   "internetGatewaySet", "internetGatewayId", id, 0, &g);
+    int rc = vpce_aws_describe_one(op->provider, igw_kind.action, igw_kind.filter,
+                                   igw_kind.list_key, igw_kind.id_key, id, 0, &g);
     if (rc)
         goto cleanup;
     if (!g)
@@ -153,12 +152,8 @@ int vpce_aws_igw_delete(vpce_resource_op *op)
         if (rc)
             goto cleanup;
     }
-    vpce_aws_params_add(&params, "InternetGatewayId", id);
-    rc = vpce_aws_call_retry(op->provider, "DeleteInternetGateway", &params, NULL,
-                             "DependencyViolation", vpce_aws_op_timeout(op, "delete", 60000));
-    rc = vpce_aws_gone_ok(rc);
+    rc = vpce_aws_delete_retrying(op, "DeleteInternetGateway", "InternetGatewayId", id, 60000);
 cleanup:
-    vpce_aws_params_release(&params);
     json_decref(g);
     return rc;
 }

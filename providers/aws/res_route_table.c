@@ -137,8 +137,13 @@ static json_t *rtb_state(vpce_provider *p, const json_t *rt, const json_t *ref)
 }
 
 static const vpce_aws_kind rtb_kind = {
-    "DescribeRouteTables",          "route-table-id", "routeTableSet", "routeTableId",
-    "InvalidRouteTableID.NotFound", "route table ID", rtb_state,
+    .action = "DescribeRouteTables",
+    .filter = "route-table-id",
+    .list_key = "routeTableSet",
+    .id_key = "routeTableId",
+    .missing_code = "InvalidRouteTableID.NotFound",
+    .noun = "route table ID",
+    .state = rtb_state,
 };
 
 /* One DescribeRouteTables for the ids (route-table-id filter): id -> description (new). */

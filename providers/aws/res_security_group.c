@@ -319,8 +319,13 @@ static json_t *sg_state(vpce_provider *p, const json_t *g, const json_t *ref)
 }
 
 static const vpce_aws_kind sg_kind = {
-    "DescribeSecurityGroups", "group-id", "securityGroupInfo", "groupId", "InvalidGroup.NotFound",
-    "security group",         sg_state,
+    .action = "DescribeSecurityGroups",
+    .filter = "group-id",
+    .list_key = "securityGroupInfo",
+    .id_key = "groupId",
+    .missing_code = "InvalidGroup.NotFound",
+    .noun = "security group",
+    .state = sg_state,
 };
 
 static int describe_sgs(vpce_provider *p, const char *const *ids, size_t n, json_t **out)
@@ -520,8 +525,8 @@ int vpce_aws_sg_delete(vpce_resource_op *op)
     int rc = 0;
     if (vpce_aws_attr_bool(op->prior, "revoke_rules_on_delete") == 1) {
         json_t *g = NULL;
-        rc = vpce_aws_describe_one(op->provider, "DescribeSecurityGroups", "group-id",
-                                   "securityGroupInfo", "groupId", id, 0, &g);
+        rc = vpce_aws_describe_one(op->provider, sg_kind.action, sg_kind.filter, sg_kind.list_key,
+                                   sg_kind.id_key, id, 0, &g);
         if (rc == 0 && g) {
             json_t *in = expand_ec2(vpce_aws_ec2_list(g, "ipPermissions"));
             json_t *out = expand_ec2(vpce_aws_ec2_list(g, "ipPermissionsEgress"));
@@ -535,14 +540,8 @@ int vpce_aws_sg_delete(vpce_resource_op *op)
         if (rc)
             return rc;
     }
-    vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
-    vpce_aws_params_add(&params, "GroupId", id);
     /* ENIs of endpoints being deleted release the group late: retry for the delete timeout. */
-    rc = vpce_aws_call_retry(op->provider, "DeleteSecurityGroup", &params, NULL,
-                             "DependencyViolation",
-                             vpce_aws_op_timeout(op, "delete", 15 * 60 * 1000));
-    vpce_aws_params_release(&params);
-    return vpce_aws_gone_ok(rc);
+    return vpce_aws_delete_retrying(op, "DeleteSecurityGroup", "GroupId", id, 15 * 60 * 1000);
 }
 
 int vpce_aws_sg_read_batch(vpce_provider *p, json_t *const *priors, size_t n, json_t **out)

@@ -35,8 +35,13 @@ static json_t *subnet_state(vpce_provider *p, const json_t *s, const json_t *ref
 }
 
 static const vpce_aws_kind subnet_kind = {
-    "DescribeSubnets",          "subnet-id", "subnetSet",  "subnetId",
-    "InvalidSubnetID.NotFound", "subnet ID", subnet_state,
+    .action = "DescribeSubnets",
+    .filter = "subnet-id",
+    .list_key = "subnetSet",
+    .id_key = "subnetId",
+    .missing_code = "InvalidSubnetID.NotFound",
+    .noun = "subnet ID",
+    .state = subnet_state,
 };
 
 static int check_unsupported(const vpce_resource_op *op)
@@ -162,13 +167,9 @@ int vpce_aws_subnet_update(vpce_resource_op *op)
 
 int vpce_aws_subnet_delete(vpce_resource_op *op)
 {
-    vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
-    vpce_aws_params_add(&params, "SubnetId", vpce_aws_state_id(op->prior));
     /* ENIs of interface endpoints being deleted release the subnet a little later. */
-    int rc = vpce_aws_call_retry(op->provider, "DeleteSubnet", &params, NULL, "DependencyViolation",
-                                 vpce_aws_op_timeout(op, "delete", 20 * 60 * 1000));
-    vpce_aws_params_release(&params);
-    return vpce_aws_gone_ok(rc);
+    return vpce_aws_delete_retrying(op, "DeleteSubnet", "SubnetId", vpce_aws_state_id(op->prior),
+                                    20 * 60 * 1000);
 }
 
 int vpce_aws_subnet_read_batch(vpce_provider *p, json_t *const *priors, size_t n, json_t **out)

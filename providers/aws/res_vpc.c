@@ -236,15 +236,10 @@ int vpce_aws_vpc_update(vpce_resource_op *op)
 
 int vpce_aws_vpc_delete(vpce_resource_op *op)
 {
-    const char *id = vpce_aws_state_id(op->prior);
-    vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
-    vpce_aws_params_add(&params, "VpcId", id);
     /* As Terraform: ENIs of endpoints deleted just before may hold the VPC for a while, so
      * DependencyViolation is retried for the delete timeout before it is reported. */
-    int rc = vpce_aws_call_retry(op->provider, "DeleteVpc", &params, NULL, "DependencyViolation",
-                                 vpce_aws_op_timeout(op, "delete", 5 * 60 * 1000));
-    vpce_aws_params_release(&params);
-    return vpce_aws_gone_ok(rc);
+    return vpce_aws_delete_retrying(op, "DeleteVpc", "VpcId", vpce_aws_state_id(op->prior),
+                                    5 * 60 * 1000);
 }
 
 int vpce_aws_vpc_read_batch(vpce_provider *p, json_t *const *priors, size_t n, json_t **out)
