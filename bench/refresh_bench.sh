@@ -18,31 +18,7 @@ VPCE="$BUILD/vpce"
 EC2SIM=${EC2SIM:-$SRC/tests/ec2sim/ec2sim.py}
 [ -x "$VPCE" ] || { echo "no vpce binary at $VPCE" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/vpce-refresh-bench-XXXXXX)
-SIM_PID=
-stop_sim() {
-    if [ -n "$SIM_PID" ]; then
-        kill "$SIM_PID" 2>/dev/null || true
-        wait "$SIM_PID" 2>/dev/null || true
-        SIM_PID=
-    fi
-}
-trap 'stop_sim; rm -rf "$WORK"' EXIT INT TERM
-
-start_sim() { # flags...
-    rm -f "$WORK/port"
-    python3 "$EC2SIM" --port 0 --port-file "$WORK/port" --seed 1 \
-        --model "$SRC/tests/data/ec2-model/ec2-vpc-subset.json" "$@" >"$WORK/sim.log" 2>&1 &
-    SIM_PID=$!
-    i=0
-    while [ ! -s "$WORK/port" ]; do
-        i=$((i + 1))
-        [ $i -lt 100 ] || { echo "the simulator did not start" >&2; cat "$WORK/sim.log" >&2; exit 1; }
-        sleep 0.1
-    done
-    SIM="http://127.0.0.1:$(cat "$WORK/port")"
-}
-
-now() { date +%s.%N; }
+. "$SRC/bench/sim.sh"
 
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
 unset VPCE_AWS_RATE_SCALE AWS_ENDPOINT_URL 2>/dev/null || true
