@@ -1096,6 +1096,7 @@ static json_t *f_regexall(fcall *c)
 
 /* ---- collections -------------------------------------------------------------------------- */
 
+/* Every argument list's elements in one new tuple (also the first step of setunion). */
 static json_t *f_concat(fcall *c)
 {
     json_t *out = json_array();
@@ -1563,15 +1564,9 @@ static json_t *f_anytrue(fcall *c)
 
 static json_t *f_setunion(fcall *c)
 {
-    json_t *all = json_array();
-    for (size_t i = 0; i < c->n; i++) {
-        const json_t *l = L(c, i);
-        if (!l) {
-            json_decref(all);
-            return NULL;
-        }
-        json_array_extend(all, (json_t *)l);
-    }
+    json_t *all = f_concat(c);
+    if (!all)
+        return NULL;
     json_t *r = unified_array(c, all, true);
     json_decref(all);
     return r;
