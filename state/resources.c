@@ -100,9 +100,11 @@ bad:
 
 /* ---- reading ----------------------------------------------------------------------------- */
 
-/* Builds a resource object from a row selected with RESOURCE_COLUMNS. */
-static json_t *row_to_resource(sqlite3_stmt *s)
+/* Builds a resource object from a row selected with RESOURCE_COLUMNS, or NULL (with the error
+ * set) when the row is damaged: a state edited or corrupted outside vpce must not be trusted. */
+static json_t *row_to_resource(vpce_state *st, sqlite3_stmt *s)
 {
+    const char *address = (const char *)sqlite3_column_text(s, 0);
     json_t *r = json_object();
     json_object_set_new(r, "address", st_column_string(s, 0));
     json_object_set_new(r, "mode", st_column_string(s, 1));
@@ -115,6 +117,23 @@ static json_t *row_to_resource(sqlite3_stmt *s)
     json_object_set_new(r, "attributes", st_column_json(s, 8));
     json_object_set_new(r, "sensitive_attributes", st_column_json(s, 9));
     json_object_set_new(r, "dependencies", st_column_json(s, 10));
+    const json_t *addr = json_object_get(r, "address");
+    const char *mode = json_string_value(json_object_get(r, "mode"));
+    const json_t *attrs = json_object_get(r, "attributes");
+    const json_t *deps = json_object_get(r, "dependencies");
+    if (!json_is_string(addr) || json_string_length(addr) == 0 ||
+        !json_is_string(json_object_get(r, "type")) ||
+        !json_is_string(json_object_get(r, "name")) || !mode ||
+        (strcmp(mode, "managed") != 0 && strcmp(mode, "data") != 0) ||
+        !(json_is_object(attrs) || json_is_null(attrs)) ||
+        !(json_is_array(deps) || json_is_null(deps))) {
+        vpce_error_setc(VPCE_EINVALID,
+                        "the state \"%s\" is damaged: the resource row \"%.80s\" cannot be read; "
+                        "restore a backup, or remove the row with `vpce state rm`",
+                        st->path, address ? address : "(no address)");
+        json_decref(r);
+        return NULL;
+    }
     return r;
 }
 
@@ -156,9 +175,15 @@ static int load_resources(vpce_state *st, json_t *arr)
     if (rc)
         return rc;
     int r;
-    while ((r = st_step(st, s)) == SQLITE_ROW)
-        vpce_vec_push(&rows, row_to_resource(s));
-    if (r != SQLITE_DONE)
+    while ((r = st_step(st, s)) == SQLITE_ROW) {
+        json_t *res = row_to_resource(st, s);
+        if (!res) {
+            rc = VPCE_EINVALID;
+            break;
+        }
+        vpce_vec_push(&rows, res);
+    }
+    if (rc == 0 && r != SQLITE_DONE)
         rc = VPCE_ERROR;
     sqlite3_finalize(s);
     vpce_vec_sort(&rows, cmp_resources);
@@ -179,9 +204,15 @@ static int load_outputs(vpce_state *st, json_t *obj)
         json_t *o = json_object();
         json_object_set_new(o, "value", st_column_json(s, 1));
         json_object_set_new(o, "sensitive", json_boolean(sqlite3_column_int(s, 2) != 0));
-        json_object_set_new(obj, (const char *)sqlite3_column_text(s, 0), o);
+        const char *name = (const char *)sqlite3_column_text(s, 0);
+        if (!name || json_object_set_new(obj, name, o) != 0) {
+            rc = vpce_error_setc(VPCE_EINVALID,
+                                 "the state \"%s\" is damaged: an output has no valid name",
+                                 st->path);
+            break;
+        }
     }
-    if (r != SQLITE_DONE)
+    if (rc == 0 && r != SQLITE_DONE)
         rc = VPCE_ERROR;
     sqlite3_finalize(s);
     return rc;
@@ -229,12 +260,14 @@ int vpce_state_get_resource(vpce_state *st, const char *address, json_t **out)
         return rc;
     st_bind_text(s, 1, address);
     int r = st_step(st, s);
-    if (r == SQLITE_ROW)
-        *out = row_to_resource(s);
-    else if (r == SQLITE_DONE)
+    if (r == SQLITE_ROW) {
+        if (!(*out = row_to_resource(st, s)))
+            rc = VPCE_EINVALID;
+    } else if (r == SQLITE_DONE) {
         rc = vpce_error_setc(VPCE_ENOTFOUND, "no resource \"%s\" in the state", address);
-    else
+    } else {
         rc = VPCE_ERROR;
+    }
     sqlite3_finalize(s);
     return rc;
 }
