@@ -406,6 +406,9 @@ static int migrate(vpce_state *st, int target)
     int rc = read_user_version(st, &version);
     if (rc)
         return rc;
+    if (version < 0)
+        return vpce_error_setc(VPCE_EINVALID, "state database \"%s\" is damaged: schema version %d",
+                               st->path, version);
     if (version > VPCE_STATE_SCHEMA_VERSION || version > target)
         return vpce_error_setc(VPCE_EINVALID,
                                "state database \"%s\" has schema version %d, newer than this "
@@ -418,6 +421,11 @@ static int migrate(vpce_state *st, int target)
         return rc;
     /* Another process may have migrated while we waited for the write lock. */
     rc = read_user_version(st, &version);
+    if (rc == 0 && (version < 0 || version > target))
+        rc = vpce_error_setc(VPCE_EINVALID,
+                             "state database \"%s\" changed its schema version "
+                             "to %d while vpce opened it",
+                             st->path, version);
     for (int v = version; rc == 0 && v < target; v++) {
         rc = st_exec(st, migrations[v]);
         if (rc == 0 && v == 0) {
