@@ -90,6 +90,13 @@ int vpce_refresh_state(json_t *state_doc, const vpce_plan_providers *ps, json_t 
         vpce_log(VPCE_LOG_DEBUG, "refresh: reading %zu instances of %s in one batch", k, type);
         rc = rt->read_batch(p, priors, k, out);
         if (rc < 0) {
+            /* Name what was being read: the user knows addresses, not EC2 actions. */
+            const char *first =
+                json_string_value(json_object_get(json_array_get(resources, idx[0]), "address"));
+            char *msg = vpce_strdup(vpce_error_last());
+            vpce_error_setc(rc, "refreshing %s (%zu instance%s: %s%s): %s", type, k,
+                            k == 1 ? "" : "s", first ? first : "?", k > 1 ? ", ..." : "", msg);
+            free(msg);
             for (size_t m = 0; m < k; m++)
                 json_decref(out[m]);
             goto cleanup;
