@@ -121,11 +121,35 @@ static void refresh_gone_and_drift(void **state)
     vpce_config_free(cfg);
 }
 
+static void refresh_failure_names_type_and_addresses(void **state)
+{
+    (void)state;
+    testprov_reset();
+    vpce_config *cfg = testprov_load(CFG);
+    json_t *st = applied_state(cfg);
+    testprov_fail_reads("RequestLimitExceeded: Request limit exceeded.");
+    vpce_plan_opts o = {.refresh = true};
+    vpce_diags d = VPCE_DIAGS_INIT;
+    vpce_plan *p = NULL;
+    int rc = vpce_plan_make(&p, cfg, NULL, st, &o, &d);
+    testprov_fail_reads(NULL);
+    assert_true(rc < 0);
+    assert_null(p);
+    /* The user's words (type and addresses) first, then the provider's code and message. */
+    assert_string_equal(vpce_error_last(),
+                        "refreshing test_thing (25 instances: test_thing.t[0], ...): "
+                        "RequestLimitExceeded: Request limit exceeded.");
+    vpce_diags_release(&d);
+    json_decref(st);
+    vpce_config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(refresh_batches_per_type),
         cmocka_unit_test(refresh_gone_and_drift),
+        cmocka_unit_test(refresh_failure_names_type_and_addresses),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -146,8 +146,17 @@ static int op_delete(vpce_resource_op *op)
     return 0;
 }
 
+static const char *read_failure;
+
+void testprov_fail_reads(const char *message)
+{
+    read_failure = message;
+}
+
 static int read_batch(json_t *const *priors, size_t n, json_t **out)
 {
+    if (read_failure)
+        return vpce_error_set("%s", read_failure);
     counters.read_batch++;
     counters.read_batch_items += n;
     for (size_t i = 0; i < n; i++) {

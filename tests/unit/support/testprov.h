@@ -28,6 +28,9 @@ void testprov_register(void);
 void testprov_reset(void);
 testprov_counters *testprov_counters_get(void);
 
+/* Makes every later read_batch fail with message (NULL: reads work again). Borrowed. */
+void testprov_fail_reads(const char *message);
+
 /* The remote object with id (borrowed; NULL if none); changing it simulates drift. */
 json_t *testprov_remote(const char *id);
 /* Removes the remote object with id (deleted behind vpce's back). */
