@@ -155,6 +155,39 @@ static void h_progress(void *ctx, const vpce_apply_event *ev)
 
 /* ---- pieces of the run ------------------------------------------------------------------- */
 
+/*
+ * Adds each change the walk made to the history entry with its before (the prior attributes) and
+ * after (the attributes now recorded in the state; null for a delete). Lookups go through maps:
+ * an apply may make thousands of changes.
+ */
+static void record_history(vpce_state *st, int64_t history_id, const vpce_plan *plan,
+                           const vpce_apply_result *res)
+{
+    vpce_map *changes = vpce_map_new(), *now = vpce_map_new();
+    for (size_t k = 0; k < plan->nchanges; k++)
+        vpce_map_set(changes, plan->changes[k]->address, plan->changes[k]);
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(res->state, "resources"), i, e)
+    {
+        const char *addr = json_string_value(json_object_get(e, "address"));
+        if (addr)
+            vpce_map_set(now, addr, json_object_get(e, "attributes"));
+    }
+    json_array_foreach(res->succeeded, i, e)
+    {
+        const char *addr = json_string_value(json_object_get(e, "address"));
+        const char *action = json_string_value(json_object_get(e, "action"));
+        if (!addr)
+            continue;
+        const vpce_change *c = vpce_map_get(changes, addr);
+        vpce_state_history_add_change(st, history_id, addr, action, c ? c->before : NULL,
+                                      vpce_map_get(now, addr));
+    }
+    vpce_map_free(changes);
+    vpce_map_free(now);
+}
+
 /* After a failed apply: every address that succeeded (recorded in the state), failed (with
  * AWS's code and message) or was not attempted, so a pipeline log says where things stand. */
 static void print_summary(const vpce_apply_result *res)
@@ -602,9 +635,7 @@ int cli_apply_run(int argc, char **argv, bool destroy)
         cli_fail("cannot store the outputs: %s", vpce_error_last());
 
     if (hctx.history_id) {
-        json_array_foreach(res.succeeded, i, s) vpce_state_history_add_change(
-            st, hctx.history_id, json_string_value(json_object_get(s, "address")),
-            json_string_value(json_object_get(s, "action")), NULL, NULL);
+        record_history(st, hctx.history_id, plan, &res);
         char *summary = vpce_asprintf("%d added, %d changed, %d destroyed", res.added, res.changed,
                                       res.destroyed);
         vpce_state_history_finish(st, hctx.history_id,

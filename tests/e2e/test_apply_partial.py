@@ -1,7 +1,9 @@
 """End to end: a failure stops what depends on it and nothing else. The end of the run lists what
 succeeded, what failed (with EC2's error code and message) and what was not attempted; the state
 records exactly what succeeded, and fixing the configuration finishes the job."""
+import json
 import os
+import sqlite3
 import sys
 import unittest
 
@@ -57,6 +59,18 @@ class PartialFailure(unittest.TestCase):
 
         code, out, _ = e2e.vpce(self.sim, self.dir, "state", "list", check=0)
         self.assertEqual(out.split(), ["aws_route_table.rt", "aws_subnet.good", "aws_vpc.main"])
+        # The history holds the failed run with each change it made, before and after.
+        db = sqlite3.connect(os.path.join(self.dir, "vpce.db"))
+        (hid, status), = db.execute("SELECT id, status FROM history").fetchall()
+        self.assertEqual(status, "error")
+        rows = db.execute("SELECT address, action, before, after FROM history_changes "
+                          "WHERE history_id = ? ORDER BY address", (hid,)).fetchall()
+        db.close()
+        self.assertEqual([(a, act, b) for a, act, b, _ in rows],
+                         [("aws_route_table.rt", "create", None),
+                          ("aws_subnet.good", "create", None),
+                          ("aws_vpc.main", "create", None)])
+        self.assertEqual(json.loads(rows[1][3])["cidr_block"], "10.20.1.0/24")
         self.assertEqual(len(e2e.live(self.sim.world()["subnets"])), 1)
 
         with open(os.path.join(self.dir, "main.vpce"), "w") as f:
