@@ -89,7 +89,12 @@ static int ap_create(vpce_resource_op *op)
         op->token
             ? json_object_get(ap_world, json_string_value(json_object_get(ap_tokens, op->token)))
             : NULL;
-    if (rc == 0 && made) {
+    const char *made_name = made ? json_string_value(json_object_get(made, "name")) : NULL;
+    if (rc == 0 && made && name && made_name && strcmp(name, made_name) != 0) {
+        /* As EC2: a known token with other parameters. */
+        rc = vpce_error_set("IdempotentParameterMismatch: the token was used with other "
+                            "parameters");
+    } else if (rc == 0 && made) {
         /* As EC2 with a ClientToken it has seen: the object the first create made. */
         op->new_state = json_deep_copy(made);
         json_object_del(op->new_state, "_address");
@@ -628,6 +633,43 @@ static void token_reused_after_not_found(void **state)
     }
 }
 
+/* The configuration changed between the crash and the next run: the resumed token meets
+   EC2's IdempotentParameterMismatch, and the error says what happened instead of making a
+   second object with a fresh token. */
+static void resumed_token_mismatch_is_explained(void **state)
+{
+    (void)state;
+    static const char *const tok = "00112233445566778899aabbccddeeff";
+    fx f;
+    fx_init(&f, TREE);
+    json_object_set_new(ap_world, "ap-77",
+                        json_pack("{s:s, s:s, s:s}", "name", "vpc-before-the-edit", "id", "ap-77",
+                                  "_address", "ap_thing.vpc"));
+    json_object_set_new(ap_tokens, tok, json_string("ap-77"));
+    json_object_set_new(ap_hidden, "ap-77", json_true());
+    json_t *entries =
+        json_pack("[{s:I, s:s, s:s, s:s, s:s}]", "id", (json_int_t)1, "address", "ap_thing.vpc",
+                  "action", "create", "token", tok, "started_at", "2001-01-01T00:00:00Z");
+    json_array_append(ap_journal, json_array_get(entries, 0));
+    f.hs.next_jid = 1;
+    json_t *report = NULL, *resume = NULL;
+    assert_int_equal(vpce_apply_recover(entries, f.cfg, f.ps, &f.hooks, 0, &report, &resume), 0);
+    vpce_plan *p = fx_plan(&f, false);
+    vpce_apply_result res;
+    fx_apply_resume(&f, p, 10, resume, &res);
+    assert_int_equal(json_array_size(res.failed), 1);
+    const char *err = json_string_value(json_object_get(json_array_get(res.failed, 0), "error"));
+    assert_non_null(strstr(err, "IdempotentParameterMismatch"));
+    assert_non_null(strstr(err, "reused the idempotency token of an interrupted run"));
+    assert_int_equal(json_object_size(ap_world), 1); /* nothing new was made */
+    vpce_apply_result_release(&res);
+    vpce_plan_free(p);
+    json_decref(resume);
+    json_decref(report);
+    json_decref(entries);
+    fx_release(&f);
+}
+
 /* Recovery waits until the newest create entry is window_ms old before searching, and not
    longer; a resource no longer configured has its entry cleared, not kept. */
 static void recovery_waits_for_consistency_window(void **state)
@@ -730,6 +772,7 @@ int main(void)
         cmocka_unit_test(interrupt_starts_nothing_new),
         cmocka_unit_test(recovery_adopts_and_clears),
         cmocka_unit_test(token_reused_after_not_found),
+        cmocka_unit_test(resumed_token_mismatch_is_explained),
         cmocka_unit_test(recovery_waits_for_consistency_window),
         cmocka_unit_test(update_in_place_and_outputs),
     };
