@@ -7,7 +7,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 bash scripts/install-deps.sh
-bash scripts/build.sh "$top/build"
+cmake -S "$top" -B "$top/build" >/dev/null
+cmake --build "$top/build" -j"$(nproc)" --target vpce
 vpce="$top/build/vpce"
 
 work=$(mktemp -d)
