@@ -409,7 +409,10 @@ int vpce_planfile_check_current(const vpce_plan *p, const char *config_hash, con
         return vpce_error_setc(VPCE_ESTALE,
                                "saved plan is stale: the configuration changed since the plan "
                                "was made; run vpce plan again");
-    if (!str_same(p->lineage, lineage))
+    /* A plan made when there was no state yet fits a state that was created empty since
+       (serial 0): the first apply of a saved plan creates the database. */
+    bool fresh = (!p->lineage || !*p->lineage) && p->serial == 0 && serial == 0;
+    if (!fresh && !str_same(p->lineage, lineage))
         return vpce_error_setc(VPCE_ESTALE,
                                "saved plan is stale: it was made against a different state "
                                "(lineage \"%s\", now \"%s\"); run vpce plan again",

@@ -225,6 +225,9 @@ static void planfile_staleness(void **state)
     p->serial = 0;
     assert_int_equal(vpce_planfile_check_current(p, NULL, NULL, 0), 0);
     assert_int_equal(vpce_planfile_check_current(p, NULL, "", 0), 0);
+    /* ...and one that the first apply of the saved plan has just created, still empty... */
+    assert_int_equal(vpce_planfile_check_current(p, NULL, "new", 0), 0);
+    /* ...but not one that has changed since. */
     assert_int_equal(vpce_planfile_check_current(p, NULL, "new", 1), VPCE_ESTALE);
     vpce_plan_free(p);
 }
