@@ -42,8 +42,8 @@ const vpce_resource_type vpce_aws_route_table = {
 };
 
 static const vpce_attr_schema rta_attrs[] = {
-    {"subnet_id", "string", OPT, NULL, NULL},
-    {"gateway_id", "string", OPT, NULL, NULL},
+    {"subnet_id", "string", OPT | FNEW, NULL, NULL},
+    {"gateway_id", "string", OPT | FNEW, NULL, NULL},
     {"route_table_id", "string", REQ, NULL, NULL},
     ATTR_ID,
     ATTRS_END,
