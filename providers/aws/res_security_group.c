@@ -402,7 +402,9 @@ static char *unique_name(const char *prefix)
 {
     static unsigned counter;
     unsigned c = __atomic_add_fetch(&counter, 1, __ATOMIC_SEQ_CST);
-    int64_t ms = vpce_now_ms();
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now); /* wall clock: vpce_now_ms() is monotonic */
+    int64_t ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
     time_t secs = (time_t)(ms / 1000);
     struct tm tm;
     gmtime_r(&secs, &tm);
