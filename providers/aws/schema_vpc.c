@@ -40,7 +40,7 @@ const vpce_resource_type vpce_aws_vpc = {
 
 static const vpce_attr_schema subnet_attrs[] = {
     {"vpc_id", "string", REQ | FNEW, NULL, NULL},
-    {"cidr_block", "string", OPT | FNEW, NULL, NULL},
+    {"cidr_block", "string", OPT | CMP | FNEW, NULL, NULL},
     {"availability_zone", "string", OPT | CMP | FNEW, NULL, NULL},
     {"availability_zone_id", "string", OPT | CMP | FNEW, NULL, NULL},
     {"map_public_ip_on_launch", "bool", OPT, "false", NULL},
@@ -74,7 +74,7 @@ const vpce_resource_type vpce_aws_subnet = {
 };
 
 static const vpce_attr_schema igw_attrs[] = {
-    {"vpc_id", "string", OPT, NULL, NULL},
+    {"vpc_id", "string", OPT | CMP, NULL, NULL},
     ATTR_TAGS,
     ATTR_TAGS_ALL,
     ATTR_ID,

@@ -97,6 +97,19 @@ static void schema_endpoint_flags(void **state)
     assert_true(flags_of("aws_region", "name", true) & VPCE_ATTR_COMPUTED);
 }
 
+/* Flags checked against the Terraform AWS provider's documented behaviour. */
+static void schema_terraform_parity(void **state)
+{
+    (void)state;
+    /* A subnet's cidr_block is optional and computed (read back when not configured). */
+    unsigned f = flags_of("aws_subnet", "cidr_block", false);
+    assert_true((f & VPCE_ATTR_OPTIONAL) && (f & VPCE_ATTR_COMPUTED) && (f & VPCE_ATTR_FORCE_NEW));
+    /* An internet gateway's vpc_id is optional and computed and changes in place. */
+    f = flags_of("aws_internet_gateway", "vpc_id", false);
+    assert_true((f & VPCE_ATTR_OPTIONAL) && (f & VPCE_ATTR_COMPUTED));
+    assert_false(f & VPCE_ATTR_FORCE_NEW);
+}
+
 /* Every type string of every schema parses (the evaluator's type parser). */
 static void check_types(const vpce_block_schema *s)
 {
@@ -145,6 +158,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(schema_every_design_type_registered),
         cmocka_unit_test(schema_endpoint_flags),
+        cmocka_unit_test(schema_terraform_parity),
         cmocka_unit_test(schema_types_parse),
         cmocka_unit_test(registry_register_test_provider),
     };
