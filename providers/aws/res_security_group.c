@@ -459,6 +459,26 @@ static int find_own_group(vpce_provider *p, const char *name, const char *vpc, c
     }
 }
 
+struct own_probe {
+    vpce_provider *p;
+    const char *name, *vpc, *address;
+    bool resent; /* a request whose outcome was unknown is being sent again */
+};
+
+/* Before resending a CreateSecurityGroup whose answer was lost: the group it made, if any. */
+static int probe_own_group(void *ud, json_t **found)
+{
+    struct own_probe *o = ud;
+    json_t *g = NULL;
+    o->resent = true;
+    *found = NULL;
+    int rc = find_own_group(o->p, o->name, o->vpc, o->address, &g);
+    if (rc == 0 && g)
+        *found = json_pack("{s:s}", "groupId", vpce_aws_ec2_str(g, "groupId"));
+    json_decref(g);
+    return rc;
+}
+
 int vpce_aws_sg_create(vpce_resource_op *op)
 {
     vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
@@ -474,10 +494,15 @@ int vpce_aws_sg_create(vpce_resource_op *op)
         vpce_aws_add_tag_spec(&params, op->provider, "security-group", op->config, op->address);
     if (rc)
         goto cleanup;
-    rc = vpce_aws_call(vpce_aws_provider_client(op->provider), "CreateSecurityGroup", &params, &r);
-    if (rc && strcmp(vpce_aws_last_error_code(), "InvalidGroup.Duplicate") == 0 && op->address) {
+    struct own_probe probe = {op->provider, name ? name : gen,
+                              vpce_aws_attr_str(op->config, "vpc_id"), op->address, false};
+    rc = vpce_aws_call_probed(vpce_aws_provider_client(op->provider), "CreateSecurityGroup",
+                              &params, op->address ? probe_own_group : NULL, &probe, &r);
+    if (rc && strcmp(vpce_aws_last_error_code(), "InvalidGroup.Duplicate") == 0 && probe.resent) {
         /* CreateSecurityGroup takes no ClientToken: after a retried request whose first attempt
-         * went through, adopt the group this address created (same name, VPC and address tag). */
+         * went through, adopt the group this address created (same name, VPC and address tag).
+         * Without a retry the duplicate is another object, such as the one a
+         * create_before_destroy replacement is about to delete: EC2's error stands. */
         json_t *mine = NULL;
         int rc2 = find_own_group(op->provider, name ? name : gen,
                                  vpce_aws_attr_str(op->config, "vpc_id"), op->address, &mine);
