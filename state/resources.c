@@ -503,9 +503,8 @@ int vpce_state_move_resource(vpce_state *st, const char *src, const char *dst, i
     if (rc)
         goto cleanup;
     if (strcmp(smode, dmode) != 0 || strcmp(stype, dtype) != 0) {
-        rc = vpce_error_setc(VPCE_EINVALID,
-                             "cannot move \"%s\" to \"%s\": the resource type cannot change", src,
-                             dst);
+        rc = vpce_error_setc(VPCE_EINVALID, "the resource type cannot change (%s to %s)", stype,
+                             dtype);
         goto cleanup;
     }
     rc = st_tx_begin(st);
@@ -523,8 +522,7 @@ int vpce_state_move_resource(vpce_state *st, const char *src, const char *dst, i
     /* A whole resource: move every instance, keeping its index. */
     if (dindex) {
         rc = vpce_error_setc(VPCE_EINVALID,
-                             "cannot move all instances of \"%s\" to the single instance \"%s\"",
-                             src, dst);
+                             "a whole resource cannot move to one instance of another");
         goto cleanup;
     }
     rc = st_prepare(st, &s,

@@ -181,6 +181,9 @@ static void state_cli_rm_mv_history(void **ctx)
     free(out);
     assert_int_equal(run(&out, "state mv aws_vpc.main aws_subnet.x"), 1);
     assert_non_null(strstr(out, "type cannot change"));
+    /* The command names the move once, the reason follows. */
+    assert_non_null(strstr(out, "cannot move \"aws_vpc.main\" to \"aws_subnet.x\": the"));
+    assert_null(strstr(strstr(out, "cannot move") + 1, "cannot move"));
     free(out);
     assert_int_equal(run(&out, "state rm aws_subnet.app 'aws_subnet.public'"), 0);
     assert_non_null(strstr(out, "Removed aws_subnet.app[0]\nRemoved aws_subnet.app[1]\n"));
