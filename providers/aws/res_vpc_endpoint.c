@@ -450,9 +450,10 @@ int vpce_aws_endpoint_create(vpce_resource_op *op)
         rc = vpce_aws_params_add_json_list(&params, "SecurityGroupId", l);
     if (rc)
         goto cleanup;
+    /* Unset means false, as in the Terraform AWS provider (EC2's own default is true). */
     int pde = vpce_aws_attr_bool(cfg, "private_dns_enabled");
-    if (interface && pde >= 0)
-        vpce_aws_params_add_bool(&params, "PrivateDnsEnabled", pde);
+    if (interface)
+        vpce_aws_params_add_bool(&params, "PrivateDnsEnabled", pde > 0);
     const char *policy = attr_str(cfg, "policy");
     if (policy)
         vpce_aws_params_add(&params, "PolicyDocument", policy);
