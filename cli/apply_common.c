@@ -181,8 +181,11 @@ static void record_history(vpce_state *st, int64_t history_id, const vpce_plan *
         if (!addr)
             continue;
         const vpce_change *c = vpce_map_get(changes, addr);
+        /* A delete leaves nothing; the delete half of a replacement leaves the new object
+           at the address, which is not what it deleted. */
+        bool deleted = action && strcmp(action, "delete") == 0;
         vpce_state_history_add_change(st, history_id, addr, action, c ? c->before : NULL,
-                                      vpce_map_get(now, addr));
+                                      deleted ? NULL : vpce_map_get(now, addr));
     }
     vpce_map_free(changes);
     vpce_map_free(now);

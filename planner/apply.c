@@ -22,6 +22,7 @@ typedef struct task {
     vpce_vec next;     /* task index + 1 of what waits for this one */
     size_t waiting;    /* unfinished tasks this one waits for */
     bool after_change; /* waits for a create, update or replace of this apply */
+    bool deposed;      /* the delete half of a create-then-delete: runs after what uses c */
     int status;
     const char *cur_op; /* phase running now, for "Still ..." */
     int64_t phase_start, next_still;
@@ -493,10 +494,11 @@ static int run_task(walker *w, task *t, char **err)
         int rc = phase_delete(w, t, c->before, false, err);
         return rc < 0 ? rc : phase_write(w, t, true, true, err);
     }
-    case VPCE_ACTION_CREATE_THEN_DELETE: {
-        int rc = phase_write(w, t, true, false, err);
-        return rc < 0 ? rc : phase_delete(w, t, c->before, true, err);
-    }
+    case VPCE_ACTION_CREATE_THEN_DELETE:
+        /* The old object is deleted by its own deposed task, once what uses it has moved on. */
+        if (t->deposed)
+            return phase_delete(w, t, c->before, true, err);
+        return phase_write(w, t, true, false, err);
     case VPCE_ACTION_READ:
         return phase_read(w, t, err);
     default:
@@ -535,7 +537,8 @@ static void finish(walker *w, size_t i, bool ok, const char *err)
     if (ok) {
         json_t *s = json_object();
         json_object_set_new(s, "address", json_string(t->c->address));
-        json_object_set_new(s, "action", json_string(vpce_action_name(t->c->action)));
+        json_object_set_new(s, "action",
+                            json_string(t->deposed ? "delete" : vpce_action_name(t->c->action)));
         json_array_append_new(w->res->succeeded, s);
         for (size_t j = 0; j < t->next.len; j++) {
             size_t n = (uintptr_t)t->next.items[j] - 1;
@@ -630,6 +633,30 @@ static void build_edges(walker *w)
     vpce_map_free(idx);
 }
 
+/*
+ * The delete half of each create-then-delete is a task of its own, after the create and after
+ * every task that waits for it (what uses the resource switches to the new object first, as
+ * Terraform does). Deposed tasks are appended after the nmain change tasks.
+ */
+static void add_deposed(walker *w, size_t nmain)
+{
+    for (size_t i = 0; i < nmain; i++) {
+        if (w->tasks[i].c->action != VPCE_ACTION_CREATE_THEN_DELETE)
+            continue;
+        size_t d = w->ntasks++;
+        w->tasks[d].c = w->tasks[i].c;
+        w->tasks[d].status = T_PENDING;
+        w->tasks[d].deposed = true;
+        for (size_t j = 0; j < w->tasks[i].next.len; j++) {
+            size_t n = (uintptr_t)w->tasks[i].next.items[j] - 1;
+            vpce_vec_push(&w->tasks[n].next, (void *)(uintptr_t)(d + 1));
+            w->tasks[d].waiting++;
+        }
+        vpce_vec_push(&w->tasks[i].next, (void *)(uintptr_t)(d + 1));
+        w->tasks[d].waiting++;
+    }
+}
+
 int vpce_apply(vpce_apply_result *out, const vpce_plan *p, const vpce_apply_opts *opts,
                const vpce_apply_hooks *hooks)
 {
@@ -663,7 +690,8 @@ int vpce_apply(vpce_apply_result *out, const vpce_plan *p, const vpce_apply_opts
     pthread_mutex_init(&w.mu, NULL);
     pthread_cond_init(&w.cv, NULL);
 
-    w.tasks = vpce_calloc(p->nchanges ? p->nchanges : 1, sizeof(task));
+    /* One task per change, plus one per create-then-delete for its old object. */
+    w.tasks = vpce_calloc(2 * p->nchanges + 1, sizeof(task));
     for (size_t k = 0; k < p->nchanges; k++) {
         const vpce_change *c = p->changes[k];
         if (c->action == VPCE_ACTION_NOOP)
@@ -672,9 +700,10 @@ int vpce_apply(vpce_apply_result *out, const vpce_plan *p, const vpce_apply_opts
         w.tasks[w.ntasks].status = T_PENDING;
         w.ntasks++;
     }
+    build_edges(&w);
+    add_deposed(&w, w.ntasks);
     w.remaining = w.ntasks;
     w.queue = vpce_calloc(w.ntasks ? w.ntasks : 1, sizeof(size_t));
-    build_edges(&w);
     for (size_t k = 0; k < w.ntasks; k++)
         if (w.tasks[k].waiting == 0)
             push_ready(&w, k);

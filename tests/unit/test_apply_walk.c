@@ -433,6 +433,52 @@ static void creates_in_order_with_replanned_ids(void **state)
     fx_release(&f);
 }
 
+/* create_before_destroy: the new object is made, what uses it switches to it, and only then is
+   the old one deleted (as Terraform orders it), not before its users have moved. */
+static void create_before_destroy_deletes_after_users_move(void **state)
+{
+    (void)state;
+    static const char *const v1 =
+        "resource \"ap_thing\" \"sg\" {\n  name = \"sg-v1\"\n"
+        "  lifecycle {\n    create_before_destroy = true\n  }\n}\n"
+        "resource \"ap_thing\" \"ep\" {\n  name = \"ep\"\n  value = ap_thing.sg.id\n}\n";
+    fx f;
+    fx_init(&f, v1);
+    vpce_plan *p = fx_plan(&f, false);
+    vpce_apply_result res;
+    fx_apply(&f, p, 10, &res);
+    assert_int_equal(res.added, 2);
+    vpce_apply_result_release(&res);
+    vpce_plan_free(p);
+
+    /* The same configuration with the group renamed: a replacement, new before old. */
+    vpce_config_free(f.cfg);
+    char *v2 = vpce_strdup(v1);
+    memcpy(strstr(v2, "sg-v1"), "sg-v2", 5);
+    f.cfg = testprov_load(v2);
+    free(v2);
+    json_array_clear(ap_log);
+    p = fx_plan(&f, false);
+    assert_int_equal(testprov_change(p, "ap_thing.sg")->action, VPCE_ACTION_CREATE_THEN_DELETE);
+    fx_apply(&f, p, 10, &res);
+    assert_int_equal(json_array_size(res.failed), 0);
+    assert_int_equal(res.added, 1);
+    assert_int_equal(res.changed, 1);
+    assert_int_equal(res.destroyed, 1);
+    assert_true(log_pos("create sg-v2") >= 0);
+    assert_true(log_pos("create sg-v2") < log_pos("update ep"));
+    assert_true(log_pos("update ep") < log_pos("delete sg-v1"));
+    /* ep now points at the new group, and only the new group is left */
+    json_t *sg = json_object_get(f.hs.resources, "ap_thing.sg");
+    json_t *ep = json_object_get(json_object_get(f.hs.resources, "ap_thing.ep"), "attributes");
+    assert_string_equal(json_string_value(json_object_get(ep, "value")),
+                        json_string_value(json_object_get(sg, "id")));
+    assert_int_equal(json_object_size(ap_world), 2);
+    vpce_apply_result_release(&res);
+    vpce_plan_free(p);
+    fx_release(&f);
+}
+
 static void failure_stops_dependents_only(void **state)
 {
     (void)state;
@@ -767,6 +813,7 @@ int main(void)
     vpce_providers_register(&ap_provider);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(creates_in_order_with_replanned_ids),
+        cmocka_unit_test(create_before_destroy_deletes_after_users_move),
         cmocka_unit_test(failure_stops_dependents_only),
         cmocka_unit_test(parallelism_is_bounded),
         cmocka_unit_test(interrupt_starts_nothing_new),
