@@ -392,13 +392,13 @@ static int phase_write(walker *w, task *t, bool create, bool after_delete, char 
     if (rc == 0 && !op.new_state)
         rc = vpce_error_set("the provider returned no state for %s", c->address);
     if (rc < 0 && resumed_jid) {
-        /* The token is an interrupted run's: what that run made may differ from what is sent
+        /* The token is an earlier run's: what that run made may differ from what is sent
            now (the configuration changed since), and recovery could not find it. Say so: the
            user can import it or delete it; a fresh token would only make a second object. */
         char *msg = vpce_strdup(vpce_error_last());
-        vpce_error_set("%s (this create reused the idempotency token of an interrupted run, "
-                       "which may have made the object already; if so, `vpce import` or delete "
-                       "it, then apply again)",
+        vpce_error_set("%s (this create reused the idempotency token of an earlier run that did "
+                       "not finish it; if that run made the object, `vpce import` or delete it, "
+                       "then apply again)",
                        msg);
         free(msg);
     }

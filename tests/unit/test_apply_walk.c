@@ -706,7 +706,7 @@ static void resumed_token_mismatch_is_explained(void **state)
     assert_int_equal(json_array_size(res.failed), 1);
     const char *err = json_string_value(json_object_get(json_array_get(res.failed, 0), "error"));
     assert_non_null(strstr(err, "IdempotentParameterMismatch"));
-    assert_non_null(strstr(err, "reused the idempotency token of an interrupted run"));
+    assert_non_null(strstr(err, "reused the idempotency token of an earlier run"));
     assert_int_equal(json_object_size(ap_world), 1); /* nothing new was made */
     vpce_apply_result_release(&res);
     vpce_plan_free(p);
