@@ -523,7 +523,17 @@ static void skip_after(walker *w, size_t i)
             continue;
         w->tasks[n].status = T_SKIPPED;
         w->remaining--;
-        json_array_append_new(w->res->skipped, json_string(w->tasks[n].c->address));
+        const vpce_change *c = w->tasks[n].c;
+        if (w->tasks[n].deposed) {
+            /* Say which object stays: the replaced one, no longer the address's in the state
+               once its replacement was made. */
+            const char *id = json_string_value(json_object_get(c->before, "id"));
+            json_array_append_new(w->res->skipped,
+                                  json_sprintf("%s (deleting the object it replaces, id %s)",
+                                               c->address, id ? id : "unknown"));
+        } else {
+            json_array_append_new(w->res->skipped, json_string(c->address));
+        }
         skip_after(w, n);
     }
 }

@@ -299,7 +299,9 @@ typedef struct vpce_apply_result {
     json_t *state;     /* the state document after the walk (new reference) */
     json_t *succeeded; /* [{"address", "action"}] in completion order */
     json_t *failed;    /* [{"address", "error"}] sorted by address */
-    json_t *skipped;   /* ["address"]: not run because something they wait for failed */
+    json_t *skipped;   /* ["address"]: not run because something they wait for failed; the
+                          delete half of a create-then-delete reads "address (deleting the
+                          object it replaces, id ID)" */
     int added, changed, destroyed;
     bool interrupted; /* stopped early at the user's request */
 } vpce_apply_result;

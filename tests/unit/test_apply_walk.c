@@ -476,6 +476,33 @@ static void create_before_destroy_deletes_after_users_move(void **state)
     assert_int_equal(json_object_size(ap_world), 2);
     vpce_apply_result_release(&res);
     vpce_plan_free(p);
+
+    /* When a user of the new object fails, the old one is not deleted, and the run names it. */
+    const char *old_id =
+        json_string_value(json_object_get(json_object_get(f.hs.resources, "ap_thing.sg"), "id"));
+    char *keep = vpce_strdup(old_id);
+    vpce_config_free(f.cfg);
+    f.cfg = testprov_load("resource \"ap_thing\" \"sg\" {\n  name = \"sg-v3\"\n"
+                          "  lifecycle {\n    create_before_destroy = true\n  }\n}\n"
+                          "resource \"ap_thing\" \"ep\" {\n  name = \"ep\"\n"
+                          "  value = ap_thing.sg.id\n}\n"
+                          "resource \"ap_thing\" \"bad\" {\n  name = \"bad\"\n"
+                          "  value = ap_thing.sg.id\n}\n");
+    ap_fail_name = "bad";
+    p = fx_plan(&f, false);
+    fx_apply(&f, p, 10, &res);
+    ap_fail_name = NULL;
+    assert_int_equal(json_array_size(res.failed), 1);
+    char *expect = vpce_asprintf("ap_thing.sg (deleting the object it replaces, id %s)", keep);
+    bool named = false;
+    for (size_t k = 0; k < json_array_size(res.skipped); k++)
+        named = named || strcmp(json_string_value(json_array_get(res.skipped, k)), expect) == 0;
+    assert_true(named);
+    assert_non_null(json_object_get(ap_world, keep)); /* still there */
+    free(expect);
+    free(keep);
+    vpce_apply_result_release(&res);
+    vpce_plan_free(p);
     fx_release(&f);
 }
 
