@@ -43,6 +43,8 @@
 extern const vpce_block_schema vpce_aws_filter_schema;
 /* The `timeouts { create, update, delete }` block. */
 extern const vpce_block_schema vpce_aws_timeouts_schema;
+/* The nested blocks of a resource whose only block is `timeouts`. */
+extern const vpce_nested_block vpce_aws_timeouts_blocks[];
 
 /* Managed resources. */
 extern const vpce_resource_type vpce_aws_vpc_endpoint;

@@ -21,6 +21,10 @@ static const vpce_attr_schema timeouts_attrs[] = {
     ATTRS_END,
 };
 const vpce_block_schema vpce_aws_timeouts_schema = {timeouts_attrs, NULL};
+const vpce_nested_block vpce_aws_timeouts_blocks[] = {
+    {"timeouts", VPCE_NEST_SINGLE, 0, 1, 0, &vpce_aws_timeouts_schema},
+    BLOCKS_END,
+};
 
 static const vpce_nested_block filter_blocks[] = {
     {"filter", VPCE_NEST_SET, 0, 0, 0, &vpce_aws_filter_schema},

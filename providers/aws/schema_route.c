@@ -22,11 +22,7 @@ static const vpce_attr_schema rt_attrs[] = {
     {"owner_id", "string", CMP, NULL, NULL},
     ATTRS_END,
 };
-static const vpce_nested_block rt_blocks[] = {
-    {"timeouts", VPCE_NEST_SINGLE, 0, 1, 0, &vpce_aws_timeouts_schema},
-    BLOCKS_END,
-};
-static const vpce_block_schema rt_schema = {rt_attrs, rt_blocks};
+static const vpce_block_schema rt_schema = {rt_attrs, vpce_aws_timeouts_blocks};
 
 const vpce_resource_type vpce_aws_route_table = {
     .name = "aws_route_table",
@@ -85,11 +81,7 @@ static const vpce_attr_schema route_attrs[] = {
     {"state", "string", CMP, NULL, NULL},
     ATTRS_END,
 };
-static const vpce_nested_block route_blocks[] = {
-    {"timeouts", VPCE_NEST_SINGLE, 0, 1, 0, &vpce_aws_timeouts_schema},
-    BLOCKS_END,
-};
-static const vpce_block_schema route_schema = {route_attrs, route_blocks};
+static const vpce_block_schema route_schema = {route_attrs, vpce_aws_timeouts_blocks};
 
 const vpce_resource_type vpce_aws_route = {
     .name = "aws_route",

@@ -24,11 +24,7 @@ static const vpce_attr_schema sg_attrs[] = {
     {"owner_id", "string", CMP, NULL, NULL},
     ATTRS_END,
 };
-static const vpce_nested_block sg_blocks[] = {
-    {"timeouts", VPCE_NEST_SINGLE, 0, 1, 0, &vpce_aws_timeouts_schema},
-    BLOCKS_END,
-};
-static const vpce_block_schema sg_schema = {sg_attrs, sg_blocks};
+static const vpce_block_schema sg_schema = {sg_attrs, vpce_aws_timeouts_blocks};
 
 const vpce_resource_type vpce_aws_security_group = {
     .name = "aws_security_group",

@@ -54,11 +54,7 @@ static const vpce_attr_schema subnet_attrs[] = {
     {"ipv6_cidr_block_association_id", "string", CMP, NULL, NULL},
     ATTRS_END,
 };
-static const vpce_nested_block subnet_blocks[] = {
-    {"timeouts", VPCE_NEST_SINGLE, 0, 1, 0, &vpce_aws_timeouts_schema},
-    BLOCKS_END,
-};
-static const vpce_block_schema subnet_schema = {subnet_attrs, subnet_blocks};
+static const vpce_block_schema subnet_schema = {subnet_attrs, vpce_aws_timeouts_blocks};
 
 const vpce_resource_type vpce_aws_subnet = {
     .name = "aws_subnet",
@@ -82,11 +78,7 @@ static const vpce_attr_schema igw_attrs[] = {
     {"owner_id", "string", CMP, NULL, NULL},
     ATTRS_END,
 };
-static const vpce_nested_block igw_blocks[] = {
-    {"timeouts", VPCE_NEST_SINGLE, 0, 1, 0, &vpce_aws_timeouts_schema},
-    BLOCKS_END,
-};
-static const vpce_block_schema igw_schema = {igw_attrs, igw_blocks};
+static const vpce_block_schema igw_schema = {igw_attrs, vpce_aws_timeouts_blocks};
 
 const vpce_resource_type vpce_aws_internet_gateway = {
     .name = "aws_internet_gateway",

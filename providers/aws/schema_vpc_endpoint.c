@@ -91,11 +91,7 @@ static const vpce_attr_schema subnet_assoc_attrs[] = {
     ATTR_ID,
     ATTRS_END,
 };
-static const vpce_nested_block subnet_assoc_blocks[] = {
-    {"timeouts", VPCE_NEST_SINGLE, 0, 1, 0, &vpce_aws_timeouts_schema},
-    BLOCKS_END,
-};
-static const vpce_block_schema subnet_assoc_schema = {subnet_assoc_attrs, subnet_assoc_blocks};
+static const vpce_block_schema subnet_assoc_schema = {subnet_assoc_attrs, vpce_aws_timeouts_blocks};
 
 const vpce_resource_type vpce_aws_vpc_endpoint_subnet_association = {
     .name = "aws_vpc_endpoint_subnet_association",
@@ -138,11 +134,7 @@ static const vpce_attr_schema policy_attrs[] = {
     ATTR_ID,
     ATTRS_END,
 };
-static const vpce_nested_block policy_blocks[] = {
-    {"timeouts", VPCE_NEST_SINGLE, 0, 1, 0, &vpce_aws_timeouts_schema},
-    BLOCKS_END,
-};
-static const vpce_block_schema policy_schema = {policy_attrs, policy_blocks};
+static const vpce_block_schema policy_schema = {policy_attrs, vpce_aws_timeouts_blocks};
 
 const vpce_resource_type vpce_aws_vpc_endpoint_policy = {
     .name = "aws_vpc_endpoint_policy",
