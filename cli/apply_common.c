@@ -3,9 +3,10 @@
    record, history), outputs, and the progress lines on stderr. */
 #include "cli/apply_common.h"
 #include "cli/plan_args.h"
-#include "planner/config.h"
-#include "planner/eval.h"
+#include "config/config.h"
+#include "lang/lang.h"
 #include "planner/planner.h"
+#include "render/render.h"
 #include "state/state.h"
 
 #include <signal.h>
@@ -245,7 +246,7 @@ static void print_outputs(const json_t *outs)
             continue;
         }
         vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
-        vpce_state_format_value(&b, json_object_get(o, "value"), 0, 2);
+        vpce_render_value(&b, json_object_get(o, "value"), 0, 2);
         printf("%s\n", vpce_buf_cstr(&b));
         vpce_buf_release(&b);
     }

@@ -1,6 +1,7 @@
 /* cli/cmd_force_unlock.c: `vpce force-unlock [-force] ID`. */
 #include "cli/cli.h"
 #include "state/state.h"
+#include "render/render.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +70,7 @@ int cmd_force_unlock(int argc, char **argv)
             goto cleanup;
         }
         vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
-        vpce_state_format_lock(&b, info, path);
+        vpce_render_lock_info(&b, info, path);
         printf("Do you really want to force-unlock?\n  vpce will remove the lock on the state "
                "database. This can corrupt the state if another vpce is still using it.\n\n%s\n"
                "  Only 'yes' will be accepted to confirm.\n\n  Enter a value: ",

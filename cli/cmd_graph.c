@@ -1,6 +1,6 @@
 /* cli/cmd_graph.c: `vpce graph [DIR]`: the configuration's reference graph in Graphviz DOT. */
 #include "cli/cli.h"
-#include "planner/graph.h"
+#include "config/config.h"
 
 #include <stdlib.h>
 

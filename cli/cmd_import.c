@@ -1,7 +1,7 @@
 /* cli/cmd_import.c: `vpce import ADDR ID`: reads an existing object through its resource type's
    import operation and records it in the state at ADDR (which must be in the configuration). */
 #include "cli/cli.h"
-#include "planner/config.h"
+#include "config/config.h"
 #include "planner/planner.h"
 #include "state/state.h"
 

@@ -1,6 +1,7 @@
 /* cli/cmd_output.c: `vpce output [-json] [-raw] [NAME]`. */
 #include "cli/cli.h"
 #include "state/state.h"
+#include "render/render.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,7 @@ static const char usage_text[] =
 static int print_value(const json_t *v)
 {
     vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
-    int rc = vpce_state_format_value(&b, v, 0, 2);
+    int rc = vpce_render_value(&b, v, 0, 2);
     if (rc == 0)
         printf("%s\n", vpce_buf_cstr(&b));
     vpce_buf_release(&b);

@@ -2,8 +2,9 @@
    make the plan, render it, optionally save it. */
 #include "cli/apply_common.h"
 #include "cli/plan_args.h"
-#include "planner/config.h"
+#include "config/config.h"
 #include "planner/planner.h"
+#include "render/render.h"
 #include "state/state.h"
 
 #include <stdlib.h>

@@ -1,6 +1,7 @@
 /* cli/cmd_state.c: `vpce state list|show|rm|mv|history`. */
 #include "cli/cli.h"
 #include "state/state.h"
+#include "render/render.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -146,7 +147,7 @@ static int state_show(vpce_state *st, const struct opts *o)
     for (size_t i = 0; i < sel.len; i++) {
         if (i > 0)
             vpce_buf_putc(&b, '\n');
-        vpce_state_format_resource(&b, sel.items[i]);
+        vpce_render_state_resource(&b, sel.items[i]);
     }
     fputs(vpce_buf_cstr(&b), stdout);
 cleanup:

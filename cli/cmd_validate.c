@@ -1,6 +1,6 @@
 /* cli/cmd_validate.c: `vpce validate [-json] [-no-color] [DIR]`. */
 #include "cli/cli.h"
-#include "planner/config.h"
+#include "config/config.h"
 
 #include <stdlib.h>
 #include <string.h>

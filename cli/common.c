@@ -1,6 +1,7 @@
 /* cli/common.c: output and flag helpers shared by the commands. */
 #include "cli/cli.h"
 #include "state/state.h"
+#include "render/render.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -113,7 +114,7 @@ int cli_lock_state(vpce_state *st, const char *operation, int64_t timeout_ms)
         const char *id = json_string_value(json_object_get(holder, "id"));
         const char *op = json_string_value(json_object_get(holder, "operation"));
         vpce_buf info = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
-        vpce_state_format_lock(&info, holder, vpce_state_path(st));
+        vpce_render_lock_info(&info, holder, vpce_state_path(st));
         cli_fail("error acquiring the state lock: the state is locked by %s (pid %lld, "
                  "operation \"%s\", lock ID %s)\n\n%s\n"
                  "vpce locks the state so that two runs cannot change it at once. Wait for the "

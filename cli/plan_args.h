@@ -4,7 +4,7 @@
 #define VPCE_CLI_PLAN_ARGS_H
 
 #include "cli/cli.h"
-#include "planner/config.h"
+#include "config/config.h"
 #include "planner/planner.h"
 
 typedef struct cli_plan_args {

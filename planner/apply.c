@@ -5,7 +5,7 @@
  * record, progress) so that each finished operation is committed at once. Also the recovery of
  * journal entries left by an interrupted apply, and the outputs stored after an apply.
  */
-#include "planner/config.h"
+#include "config/config.h"
 #include "planner/planner.h"
 #include "providers/provider.h"
 

@@ -17,7 +17,7 @@
  *    pays at most the window once, and nothing at all when the crash was longer ago than that.
  *    The wait is bounded by the window whatever the clocks say.
  */
-#include "planner/config.h"
+#include "config/config.h"
 #include "planner/planner.h"
 #include "providers/provider.h"
 

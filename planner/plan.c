@@ -5,9 +5,9 @@
  * keep their prior value unless the resource is replaced); diffs by schema; plans deletes for
  * what state has and configuration no longer does; and evaluates the outputs.
  */
-#include "planner/config.h"
-#include "planner/eval.h"
-#include "planner/graph.h"
+#include "config/config.h"
+#include "lang/lang.h"
+#include "config/config.h"
 #include "planner/plan_build.h"
 
 #include <stdlib.h>

@@ -2,8 +2,8 @@
  * planner/plan_providers.c: the configured provider instances of a configuration, by reference
  * ("aws", "aws.west"), made from the provider blocks evaluated against their schemas.
  */
-#include "planner/config.h"
-#include "planner/eval.h"
+#include "config/config.h"
+#include "lang/lang.h"
 #include "planner/planner.h"
 
 #include <stdlib.h>

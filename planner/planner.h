@@ -1,8 +1,12 @@
 /*
- * planner: decodes a configuration, builds the resource graph, refreshes prior state through the
- * providers, computes and renders plans, reads and writes plan files, and walks a plan to apply
- * it. It knows nothing of SQL, HTTP or AWS: state comes in and goes out as JSON documents (the
- * shape below) and providers are reached through providers/provider.h.
+ * planner: plans and applies. It builds the resource graph of a decoded configuration
+ * (config/config.h), refreshes prior state through the providers, evaluates (lang/lang.h) and
+ * diffs each instance by its schema, estimates cost, reads and writes plan files, and walks a
+ * plan to apply it, with crash recovery from the journal.
+ *
+ * It may call config/, lang/, providers/provider.h and util/. It knows nothing of SQL, HTTP or
+ * AWS, nor of where the state lives: state comes in and goes out as JSON documents (the shape
+ * below) and every write goes through the apply hooks. Rendering a plan is render/render.h.
  *
  * The state document exchanged with state/ ("prior"):
  *   { "lineage": "uuid", "serial": 7,
@@ -82,26 +86,10 @@ void vpce_plan_free(vpce_plan *p);
 void vpce_plan_counts(const vpce_plan *p, int *add, int *change, int *destroy);
 bool vpce_plan_has_changes(const vpce_plan *p);
 
-/* ---- Rendering and plan files (planner/render_*.c, planner/planfile.c, planner/plan_free.c) -- */
+/* ---- plan files (planner/planfile.c, planner/plan_free.c); rendering is render/render.h -- */
 
 /* Frees a change and everything it owns; NULL is a no-op. */
 void vpce_change_free(vpce_change *c);
-
-/*
- * The plan as Terraform prints it: legend, one block per changed resource, the "Plan:" summary
- * line, output changes, the drift note. ANSI colours only when color is true. Caller frees.
- * The renderers below return NULL (VPCE_ETOOBIG, message set) only past a 512 MiB output cap.
- */
-char *vpce_plan_render_text(const vpce_plan *p, bool color);
-/* One change as the text renderer prints it ("  # addr will be created" and its block). Caller
- * frees. */
-char *vpce_change_render_text(const vpce_change *c, bool color);
-/* The output changes section ("  + name = value" lines only), "" when none. Caller frees. */
-char *vpce_plan_render_outputs_text(const vpce_plan *p, bool color);
-/* The machine-readable plan, format documented in docs/plan-json.md. Caller frees. */
-char *vpce_plan_render_json(const vpce_plan *p);
-/* A Markdown summary for a pull-request comment. Caller frees. */
-char *vpce_plan_render_markdown(const vpce_plan *p);
 
 /* Plan files: a versioned JSON document holding everything apply needs (docs/plan-json.md). */
 #define VPCE_PLANFILE_FORMAT   1

@@ -175,32 +175,6 @@ int vpce_state_parse_duration(const char *s, int64_t *out_ms);
 int vpce_state_parse_address(const char *address, char **out_mode, char **out_type, char **out_name,
                              json_t **out_index);
 
-/* ---- rendering (no database needed) ----------------------------------------------------- */
-
-/*
- * Appends a value in HCL syntax as `vpce state show` and `vpce output` print it: strings quoted
- * (multi-line ones as <<-EOT heredocs, JSON documents as jsonencode(...)), lists and objects one
- * element per line; lines after the first are indented by (indent + 1) * width spaces for
- * nested elements and indent * width for the closing bracket. Object keys are sorted and their
- * `=` aligned. The unknown sentinel prints as (known after apply).
- */
-int vpce_state_format_value(vpce_buf *out, const json_t *value, int indent, int width);
-/*
- * Appends one resource (document shape) as Terraform's `state show` does:
- *   # aws_vpc.main:
- *   resource "aws_vpc" "main" {
- *       cidr_block = "10.0.0.0/16"
- *       tags       = {
- *           "Name" = "main"
- *       }
- *   }
- * null attributes are left out; attributes named in sensitive_attributes print as
- * (sensitive value).
- */
-int vpce_state_format_resource(vpce_buf *out, const json_t *resource);
-/* Appends the "Lock Info:" block for a holder object from vpce_state_lock(). */
-int vpce_state_format_lock(vpce_buf *out, const json_t *holder, const char *path);
-
 /* ---- test hooks (compiled in always; cheap) ---------------------------------------------- */
 
 /*

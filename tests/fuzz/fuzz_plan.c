@@ -6,8 +6,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "planner/config.h"
+#include "config/config.h"
 #include "planner/planner.h"
+#include "render/render.h"
 
 static vpce_config *cfg;
 static json_t *vars;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "planner/planner.h"
+#include "render/render.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -5,7 +5,7 @@
 #ifndef VPCE_TEST_PLANS_H
 #define VPCE_TEST_PLANS_H
 
-#include "planner/planner.h"
+#include "render/render.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include <pthread.h>
 
-#include "planner/config.h"
+#include "config/config.h"
 #include "tests/unit/support/testprov.h"
 
 /* ---- the "ap" provider ------------------------------------------------------------------- */

@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "planner/config.h"
-#include "planner/eval.h"
+#include "config/config.h"
+#include "lang/lang.h"
 
 typedef struct parsed {
     vpce_file *f;

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "planner/config.h"
-#include "planner/graph.h"
+#include "config/config.h"
+#include "config/config.h"
 
 static char tmpdir[256];
 

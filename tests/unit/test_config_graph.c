@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "planner/graph.h"
+#include "config/config.h"
 
 static char *order_string(vpce_graph *g, const size_t *order)
 {

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "planner/eval.h"
+#include "lang/lang.h"
 #include "providers/provider.h"
 
 static const char *resources[] = {

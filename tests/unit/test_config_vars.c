@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "planner/config.h"
+#include "config/config.h"
 
 static char tmpdir[256];
 

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "parser/parser.h"
-#include "planner/eval.h"
+#include "lang/lang.h"
 
 #pragma GCC diagnostic ignored "-Wunused-function"
 

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "planner/config.h"
+#include "config/config.h"
 #include "tests/unit/support/testprov.h"
 
 static int setup(void **state)

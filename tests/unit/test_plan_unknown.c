@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "planner/config.h"
+#include "config/config.h"
 #include "tests/unit/support/testprov.h"
 
 static const char *CFG = "resource \"test_thing\" \"vpc\" {\n  name = \"vpc\"\n}\n"

@@ -1,7 +1,7 @@
 /* tests/unit/support/testprov.c: the in-memory "test" provider and a small apply loop. */
 #include "tests/unit/support/testprov.h"
 
-#include "planner/config.h"
+#include "config/config.h"
 
 #include <ftw.h>
 #include <stdlib.h>

@@ -1,5 +1,10 @@
 /*
- * planner/eval.h (internal to planner/): expression evaluation, functions, types and conversion.
+ * lang: the expression language. Values and types, the evaluator, the built-in functions (one
+ * file per family, lang/funcs_*.c) and type constraints and conversion.
+ *
+ * Owns nothing but values: it may call parser/ (syntax trees, and templatefile() parses its
+ * template) and util/; it knows nothing of resources, providers, state or plans. What an
+ * expression may refer to comes in as one scope object.
  *
  * An expression is evaluated against a scope: one JSON object whose keys are the root names an
  * expression may use ("var", "local", "each", "count", "path", "data", and each resource type
@@ -9,8 +14,8 @@
  * is unknown when any argument contains an unknown, except where the function does not look at
  * it, e.g. length of a tuple of unknowns).
  */
-#ifndef VPCE_PLANNER_EVAL_H
-#define VPCE_PLANNER_EVAL_H
+#ifndef VPCE_LANG_H
+#define VPCE_LANG_H
 
 #include "parser/ast.h"
 #include "util/util.h"

@@ -1,9 +1,9 @@
 /*
- * planner/eval.c: the expression evaluator (HCL semantics over jansson values) and the
+ * lang/eval.c: the expression evaluator (HCL semantics over jansson values) and the
  * reference walker. The scope is borrowed, never copied deeply: a for expression makes one
  * shallow copy of the top-level scope object and sets its iterator names on it.
  */
-#include "planner/eval.h"
+#include "lang/lang.h"
 
 #include <math.h>
 #include <stdlib.h>

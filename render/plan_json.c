@@ -1,10 +1,10 @@
 /*
- * planner/render_json.c: the machine-readable plan, shaped like Terraform's `show -json` plan
+ * render/plan_json.c: the machine-readable plan, shaped like Terraform's `show -json` plan
  * representation and documented in docs/plan-json.md. Unknown values are written as null with
  * a mirror document "after_unknown" marking them; sensitive attributes are marked in
  * "before_sensitive"/"after_sensitive"; sensitive variable values are left out.
  */
-#include "planner/planner.h"
+#include "render/render.h"
 
 #include <stdlib.h>
 #include <string.h>

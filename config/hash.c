@@ -1,8 +1,8 @@
 /*
- * planner/hash.c: SHA-256 (FIPS 180-4), for the content hash of a configuration that saved plans
+ * config/hash.c: SHA-256 (FIPS 180-4), for the content hash of a configuration that saved plans
  * record. Written here because the planner must not link a crypto library.
  */
-#include "planner/config.h"
+#include "config/config.h"
 
 #include <string.h>
 

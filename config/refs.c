@@ -1,12 +1,12 @@
 /*
- * planner/refs.c: the configuration's reference graph (vpce_config_graph). Every expression of
+ * config/refs.c: the configuration's reference graph (vpce_config_graph). Every expression of
  * the configuration is walked for references; each must name a declared variable, local value,
  * resource or data source (else a diagnostic with a suggestion), each.* and count.index must be
  * used where for_each or count is set, and the references become the graph's edges. Cycles are
  * reported naming every member.
  */
-#include "planner/eval.h"
-#include "planner/graph.h"
+#include "lang/lang.h"
+#include "config/config.h"
 
 #include <stdlib.h>
 #include <string.h>

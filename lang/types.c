@@ -1,9 +1,9 @@
 /*
- * planner/types.c: type constraints (parsed from expressions or text), Terraform's conversion
+ * lang/types.c: type constraints (parsed from expressions or text), Terraform's conversion
  * rules between values and types, number formatting, the value order used by sets, and the
  * JSON encoding used by jsonencode.
  */
-#include "planner/eval.h"
+#include "lang/lang.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,12 +1,19 @@
 /*
- * planner/config.h (internal to planner/): a configuration decoded from every *.vpce file of one
- * directory. Decoding checks the structure against the provider schemas; expressions stay as
+ * config: the configuration, decoded from every *.vpce file of one directory.
+ *
+ * Owns: loading the files (through parser/), decoding bodies against the provider schemas
+ * (providers/provider.h), references between objects and the configuration's graph (on util's
+ * DAG), input variables, and the content hash that saved plans check. It may call parser/,
+ * lang/ (evaluation and types), providers/provider.h (schemas only, never CRUD) and util/; it
+ * knows nothing of state, plans, rendering, HTTP or AWS.
+ * Decoding checks the structure against the provider schemas; expressions stay as
  * syntax trees and are evaluated later, during planning. Everything here is owned by the
  * vpce_config and freed by vpce_config_free(); AST pointers borrow from its files.
  */
-#ifndef VPCE_PLANNER_CONFIG_H
-#define VPCE_PLANNER_CONFIG_H
+#ifndef VPCE_CONFIG_H
+#define VPCE_CONFIG_H
 
+#include "lang/lang.h"
 #include "parser/parser.h"
 #include "providers/provider.h"
 
@@ -128,7 +135,7 @@ json_t *vpce_body_eval_at(const struct vpce_eval_ctx *ctx, const vpce_ast_body *
 /* The resource or data source with address addr ("aws_vpc.main", "data.aws_region.r"), or NULL. */
 vpce_cfg_resource *vpce_config_resource(const vpce_config *c, const char *addr);
 
-/* ---- SHA-256 (planner/hash.c), for the configuration's content hash ---------------------- */
+/* ---- SHA-256 (config/hash.c), for the configuration's content hash ---------------------- */
 
 typedef struct vpce_sha256_ctx {
     uint32_t h[8];
@@ -141,7 +148,7 @@ void vpce_sha256_update(vpce_sha256_ctx *c, const void *data, size_t len);
 /* Writes the digest as 64 lowercase hex digits and a NUL. */
 void vpce_sha256_final(vpce_sha256_ctx *c, char hex[65]);
 
-/* ---- input variables (planner/vars.c) ----------------------------------------------------- */
+/* ---- input variables (config/vars.c) ----------------------------------------------------- */
 
 /*
  * The value of every declared variable as an object name -> value (*out, new reference), from,
@@ -171,5 +178,14 @@ json_t *vpce_config_unknown_scope(const vpce_config *c);
  * was already reported are dropped. Appends to diags; returns 0 or VPCE_EINVALID.
  */
 int vpce_config_validate(const vpce_config *c, vpce_diags *diags);
+
+/*
+ * The configuration's graph: a node per variable ("var.x"), local ("local.x"), resource
+ * ("aws_vpc.main"), data source ("data.aws_region.r"), output ("output.x") and provider
+ * configuration ("provider.aws", "provider.aws.west"), data pointing at the vpce_cfg_* struct;
+ * edges from references and depends_on. References to undeclared objects and cycles are
+ * reported to diags (a cycle names every member with its range). Returns 0 or VPCE_EINVALID.
+ */
+int vpce_config_graph(vpce_graph **out, const vpce_config *c, vpce_diags *diags);
 
 #endif

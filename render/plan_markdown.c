@@ -1,11 +1,11 @@
 /*
- * planner/render_markdown.c: the plan as a pull-request comment. The summary line first, then
+ * render/plan_markdown.c: the plan as a pull-request comment. The summary line first, then
  * destructive changes called out, a table of every change, and one collapsible block per
  * resource with its text rendering in a ```diff fence. In the fence each line's +, - or ~ symbol
  * is moved to the first column (~ written as !) so code hosts colour the lines; the rest of the
  * line keeps its place ("-/+" and "+/-" already start there).
  */
-#include "planner/planner.h"
+#include "render/render.h"
 
 #include <stdlib.h>
 #include <string.h>

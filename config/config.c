@@ -1,13 +1,13 @@
 /*
- * planner/config.c: loading a configuration directory. Parses every *.vpce file (sorted by
+ * config/config.c: loading a configuration directory. Parses every *.vpce file (sorted by
  * name), decodes the top-level blocks into the vpce_cfg_* structures of config.h, checks what can
  * be checked without evaluating (block types, labels, meta-arguments, duplicates, resource types
  * against the provider registry), hashes the files, then runs the reference graph and the
  * all-unknown evaluation (vpce_config_validate) so every problem is reported in one run.
  */
-#include "planner/config.h"
-#include "planner/eval.h"
-#include "planner/graph.h"
+#include "config/config.h"
+#include "lang/lang.h"
+#include "config/config.h"
 
 #include <dirent.h>
 #include <stdlib.h>

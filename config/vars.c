@@ -1,10 +1,10 @@
 /*
- * planner/vars.c: the values of input variables (vpce_config_vars): defaults, VPCE_VAR_<name>
+ * config/vars.c: the values of input variables (vpce_config_vars): defaults, VPCE_VAR_<name>
  * environment variables, -var-file files and -var flags, in increasing precedence, converted to
  * the declared types and checked against the variables' validation blocks.
  */
-#include "planner/config.h"
-#include "planner/eval.h"
+#include "config/config.h"
+#include "lang/lang.h"
 
 #include <pthread.h>
 #include <stdlib.h>

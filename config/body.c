@@ -1,11 +1,11 @@
 /*
- * planner/body.c: evaluating a resource, data-source or provider body against its schema
+ * config/body.c: evaluating a resource, data-source or provider body against its schema
  * (vpce_body_eval), with nested blocks, attributes written as blocks (ingress, egress, route),
  * `dynamic` blocks, defaults and unknowns for computed attributes; and the all-unknown
  * evaluation `vpce validate` runs over a whole configuration (vpce_config_validate).
  */
-#include "planner/config.h"
-#include "planner/eval.h"
+#include "config/config.h"
+#include "lang/lang.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /*
- * state/format.c: rendering state values and resources in HCL syntax, as `vpce state show` and
- * `vpce output` print them, and the lock holder block of lock errors. No database here.
+ * render/state_text.c: state values and resources in HCL syntax, as `vpce state show` and
+ * `vpce output` print them, and the lock holder block of lock errors.
  */
-#include "state/internal.h"
+#include "render/render.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -215,7 +215,7 @@ static int format_value(vpce_buf *b, const json_t *v, int indent, int width, boo
     }
 }
 
-int vpce_state_format_value(vpce_buf *out, const json_t *value, int indent, int width)
+int vpce_render_value(vpce_buf *out, const json_t *value, int indent, int width)
 {
     return format_value(out, value, indent, width, false);
 }
@@ -240,7 +240,7 @@ static bool is_sensitive(const json_t *paths, const char *name)
     return false;
 }
 
-int vpce_state_format_resource(vpce_buf *out, const json_t *r)
+int vpce_render_state_resource(vpce_buf *out, const json_t *r)
 {
     const char *address = json_string_value(json_object_get(r, "address"));
     const char *mode = json_string_value(json_object_get(r, "mode"));
@@ -288,7 +288,7 @@ int vpce_state_format_resource(vpce_buf *out, const json_t *r)
     return rc;
 }
 
-int vpce_state_format_lock(vpce_buf *out, const json_t *h, const char *path)
+int vpce_render_lock_info(vpce_buf *out, const json_t *h, const char *path)
 {
     const json_t *alive = json_object_get(h, "pid_alive");
     const char *info = json_string_value(json_object_get(h, "info"));

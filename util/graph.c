@@ -1,10 +1,10 @@
 /*
- * planner/graph.c: a general directed graph with a deterministic topological order (Kahn's
+ * util/graph.c: a general directed graph with a deterministic topological order (Kahn's
  * algorithm taking the smallest ready name first), cycle reporting through Tarjan's strongly
  * connected components, and DOT output. It knows nothing of configurations; vpce_config_graph
- * (planner/refs.c) builds the configuration's graph on top of it.
+ * (config/refs.c) builds the configuration's graph on top of it.
  */
-#include "planner/graph.h"
+#include "util/util.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,0 +1,134 @@
+/*
+ * lang/funcs_numeric.c: built-in functions on type conversion functions and numbers.
+ */
+#include "lang/funcs.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+static json_t *convert_fn(fcall *c, const char *type, const char *tname)
+{
+    json_t *v = c->a[0];
+    if (fn_is_null(v))
+        return json_null();
+    json_t *t = json_string(type);
+    const char *why;
+    json_t *r = vpce_convert(v, t, &why);
+    json_decref(t);
+    if (r)
+        return r;
+    if (json_is_string(v))
+        return fn_fail(c, "cannot convert \"%s\" to %s", json_string_value(v), tname);
+    return fn_fail(c, "cannot convert %s to %s", vpce_value_type_name(v), tname);
+}
+
+static json_t *f_tostring(fcall *c)
+{
+    return convert_fn(c, "string", "string");
+}
+
+static json_t *f_tonumber(fcall *c)
+{
+    return convert_fn(c, "number", "number");
+}
+
+static json_t *f_tobool(fcall *c)
+{
+    return convert_fn(c, "bool", "bool");
+}
+
+/* ---- numbers ------------------------------------------------------------------------------ */
+
+static json_t *min_max(fcall *c, bool max)
+{
+    if (c->n == 0)
+        return fn_fail(c, "must pass at least one number");
+    double best = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        double d;
+        if (!fn_num(c, i, &d))
+            return NULL;
+        if (i == 0 || (max ? d > best : d < best))
+            best = d;
+    }
+    return vpce_number_new(best);
+}
+
+static json_t *f_max(fcall *c)
+{
+    return min_max(c, true);
+}
+
+static json_t *f_min(fcall *c)
+{
+    return min_max(c, false);
+}
+
+static json_t *num1(fcall *c, double (*fn)(double))
+{
+    double d;
+    if (!fn_num(c, 0, &d))
+        return NULL;
+    return vpce_number_new(fn(d));
+}
+
+static json_t *f_abs(fcall *c)
+{
+    return num1(c, fabs);
+}
+
+static json_t *f_ceil(fcall *c)
+{
+    return num1(c, ceil);
+}
+
+static json_t *f_floor(fcall *c)
+{
+    return num1(c, floor);
+}
+
+static json_t *f_signum(fcall *c)
+{
+    double d;
+    if (!fn_num(c, 0, &d))
+        return NULL;
+    return json_integer(d > 0 ? 1 : d < 0 ? -1 : 0);
+}
+
+static json_t *f_pow(fcall *c)
+{
+    double a, b;
+    if (!fn_num(c, 0, &a) || !fn_num(c, 1, &b))
+        return NULL;
+    return vpce_number_new(pow(a, b));
+}
+
+static json_t *f_parseint(fcall *c)
+{
+    const char *s = fn_str(c, 0);
+    long long base;
+    if (!s || !fn_int(c, 1, &base))
+        return NULL;
+    if (base < 2 || base > 62)
+        return fn_arg_err(c, 1, "the base must be between 2 and 62");
+    char *end;
+    long long v = strtoll(s, &end, (int)base);
+    if (!*s || *end || base > 36)
+        return fn_fail(c, "cannot parse \"%s\" as a base %lld integer", s, base);
+    return json_integer(v);
+}
+
+const fdef vpce_fn_numeric[] = {
+    {"abs", 1, 1, 0, f_abs},
+    {"ceil", 1, 1, 0, f_ceil},
+    {"floor", 1, 1, 0, f_floor},
+    {"max", 1, -1, 0, f_max},
+    {"min", 1, -1, 0, f_min},
+    {"parseint", 2, 2, 0, f_parseint},
+    {"pow", 2, 2, 0, f_pow},
+    {"signum", 1, 1, 0, f_signum},
+    {"tobool", 1, 1, F_NULL, f_tobool},
+    {"tonumber", 1, 1, F_NULL, f_tonumber},
+    {"tostring", 1, 1, F_NULL, f_tostring},
+    {NULL, 0, 0, 0, NULL},
+};

@@ -1,0 +1,64 @@
+/*
+ * render: plans and state as people and programs read them. Text as Terraform prints it (with
+ * or without colour), the JSON plan (docs/plan-json.md), Markdown for pull requests, and state
+ * in HCL syntax or JSON.
+ *
+ * Each function reads a plan (planner/planner.h) or a state document (its shape is in
+ * planner/planner.h) and writes bytes; none calls a provider, opens the state or prints. It may
+ * call planner/ for the plan types and the cost estimate, lang/ for value formatting, and util/.
+ */
+#ifndef VPCE_RENDER_H
+#define VPCE_RENDER_H
+
+#include "planner/planner.h"
+
+/* ---- plans ---------------------------------------------------------------------------------- */
+
+/*
+ * The plan as Terraform prints it: legend, one block per changed resource, the "Plan:" summary
+ * line, output changes, the drift note. ANSI colours only when color is true. Caller frees.
+ * The renderers below return NULL (VPCE_ETOOBIG, message set) only past a 512 MiB output cap.
+ */
+char *vpce_plan_render_text(const vpce_plan *p, bool color);
+/* One change as the text renderer prints it ("  # addr will be created" and its block). Caller
+ * frees. */
+char *vpce_change_render_text(const vpce_change *c, bool color);
+/* The output changes section ("  + name = value" lines only), "" when none. Caller frees. */
+char *vpce_plan_render_outputs_text(const vpce_plan *p, bool color);
+/* The machine-readable plan, format documented in docs/plan-json.md. Caller frees. */
+char *vpce_plan_render_json(const vpce_plan *p);
+/* A Markdown summary for a pull-request comment. Caller frees. */
+char *vpce_plan_render_markdown(const vpce_plan *p);
+
+/* ---- state ---------------------------------------------------------------------------------- */
+
+/*
+ * Appends a value in HCL syntax as `vpce state show` and `vpce output` print it: strings quoted
+ * (multi-line ones as <<-EOT heredocs, JSON documents as jsonencode(...)), lists and objects one
+ * element per line; lines after the first are indented by (indent + 1) * width spaces for
+ * nested elements and indent * width for the closing bracket. Object keys are sorted and their
+ * `=` aligned. The unknown sentinel prints as (known after apply).
+ */
+int vpce_render_value(vpce_buf *out, const json_t *value, int indent, int width);
+/*
+ * Appends one resource (document shape) as Terraform's `state show` does:
+ *   # aws_vpc.main:
+ *   resource "aws_vpc" "main" {
+ *       cidr_block = "10.0.0.0/16"
+ *       tags       = {
+ *           "Name" = "main"
+ *       }
+ *   }
+ * null attributes are left out; attributes named in sensitive_attributes print as
+ * (sensitive value).
+ */
+int vpce_render_state_resource(vpce_buf *out, const json_t *resource);
+/* Appends the "Lock Info:" block for a holder object from state/state.h's vpce_state_lock(). */
+int vpce_render_lock_info(vpce_buf *out, const json_t *holder, const char *path);
+
+/* The state document doc (borrowed) in the shape of Terraform's `show -json` state
+ * representation: format_version, vpce_version, serial, lineage, values.outputs and
+ * values.root_module.resources. New reference. */
+json_t *vpce_render_state_json(const json_t *doc);
+
+#endif

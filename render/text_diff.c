@@ -1,0 +1,851 @@
+/*
+ * render/text_diff.c: values and their changes in HCL syntax, for the human plan. Values are
+ * shown in HCL syntax;
+ * unchanged attributes are hidden behind a count; JSON strings (policies) are shown as
+ * jsonencode() with a structural diff; "=" signs are aligned within each object or block.
+ *
+ * Every line has the shape INDENT SYMBOL TEXT: four spaces per nesting level, then a four-column
+ * symbol field ("  + ", "  ~ ", "-/+ ", "    " ...). The closing brace of a body is a no-op line
+ * of the level that opened it.
+ */
+#include "render/text.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void txt_put(rctx *r, const char *s)
+{
+    if (vpce_buf_puts(r->b, s) < 0)
+        r->failed = true;
+}
+
+static void putn(rctx *r, const char *s, size_t n)
+{
+    if (vpce_buf_append(r->b, s, n) < 0)
+        r->failed = true;
+}
+
+void txt_putf(rctx *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (vpce_buf_vprintf(r->b, fmt, ap) < 0)
+        r->failed = true;
+    va_end(ap);
+}
+
+void txt_color_on(rctx *r, const char *c)
+{
+    if (r->color)
+        txt_put(r, c);
+}
+
+void txt_color_off(rctx *r)
+{
+    if (r->color)
+        txt_put(r, C_RESET);
+}
+
+/* The four-column symbol field of an action. */
+void txt_sym(rctx *r, int act)
+{
+    switch (act) {
+    case A_NOOP:
+        txt_put(r, "    ");
+        return;
+    case A_CREATE:
+        txt_put(r, "  ");
+        txt_color_on(r, C_GREEN);
+        txt_put(r, "+");
+        break;
+    case A_DELETE:
+        txt_put(r, "  ");
+        txt_color_on(r, C_RED);
+        txt_put(r, "-");
+        break;
+    case A_UPDATE:
+        txt_put(r, "  ");
+        txt_color_on(r, C_YELLOW);
+        txt_put(r, "~");
+        break;
+    case A_DTC:
+        txt_color_on(r, C_RED);
+        txt_put(r, "-");
+        txt_color_off(r);
+        txt_put(r, "/");
+        txt_color_on(r, C_GREEN);
+        txt_put(r, "+");
+        break;
+    case A_CTD:
+        txt_color_on(r, C_GREEN);
+        txt_put(r, "+");
+        txt_color_off(r);
+        txt_put(r, "/");
+        txt_color_on(r, C_RED);
+        txt_put(r, "-");
+        break;
+    case A_READ:
+        txt_put(r, " ");
+        txt_color_on(r, C_CYAN);
+        txt_put(r, "<=");
+        break;
+    }
+    txt_color_off(r);
+    txt_put(r, " ");
+}
+
+void txt_prefix(rctx *r, int level, int act)
+{
+    for (int i = 0; i < level; i++)
+        txt_put(r, "    ");
+    txt_sym(r, act);
+}
+
+static void comment(rctx *r, int level, const char *fmt, size_t n, const char *one,
+                    const char *many)
+{
+    txt_prefix(r, level, A_NOOP);
+    txt_color_on(r, C_GRAY);
+    txt_putf(r, fmt, n, n == 1 ? one : many);
+    txt_color_off(r);
+    txt_put(r, "\n");
+}
+
+/* ---- values ------------------------------------------------------------------------------ */
+
+bool txt_is_null(const json_t *v)
+{
+    return v == NULL || json_is_null(v);
+}
+
+static bool is_ident(const char *s)
+{
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+        return false;
+    for (s++; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '-'))
+            return false;
+    return true;
+}
+
+/* Characters (UTF-8 code points) in s, for alignment. */
+size_t txt_display_width(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+/* A string literal, quoted and escaped as Terraform's plan renderer does (Go's %q: template
+   sequences are left as they are). */
+void txt_put_quoted(rctx *r, const char *s, size_t len)
+{
+    txt_put(r, "\"");
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"':
+            txt_put(r, "\\\"");
+            break;
+        case '\\':
+            txt_put(r, "\\\\");
+            break;
+        case '\n':
+            txt_put(r, "\\n");
+            break;
+        case '\r':
+            txt_put(r, "\\r");
+            break;
+        case '\t':
+            txt_put(r, "\\t");
+            break;
+        case '\a':
+            txt_put(r, "\\a");
+            break;
+        case '\b':
+            txt_put(r, "\\b");
+            break;
+        case '\f':
+            txt_put(r, "\\f");
+            break;
+        case '\v':
+            txt_put(r, "\\v");
+            break;
+        default:
+            if (c < 0x20 || c == 0x7f)
+                txt_putf(r, "\\x%02x", c);
+            else
+                putn(r, (const char *)&s[i], 1);
+        }
+    }
+    txt_put(r, "\"");
+}
+
+/* A map key or object attribute name: bare when it is an identifier and bare is allowed. */
+static char *key_text(const char *k, bool bare_ok)
+{
+    if (bare_ok && is_ident(k))
+        return vpce_strdup(k);
+    vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
+    rctx tmp = {.b = &b};
+    txt_put_quoted(&tmp, k, strlen(k));
+    return vpce_buf_detach(&b);
+}
+
+static void put_key(rctx *r, const char *k, bool bare_ok, size_t width)
+{
+    char *t = key_text(k, bare_ok);
+    txt_put(r, t);
+    for (size_t w = txt_display_width(t); w < width; w++)
+        txt_put(r, " ");
+    free(t);
+}
+
+/* The decoded JSON object or array in a string, or NULL when it holds none. New reference. */
+static json_t *json_in_string(const json_t *v)
+{
+    if (!json_is_string(v))
+        return NULL;
+    const char *s = json_string_value(v);
+    while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
+        s++;
+    if (*s != '{' && *s != '[')
+        return NULL;
+    json_t *d = json_loadb(json_string_value(v), json_string_length(v), 0, NULL);
+    if (d && !json_is_object(d) && !json_is_array(d)) {
+        json_decref(d);
+        return NULL;
+    }
+    return d;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The sorted union of the keys of two objects (either may be NULL). Free the array only. */
+const char **txt_union_keys(const json_t *a, const json_t *b, size_t *n)
+{
+    size_t cap = json_object_size(a) + json_object_size(b);
+    const char **keys = vpce_malloc((cap ? cap : 1) * sizeof(*keys));
+    size_t k = 0;
+    const char *key;
+    json_t *v;
+    if (json_is_object(a))
+        json_object_foreach((json_t *)a, key, v) keys[k++] = key;
+    if (json_is_object(b))
+        json_object_foreach((json_t *)b, key, v) if (!json_is_object(a) || !json_object_get(a, key))
+            keys[k++] = key;
+    qsort(keys, k, sizeof(*keys), cmp_str);
+    *n = k;
+    return keys;
+}
+
+static int classify(const json_t *b, const json_t *a)
+{
+    if (txt_is_null(b) && txt_is_null(a))
+        return A_NOOP;
+    if (txt_is_null(b))
+        return A_CREATE;
+    if (txt_is_null(a))
+        return A_DELETE;
+    if (!vpce_contains_unknown(a) && vpce_value_equal(b, a))
+        return A_NOOP;
+    return A_UPDATE;
+}
+
+static bool is_composite(const json_t *v)
+{
+    return (json_is_object(v) && !vpce_is_unknown(v)) || json_is_array(v);
+}
+
+/* The lines of a multi-line string as a JSON array of strings (a final newline ends the last
+   line rather than starting an empty one). New reference. */
+static json_t *split_lines(const json_t *v)
+{
+    json_t *lines = json_array();
+    const char *s = json_string_value(v), *end = s + json_string_length(v);
+    while (s < end) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
+        json_array_append_new(lines, vpce_json_string_lossy(s, n));
+        s += n + (nl ? 1 : 0);
+    }
+    return lines;
+}
+
+static bool is_multiline(const json_t *v)
+{
+    return json_is_string(v) && memchr(json_string_value(v), '\n', json_string_length(v));
+}
+
+/* One heredoc line, as it is. */
+static void put_heredoc_line(rctx *r, const char *s)
+{
+    txt_put(r, s);
+    txt_put(r, "\n");
+}
+
+static void render_object_whole(rctx *r, const json_t *v, int act, int level, bool in_json)
+{
+    size_t n;
+    const char **keys = txt_union_keys(v, NULL, &n);
+    if (n == 0) {
+        txt_put(r, "{}");
+        free(keys);
+        return;
+    }
+    size_t width = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *t = key_text(keys[i], in_json);
+        size_t w = txt_display_width(t);
+        width = w > width ? w : width;
+        free(t);
+    }
+    txt_put(r, "{\n");
+    for (size_t i = 0; i < n; i++) {
+        txt_prefix(r, level + 1, act);
+        put_key(r, keys[i], in_json, width);
+        txt_put(r, " = ");
+        txt_render_whole(r, json_object_get(v, keys[i]), act, level + 1, in_json);
+        txt_put(r, "\n");
+    }
+    txt_prefix(r, level, A_NOOP);
+    txt_put(r, "}");
+    free(keys);
+}
+
+/* v in full, every nested line marked with act (A_CREATE, A_DELETE or A_NOOP). */
+void txt_render_whole(rctx *r, const json_t *v, int act, int level, bool in_json)
+{
+    if (vpce_is_unknown(v)) {
+        txt_put(r, "(known after apply)");
+        return;
+    }
+    if (txt_is_null(v)) {
+        txt_put(r, "null");
+        return;
+    }
+    switch (json_typeof(v)) {
+    case JSON_STRING: {
+        json_t *d = in_json ? NULL : json_in_string(v);
+        if (d) {
+            txt_put(r, "jsonencode(\n");
+            txt_prefix(r, level + 1, A_NOOP);
+            txt_render_whole(r, d, act, level + 1, true);
+            txt_put(r, "\n");
+            txt_prefix(r, level, A_NOOP);
+            txt_put(r, ")");
+            json_decref(d);
+        } else if (!in_json && is_multiline(v)) {
+            json_t *lines = split_lines(v);
+            size_t i;
+            json_t *l;
+            txt_put(r, "<<-EOT\n");
+            json_array_foreach(lines, i, l)
+            {
+                txt_prefix(r, level + 1, A_NOOP);
+                put_heredoc_line(r, json_string_value(l));
+            }
+            txt_prefix(r, level, A_NOOP);
+            txt_put(r, "EOT");
+            json_decref(lines);
+        } else {
+            txt_put_quoted(r, json_string_value(v), json_string_length(v));
+        }
+        return;
+    }
+    case JSON_INTEGER:
+    case JSON_REAL: {
+        char *s = json_dumps(v, JSON_ENCODE_ANY);
+        txt_put(r, s ? s : "0");
+        free(s);
+        return;
+    }
+    case JSON_TRUE:
+        txt_put(r, "true");
+        return;
+    case JSON_FALSE:
+        txt_put(r, "false");
+        return;
+    case JSON_ARRAY: {
+        if (json_array_size(v) == 0) {
+            txt_put(r, "[]");
+            return;
+        }
+        txt_put(r, "[\n");
+        size_t i;
+        json_t *e;
+        json_array_foreach(v, i, e)
+        {
+            txt_prefix(r, level + 1, act);
+            txt_render_whole(r, e, act, level + 1, in_json);
+            txt_put(r, ",\n");
+        }
+        txt_prefix(r, level, A_NOOP);
+        txt_put(r, "]");
+        return;
+    }
+    case JSON_OBJECT:
+        render_object_whole(r, v, act, level, in_json);
+        return;
+    case JSON_NULL:
+        txt_put(r, "null");
+        return;
+    }
+}
+
+/* ---- lists ------------------------------------------------------------------------------- */
+
+enum { OP_KEEP, OP_DEL, OP_INS, OP_UPD };
+typedef struct op {
+    int kind;
+    const json_t *b, *a;
+} op;
+
+/* The edit script from b to a: equal elements kept (longest common subsequence), a run of
+   removals followed by a run of additions paired into updates where both are objects (when
+   pair_composites). *n ops, caller frees. */
+static op *list_ops(const json_t *b, const json_t *a, bool pair_composites, size_t *n)
+{
+    size_t nb = json_array_size(b), na = json_array_size(a);
+    op *ops = vpce_malloc((nb + na + 1) * sizeof(*ops));
+    size_t k = 0;
+    if (nb <= LCS_MAX && na <= LCS_MAX) {
+        /* lcs[i][j]: length of the LCS of b[i..] and a[j..] */
+        size_t w = na + 1;
+        unsigned *lcs = vpce_calloc((nb + 1) * w, sizeof(unsigned));
+        for (size_t i = nb; i-- > 0;)
+            for (size_t j = na; j-- > 0;) {
+                if (vpce_value_equal(json_array_get(b, i), json_array_get(a, j)) &&
+                    !vpce_contains_unknown(json_array_get(a, j)))
+                    lcs[i * w + j] = lcs[(i + 1) * w + j + 1] + 1;
+                else {
+                    unsigned x = lcs[(i + 1) * w + j], y = lcs[i * w + j + 1];
+                    lcs[i * w + j] = x > y ? x : y;
+                }
+            }
+        size_t i = 0, j = 0;
+        while (i < nb || j < na) {
+            if (i < nb && j < na && vpce_value_equal(json_array_get(b, i), json_array_get(a, j)) &&
+                !vpce_contains_unknown(json_array_get(a, j))) {
+                ops[k++] = (op){OP_KEEP, json_array_get(b, i), json_array_get(a, j)};
+                i++;
+                j++;
+            } else if (i < nb && (j >= na || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) {
+                ops[k++] = (op){OP_DEL, json_array_get(b, i), NULL};
+                i++;
+            } else {
+                ops[k++] = (op){OP_INS, NULL, json_array_get(a, j)};
+                j++;
+            }
+        }
+        free(lcs);
+    } else {
+        for (size_t i = 0; i < nb; i++)
+            ops[k++] = (op){OP_DEL, json_array_get(b, i), NULL};
+        for (size_t j = 0; j < na; j++)
+            ops[k++] = (op){OP_INS, NULL, json_array_get(a, j)};
+    }
+    if (pair_composites) {
+        /* Pair each run of removals with the run of additions right after it. */
+        size_t out = 0;
+        for (size_t s = 0; s < k;) {
+            if (ops[s].kind != OP_DEL) {
+                ops[out++] = ops[s++];
+                continue;
+            }
+            size_t d0 = s, d1 = s;
+            while (d1 < k && ops[d1].kind == OP_DEL)
+                d1++;
+            size_t i1 = d1;
+            while (i1 < k && ops[i1].kind == OP_INS)
+                i1++;
+            size_t nd = d1 - d0, ni = i1 - d1, np = 0;
+            while (np < nd && np < ni && json_is_object(ops[d0 + np].b) &&
+                   !vpce_is_unknown(ops[d0 + np].b) && json_is_object(ops[d1 + np].a) &&
+                   !vpce_is_unknown(ops[d1 + np].a))
+                np++;
+            op tmp[2];
+            for (size_t p = 0; p < np; p++) {
+                tmp[0] = (op){OP_UPD, ops[d0 + p].b, ops[d1 + p].a};
+                ops[out++] = tmp[0];
+            }
+            /* Remaining removals then additions; moving left never overwrites unread ops. */
+            for (size_t p = np; p < nd; p++) {
+                tmp[1] = ops[d0 + p];
+                ops[out++] = tmp[1];
+            }
+            for (size_t p = np; p < ni; p++) {
+                tmp[1] = ops[d1 + p];
+                ops[out++] = tmp[1];
+            }
+            s = i1;
+        }
+        k = out;
+    }
+    *n = k;
+    return ops;
+}
+
+static void render_list_diff(rctx *r, const json_t *b, const json_t *a, int level, bool in_json)
+{
+    size_t n;
+    op *ops = list_ops(b, a, true, &n);
+    txt_put(r, "[\n");
+    size_t hidden = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ops[i].kind == OP_KEEP) {
+            /* Unchanged elements next to a change are shown as context. */
+            bool near =
+                (i > 0 && ops[i - 1].kind != OP_KEEP) || (i + 1 < n && ops[i + 1].kind != OP_KEEP);
+            if (!near) {
+                hidden++;
+                continue;
+            }
+        }
+        if (hidden) {
+            comment(r, level + 1, "# (%zu unchanged %s hidden)", hidden, "element", "elements");
+            hidden = 0;
+        }
+        switch (ops[i].kind) {
+        case OP_KEEP:
+            txt_prefix(r, level + 1, A_NOOP);
+            txt_render_whole(r, ops[i].b, A_NOOP, level + 1, in_json);
+            break;
+        case OP_DEL:
+            txt_prefix(r, level + 1, A_DELETE);
+            txt_render_whole(r, ops[i].b, A_DELETE, level + 1, in_json);
+            break;
+        case OP_INS:
+            txt_prefix(r, level + 1, A_CREATE);
+            txt_render_whole(r, ops[i].a, A_CREATE, level + 1, in_json);
+            break;
+        case OP_UPD:
+            txt_prefix(r, level + 1, A_UPDATE);
+            txt_render_diff(r, ops[i].b, ops[i].a, level + 1, in_json);
+            break;
+        }
+        txt_put(r, ",\n");
+    }
+    if (hidden)
+        comment(r, level + 1, "# (%zu unchanged %s hidden)", hidden, "element", "elements");
+    txt_prefix(r, level, A_NOOP);
+    txt_put(r, "]");
+    free(ops);
+}
+
+/* Multi-line strings: a heredoc with a line diff. */
+static void render_heredoc_diff(rctx *r, const json_t *b, const json_t *a, int level)
+{
+    json_t *lb = split_lines(b), *la = split_lines(a);
+    size_t n;
+    op *ops = list_ops(lb, la, false, &n);
+    txt_put(r, "<<-EOT\n");
+    for (size_t i = 0; i < n; i++) {
+        int act = ops[i].kind == OP_DEL ? A_DELETE : ops[i].kind == OP_INS ? A_CREATE : A_NOOP;
+        txt_prefix(r, level + 1, act);
+        put_heredoc_line(r, json_string_value(ops[i].kind == OP_INS ? ops[i].a : ops[i].b));
+    }
+    txt_prefix(r, level, A_NOOP);
+    txt_put(r, "EOT");
+    free(ops);
+    json_decref(lb);
+    json_decref(la);
+}
+
+/* ---- objects and maps -------------------------------------------------------------------- */
+
+static void render_object_diff(rctx *r, const json_t *b, const json_t *a, int level, bool in_json)
+{
+    size_t n;
+    const char **keys = txt_union_keys(b, a, &n);
+    size_t width = 0, hidden = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (classify(json_object_get(b, keys[i]), json_object_get(a, keys[i])) == A_NOOP &&
+            txt_is_null(json_object_get(b, keys[i])))
+            continue;
+        char *t = key_text(keys[i], in_json);
+        size_t w = txt_display_width(t);
+        width = w > width ? w : width;
+        free(t);
+    }
+    txt_put(r, "{\n");
+    for (size_t i = 0; i < n; i++) {
+        const json_t *vb = json_object_get(b, keys[i]), *va = json_object_get(a, keys[i]);
+        int act = classify(vb, va);
+        if (act == A_NOOP) {
+            if (!txt_is_null(vb))
+                hidden++;
+            continue;
+        }
+        txt_prefix(r, level + 1, act);
+        put_key(r, keys[i], in_json, width);
+        txt_put(r, " = ");
+        if (act == A_CREATE) {
+            txt_render_whole(r, va, A_CREATE, level + 1, in_json);
+        } else if (act == A_DELETE) {
+            txt_render_whole(r, vb, A_DELETE, level + 1, in_json);
+            if (!in_json) /* removed map elements end so, removed JSON members do not */
+                txt_put(r, " -> null");
+        } else {
+            txt_render_diff(r, vb, va, level + 1, in_json);
+        }
+        txt_put(r, "\n");
+    }
+    if (hidden) {
+        if (in_json)
+            comment(r, level + 1, "# (%zu unchanged %s hidden)", hidden, "attribute", "attributes");
+        else
+            comment(r, level + 1, "# (%zu unchanged %s hidden)", hidden, "element", "elements");
+    }
+    txt_prefix(r, level, A_NOOP);
+    txt_put(r, "}");
+    free(keys);
+}
+
+/* The change from b to a (both present, not equal), starting after "name = ". */
+void txt_render_diff(rctx *r, const json_t *b, const json_t *a, int level, bool in_json)
+{
+    if (vpce_is_unknown(a)) {
+        txt_render_whole(r, b, is_composite(b) ? A_DELETE : A_NOOP, level, in_json);
+        txt_put(r, " -> (known after apply)");
+        return;
+    }
+    if (vpce_is_unknown(b)) {
+        txt_put(r, "(known after apply) -> ");
+        txt_render_whole(r, a, A_NOOP, level, in_json);
+        return;
+    }
+    json_t *db = in_json ? NULL : json_in_string(b);
+    json_t *da = db ? json_in_string(a) : NULL;
+    if (db && da && json_typeof(db) == json_typeof(da)) {
+        txt_put(r, "jsonencode(\n");
+        if (vpce_value_equal(db, da)) {
+            txt_prefix(r, level + 1, A_NOOP);
+            txt_put(r, "# whitespace changes\n");
+        } else {
+            txt_prefix(r, level + 1, A_UPDATE);
+            txt_render_diff(r, db, da, level + 1, true);
+            txt_put(r, "\n");
+        }
+        txt_prefix(r, level, A_NOOP);
+        txt_put(r, ")");
+    } else if (!in_json && json_is_string(b) && json_is_string(a) &&
+               (is_multiline(b) || is_multiline(a))) {
+        render_heredoc_diff(r, b, a, level);
+    } else if (json_is_array(b) && json_is_array(a)) {
+        render_list_diff(r, b, a, level, in_json);
+    } else if (json_is_object(b) && json_is_object(a)) {
+        render_object_diff(r, b, a, level, in_json);
+    } else {
+        txt_render_whole(r, b, A_DELETE, level, in_json);
+        txt_put(r, " -> ");
+        txt_render_whole(r, a, A_CREATE, level, in_json);
+    }
+    json_decref(db);
+    json_decref(da);
+}
+
+/* ---- resource bodies --------------------------------------------------------------------- */
+
+static bool all_objects(const json_t *v)
+{
+    if (!json_is_array(v) || json_array_size(v) == 0)
+        return false;
+    size_t i;
+    json_t *e;
+    json_array_foreach(v, i, e) if (!json_is_object(e) || vpce_is_unknown(e)) return false;
+    return true;
+}
+
+/* A list of objects on one side (and a list or nothing on the other) is shown as nested blocks. */
+static bool is_block(const json_t *b, const json_t *a)
+{
+    if (!(txt_is_null(b) || json_is_array(b)) || !(txt_is_null(a) || json_is_array(a)))
+        return false;
+    if (!(all_objects(b) || all_objects(a)))
+        return false;
+    return (txt_is_null(b) || json_array_size(b) == 0 || all_objects(b)) &&
+           (txt_is_null(a) || json_array_size(a) == 0 || all_objects(a));
+}
+
+static bool important(const char *k)
+{
+    return strcmp(k, "id") == 0 || strcmp(k, "name") == 0 || strcmp(k, "tags") == 0;
+}
+
+static bool is_sensitive(rctx *r, int level, const char *k)
+{
+    if (level != 1 || !r->sensitive)
+        return false;
+    size_t i;
+    json_t *e;
+    json_array_foreach(r->sensitive, i, e) if (json_is_string(e) &&
+                                               strcmp(json_string_value(e), k) == 0) return true;
+    return false;
+}
+
+static bool forces_replacement(rctx *r)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(r->replace_paths, i, p)
+    {
+        if (json_is_string(p) && json_array_size(r->path) == 1 &&
+            json_equal(p, json_array_get(r->path, 0)))
+            return true;
+        if (json_is_array(p) && json_equal(p, r->path))
+            return true;
+    }
+    return false;
+}
+
+static void put_forces(rctx *r)
+{
+    txt_put(r, " ");
+    txt_color_on(r, C_RED);
+    txt_put(r, "# forces replacement");
+    txt_color_off(r);
+}
+
+/* Renders a value into a separate buffer so "# forces replacement" can end its first line. */
+static void attr_value(rctx *r, int act, const json_t *vb, const json_t *va, int level,
+                       bool sensitive)
+{
+    vpce_buf tmp = VPCE_BUF_INIT(TEXT_CAP);
+    vpce_buf *main = r->b;
+    r->b = &tmp;
+    if (sensitive) {
+        txt_put(r, "(sensitive value)");
+        if (act == A_DELETE)
+            txt_put(r, " -> null");
+    } else if (act == A_CREATE) {
+        txt_render_whole(r, va, A_CREATE, level, false);
+    } else if (act == A_DELETE) {
+        txt_render_whole(r, vb, A_DELETE, level, false);
+        txt_put(r, " -> null");
+    } else if (act == A_NOOP) {
+        txt_render_whole(r, va, A_NOOP, level, false);
+    } else {
+        txt_render_diff(r, vb, va, level, false);
+    }
+    r->b = main;
+    const char *s = vpce_buf_cstr(&tmp);
+    const char *nl = strchr(s, '\n');
+    if (act != A_NOOP && forces_replacement(r)) {
+        putn(r, s, nl ? (size_t)(nl - s) : strlen(s));
+        put_forces(r);
+        if (nl)
+            txt_put(r, nl);
+    } else {
+        txt_put(r, s);
+    }
+    vpce_buf_release(&tmp);
+}
+
+static void render_blocks(rctx *r, const char *name, const json_t *b, const json_t *a, int level,
+                          bool has_attrs, size_t *hidden_blocks)
+{
+    size_t nb = json_array_size(b), na = json_array_size(a), n;
+    op *ops;
+    if (nb == na) {
+        /* Same count: blocks correspond by position. */
+        ops = vpce_malloc((nb + 1) * sizeof(*ops));
+        for (size_t i = 0; i < nb; i++) {
+            const json_t *eb = json_array_get(b, i), *ea = json_array_get(a, i);
+            ops[i] = (op){classify(eb, ea) == A_NOOP ? OP_KEEP : OP_UPD, eb, ea};
+        }
+        n = nb;
+    } else {
+        ops = list_ops(b, a, false, &n);
+    }
+    bool first = true;
+    for (size_t i = 0; i < n; i++) {
+        if (ops[i].kind == OP_KEEP) {
+            (*hidden_blocks)++;
+            continue;
+        }
+        /* A blank line between the attributes and each group of blocks. */
+        if (first && has_attrs)
+            txt_put(r, "\n");
+        first = false;
+        int act = ops[i].kind == OP_DEL ? A_DELETE : ops[i].kind == OP_INS ? A_CREATE : A_UPDATE;
+        txt_prefix(r, level, act);
+        txt_put(r, name);
+        txt_put(r, " {");
+        json_array_append_new(r->path, json_string(name));
+        if (forces_replacement(r))
+            put_forces(r);
+        txt_put(r, "\n");
+        json_array_append_new(r->path, json_integer((json_int_t)i));
+        if (is_sensitive(r, level, name)) {
+            txt_prefix(r, level + 1, A_NOOP);
+            txt_put(r, "# At least one attribute in this block is (or was) sensitive,\n");
+            txt_prefix(r, level + 1, A_NOOP);
+            txt_put(r, "# so its contents will not be displayed.\n");
+        } else {
+            txt_render_body(r, ops[i].b, ops[i].a, level + 1);
+        }
+        json_array_remove(r->path, json_array_size(r->path) - 1);
+        json_array_remove(r->path, json_array_size(r->path) - 1);
+        txt_prefix(r, level, A_NOOP);
+        txt_put(r, "}\n");
+    }
+    free(ops);
+}
+
+/* The attributes and nested blocks of an object body, from b to a (either NULL). */
+void txt_render_body(rctx *r, const json_t *b, const json_t *a, int level)
+{
+    size_t n;
+    const char **keys =
+        txt_union_keys(json_is_object(b) ? b : NULL, json_is_object(a) ? a : NULL, &n);
+    size_t width = 0, hidden = 0, hidden_blocks = 0;
+    bool has_attrs = false;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *vb = json_object_get(b, keys[i]), *va = json_object_get(a, keys[i]);
+        if ((txt_is_null(vb) && txt_is_null(va)) || is_block(vb, va))
+            continue;
+        size_t w = txt_display_width(keys[i]);
+        width = w > width ? w : width;
+        has_attrs = true;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *vb = json_object_get(b, keys[i]), *va = json_object_get(a, keys[i]);
+        if ((txt_is_null(vb) && txt_is_null(va)) || is_block(vb, va))
+            continue;
+        int act = classify(vb, va);
+        bool sens = is_sensitive(r, level, keys[i]);
+        if (act == A_NOOP && !important(keys[i])) {
+            hidden++;
+            continue;
+        }
+        json_array_append_new(r->path, json_string(keys[i]));
+        txt_prefix(r, level, act);
+        txt_put(r, keys[i]);
+        for (size_t w = txt_display_width(keys[i]); w < width; w++)
+            txt_put(r, " ");
+        txt_put(r, " = ");
+        attr_value(r, act, vb, va, level, sens);
+        txt_put(r, "\n");
+        json_array_remove(r->path, json_array_size(r->path) - 1);
+    }
+    if (hidden)
+        comment(r, level, "# (%zu unchanged %s hidden)", hidden, "attribute", "attributes");
+    for (size_t i = 0; i < n; i++) {
+        const json_t *vb = json_object_get(b, keys[i]), *va = json_object_get(a, keys[i]);
+        if ((txt_is_null(vb) && txt_is_null(va)) || !is_block(vb, va))
+            continue;
+        render_blocks(r, keys[i], vb, va, level, has_attrs, &hidden_blocks);
+    }
+    if (hidden_blocks) {
+        txt_put(r, "\n");
+        comment(r, level, "# (%zu unchanged %s hidden)", hidden_blocks, "block", "blocks");
+    }
+    free(keys);
+}
