@@ -19,7 +19,7 @@ trap 'rm -rf "$WORK"' EXIT
 # after apply, and stores three quarters of the instances (one in three of those with a
 # changed tag, so that half are unchanged and a quarter changed).
 cat > "$WORK/mkstate.c" <<'C'
-#include "planner/config.h"
+#include "config/config.h"
 #include "planner/planner.h"
 #include "state/state.h"
 #include <stdbool.h>
@@ -93,7 +93,7 @@ int main(int argc, char **argv)
 }
 C
 cc -O2 -std=gnu11 -D_GNU_SOURCE -I"$SRC" -I"$BUILD" "$WORK/mkstate.c" -o "$WORK/mkstate" \
-    "$BUILD/libvpce_planner.a" "$BUILD/libvpce_state.a" "$BUILD/libvpce_providers.a" \
+    "$BUILD/libvpce_planner.a" "$BUILD/libvpce_config.a" "$BUILD/libvpce_lang.a" "$BUILD/libvpce_state.a" "$BUILD/libvpce_providers.a" \
     "$BUILD/libvpce_parser.a" "$BUILD/libvpce_util.a" \
     $(pkg-config --libs jansson sqlite3 libcurl libcrypto libxml-2.0) -lm -lpthread
 

@@ -498,7 +498,7 @@ int cli_apply_run(int argc, char **argv, bool destroy)
     }
 
     state_path = cli_plan_args_state_path(&args);
-    if (vpce_state_open(&st, state_path, true) < 0) {
+    if (cli_state_open(&st, state_path, true) < 0) {
         ret = cli_fail("cannot open the state \"%s\": %s", state_path, vpce_error_last());
         goto cleanup;
     }

@@ -38,6 +38,10 @@ extern bool cli_no_color;
 void cli_print_diags(const vpce_diags *d);
 /* Prints "Error: <msg>" to stderr for a library error (vpce_error_last()) and returns CLI_ERROR. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Opens the state at path through its backend (state/state.h's seam): every command opens the
+ * state here, so where the state lives is decided in one place. As vpce_state_open(). */
+struct vpce_state;
+int cli_state_open(struct vpce_state **out, const char *path, bool create_if_missing);
 /* True if arg is "-name" or "--name" (flags take one or two dashes, as Terraform's do). */
 bool cli_flag_is(const char *arg, const char *name);
 /* If arg is "-name=VALUE" (or --name=VALUE) returns VALUE, else NULL. */

@@ -49,7 +49,7 @@ int cmd_force_unlock(int argc, char **argv)
     char *dflt = path ? NULL : vpce_state_default_path(NULL);
     if (dflt)
         path = dflt;
-    if (vpce_state_open(&st, path, false) != 0) {
+    if (cli_state_open(&st, path, false) != 0) {
         rc = cli_fail("%s", vpce_error_last());
         goto cleanup;
     }

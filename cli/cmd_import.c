@@ -118,7 +118,7 @@ int cmd_import(int argc, char **argv)
         goto cleanup;
     }
     state_path = state_arg ? vpce_strdup(state_arg) : vpce_state_default_path(dir);
-    if (vpce_state_open(&st, state_path, true) < 0) {
+    if (cli_state_open(&st, state_path, true) < 0) {
         ret = cli_fail("cannot open the state \"%s\": %s", state_path, vpce_error_last());
         goto cleanup;
     }

@@ -100,7 +100,7 @@ int cmd_plan(int argc, char **argv)
 
     /* State: a missing database is an empty state (and there is nothing to lock). */
     state_path = cli_plan_args_state_path(&args);
-    rc = vpce_state_open(&st, state_path, false);
+    rc = cli_state_open(&st, state_path, false);
     if (rc == VPCE_ENOTFOUND) {
         st = NULL;
     } else if (rc < 0) {

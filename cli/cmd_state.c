@@ -72,7 +72,7 @@ static int open_state(vpce_state **st, const struct opts *o)
 {
     char *dflt = o->state_path ? NULL : vpce_state_default_path(NULL);
     int rc = CLI_OK;
-    if (vpce_state_open(st, o->state_path ? o->state_path : dflt, false) != 0)
+    if (cli_state_open(st, o->state_path ? o->state_path : dflt, false) != 0)
         rc = cli_fail("%s", vpce_error_last());
     free(dflt);
     return rc;

@@ -114,7 +114,7 @@ int cli_lock_state(vpce_state *st, const char *operation, int64_t timeout_ms)
         const char *id = json_string_value(json_object_get(holder, "id"));
         const char *op = json_string_value(json_object_get(holder, "operation"));
         vpce_buf info = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
-        vpce_render_lock_info(&info, holder, vpce_state_path(st));
+        vpce_render_lock_info(&info, holder, vpce_state_where(st));
         cli_fail("error acquiring the state lock: the state is locked by %s (pid %lld, "
                  "operation \"%s\", lock ID %s)\n\n%s\n"
                  "vpce locks the state so that two runs cannot change it at once. Wait for the "
@@ -128,4 +128,9 @@ int cli_lock_state(vpce_state *st, const char *operation, int64_t timeout_ms)
     }
     json_decref(holder);
     return rc;
+}
+
+int cli_state_open(vpce_state **out, const char *path, bool create_if_missing)
+{
+    return vpce_state_open_backend(out, vpce_state_backend_local(path), create_if_missing);
 }

@@ -314,6 +314,8 @@ int st_tx_end(vpce_state *st, int err, bool changes_state)
         err = st_exec(st, "COMMIT");
     if (err && sqlite3_get_autocommit(st->db) == 0)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    if (!err)
+        err = st_after_commit(st);
     return err;
 }
 
@@ -344,6 +346,8 @@ int vpce_state_commit(vpce_state *st)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     st->batch = false;
     st->dirty = false;
+    if (rc == 0)
+        rc = st_after_commit(st);
     return rc;
 }
 
@@ -534,6 +538,7 @@ void vpce_state_close(vpce_state *st)
     free(st->lock_id);
     free(st->lineage);
     free(st->path);
+    st_backend_free(st->backend);
     free(st);
 }
 

@@ -10,10 +10,19 @@ struct vpce_state {
     sqlite3 *db;
     char *path;
     char *lineage;
-    char *lock_id; /* the lock this handle holds, or NULL */
-    bool batch;    /* inside vpce_state_begin() */
-    bool dirty;    /* the batch changed resources or outputs */
+    char *lock_id;               /* the lock this handle holds, or NULL */
+    bool batch;                  /* inside vpce_state_begin() */
+    bool dirty;                  /* the batch changed resources or outputs */
+    vpce_state_backend *backend; /* where the state lives; NULL: the file at path */
 };
+
+/* Called after every committed top-level transaction: a remote backend stores the database
+ * (see vpce_state_backend_ops.push). 0 for the local backend. */
+int st_after_commit(vpce_state *st);
+/* The backend's lock operations, or NULL when the lock lives in the database. */
+const vpce_state_backend_ops *st_backend_lock_ops(const vpce_state *st);
+void *st_backend_ctx(const vpce_state *st);
+void st_backend_free(vpce_state_backend *b);
 
 /* Fault injection: counts one statement; returns true when the fault fires (action ERROR). */
 bool st_fault_tick(void);

@@ -47,9 +47,29 @@ static int read_lock(vpce_state *st, json_t **out)
     return rc;
 }
 
+/* One attempt through a backend that keeps the lock itself. */
+static int try_backend_lock(vpce_state *st, const vpce_state_backend_ops *ops,
+                            const char *operation, const char *id, json_t **holder)
+{
+    char *user = st_user(), *host = st_host();
+    char now[32];
+    st_now_iso(now, sizeof(now));
+    json_t *info =
+        json_pack("{s:s,s:s,s:s++,s:I,s:s,s:s}", "id", id, "operation", operation, "holder", user,
+                  "@", host, "pid", (json_int_t)getpid(), "host", host, "created_at", now);
+    int rc = ops->lock(st_backend_ctx(st), info, holder);
+    json_decref(info);
+    free(user);
+    free(host);
+    return rc;
+}
+
 /* One attempt: 0 and the lock taken, VPCE_ELOCKED with *holder set, or an error. */
 static int try_lock(vpce_state *st, const char *operation, const char *id, json_t **holder)
 {
+    const vpce_state_backend_ops *ops = st_backend_lock_ops(st);
+    if (ops)
+        return try_backend_lock(st, ops, operation, id, holder);
     sqlite3_stmt *s = NULL;
     char *user = st_user(), *host = st_host();
     char *who = vpce_asprintf("%s@%s", user, host);
@@ -128,11 +148,11 @@ int vpce_state_lock(vpce_state *st, const char *operation, int64_t timeout_ms, j
             holder = NULL;
         }
     } else if (rc == VPCE_ELOCKED) {
-        rc = vpce_error_setc(VPCE_ELOCKED,
-                             "state \"%s\" is locked by %s (operation \"%s\", lock ID %s)",
-                             st->path, json_string_value(json_object_get(holder, "holder")),
-                             json_string_value(json_object_get(holder, "operation")),
-                             json_string_value(json_object_get(holder, "id")));
+        rc = vpce_error_setc(
+            VPCE_ELOCKED, "state \"%s\" is locked by %s (operation \"%s\", lock ID %s)",
+            vpce_state_where(st), json_string_value(json_object_get(holder, "holder")),
+            json_string_value(json_object_get(holder, "operation")),
+            json_string_value(json_object_get(holder, "id")));
         if (holder_out) {
             *holder_out = holder;
             holder = NULL;
@@ -146,6 +166,9 @@ int vpce_state_lock(vpce_state *st, const char *operation, int64_t timeout_ms, j
 /* Deletes the lock row with id; VPCE_ENOTFOUND if the lock has another id or none. */
 static int delete_lock(vpce_state *st, const char *id)
 {
+    const vpce_state_backend_ops *ops = st_backend_lock_ops(st);
+    if (ops)
+        return ops->unlock(st_backend_ctx(st), id);
     sqlite3_stmt *s = NULL;
     int rc = st_prepare(st, &s, "DELETE FROM lock WHERE id = ?1");
     if (rc)
@@ -153,8 +176,8 @@ static int delete_lock(vpce_state *st, const char *id)
     st_bind_text(s, 1, id);
     rc = st_run(st, s);
     if (rc == 0 && sqlite3_changes(st->db) == 0)
-        rc = vpce_error_setc(VPCE_ENOTFOUND, "state \"%s\" has no lock with ID \"%s\"", st->path,
-                             id);
+        rc = vpce_error_setc(VPCE_ENOTFOUND, "state \"%s\" has no lock with ID \"%s\"",
+                             vpce_state_where(st), id);
     sqlite3_finalize(s);
     return rc;
 }
@@ -187,9 +210,10 @@ int vpce_state_force_unlock(vpce_state *st, const char *id)
 
 int vpce_state_lock_info(vpce_state *st, json_t **out)
 {
-    int rc = read_lock(st, out);
+    const vpce_state_backend_ops *ops = st_backend_lock_ops(st);
+    int rc = ops ? ops->lock_info(st_backend_ctx(st), out) : read_lock(st, out);
     if (rc == 0 && !*out)
-        rc = vpce_error_setc(VPCE_ENOTFOUND, "state \"%s\" is not locked", st->path);
+        rc = vpce_error_setc(VPCE_ENOTFOUND, "state \"%s\" is not locked", vpce_state_where(st));
     return rc;
 }
 

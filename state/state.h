@@ -49,8 +49,65 @@ int vpce_state_open(vpce_state **out, const char *path, bool create_if_missing);
 /* Closes the handle (releasing a lock it still holds, rolling back an open batch). NULL is a
  * no-op. */
 void vpce_state_close(vpce_state *st);
-/* The path the handle was opened with (borrowed). */
+/* The path the handle was opened with: the database file, or a remote backend's working copy
+ * (borrowed). */
 const char *vpce_state_path(const vpce_state *st);
+/* Where the state lives, for messages: the database path, or the remote backend's URL. */
+const char *vpce_state_where(const vpce_state *st);
+
+/* ---- backends: where the state lives ---------------------------------------------------- */
+
+/*
+ * A backend is where the state is kept. The local backend is the database file itself. A remote
+ * backend (an object store) keeps the database elsewhere and implements the operations below;
+ * state/ works on a local working copy of it and calls them, so nothing above state/ knows where
+ * the state lives. Callers build a backend and open it with vpce_state_open_backend().
+ */
+typedef struct vpce_state_backend_ops {
+    const char *kind; /* "local", "s3", ... for messages */
+    /* Copies the stored database into the file at path (which it creates, mode 0600).
+       VPCE_ENOTFOUND when nothing is stored yet. */
+    int (*pull)(void *ctx, const char *path);
+    /* Stores the database file at path as the new state. Must refuse (VPCE_ESTALE, message
+       set) when the stored state is no longer the one pulled or last pushed, so that a writer
+       that lost its lock never replaces a newer state. Called after every committed
+       transaction, journal entries included, before the call that committed returns. */
+    int (*push)(void *ctx, const char *path);
+    /* The lock, when the backend keeps it itself; NULL: the lock lives in the database.
+       lock: info is {"id", "operation", "holder", "pid", "host", "created_at"} (borrowed);
+       returns 0, or VPCE_ELOCKED with *holder_out (new reference) in the same shape,
+       VPCE_ERETRY for a conflict worth retrying at once, or another error. unlock releases the
+       lock with that id (VPCE_ENOTFOUND if it has another id or none); lock_info reads it
+       (*out NULL when unlocked). */
+    int (*lock)(void *ctx, const json_t *info, json_t **holder_out);
+    int (*unlock)(void *ctx, const char *id);
+    int (*lock_info)(void *ctx, json_t **out);
+    /* Frees ctx; may be NULL. */
+    void (*free)(void *ctx);
+} vpce_state_backend_ops;
+
+typedef struct vpce_state_backend vpce_state_backend;
+
+/* The database file at path. Caller owns the result (vpce_state_backend_free, or pass it to
+   vpce_state_open_backend). */
+vpce_state_backend *vpce_state_backend_local(const char *path);
+/*
+ * A remote backend: ops (static, borrowed) on ctx (owned: freed with ops->free), described as
+ * where in messages ("s3://bucket/key"), its working copy kept at cache_path (a file that
+ * vpce_state_open_backend replaces with what pull brings). Caller owns the result.
+ */
+vpce_state_backend *vpce_state_backend_new(const vpce_state_backend_ops *ops, void *ctx,
+                                           const char *where, const char *cache_path);
+void vpce_state_backend_free(vpce_state_backend *b);
+/* The path or URL of the state, for messages (borrowed). */
+const char *vpce_state_backend_where(const vpce_state_backend *b);
+
+/*
+ * Opens the state backend b holds, taking ownership of b (freed with the handle, or at once on
+ * failure). Like vpce_state_open(): with create_if_missing a state that does not exist yet is
+ * created (and, for a remote backend, pushed), without it that is VPCE_ENOTFOUND.
+ */
+int vpce_state_open_backend(vpce_state **out, vpce_state_backend *b, bool create_if_missing);
 
 /* ---- the document ------------------------------------------------------------------------ */
 

@@ -1,4 +1,4 @@
-/* Unit tests for planner/body.c: vpce_body_eval against schemas (defaults, unknowns, nested and
+/* Unit tests for config/body.c: vpce_body_eval against schemas (defaults, unknowns, nested and
    dynamic blocks, attributes as blocks, type errors, JSON arguments). */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* Unit tests for planner/config.c and planner/refs.c: decoding a directory into the config
+/* Unit tests for config/config.c and config/refs.c: decoding a directory into the config
    structures, and the static checks reported as diagnostics. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* Unit tests for planner/graph.c: deterministic topological order, cycles, DOT; and SHA-256. */
+/* Unit tests for util/graph.c: deterministic topological order, cycles, DOT; and SHA-256. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Unit tests for planner/vars.c: variable value precedence, types, required values, validation. */
+/* Unit tests for config/vars.c: variable value precedence, types, required values, validation. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
