@@ -17,7 +17,7 @@
 #ifndef VPCE_LANG_H
 #define VPCE_LANG_H
 
-#include "parser/ast.h"
+#include "parser/parser.h"
 #include "util/util.h"
 
 typedef struct vpce_eval_ctx {
