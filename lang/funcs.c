@@ -195,8 +195,9 @@ static const fdef core_functions[] = {
 };
 
 static const fdef *const families[] = {
-    core_functions,  vpce_fn_collections, vpce_fn_encoding, vpce_fn_filesystem,
-    vpce_fn_network, vpce_fn_numeric,     vpce_fn_strings,
+    core_functions,     vpce_fn_collections, vpce_fn_crypto,  vpce_fn_encoding,
+    vpce_fn_filesystem, vpce_fn_network,     vpce_fn_numeric, vpce_fn_paths,
+    vpce_fn_strings,    vpce_fn_time,        vpce_fn_yaml,
 };
 
 /* Every family's functions, sorted by name (built once). */

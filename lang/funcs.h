@@ -15,6 +15,8 @@
 
 /* Largest file file() and templatefile() read. */
 #define FILE_MAX (16u * 1024 * 1024)
+/* Most elements a function that multiplies its input (setproduct) may produce. */
+#define FN_MAX_ELEMENTS 1000000
 
 typedef struct fcall {
     const vpce_eval_ctx *ctx;
@@ -39,11 +41,15 @@ typedef struct fdef {
 
 /* The families' tables, each ending with an entry whose name is NULL. */
 extern const fdef vpce_fn_collections[];
+extern const fdef vpce_fn_crypto[];
 extern const fdef vpce_fn_encoding[];
 extern const fdef vpce_fn_filesystem[];
 extern const fdef vpce_fn_network[];
 extern const fdef vpce_fn_numeric[];
+extern const fdef vpce_fn_paths[];
 extern const fdef vpce_fn_strings[];
+extern const fdef vpce_fn_time[];
+extern const fdef vpce_fn_yaml[];
 
 /* Appends "invalid argument I to NAME: why" and returns NULL. */
 json_t *fn_arg_err(fcall *c, size_t i, const char *why);
@@ -69,5 +75,15 @@ size_t fn_u8off(const char *s, size_t len, size_t ci);
 const char *fn_unify_elems(json_t *const *items, size_t n);
 /* v (a tuple) converted to a list or set of one unified element type; NULL after an error. */
 json_t *fn_unified_array(fcall *c, const json_t *v, bool as_set);
+
+/* Base64 of len bytes as a new JSON string (lang/funcs_encoding.c). */
+json_t *fn_base64_json(const unsigned char *d, size_t len);
+/* Decodes base64 text into *out (caller frees; NUL-terminated) of *out_len bytes; VPCE_EINVALID
+ * with the message set when s is not base64. */
+int fn_base64_decode(const char *s, unsigned char **out, size_t *out_len);
+/* Reads the file argument i names (relative to the configuration's directory) into *out (caller
+ * frees) of *len bytes; on failure appends the function's error and returns -1
+ * (lang/funcs_filesystem.c). */
+int fn_read_file(fcall *c, size_t i, char **out, size_t *len);
 
 #endif

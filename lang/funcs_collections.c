@@ -484,6 +484,115 @@ static json_t *f_setunion(fcall *c)
     return r;
 }
 
+static bool in_list(const json_t *l, const json_t *x)
+{
+    for (size_t k = 0; k < json_array_size(l); k++)
+        if (vpce_value_equal(json_array_get(l, k), x))
+            return true;
+    return false;
+}
+
+/* setsubtract(a, b): the elements of a that are not in b, as a set. */
+static json_t *f_setsubtract(fcall *c)
+{
+    const json_t *a = fn_list(c, 0), *b = fn_list(c, 1);
+    if (!a || !b)
+        return NULL;
+    json_t *out = json_array();
+    for (size_t i = 0; i < json_array_size(a); i++)
+        if (!in_list(b, json_array_get(a, i)))
+            json_array_append(out, json_array_get(a, i));
+    json_t *r = fn_unified_array(c, out, true);
+    json_decref(out);
+    return r;
+}
+
+/* setproduct(sets...): every combination of one element from each, as a list of tuples. */
+static json_t *f_setproduct(fcall *c)
+{
+    size_t total = 1;
+    for (size_t i = 0; i < c->n; i++) {
+        const json_t *l = fn_list(c, i);
+        if (!l)
+            return NULL;
+        size_t n = json_array_size(l);
+        if (n != 0 && total > FN_MAX_ELEMENTS / n)
+            return fn_fail(c, "the product has more than %d elements", FN_MAX_ELEMENTS);
+        total *= n;
+    }
+    json_t *out = json_array();
+    size_t *idx = vpce_calloc(c->n, sizeof(*idx));
+    for (size_t k = 0; k < total; k++) {
+        json_t *t = json_array();
+        for (size_t i = 0; i < c->n; i++)
+            json_array_append(t, json_array_get(c->a[i], idx[i]));
+        json_array_append_new(out, t);
+        for (size_t i = c->n; i-- > 0;) { /* the last argument varies fastest */
+            if (++idx[i] < json_array_size(c->a[i]))
+                break;
+            idx[i] = 0;
+        }
+    }
+    free(idx);
+    return out;
+}
+
+/* matchkeys(values, keys, searchset): the values whose key (same index) is in searchset. */
+static json_t *f_matchkeys(fcall *c)
+{
+    const json_t *values = fn_list(c, 0), *keys = fn_list(c, 1), *search = fn_list(c, 2);
+    if (!values || !keys || !search)
+        return NULL;
+    if (json_array_size(values) != json_array_size(keys))
+        return fn_fail(c, "length of keys and values should be equal");
+    json_t *out = json_array();
+    for (size_t i = 0; i < json_array_size(keys); i++)
+        if (in_list(search, json_array_get(keys, i)))
+            json_array_append(out, json_array_get(values, i));
+    return out;
+}
+
+/* transpose(map of lists of strings): each string becomes a key listing the keys it was under. */
+static json_t *f_transpose(fcall *c)
+{
+    const json_t *m = fn_map(c, 0);
+    if (!m)
+        return NULL;
+    json_t *out = json_object();
+    size_t n;
+    const char **keys = vpce_sorted_keys(m, &n);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *l = json_object_get(m, keys[i]);
+        if (!json_is_array(l)) {
+            free(keys);
+            json_decref(out);
+            return fn_arg_err(c, 0, "a map of lists of strings is required");
+        }
+        for (size_t k = 0; k < json_array_size(l); k++) {
+            const json_t *v = json_array_get(l, k);
+            if (!json_is_string(v)) {
+                free(keys);
+                json_decref(out);
+                return fn_arg_err(c, 0, "a map of lists of strings is required");
+            }
+            json_t *dst = json_object_get(out, json_string_value(v));
+            if (!dst) {
+                dst = json_array();
+                json_object_set_new(out, json_string_value(v), dst);
+            }
+            json_array_append_new(dst, json_string(keys[i]));
+        }
+    }
+    free(keys);
+    return out;
+}
+
+/* ephemeralasnull(value): vpce has no ephemeral values, so the value as it is. */
+static json_t *f_ephemeralasnull(fcall *c)
+{
+    return json_incref(c->a[0]);
+}
+
 static json_t *f_setintersection(fcall *c)
 {
     const json_t *first = fn_list(c, 0);
@@ -556,7 +665,12 @@ const fdef vpce_fn_collections[] = {
     {"one", 1, 1, F_DEEP, f_one},
     {"range", 1, 3, 0, f_range},
     {"reverse", 1, 1, F_DEEP, f_reverse},
+    {"matchkeys", 3, 3, 0, f_matchkeys},
     {"setintersection", 1, -1, 0, f_setintersection},
+    {"setproduct", 1, -1, 0, f_setproduct},
+    {"setsubtract", 2, 2, 0, f_setsubtract},
+    {"transpose", 1, 1, 0, f_transpose},
+    {"ephemeralasnull", 1, 1, F_DEEP | F_NULL, f_ephemeralasnull},
     {"setunion", 1, -1, 0, f_setunion},
     {"slice", 3, 3, F_DEEP, f_slice},
     {"sort", 1, 1, 0, f_sort},

@@ -97,6 +97,91 @@ static json_t *f_cidrsubnet(fcall *c)
     return addr_json(&ci, true);
 }
 
+/* Adds one (delta 1) or subtracts one (delta -1) to the address; true when it wrapped. */
+static bool addr_step(cidr *c, int delta)
+{
+    for (int i = c->bits / 8 - 1; i >= 0; i--) {
+        unsigned v = c->addr[i];
+        c->addr[i] = (unsigned char)(v + (unsigned)delta);
+        if ((delta > 0 && v != 0xFF) || (delta < 0 && v != 0))
+            return false;
+    }
+    return true;
+}
+
+/* True if the first address of inner lies in outer. */
+static bool cidr_contains(const cidr *outer, const cidr *inner)
+{
+    cidr a = *outer, b = *inner;
+    b.prefix = a.prefix;
+    mask_addr(&a);
+    mask_addr(&b);
+    return memcmp(a.addr, b.addr, sizeof(a.addr)) == 0;
+}
+
+/*
+ * cidrsubnets(prefix, newbits...): consecutive subnets of prefix, one per newbits, each aligned
+ * to its own size and placed after the previous one, as Terraform allocates them.
+ */
+static json_t *f_cidrsubnets(fcall *c)
+{
+    const char *p = fn_str(c, 0);
+    if (!p)
+        return NULL;
+    cidr base;
+    if (!parse_cidr(p, &base))
+        return fn_arg_err(c, 0, "invalid CIDR expression");
+    mask_addr(&base);
+    json_t *out = json_array();
+    cidr cur = base;
+    for (size_t i = 1; i < c->n; i++) {
+        long long nb;
+        if (!fn_int(c, i, &nb))
+            goto fail;
+        if (nb < 1 || base.prefix + nb > base.bits) {
+            fn_fail(c, "would extend prefix to %lld bits, which is too long for an IPv%d address",
+                    base.prefix + nb, base.bits == 32 ? 4 : 6);
+            goto fail;
+        }
+        int len = base.prefix + (int)nb;
+        if (i == 1) {
+            /* Start just before the base network, so the first step lands on its start. */
+            cur = base;
+            bool wrapped = addr_step(&cur, -1);
+            cur.prefix = len;
+            mask_addr(&cur);
+            if (wrapped) { /* the base starts at address zero: the first subnet is there */
+                cur = base;
+                cur.prefix = len;
+                json_array_append_new(out, addr_json(&cur, true));
+                continue;
+            }
+        }
+        /* The subnet of length len holding the last address of cur, then the one after it. */
+        cidr next = cur;
+        for (int b = next.prefix; b < next.bits; b++)
+            next.addr[b / 8] |= (unsigned char)(0x80u >> (b % 8));
+        next.prefix = len;
+        for (int b = len; b < next.bits; b++)
+            next.addr[b / 8] |= (unsigned char)(0x80u >> (b % 8));
+        bool rolled = addr_step(&next, 1);
+        mask_addr(&next);
+        if (rolled || !cidr_contains(&base, &next)) {
+            fn_fail(c,
+                    "not enough remaining address space for a subnet with a prefix of %d bits "
+                    "after %s",
+                    len, json_string_value(json_array_get(out, json_array_size(out) - 1)));
+            goto fail;
+        }
+        json_array_append_new(out, addr_json(&next, true));
+        cur = next;
+    }
+    return out;
+fail:
+    json_decref(out);
+    return NULL;
+}
+
 static json_t *f_cidrhost(fcall *c)
 {
     const char *p = fn_str(c, 0);
@@ -148,5 +233,6 @@ const fdef vpce_fn_network[] = {
     {"cidrhost", 2, 2, 0, f_cidrhost},
     {"cidrnetmask", 1, 1, 0, f_cidrnetmask},
     {"cidrsubnet", 3, 3, 0, f_cidrsubnet},
+    {"cidrsubnets", 2, -1, 0, f_cidrsubnets},
     {NULL, 0, 0, 0, NULL},
 };

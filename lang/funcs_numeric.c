@@ -103,6 +103,20 @@ static json_t *f_pow(fcall *c)
     return vpce_number_new(pow(a, b));
 }
 
+/* log(number, base). */
+static json_t *f_log(fcall *c)
+{
+    double x, b;
+    if (!fn_num(c, 0, &x) || !fn_num(c, 1, &b))
+        return NULL;
+    if (x < 0 || b <= 0 || b == 1)
+        return fn_fail(c, "the logarithm of %g in base %g is not a number", x, b);
+    double r = log(x) / log(b);
+    if (!isfinite(r))
+        return fn_fail(c, "the logarithm of %g in base %g is not a finite number", x, b);
+    return vpce_number_new(r);
+}
+
 static json_t *f_parseint(fcall *c)
 {
     const char *s = fn_str(c, 0);
@@ -120,6 +134,7 @@ static json_t *f_parseint(fcall *c)
 
 const fdef vpce_fn_numeric[] = {
     {"abs", 1, 1, 0, f_abs},
+    {"log", 2, 2, 0, f_log},
     {"ceil", 1, 1, 0, f_ceil},
     {"floor", 1, 1, 0, f_floor},
     {"max", 1, -1, 0, f_max},

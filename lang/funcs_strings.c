@@ -604,6 +604,26 @@ static bool is_space_at(const char *s, size_t len, size_t *k)
     return false;
 }
 
+/* chomp(string): every newline (\n or \r\n) at the end removed. */
+static json_t *f_chomp(fcall *c)
+{
+    const char *s = fn_str(c, 0);
+    if (!s)
+        return NULL;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+        n--;
+    return fn_str_new(s, n);
+}
+
+static json_t *f_strcontains(fcall *c)
+{
+    const char *s = fn_str(c, 0), *sub = fn_str(c, 1);
+    if (!s || !sub)
+        return NULL;
+    return json_boolean(strstr(s, sub) != NULL);
+}
+
 static json_t *f_trimspace(fcall *c)
 {
     const char *s = fn_str(c, 0);
@@ -789,6 +809,8 @@ static json_t *f_regexall(fcall *c)
 }
 
 const fdef vpce_fn_strings[] = {
+    {"chomp", 1, 1, 0, f_chomp},
+    {"strcontains", 2, 2, 0, f_strcontains},
     {"endswith", 2, 2, 0, f_endswith},
     {"format", 1, -1, F_NULL, f_format},
     {"formatlist", 1, -1, F_NULL, f_formatlist},
