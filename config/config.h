@@ -152,8 +152,11 @@ void vpce_sha256_final(vpce_sha256_ctx *c, char hex[65]);
 
 /*
  * The value of every declared variable as an object name -> value (*out, new reference), from,
- * lowest to highest precedence: the default, the VPCE_VAR_<name> environment variable, the
- * -var-file files in order (HCL attribute syntax, constant expressions), then cli_vars (an
+ * lowest to highest precedence: the default, the TF_VAR_<name> then VPCE_VAR_<name> environment
+ * variables, the files of c->dir Terraform loads by itself (vpce.tfvars, terraform.tfvars,
+ * terraform.tfvars.json, then *.auto.tfvars, *.auto.tfvars.json and *.auto.vpcevars by name),
+ * the -var-file files in order (HCL attribute syntax with constant expressions, or a JSON object
+ * when the name ends in .json), then cli_vars (an
  * object name -> raw string from -var k=v, in order, borrowed; NULL for none). A raw value is
  * taken as a string when the variable's type is string (or unset) and parsed as an expression
  * otherwise. Values are converted to the declared type; validation blocks are then checked.

@@ -1,14 +1,20 @@
 /*
- * config/vars.c: the values of input variables (vpce_config_vars): defaults, VPCE_VAR_<name>
- * environment variables, -var-file files and -var flags, in increasing precedence, converted to
- * the declared types and checked against the variables' validation blocks.
+ * config/vars.c: the values of input variables (vpce_config_vars): defaults, TF_VAR_<name> and
+ * VPCE_VAR_<name> environment variables, the files Terraform loads by itself (terraform.tfvars,
+ * *.auto.tfvars, their .json forms), -var-file files and -var flags, in increasing precedence,
+ * converted to the declared types and checked against the variables' validation blocks.
  */
 #include "config/config.h"
 #include "lang/lang.h"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+/* Largest variables file read. */
+#define VPCE_VAR_FILE_MAX (64u * 1024 * 1024)
 
 /*
  * Files parsed for variable values (-var-file, -var expressions). Diagnostics may point into them
@@ -72,6 +78,129 @@ static bool is_ident(const char *s)
     return true;
 }
 
+static bool has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The variable files Terraform loads without being asked, in its order: terraform.tfvars,
+ * terraform.tfvars.json, then every *.auto.tfvars and *.auto.tfvars.json by name (and vpce's
+ * own spellings: vpce.tfvars first, *.auto.vpcevars among the auto files). Paths into *out.
+ */
+static void auto_var_files(vpce_vec *out, const char *dir)
+{
+    static const char *const fixed[] = {"vpce.tfvars", "terraform.tfvars", "terraform.tfvars.json"};
+    const char *d = dir && *dir ? dir : ".";
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+        char *p = vpce_asprintf("%s/%s", d, fixed[i]);
+        struct stat st;
+        if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+            vpce_vec_push(out, p);
+        else
+            free(p);
+    }
+    DIR *dh = opendir(d);
+    if (!dh)
+        return;
+    vpce_vec names = VPCE_VEC_INIT;
+    struct dirent *e;
+    while ((e = readdir(dh)))
+        if (has_suffix(e->d_name, ".auto.tfvars") || has_suffix(e->d_name, ".auto.tfvars.json") ||
+            has_suffix(e->d_name, ".auto.vpcevars"))
+            vpce_vec_push(&names, vpce_strdup(e->d_name));
+    closedir(dh);
+    qsort(names.items, names.len, sizeof(names.items[0]), cmp_str);
+    for (size_t i = 0; i < names.len; i++) {
+        vpce_vec_push(out, vpce_asprintf("%s/%s", d, (char *)names.items[i]));
+        free(names.items[i]);
+    }
+    vpce_vec_release(&names);
+}
+
+/* A value for an undeclared variable in a file: a warning, as Terraform gives. */
+static void warn_undeclared(vpce_diags *diags, vpce_range at, const char *name)
+{
+    char *detail = vpce_asprintf("the file sets \"%s\" but no variable of that name is declared; "
+                                 "the value is ignored",
+                                 name);
+    vpce_diags_warning(diags, at, detail, "value for undeclared variable \"%s\"", name);
+    free(detail);
+}
+
+/* A .tfvars.json file: one JSON object of name -> value. */
+static void load_json_var_file(json_t *values, const vpce_config *c, const char *path,
+                               vpce_diags *diags)
+{
+    vpce_range nowhere = {NULL, 0, 0};
+    char *data = NULL;
+    size_t len = 0;
+    if (vpce_read_file(&data, &len, path, VPCE_VAR_FILE_MAX) < 0) {
+        vpce_diags_error(diags, nowhere, vpce_error_last(), "cannot read variables file \"%s\"",
+                         path);
+        return;
+    }
+    json_error_t je;
+    json_t *doc = json_loadb(data, len, JSON_DECODE_ANY, &je);
+    free(data);
+    if (!doc || !json_is_object(doc)) {
+        char *detail = doc ? vpce_strdup("the file must hold one JSON object of variable values")
+                           : vpce_asprintf("line %d, column %d: %s", je.line, je.column, je.text);
+        vpce_diags_error(diags, nowhere, detail, "invalid variables file \"%s\"", path);
+        free(detail);
+        json_decref(doc);
+        return;
+    }
+    const char *name;
+    json_t *v;
+    json_object_foreach(doc, name, v)
+    {
+        if (!find_var(c, name)) {
+            char *what = vpce_asprintf("%s (in %s)", name, path);
+            warn_undeclared(diags, nowhere, what);
+            free(what);
+            continue;
+        }
+        json_object_set(values, name, v);
+    }
+    json_decref(doc);
+}
+
+/* A variables file in HCL attribute syntax (constant expressions) or, named *.json, JSON. */
+static void load_var_file(json_t *values, const vpce_config *c, const vpce_eval_ctx *cctx,
+                          const char *path, vpce_diags *diags)
+{
+    if (has_suffix(path, ".json")) {
+        load_json_var_file(values, c, path, diags);
+        return;
+    }
+    vpce_file *f = NULL;
+    vpce_parse_file(&f, path, diags);
+    if (!f)
+        return;
+    keep_file(f);
+    for (size_t k = 0; f->body && k < f->body->nblocks; k++)
+        vpce_diags_error(diags, f->body->blocks[k]->type_range,
+                         "a variables file holds only name = value assignments",
+                         "unexpected block \"%s\" in a variables file", f->body->blocks[k]->type);
+    for (size_t k = 0; f->body && k < f->body->nattrs; k++) {
+        const vpce_ast_attr *a = f->body->attrs[k];
+        if (!find_var(c, a->name)) {
+            warn_undeclared(diags, a->name_range, a->name);
+            continue;
+        }
+        json_t *x = vpce_eval(cctx, a->expr);
+        if (x)
+            json_object_set_new(values, a->name, x);
+    }
+}
+
 int vpce_config_vars(json_t **out, const vpce_config *c, const json_t *cli_vars,
                      const char *const *var_files, size_t nvar_files, vpce_diags *diags)
 {
@@ -93,43 +222,31 @@ int vpce_config_vars(json_t **out, const vpce_config *c, const json_t *cli_vars,
             if (d)
                 json_object_set_new(values, v->name, d);
         }
-        char *env = vpce_asprintf("VPCE_VAR_%s", v->name);
-        const char *ev = getenv(env);
-        free(env);
-        if (ev) {
-            json_t *x = raw_value(v, json_object_get(types, v->name), ev, "environment", diags);
-            if (x)
-                json_object_set_new(values, v->name, x);
+        /* TF_VAR_name as Terraform reads it, VPCE_VAR_name over it. */
+        static const char *const prefixes[] = {"TF_VAR_", "VPCE_VAR_"};
+        for (size_t p = 0; p < sizeof(prefixes) / sizeof(prefixes[0]); p++) {
+            char *env = vpce_asprintf("%s%s", prefixes[p], v->name);
+            const char *ev = getenv(env);
+            if (ev) {
+                json_t *x = raw_value(v, json_object_get(types, v->name), ev, env, diags);
+                if (x)
+                    json_object_set_new(values, v->name, x);
+            }
+            free(env);
         }
     }
 
-    for (size_t i = 0; i < nvar_files; i++) {
-        vpce_file *f = NULL;
-        vpce_parse_file(&f, var_files[i], diags);
-        if (!f)
-            continue;
-        keep_file(f);
-        for (size_t k = 0; f->body && k < f->body->nblocks; k++)
-            vpce_diags_error(diags, f->body->blocks[k]->type_range,
-                             "a variables file holds only name = value assignments",
-                             "unexpected block \"%s\" in a variables file",
-                             f->body->blocks[k]->type);
-        for (size_t k = 0; f->body && k < f->body->nattrs; k++) {
-            const vpce_ast_attr *a = f->body->attrs[k];
-            if (!find_var(c, a->name)) {
-                char *detail = vpce_asprintf("the file sets \"%s\" but no variable of that name "
-                                             "is declared; the value is ignored",
-                                             a->name);
-                vpce_diags_warning(diags, a->name_range, detail,
-                                   "value for undeclared variable \"%s\"", a->name);
-                free(detail);
-                continue;
-            }
-            json_t *x = vpce_eval(&cctx, a->expr);
-            if (x)
-                json_object_set_new(values, a->name, x);
-        }
+    /* Files: those Terraform loads by itself from the configuration's directory, then -var-file
+       in command-line order. */
+    vpce_vec auto_files = VPCE_VEC_INIT;
+    auto_var_files(&auto_files, c->dir);
+    for (size_t i = 0; i < auto_files.len + nvar_files; i++) {
+        const char *path = i < auto_files.len ? auto_files.items[i] : var_files[i - auto_files.len];
+        load_var_file(values, c, &cctx, path, diags);
     }
+    for (size_t i = 0; i < auto_files.len; i++)
+        free(auto_files.items[i]);
+    vpce_vec_release(&auto_files);
 
     const char *name;
     json_t *raw;
@@ -170,7 +287,8 @@ int vpce_config_vars(json_t **out, const vpce_config *c, const json_t *cli_vars,
         if (!x) {
             if (!v->default_expr)
                 vpce_diags_error(diags, v->range,
-                                 "set it with -var, -var-file, VPCE_VAR_NAME or a default",
+                                 "set it with -var, -var-file, a terraform.tfvars or *.auto.tfvars "
+                                 "file, TF_VAR_NAME, VPCE_VAR_NAME or a default",
                                  "no value for required variable \"%s\"", v->name);
             continue;
         }

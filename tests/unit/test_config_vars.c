@@ -99,6 +99,68 @@ static void vars_precedence(void **state)
     vpce_config_free(c);
 }
 
+static void remove_file(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+    unlink(path);
+}
+
+/* terraform.tfvars, its JSON form and *.auto.tfvars(.json) load by themselves, in Terraform's
+ * order, below -var-file; TF_VAR_ is read, VPCE_VAR_ wins over it. */
+static void vars_auto_files_and_tf_var(void **state)
+{
+    (void)state;
+    write_file("terraform.tfvars", "region = \"from-tfvars\"\nname = \"t\"\n");
+    write_file("terraform.tfvars.json", "{\"region\": \"from-json\", \"count_n\": 3}");
+    write_file("a.auto.tfvars.json", "{\"count_n\": 5, \"ghost\": 1}");
+    write_file("b.auto.tfvars", "count_n = 4\n");
+    setenv("TF_VAR_flag", "true", 1);
+    setenv("TF_VAR_zones", "[\"z\"]", 1);
+    setenv("VPCE_VAR_zones", "[\"v\", \"w\"]", 1);
+    vpce_config *c = load();
+    vpce_diags d = VPCE_DIAGS_INIT;
+    json_t *vals = NULL;
+    assert_int_equal(vpce_config_vars(&vals, c, NULL, NULL, 0, &d), 0);
+    assert_string_equal(json_string_value(json_object_get(vals, "region")), "from-json");
+    assert_string_equal(json_string_value(json_object_get(vals, "name")), "t");
+    assert_int_equal(json_integer_value(json_object_get(vals, "count_n")), 4);
+    assert_true(json_is_true(json_object_get(vals, "flag")));
+    assert_int_equal(json_array_size(json_object_get(vals, "zones")), 2);
+    assert_true(has_diag(&d, VPCE_DIAG_WARNING, "\"ghost (in "));
+    assert_int_equal(d.nerrors, 0);
+    json_decref(vals);
+    vpce_diags_release(&d);
+
+    /* An explicit -var-file wins over every file loaded by itself. */
+    char f1[512];
+    snprintf(f1, sizeof(f1), "%s/one.vpcevars", tmpdir);
+    const char *files[] = {f1};
+    d = (vpce_diags)VPCE_DIAGS_INIT;
+    assert_int_equal(vpce_config_vars(&vals, c, NULL, files, 1, &d), 0);
+    assert_string_equal(json_string_value(json_object_get(vals, "region")), "eu-west-1");
+    json_decref(vals);
+    vpce_diags_release(&d);
+
+    /* A damaged JSON file is an error naming it and where. */
+    write_file("c.auto.tfvars.json", "{\"count_n\": ");
+    d = (vpce_diags)VPCE_DIAGS_INIT;
+    assert_int_equal(vpce_config_vars(&vals, c, NULL, NULL, 0, &d), VPCE_EINVALID);
+    assert_true(has_diag(&d, VPCE_DIAG_ERROR, "c.auto.tfvars.json"));
+    json_decref(vals);
+    vpce_diags_release(&d);
+
+    unsetenv("TF_VAR_flag");
+    unsetenv("TF_VAR_zones");
+    unsetenv("VPCE_VAR_zones");
+    remove_file("terraform.tfvars");
+    remove_file("terraform.tfvars.json");
+    remove_file("a.auto.tfvars.json");
+    remove_file("b.auto.tfvars");
+    remove_file("c.auto.tfvars.json");
+    vpce_config_free(c);
+}
+
 static void vars_errors(void **state)
 {
     (void)state;
@@ -144,6 +206,7 @@ int main(void)
         cmocka_unit_test(vars_precedence),
         cmocka_unit_test(vars_errors),
         cmocka_unit_test(vars_validation),
+        cmocka_unit_test(vars_auto_files_and_tf_var),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
