@@ -71,6 +71,7 @@ static const vpce_resource_type *const resources[] = {
 
 static const vpce_resource_type *const data_sources[] = {
     &vpce_aws_data_availability_zones,
+    &vpce_aws_data_iam_policy_document,
     &vpce_aws_data_prefix_list,
     &vpce_aws_data_region,
     &vpce_aws_data_route_table,

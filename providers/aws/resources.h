@@ -68,6 +68,7 @@ extern const vpce_resource_type vpce_aws_data_subnets;
 extern const vpce_resource_type vpce_aws_data_route_table;
 extern const vpce_resource_type vpce_aws_data_security_group;
 extern const vpce_resource_type vpce_aws_data_vpc_endpoint_service;
+extern const vpce_resource_type vpce_aws_data_iam_policy_document;
 extern const vpce_resource_type vpce_aws_data_prefix_list;
 extern const vpce_resource_type vpce_aws_data_availability_zones;
 extern const vpce_resource_type vpce_aws_data_region;
