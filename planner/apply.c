@@ -6,6 +6,7 @@
  * journal entries left by an interrupted apply, and the outputs stored after an apply.
  */
 #include "config/config.h"
+#include "planner/apply_graph.h"
 #include "planner/planner.h"
 #include "providers/provider.h"
 
@@ -17,10 +18,11 @@
 
 enum { T_PENDING, T_READY, T_RUNNING, T_DONE, T_FAILED, T_SKIPPED };
 
+/* One task per step of the apply graph (planner/apply_graph.h), same index. */
 typedef struct task {
     const vpce_change *c;
-    vpce_vec next;     /* task index + 1 of what waits for this one */
     size_t waiting;    /* unfinished tasks this one waits for */
+    bool del;          /* deletes: a delete, or the delete half of a replacement */
     bool after_change; /* waits for a create, update or replace of this apply */
     bool deposed;      /* the delete half of a create-then-delete: runs after what uses c */
     int status;
@@ -35,6 +37,7 @@ typedef struct walker {
     vpce_apply_result *res;
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    vpce_apply_graph g;
     task *tasks;
     size_t ntasks;
     size_t *queue; /* ready tasks, FIFO */
@@ -46,17 +49,6 @@ typedef struct walker {
     int64_t interval;
     int64_t timeout;
 } walker;
-
-static bool is_delete(vpce_action a)
-{
-    return a == VPCE_ACTION_DELETE;
-}
-
-static bool creates(vpce_action a)
-{
-    return a == VPCE_ACTION_CREATE || a == VPCE_ACTION_DELETE_THEN_CREATE ||
-           a == VPCE_ACTION_CREATE_THEN_DELETE;
-}
 
 /* ---- state entries ----------------------------------------------------------------------- */
 
@@ -259,6 +251,38 @@ static const vpce_resource_type *rtype_of(const vpce_change *c)
                                         : vpce_providers_resource(c->type);
 }
 
+/* The addresses of the resources in the state as it is now whose recorded dependencies
+   include address (or its whole resource), comma-separated; NULL when none. Lock held. */
+static char *state_users(walker *w, const char *address)
+{
+    const char *br = strchr(address, '[');
+    size_t rlen = br ? (size_t)(br - address) : strlen(address);
+    vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
+    const char *k;
+    json_t *e;
+    json_object_foreach(w->by_addr, k, e)
+    {
+        if (strcmp(k, address) == 0)
+            continue;
+        size_t i;
+        json_t *d;
+        json_array_foreach(json_object_get(e, "dependencies"), i, d)
+        {
+            const char *dep = json_string_value(d);
+            if (dep && (strcmp(dep, address) == 0 ||
+                        (strlen(dep) == rlen && strncmp(dep, address, rlen) == 0))) {
+                vpce_buf_printf(&b, "%s%s", b.len ? ", " : "", k);
+                break;
+            }
+        }
+    }
+    if (!b.len) {
+        vpce_buf_release(&b);
+        return NULL;
+    }
+    return vpce_buf_detach(&b);
+}
+
 /* Deletes the object of c described by prior; deposed: the old object of a create-then-delete
    (its journal entry is cleared rather than the address removed). */
 static int phase_delete(walker *w, task *t, const json_t *prior, bool deposed, char **err)
@@ -298,6 +322,16 @@ static int phase_delete(walker *w, task *t, const json_t *prior, bool deposed, c
 
     pthread_mutex_lock(&w->mu);
     t->cur_op = NULL;
+    if (rc < 0 && *err && strncmp(*err, "DependencyViolation", 19) == 0) {
+        /* Name what still uses the object when the state knows; EC2's message otherwise. */
+        char *users = state_users(w, c->address);
+        if (users) {
+            char *msg = vpce_asprintf("%s (still used by %s, as the state records)", *err, users);
+            free(*err);
+            *err = msg;
+            free(users);
+        }
+    }
     if (rc < 0) {
         if (w->h->abandon)
             w->h->abandon(w->h->ctx, jid);
@@ -490,10 +524,10 @@ static int run_task(walker *w, task *t, char **err)
         return phase_write(w, t, false, false, err);
     case VPCE_ACTION_DELETE:
         return phase_delete(w, t, c->before, false, err);
-    case VPCE_ACTION_DELETE_THEN_CREATE: {
-        int rc = phase_delete(w, t, c->before, false, err);
-        return rc < 0 ? rc : phase_write(w, t, true, true, err);
-    }
+    case VPCE_ACTION_DELETE_THEN_CREATE:
+        /* Two tasks: the delete waits for what uses the object, the create for the delete. */
+        return t->del ? phase_delete(w, t, c->before, false, err)
+                      : phase_write(w, t, true, true, err);
     case VPCE_ACTION_CREATE_THEN_DELETE:
         /* The old object is deleted by its own deposed task, once what uses it has moved on. */
         if (t->deposed)
@@ -514,17 +548,21 @@ static void push_ready(walker *w, size_t i)
     w->queue[w->qtail++] = i;
 }
 
-static void skip_after(walker *w, size_t i)
+/* Skips what waits for task i (which failed or was skipped); origin is the change that failed,
+   whose own other half is not listed again. */
+static void skip_after(walker *w, size_t i, const vpce_change *origin)
 {
-    task *t = &w->tasks[i];
-    for (size_t j = 0; j < t->next.len; j++) {
-        size_t n = (uintptr_t)t->next.items[j] - 1;
+    const vpce_vec *next = &w->g.next[i];
+    for (size_t j = 0; j < next->len; j++) {
+        size_t n = (uintptr_t)next->items[j] - 1;
         if (w->tasks[n].status != T_PENDING)
             continue;
         w->tasks[n].status = T_SKIPPED;
         w->remaining--;
         const vpce_change *c = w->tasks[n].c;
-        if (w->tasks[n].deposed) {
+        if (c == origin) {
+            /* The create half of a replacement whose delete failed: its address is in failed. */
+        } else if (w->tasks[n].deposed) {
             /* Say which object stays: the replaced one, no longer the address's in the state
                once its replacement was made. */
             const char *id = json_string_value(json_object_get(c->before, "id"));
@@ -534,8 +572,33 @@ static void skip_after(walker *w, size_t i)
         } else {
             json_array_append_new(w->res->skipped, json_string(c->address));
         }
-        skip_after(w, n);
+        skip_after(w, n, origin);
     }
+}
+
+/* Adds task t's success to w->res->succeeded. The delete half of a delete-then-create is listed
+   as a "delete" until its create half succeeds too. */
+static void add_succeeded(walker *w, const task *t)
+{
+    const char *addr = t->c->address;
+    bool dtc = t->c->action == VPCE_ACTION_DELETE_THEN_CREATE;
+    if (dtc && !t->del) {
+        size_t i;
+        json_t *e;
+        json_array_foreach(w->res->succeeded, i, e)
+        {
+            if (strcmp(json_string_value(json_object_get(e, "address")), addr) == 0) {
+                json_object_set_new(e, "action", json_string(vpce_action_name(t->c->action)));
+                return;
+            }
+        }
+    }
+    json_t *s = json_object();
+    json_object_set_new(s, "address", json_string(addr));
+    json_object_set_new(
+        s, "action",
+        json_string(t->deposed || (dtc && t->del) ? "delete" : vpce_action_name(t->c->action)));
+    json_array_append_new(w->res->succeeded, s);
 }
 
 /* Lock held. */
@@ -545,13 +608,10 @@ static void finish(walker *w, size_t i, bool ok, const char *err)
     t->status = ok ? T_DONE : T_FAILED;
     w->remaining--;
     if (ok) {
-        json_t *s = json_object();
-        json_object_set_new(s, "address", json_string(t->c->address));
-        json_object_set_new(s, "action",
-                            json_string(t->deposed ? "delete" : vpce_action_name(t->c->action)));
-        json_array_append_new(w->res->succeeded, s);
-        for (size_t j = 0; j < t->next.len; j++) {
-            size_t n = (uintptr_t)t->next.items[j] - 1;
+        add_succeeded(w, t);
+        const vpce_vec *next = &w->g.next[i];
+        for (size_t j = 0; j < next->len; j++) {
+            size_t n = (uintptr_t)next->items[j] - 1;
             if (--w->tasks[n].waiting == 0 && w->tasks[n].status == T_PENDING)
                 push_ready(w, n);
         }
@@ -560,7 +620,7 @@ static void finish(walker *w, size_t i, bool ok, const char *err)
         json_object_set_new(f, "address", json_string(t->c->address));
         json_object_set_new(f, "error", json_string(err ? err : "failed"));
         json_array_append_new(w->res->failed, f);
-        skip_after(w, i);
+        skip_after(w, i, t->c);
     }
 }
 
@@ -612,61 +672,6 @@ static void sort_failed(json_t *arr)
     free(v);
 }
 
-static void build_edges(walker *w)
-{
-    const vpce_plan *p = w->p;
-    vpce_map *idx = vpce_map_new();
-    for (size_t i = 0; i < w->ntasks; i++)
-        vpce_map_set(idx, w->tasks[i].c->address, (void *)(uintptr_t)(i + 1));
-    for (size_t i = 0; i < w->ntasks; i++) {
-        const vpce_change *c = w->tasks[i].c;
-        for (size_t j = 0; j < c->ndepends_on; j++) {
-            uintptr_t d = (uintptr_t)vpce_map_get(idx, c->depends_on[j]);
-            if (!d || d - 1 == i)
-                continue;
-            const vpce_change *dc = w->tasks[d - 1].c;
-            if (is_delete(c->action)) {
-                /* Delete what depends on a thing before deleting (or replacing) the thing. */
-                if (is_delete(dc->action) || dc->action == VPCE_ACTION_DELETE_THEN_CREATE) {
-                    vpce_vec_push(&w->tasks[i].next, (void *)d);
-                    w->tasks[d - 1].waiting++;
-                }
-            } else if (!is_delete(dc->action)) {
-                vpce_vec_push(&w->tasks[d - 1].next, (void *)(uintptr_t)(i + 1));
-                w->tasks[i].waiting++;
-                if (creates(dc->action) || dc->action == VPCE_ACTION_UPDATE)
-                    w->tasks[i].after_change = true;
-            }
-        }
-    }
-    (void)p;
-    vpce_map_free(idx);
-}
-
-/*
- * The delete half of each create-then-delete is a task of its own, after the create and after
- * every task that waits for it (what uses the resource switches to the new object first, as
- * Terraform does). Deposed tasks are appended after the nmain change tasks.
- */
-static void add_deposed(walker *w, size_t nmain)
-{
-    for (size_t i = 0; i < nmain; i++) {
-        if (w->tasks[i].c->action != VPCE_ACTION_CREATE_THEN_DELETE)
-            continue;
-        size_t d = w->ntasks++;
-        w->tasks[d].c = w->tasks[i].c;
-        w->tasks[d].status = T_PENDING;
-        w->tasks[d].deposed = true;
-        for (size_t j = 0; j < w->tasks[i].next.len; j++) {
-            size_t n = (uintptr_t)w->tasks[i].next.items[j] - 1;
-            vpce_vec_push(&w->tasks[n].next, (void *)(uintptr_t)(d + 1));
-            w->tasks[d].waiting++;
-        }
-        vpce_vec_push(&w->tasks[i].next, (void *)(uintptr_t)(d + 1));
-        w->tasks[d].waiting++;
-    }
-}
-
 int vpce_apply(vpce_apply_result *out, const vpce_plan *p, const vpce_apply_opts *opts,
                const vpce_apply_hooks *hooks)
 {
@@ -687,7 +692,7 @@ int vpce_apply(vpce_apply_result *out, const vpce_plan *p, const vpce_apply_opts
     w.h = hooks;
     w.res = out;
     w.interval = opts->still_interval_ms > 0 ? opts->still_interval_ms : 10000;
-    w.timeout = opts->op_timeout_ms > 0 ? opts->op_timeout_ms : 30 * 60 * 1000;
+    w.timeout = opts->op_timeout_ms > 0 ? opts->op_timeout_ms : 0;
     w.by_addr = json_object();
     size_t i;
     json_t *r;
@@ -700,18 +705,19 @@ int vpce_apply(vpce_apply_result *out, const vpce_plan *p, const vpce_apply_opts
     pthread_mutex_init(&w.mu, NULL);
     pthread_cond_init(&w.cv, NULL);
 
-    /* One task per change, plus one per create-then-delete for its old object. */
-    w.tasks = vpce_calloc(2 * p->nchanges + 1, sizeof(task));
-    for (size_t k = 0; k < p->nchanges; k++) {
-        const vpce_change *c = p->changes[k];
-        if (c->action == VPCE_ACTION_NOOP)
-            continue;
-        w.tasks[w.ntasks].c = c;
-        w.tasks[w.ntasks].status = T_PENDING;
-        w.ntasks++;
+    /* One task per step: a change, or each half of a replacement. */
+    vpce_apply_graph_build(&w.g, p);
+    w.ntasks = w.g.nsteps;
+    w.tasks = vpce_calloc(w.ntasks + 1, sizeof(task));
+    for (size_t k = 0; k < w.ntasks; k++) {
+        task *t = &w.tasks[k];
+        t->c = p->changes[w.g.steps[k].change];
+        t->del = w.g.steps[k].del;
+        t->deposed = t->del && t->c->action == VPCE_ACTION_CREATE_THEN_DELETE;
+        t->after_change = w.g.after_write[k];
+        t->waiting = w.g.waits[k];
+        t->status = T_PENDING;
     }
-    build_edges(&w);
-    add_deposed(&w, w.ntasks);
     w.remaining = w.ntasks;
     w.queue = vpce_calloc(w.ntasks ? w.ntasks : 1, sizeof(size_t));
     for (size_t k = 0; k < w.ntasks; k++)
@@ -775,8 +781,7 @@ int vpce_apply(vpce_apply_result *out, const vpce_plan *p, const vpce_apply_opts
 
 cleanup:
     free(threads);
-    for (size_t k = 0; k < w.ntasks; k++)
-        vpce_vec_release(&w.tasks[k].next);
+    vpce_apply_graph_release(&w.g);
     free(w.tasks);
     free(w.queue);
     json_decref(w.by_addr);

@@ -355,6 +355,34 @@ static void prevent_destroy_error(planner *P, const vpce_cfg_resource *r, const 
     P->failed = true;
 }
 
+/*
+ * True if an in-place update of c would hold on to the old object of a dependency that is
+ * deleted and then created: an argument known in prior becomes unknown (it refers to the
+ * replacement's values). That update can only run once the replacement exists, and the old
+ * object can only be deleted once nothing uses it: the cycle is broken by replacing c as well.
+ * The arguments are appended to paths as one-element paths.
+ */
+static bool holds_replaced(const planner *P, const vpce_cfg_resource *r, const vpce_change *c,
+                           const json_t *prior, const json_t *planned, json_t *paths)
+{
+    bool replaced_dep = false;
+    for (size_t i = 0; i < c->ndepends_on && !replaced_dep; i++) {
+        const vpce_change *d = vpce_map_get(P->change_by_addr, c->depends_on[i]);
+        replaced_dep = d && d->action == VPCE_ACTION_DELETE_THEN_CREATE;
+    }
+    if (!replaced_dep)
+        return false;
+    for (const vpce_attr_schema *a = r->rtype->schema->attrs; a && a->name; a++) {
+        if (!(a->flags & (VPCE_ATTR_REQUIRED | VPCE_ATTR_OPTIONAL)))
+            continue;
+        const json_t *pv = json_object_get(prior, a->name);
+        if (vpce_contains_unknown(json_object_get(planned, a->name)) && pv && !json_is_null(pv) &&
+            !vpce_contains_unknown(pv))
+            json_array_append_new(paths, json_pack("[s]", a->name));
+    }
+    return json_array_size(paths) > 0;
+}
+
 /* Plans one managed instance; returns the value to expose to references (new reference). */
 static json_t *plan_managed_instance(planner *P, size_t gi, const vpce_cfg_resource *r,
                                      const char *addr, const json_t *key, const json_t *config)
@@ -368,12 +396,14 @@ static json_t *plan_managed_instance(planner *P, size_t gi, const vpce_cfg_resou
     json_t *planned = planned_value(r, config, prior, false);
     json_t *paths = json_array();
     vpce_change *c = change_new(r, NULL, addr, key);
+    set_depends(P, c, gi, NULL);
     if (!prior_res) {
         c->action = VPCE_ACTION_CREATE;
     } else {
         bool changed = false;
         vpce_diff_instance(r->rtype->schema, prior, planned, paths, &changed);
-        if (by_request || json_array_size(paths) > 0) {
+        if (by_request || json_array_size(paths) > 0 ||
+            (changed && holds_replaced(P, r, c, prior, planned, paths))) {
             json_decref(planned);
             planned = planned_value(r, config, prior, true);
             c->action = r->create_before_destroy ? VPCE_ACTION_CREATE_THEN_DELETE
@@ -392,7 +422,6 @@ static json_t *plan_managed_instance(planner *P, size_t gi, const vpce_cfg_resou
         c->replace_paths = json_incref(paths);
     json_decref(paths);
     c->sensitive_paths = sensitive_paths(P, r);
-    set_depends(P, c, gi, NULL);
     vpce_vec_push(&P->changes, c);
     vpce_map_set(P->change_by_addr, addr, c);
     return planned;
@@ -1049,69 +1078,4 @@ cleanup:
     vpce_graph_free(P.g);
     vpce_plan_providers_free(own_ps);
     return rc;
-}
-
-/* ---- apply order ------------------------------------------------------------------------- */
-
-static bool is_delete(vpce_action a)
-{
-    return a == VPCE_ACTION_DELETE;
-}
-
-void vpce_plan_apply_order(const vpce_plan *p, size_t **out, size_t *n)
-{
-    size_t nc = p ? p->nchanges : 0;
-    vpce_map *idx = vpce_map_new();
-    for (size_t i = 0; i < nc; i++)
-        vpce_map_set(idx, p->changes[i]->address, (void *)(uintptr_t)(i + 1));
-    /* Edges "a before b" as adjacency lists; indegrees count what must come first. */
-    vpce_vec *after = vpce_calloc(nc ? nc : 1, sizeof(*after));
-    size_t *indeg = vpce_calloc(nc ? nc : 1, sizeof(size_t));
-    for (size_t i = 0; i < nc; i++) {
-        const vpce_change *c = p->changes[i];
-        if (c->action == VPCE_ACTION_NOOP)
-            continue;
-        for (size_t j = 0; j < c->ndepends_on; j++) {
-            uintptr_t d = (uintptr_t)vpce_map_get(idx, c->depends_on[j]);
-            if (!d || d - 1 == i)
-                continue;
-            const vpce_change *dc = p->changes[d - 1];
-            if (dc->action == VPCE_ACTION_NOOP)
-                continue;
-            if (is_delete(c->action)) {
-                /* Delete what depends on a thing before deleting (or replacing) the thing. */
-                if (is_delete(dc->action) || dc->action == VPCE_ACTION_DELETE_THEN_CREATE) {
-                    vpce_vec_push(&after[i], (void *)(d - 1 + 1));
-                    indeg[d - 1]++;
-                }
-            } else if (!is_delete(dc->action)) {
-                vpce_vec_push(&after[d - 1], (void *)(uintptr_t)(i + 1));
-                indeg[i]++;
-            }
-        }
-    }
-    size_t *res = vpce_calloc(nc ? nc : 1, sizeof(size_t));
-    size_t head = 0, tail = 0;
-    for (size_t i = 0; i < nc; i++)
-        if (p->changes[i]->action != VPCE_ACTION_NOOP && indeg[i] == 0)
-            res[tail++] = i;
-    while (head < tail) {
-        size_t i = res[head++];
-        for (size_t j = 0; j < after[i].len; j++) {
-            size_t t = (uintptr_t)after[i].items[j] - 1;
-            if (--indeg[t] == 0)
-                res[tail++] = t;
-        }
-    }
-    /* A cycle (should not happen) leaves some out: append them in address order. */
-    for (size_t i = 0; i < nc; i++)
-        if (p->changes[i]->action != VPCE_ACTION_NOOP && indeg[i] > 0)
-            res[tail++] = i;
-    for (size_t i = 0; i < nc; i++)
-        vpce_vec_release(&after[i]);
-    free(after);
-    free(indeg);
-    vpce_map_free(idx);
-    *out = res;
-    *n = tail;
 }

@@ -192,13 +192,25 @@ typedef struct vpce_plan_opts {
 int vpce_plan_make(vpce_plan **out, const struct vpce_config *cfg, const json_t *vars,
                    const json_t *prior_state_doc, const vpce_plan_opts *opts, vpce_diags *diags);
 
+/* One step of applying a plan: a change is one step, or two for a replacement (its delete and
+   its create, in the order its action says). */
+typedef struct vpce_apply_step {
+    size_t change; /* index into p->changes */
+    bool del;      /* deletes the change's object (a delete, or the old object of a replacement);
+                      false: creates, updates or reads */
+} vpce_apply_step;
+
 /*
- * An order in which the changes of p can be applied one at a time: creates and updates after
- * the changes they depend on, deletes before the deletes of what they depend on (reverse
- * order), the delete half of create-then-delete after the create. *out (caller frees) holds
- * indexes into p->changes, *n of them; no-op changes are left out.
+ * An order in which the steps of p can be applied one at a time, with Terraform's create and
+ * destroy edges: creates, updates and reads after the creates and updates they depend on; an
+ * object deleted (or deleted to be replaced) only after the deletes of what depends on it,
+ * the dependencies recorded in the prior state included, and after the in-place updates that
+ * may stop using it; the delete half of a delete-then-create before its create, which comes
+ * before its dependents' creates; the old object of a create-then-delete after its create and
+ * after what uses it has switched to the new one. *out (caller frees) holds *n steps; no-op
+ * changes are left out.
  */
-void vpce_plan_apply_order(const vpce_plan *p, size_t **out, size_t *n);
+void vpce_plan_apply_order(const vpce_plan *p, vpce_apply_step **out, size_t *n);
 
 /* Formats an instance address: "aws_vpc.main", "aws_subnet.a[0]", "aws_x.y[\"k\"]" (key
  * escaped as Terraform does). key is NULL, an integer or a string. Caller frees. */
@@ -218,9 +230,9 @@ bool vpce_json_equivalent(const char *a, const char *b);
 /* ---- Applying (planner/apply.c) ----------------------------------------------------------- */
 
 /*
- * The apply walk. Changes run on a pool of threads: creates, updates and reads after what they
- * depend on, deletes before the deletes of what they depend on (the rules of
- * vpce_plan_apply_order). A failure skips what depends on it, nothing else. Values planned as
+ * The apply walk. The steps of the changes run on a pool of threads in the order of
+ * vpce_plan_apply_order (a replacement is two steps: its delete and its create). A failure
+ * skips what waits for it, nothing else. Values planned as
  * unknown (an id of a resource created earlier in the same apply) are resolved by planning that
  * one instance again (opts.targets = its address, no refresh) against the state as it is at
  * that moment; a change whose re-planned action differs in kind fails with "the plan changed
@@ -273,7 +285,9 @@ typedef struct vpce_apply_opts {
     const struct vpce_config *cfg;
     const json_t *vars;
     const vpce_plan_providers *providers;
-    int64_t op_timeout_ms;     /* passed to each operation; <= 0 means 30 minutes */
+    /* Passed to each operation as its timeout; <= 0 leaves each resource type's own default
+       (a resource's `timeouts {}` block wins over both). */
+    int64_t op_timeout_ms;
     int64_t still_interval_ms; /* "Still creating..." period; <= 0 means 10 s */
     /* Creates to resume (the `resume` object of vpce_apply_recover, borrowed, may be NULL):
        address -> {"token", "journal_id"}. A create of such an address is sent with that token

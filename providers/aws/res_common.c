@@ -282,7 +282,10 @@ void vpce_aws_add_client_token(vpce_aws_params *params, const vpce_resource_op *
 
 int64_t vpce_aws_op_timeout(const vpce_resource_op *op, const char *which, int64_t dflt_ms)
 {
+    /* A delete has no configuration: the timeouts stored with the prior state apply. */
     const json_t *t = vpce_aws_attr_block(op->config, "timeouts");
+    if (!t && op->prior)
+        t = vpce_aws_attr_block(op->prior, "timeouts");
     int64_t ms = t ? vpce_aws_parse_duration(vpce_aws_attr_str(t, which)) : -1;
     if (ms > 0)
         return ms;

@@ -25,6 +25,7 @@ static json_t *ap_hidden;  /* id -> true (always) or the vpce_now_ms() from whic
                               the object: made, but not visible yet (eventual consistency) */
 static int ap_next, ap_active, ap_max_active, ap_delay_ms, ap_journal_misses, ap_dummy;
 static const char *ap_fail_name;
+static int64_t ap_last_timeout; /* the timeout_ms of the last delete */
 
 static const vpce_attr_schema ap_attrs[] = {
     {"name", "string", VPCE_ATTR_REQUIRED | VPCE_ATTR_FORCE_NEW, NULL, NULL},
@@ -134,14 +135,47 @@ static int ap_update(vpce_resource_op *op)
     return 0;
 }
 
+/* True if the live object w refers to id: its parent_id, or one of the comma-separated ids of
+   its value. ap_mu held. */
+static bool ap_uses(const json_t *w, const char *id)
+{
+    const char *pid = json_string_value(json_object_get(w, "parent_id"));
+    if (pid && strcmp(pid, id) == 0)
+        return true;
+    const char *v = json_string_value(json_object_get(w, "value"));
+    size_t n = strlen(id);
+    for (const char *p = v; p && *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && strncmp(p, id, n) == 0)
+            return true;
+        p = end ? end + 1 : NULL;
+    }
+    return false;
+}
+
 static int ap_delete(vpce_resource_op *op)
 {
     ap_enter("delete", op->prior);
     pthread_mutex_lock(&ap_mu);
-    json_object_del(ap_world, json_string_value(json_object_get(op->prior, "id")));
+    ap_last_timeout = op->timeout_ms;
+    const char *id = json_string_value(json_object_get(op->prior, "id"));
+    const char *k;
+    json_t *w;
+    int rc = 0;
+    /* As EC2: an object still used by another cannot be deleted. */
+    json_object_foreach(ap_world, k, w)
+    {
+        if (id && strcmp(k, id) != 0 && ap_uses(w, id))
+            rc = vpce_error_set("DependencyViolation: the object '%s' has dependencies and cannot "
+                                "be deleted",
+                                id);
+    }
+    if (rc == 0)
+        json_object_del(ap_world, id);
     pthread_mutex_unlock(&ap_mu);
     ap_leave();
-    return 0;
+    return rc;
 }
 
 static int ap_read_batch(vpce_provider *p, json_t *const *priors, size_t n, json_t **out)
@@ -835,6 +869,174 @@ static void update_in_place_and_outputs(void **state)
     fx_release(&f);
 }
 
+/* Reloads the configuration of f from text (a format with one %s, given arg). */
+static void fx_reload(fx *f, const char *fmt, const char *arg)
+{
+    char *text = vpce_asprintf(fmt, arg);
+    vpce_config_free(f->cfg);
+    f->cfg = testprov_load(text);
+    free(text);
+}
+
+static const char *REPLACE = "resource \"ap_thing\" \"vpc\" {\n  name = \"%s\"\n}\n"
+                             "resource \"ap_thing\" \"sub\" {\n  count = 2\n"
+                             "  name = \"sub${count.index}\"\n  parent_id = ap_thing.vpc.id\n}\n"
+                             "resource \"ap_thing\" \"gw\" {\n  name = \"gw\"\n"
+                             "  value = ap_thing.vpc.id\n}\n"
+                             "resource \"ap_thing\" \"leaf\" {\n  name = \"leaf\"\n"
+                             "  parent_id = ap_thing.sub[0].id\n}\n";
+
+/* Replacing an object (delete, then create) with dependents: what uses the old object is
+   deleted first (its dependents are replaced with it, even gw, whose updatable value refers to
+   it), then the object; the new object is created before its dependents. The provider refuses
+   to delete an object still in use, as EC2 does, so a wrong order fails the apply. */
+static void replace_deletes_dependents_first(void **state)
+{
+    (void)state;
+    fx f;
+    char *v1 = vpce_asprintf(REPLACE, "vpc-v1");
+    fx_init(&f, v1);
+    free(v1);
+    vpce_plan *p = fx_plan(&f, false);
+    vpce_apply_result res;
+    fx_apply(&f, p, 10, &res);
+    assert_int_equal(res.added, 5);
+    vpce_apply_result_release(&res);
+    vpce_plan_free(p);
+
+    fx_reload(&f, REPLACE, "vpc-v2");
+    json_array_clear(ap_log);
+    p = fx_plan(&f, false);
+    const char *const replaced[] = {"ap_thing.vpc", "ap_thing.sub[0]", "ap_thing.sub[1]",
+                                    "ap_thing.leaf", "ap_thing.gw"};
+    for (size_t i = 0; i < sizeof(replaced) / sizeof(replaced[0]); i++)
+        assert_int_equal(testprov_change(p, replaced[i])->action, VPCE_ACTION_DELETE_THEN_CREATE);
+    fx_apply(&f, p, 10, &res);
+    for (size_t i = 0; i < json_array_size(res.failed); i++)
+        print_message("failed: %s\n",
+                      json_string_value(json_object_get(json_array_get(res.failed, i), "error")));
+    assert_int_equal(json_array_size(res.failed), 0);
+    assert_int_equal(res.added, 5);
+    assert_int_equal(res.destroyed, 5);
+    assert_true(log_pos("delete leaf") < log_pos("delete sub0"));
+    assert_true(log_pos("delete sub0") < log_pos("delete vpc-v1"));
+    assert_true(log_pos("delete sub1") < log_pos("delete vpc-v1"));
+    assert_true(log_pos("delete gw") < log_pos("delete vpc-v1"));
+    assert_true(log_pos("delete vpc-v1") < log_pos("create vpc-v2"));
+    assert_true(log_pos("create vpc-v2") < log_pos("create sub0"));
+    assert_true(log_pos("create sub0") < log_pos("create leaf"));
+    assert_true(log_pos("create vpc-v2") < log_pos("create gw"));
+    /* each replacement is listed once, as a replacement */
+    assert_int_equal(json_array_size(res.succeeded), 5);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(res.succeeded, 4), "action")),
+        "delete-then-create");
+    const char *vpc_id =
+        json_string_value(json_object_get(json_object_get(f.hs.resources, "ap_thing.vpc"), "id"));
+    json_t *gw = json_object_get(json_object_get(f.hs.resources, "ap_thing.gw"), "attributes");
+    assert_string_equal(json_string_value(json_object_get(gw, "value")), vpc_id);
+    assert_int_equal(json_object_size(ap_world), 5);
+    vpce_apply_result_release(&res);
+    vpce_plan_free(p);
+
+    p = fx_plan(&f, false);
+    assert_false(vpce_plan_has_changes(p));
+    vpce_plan_free(p);
+    fx_release(&f);
+}
+
+static const char *STOP_USING = "resource \"ap_thing\" \"a_sub\" {\n  for_each = toset(%s)\n"
+                                "  name = \"sub-${each.key}\"\n}\n"
+                                "resource \"ap_thing\" \"ep\" {\n  name = \"ep\"\n"
+                                "  value = join(\",\", [for s in ap_thing.a_sub : s.id])\n}\n";
+
+/* A delete waits for the in-place updates of what stops using the object: the instance removed
+   from a for_each map is deleted only after the endpoint dropped it, whether the endpoint still
+   refers to the resource in its configuration or only its prior state records it. One thread,
+   the delete first in address order: without the edge it would run first and be refused. */
+static void delete_waits_for_updates_that_stop_using_it(void **state)
+{
+    (void)state;
+    fx f;
+    char *v1 = vpce_asprintf(STOP_USING, "[\"a\", \"b\"]");
+    fx_init(&f, v1);
+    free(v1);
+    vpce_plan *p = fx_plan(&f, false);
+    vpce_apply_result res;
+    fx_apply(&f, p, 10, &res);
+    assert_int_equal(res.added, 3);
+    vpce_apply_result_release(&res);
+    vpce_plan_free(p);
+
+    fx_reload(&f, STOP_USING, "[\"a\"]");
+    json_array_clear(ap_log);
+    p = fx_plan(&f, false);
+    assert_int_equal(testprov_change(p, "ap_thing.a_sub[\"b\"]")->action, VPCE_ACTION_DELETE);
+    assert_int_equal(testprov_change(p, "ap_thing.ep")->action, VPCE_ACTION_UPDATE);
+    fx_apply(&f, p, 1, &res);
+    assert_int_equal(json_array_size(res.failed), 0);
+    assert_true(log_pos("update ep") >= 0);
+    assert_true(log_pos("update ep") < log_pos("delete sub-b"));
+    vpce_apply_result_release(&res);
+    vpce_plan_free(p);
+
+    /* the endpoint no longer refers to the subnets at all: its prior state still does */
+    vpce_config_free(f.cfg);
+    f.cfg = testprov_load("resource \"ap_thing\" \"ep\" {\n  name = \"ep\"\n"
+                          "  value = \"none\"\n}\n");
+    json_array_clear(ap_log);
+    p = fx_plan(&f, false);
+    assert_int_equal(testprov_change(p, "ap_thing.ep")->ndepends_on, 0);
+    fx_apply(&f, p, 1, &res);
+    assert_int_equal(json_array_size(res.failed), 0);
+    assert_true(log_pos("update ep") >= 0);
+    assert_true(log_pos("update ep") < log_pos("delete sub-a"));
+    assert_int_equal(json_object_size(ap_world), 1);
+    vpce_apply_result_release(&res);
+    vpce_plan_free(p);
+    fx_release(&f);
+}
+
+/* A delete refused because the object is still used names the users the state records, and
+   the operation gets each type's own timeout (0 here: no walk-wide override) unless one is
+   given. */
+static void dependency_violation_names_users(void **state)
+{
+    (void)state;
+    fx f;
+    char *v1 = vpce_asprintf(STOP_USING, "[\"a\", \"b\"]");
+    fx_init(&f, v1);
+    free(v1);
+    vpce_plan *p = fx_plan(&f, false);
+    vpce_apply_result res;
+    fx_apply(&f, p, 10, &res);
+    vpce_apply_result_release(&res);
+    vpce_plan_free(p);
+
+    /* only the subnet is targeted: the endpoint that uses it is left as it is */
+    fx_reload(&f, STOP_USING, "[\"a\"]");
+    json_t *doc = state_doc(&f.hs);
+    const char *targets[] = {"ap_thing.a_sub[\"b\"]"};
+    vpce_plan_opts o = {.refresh = true, .providers = f.ps, .targets = targets, .ntargets = 1};
+    p = testprov_plan(f.cfg, doc, &o);
+    json_decref(doc);
+    ap_last_timeout = -1;
+    fx_apply(&f, p, 10, &res);
+    assert_int_equal(ap_last_timeout, 0);
+    assert_int_equal(json_array_size(res.failed), 1);
+    const char *err = json_string_value(json_object_get(json_array_get(res.failed, 0), "error"));
+    assert_non_null(strstr(err, "DependencyViolation"));
+    assert_non_null(strstr(err, "still used by ap_thing.ep"));
+    vpce_apply_result_release(&res);
+
+    vpce_apply_opts ao = {.cfg = f.cfg, .vars = f.vars, .providers = f.ps, .op_timeout_ms = 1234};
+    assert_int_equal(vpce_apply(&res, p, &ao, &f.hooks), 0);
+    assert_int_equal(ap_last_timeout, 1234);
+    vpce_apply_result_release(&res);
+    vpce_plan_free(p);
+    fx_release(&f);
+}
+
 int main(void)
 {
     vpce_providers_register(&ap_provider);
@@ -849,6 +1051,9 @@ int main(void)
         cmocka_unit_test(resumed_token_mismatch_is_explained),
         cmocka_unit_test(recovery_waits_for_consistency_window),
         cmocka_unit_test(update_in_place_and_outputs),
+        cmocka_unit_test(replace_deletes_dependents_first),
+        cmocka_unit_test(delete_waits_for_updates_that_stop_using_it),
+        cmocka_unit_test(dependency_violation_names_users),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

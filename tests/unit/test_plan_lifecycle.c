@@ -123,10 +123,21 @@ static void replace_by_request(void **state)
     vpce_config_free(cfg);
 }
 
-static size_t position(const vpce_plan *p, const size_t *order, size_t n, const char *addr)
+/* Where the step of addr that deletes (del) or creates, updates or reads (!del) is in order. */
+static size_t step_at(const vpce_plan *p, const vpce_apply_step *order, size_t n, const char *addr,
+                      bool del)
 {
     for (size_t i = 0; i < n; i++)
-        if (strcmp(p->changes[order[i]]->address, addr) == 0)
+        if (strcmp(p->changes[order[i].change]->address, addr) == 0 && order[i].del == del)
+            return i;
+    fail_msg("%s (%s) not in the apply order", addr, del ? "delete" : "create");
+    return 0;
+}
+
+static size_t position(const vpce_plan *p, const vpce_apply_step *order, size_t n, const char *addr)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(p->changes[order[i].change]->address, addr) == 0)
             return i;
     fail_msg("%s not in the apply order", addr);
     return 0;
@@ -153,7 +164,8 @@ static void destroy_in_reverse_order(void **state)
     assert_int_equal(testprov_change(p, "test_thing.vpc")->action, VPCE_ACTION_DELETE);
     assert_int_equal(testprov_change(p, "test_child.subnet")->action, VPCE_ACTION_DELETE);
     assert_int_equal(testprov_counters_get()->read_data, 0); /* data sources not read */
-    size_t *order, n;
+    vpce_apply_step *order;
+    size_t n;
     vpce_plan_apply_order(p, &order, &n);
     assert_int_equal(n, 2);
     assert_true(position(p, order, n, "test_child.subnet") <
@@ -176,12 +188,77 @@ static void destroy_in_reverse_order(void **state)
     vpce_config_free(cfg);
 }
 
+/* A replaced object's dependents: those whose forcing argument refers to it are replaced with
+   it, and so is one whose updatable argument refers to it (its update would need the new
+   object while still using the old one). The steps: every dependent's delete before the
+   object's, the object's create after its delete and before its dependents' creates. */
+static void replacement_steps_delete_dependents_first(void **state)
+{
+    (void)state;
+    static const char *const text =
+        "resource \"test_thing\" \"vpc\" {\n  name = \"v2\"\n}\n"
+        "resource \"test_child\" \"subnet\" {\n  parent_id = test_thing.vpc.id\n}\n"
+        "resource \"test_child\" \"leaf\" {\n  parent_id = test_child.subnet.id\n}\n"
+        "resource \"test_child\" \"gw\" {\n  parent_id = \"fixed\"\n"
+        "  value = test_thing.vpc.id\n}\n"
+        "resource \"test_child\" \"other\" {\n  parent_id = \"fixed\"\n  value = \"x\"\n}\n";
+    vpce_config *cfg = testprov_load(text);
+    json_t *subnet = testprov_entry("test_child", "subnet", NULL,
+                                    "{\"id\":\"s-1\",\"parent_id\":\"t-1\",\"value\":null}");
+    json_array_append_new(json_object_get(subnet, "dependencies"), json_string("test_thing.vpc"));
+    json_t *leaf = testprov_entry("test_child", "leaf", NULL,
+                                  "{\"id\":\"s-2\",\"parent_id\":\"s-1\",\"value\":null}");
+    json_array_append_new(json_object_get(leaf, "dependencies"), json_string("test_child.subnet"));
+    json_t *gw = testprov_entry("test_child", "gw", NULL,
+                                "{\"id\":\"s-3\",\"parent_id\":\"fixed\",\"value\":\"t-1\"}");
+    json_array_append_new(json_object_get(gw, "dependencies"), json_string("test_thing.vpc"));
+    /* other no longer refers to the vpc, but its prior state does: it is updated first */
+    json_t *other = testprov_entry("test_child", "other", NULL,
+                                   "{\"id\":\"s-4\",\"parent_id\":\"fixed\",\"value\":\"t-1\"}");
+    json_array_append_new(json_object_get(other, "dependencies"), json_string("test_thing.vpc"));
+    json_t *st = testprov_state(thing_state("vpc", "t-1", ""), subnet, leaf, gw, other, NULL);
+    vpce_plan *p = testprov_plan(cfg, st, NULL);
+    assert_int_equal(testprov_change(p, "test_thing.vpc")->action, VPCE_ACTION_DELETE_THEN_CREATE);
+    assert_int_equal(testprov_change(p, "test_child.subnet")->action,
+                     VPCE_ACTION_DELETE_THEN_CREATE);
+    assert_int_equal(testprov_change(p, "test_child.leaf")->action, VPCE_ACTION_DELETE_THEN_CREATE);
+    vpce_change *g = testprov_change(p, "test_child.gw");
+    assert_int_equal(g->action, VPCE_ACTION_DELETE_THEN_CREATE);
+    assert_string_equal(json_string_value(json_array_get(json_array_get(g->replace_paths, 0), 0)),
+                        "value");
+    assert_int_equal(testprov_change(p, "test_child.other")->action, VPCE_ACTION_UPDATE);
+
+    vpce_apply_step *order;
+    size_t n;
+    vpce_plan_apply_order(p, &order, &n);
+    assert_int_equal(n, 9); /* four replacements of two steps, one update */
+    size_t vpc_del = step_at(p, order, n, "test_thing.vpc", true);
+    size_t vpc_new = step_at(p, order, n, "test_thing.vpc", false);
+    assert_true(step_at(p, order, n, "test_child.leaf", true) <
+                step_at(p, order, n, "test_child.subnet", true));
+    assert_true(step_at(p, order, n, "test_child.subnet", true) < vpc_del);
+    assert_true(step_at(p, order, n, "test_child.gw", true) < vpc_del);
+    assert_true(step_at(p, order, n, "test_child.other", false) < vpc_del);
+    assert_true(vpc_del < vpc_new);
+    assert_true(vpc_new < step_at(p, order, n, "test_child.subnet", false));
+    assert_true(step_at(p, order, n, "test_child.subnet", false) <
+                step_at(p, order, n, "test_child.leaf", false));
+    assert_true(vpc_new < step_at(p, order, n, "test_child.gw", false));
+    free(order);
+    vpce_plan_free(p);
+    json_decref(st);
+    vpce_config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(ignore_changes_keeps_prior), cmocka_unit_test(prevent_destroy_fails_plan),
-        cmocka_unit_test(target_plans_deps_only),     cmocka_unit_test(replace_by_request),
+        cmocka_unit_test(ignore_changes_keeps_prior),
+        cmocka_unit_test(prevent_destroy_fails_plan),
+        cmocka_unit_test(target_plans_deps_only),
+        cmocka_unit_test(replace_by_request),
         cmocka_unit_test(destroy_in_reverse_order),
+        cmocka_unit_test(replacement_steps_delete_dependents_first),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -329,27 +329,28 @@ int testprov_apply(const vpce_plan *p, json_t **out)
     json_t *r;
     json_array_foreach(res, i, r)
         json_object_set(byaddr, json_string_value(json_object_get(r, "address")), r);
-    size_t *order, n;
+    vpce_apply_step *order;
+    size_t n;
     int rc = 0;
     vpce_plan_apply_order(p, &order, &n);
     for (size_t k = 0; k < n; k++) {
-        const vpce_change *c = p->changes[order[k]];
+        const vpce_change *c = p->changes[order[k].change];
         if (strcmp(c->mode, "managed") != 0)
             continue;
         const vpce_resource_type *rt = vpce_providers_resource(c->type);
-        bool del = c->action == VPCE_ACTION_DELETE || c->action == VPCE_ACTION_DELETE_THEN_CREATE ||
-                   c->action == VPCE_ACTION_CREATE_THEN_DELETE;
-        bool create = c->action == VPCE_ACTION_CREATE ||
-                      c->action == VPCE_ACTION_DELETE_THEN_CREATE ||
-                      c->action == VPCE_ACTION_CREATE_THEN_DELETE;
-        if ((create || c->action == VPCE_ACTION_UPDATE) && !config_ready(c))
-            continue; /* waits for what it references: the next round plans it again */
-        if (del) {
+        bool replace = c->action == VPCE_ACTION_DELETE_THEN_CREATE ||
+                       c->action == VPCE_ACTION_CREATE_THEN_DELETE;
+        bool create = c->action == VPCE_ACTION_CREATE || replace;
+        if (order[k].del) {
             vpce_resource_op op = {.address = c->address, .prior = c->before};
             if ((rc = rt->delete (&op)) < 0)
                 goto cleanup;
-            json_object_del(byaddr, c->address);
+            if (c->action != VPCE_ACTION_CREATE_THEN_DELETE)
+                json_object_del(byaddr, c->address);
+            continue;
         }
+        if ((create || c->action == VPCE_ACTION_UPDATE) && !config_ready(c))
+            continue; /* waits for what it references: the next round plans it again */
         if (create || c->action == VPCE_ACTION_UPDATE) {
             vpce_resource_op op = {
                 .address = c->address, .prior = create ? NULL : c->before, .config = c->after};
