@@ -17,21 +17,36 @@
 
 static volatile sig_atomic_t interrupts;
 
-static void on_signal(int sig)
+static void say(const char *msg, size_t len)
 {
-    (void)sig;
-    if (++interrupts >= 2) {
-        static const char msg[] = "\nInterrupted twice: stopping now.\n";
-        if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
-            /* nothing more to do */
-        }
-        _exit(1);
-    }
-    static const char msg[] = "\nInterrupt received: waiting for the running operations to "
-                              "finish (interrupt again to stop now)...\n";
-    if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+    if (write(STDERR_FILENO, msg, len) < 0) {
         /* nothing more to do */
     }
+}
+
+/* A first Ctrl-C lets the running operations finish; SIGTERM (what CI systems send before
+   they kill) or a second Ctrl-C cancels: the running operations stop waiting at once, their
+   journal entries stay for the next run, and vpce exits non-zero within seconds. Another
+   signal after that exits at once. */
+static void on_signal(int sig)
+{
+    interrupts++;
+    if (sig == SIGTERM || interrupts >= 2) {
+        if (vpce_cancel_requested()) {
+            static const char msg[] = "\nStopping now.\n";
+            say(msg, sizeof(msg) - 1);
+            _exit(1);
+        }
+        vpce_cancel_request();
+        static const char msg[] =
+            "\nStopping: the running operations stop waiting; what they started stays in the "
+            "journal, and the next run reconciles it...\n";
+        say(msg, sizeof(msg) - 1);
+        return;
+    }
+    static const char msg[] = "\nInterrupt received: waiting for the running operations to "
+                              "finish (interrupt again to stop waiting)...\n";
+    say(msg, sizeof(msg) - 1);
 }
 
 static void usage(FILE *out, bool destroy)

@@ -333,7 +333,8 @@ static int phase_delete(walker *w, task *t, const json_t *prior, bool deposed, c
         }
     }
     if (rc < 0) {
-        if (w->h->abandon)
+        /* A cancelled delete may have been sent: its entry stays for the next run. */
+        if (w->h->abandon && rc != VPCE_EINTERRUPTED && !vpce_cancel_requested())
             w->h->abandon(w->h->ctx, jid);
         emit(w, VPCE_APPLY_EV_ERROR, t, "delete", NULL, *err);
     } else {
@@ -444,7 +445,8 @@ static int phase_write(walker *w, task *t, bool create, bool after_delete, char 
     if (rc < 0) {
         /* A failed create may still have made something (a timeout while waiting): keep its
            journal entry when the type can look for it, so the next run reconciles it. */
-        if (w->h->abandon && !(create && (rt->find_by_address || rt->find_planned)))
+        bool cancelled = rc == VPCE_EINTERRUPTED || vpce_cancel_requested();
+        if (w->h->abandon && !cancelled && !(create && (rt->find_by_address || rt->find_planned)))
             w->h->abandon(w->h->ctx, jid);
         emit(w, VPCE_APPLY_EV_ERROR, t, op_name, NULL, *err);
     } else {
@@ -629,6 +631,9 @@ static void *worker(void *arg)
     walker *w = arg;
     pthread_mutex_lock(&w->mu);
     for (;;) {
+        /* A cancellation starts nothing new, even before the main loop notices it. */
+        if (vpce_cancel_requested())
+            w->stopping = true;
         while (!w->quit && (w->qhead == w->qtail || w->stopping))
             pthread_cond_wait(&w->cv, &w->mu);
         if (w->quit)
@@ -739,7 +744,8 @@ int vpce_apply(vpce_apply_result *out, const vpce_plan *p, const vpce_apply_opts
 
     pthread_mutex_lock(&w.mu);
     for (;;) {
-        if (!w.stopping && hooks->interrupted && hooks->interrupted(hooks->ctx)) {
+        if (!w.stopping &&
+            ((hooks->interrupted && hooks->interrupted(hooks->ctx)) || vpce_cancel_requested())) {
             w.stopping = true;
             out->interrupted = w.remaining > w.running;
         }

@@ -274,7 +274,11 @@ typedef struct vpce_apply_hooks {
     int (*abandon)(void *ctx, int64_t journal_id);
     /* Progress, may be NULL. */
     void (*progress)(void *ctx, const vpce_apply_event *ev);
-    /* Polled often; true means start nothing new (finish and record what runs). May be NULL. */
+    /* Polled often; true means start nothing new (finish and record what runs). May be NULL.
+       A cancellation (vpce_cancel_request) stops the walk the same way, and the running
+       operations end their waits at once with VPCE_EINTERRUPTED: their journal entries are
+       kept (an interrupted create, update or delete may have been sent) for the next run's
+       vpce_apply_recover. */
     bool (*interrupted)(void *ctx);
 } vpce_apply_hooks;
 

@@ -2,6 +2,7 @@
 #include "util/util.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <time.h>
 
 static vpce_log_sink log_sink;
@@ -39,11 +40,35 @@ int64_t vpce_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Lock-free, hence safe to set from a signal handler. */
+static atomic_int cancel_flag;
+
+void vpce_cancel_request(void)
+{
+    atomic_store(&cancel_flag, 1);
+}
+
+bool vpce_cancel_requested(void)
+{
+    return atomic_load(&cancel_flag) != 0;
+}
+
+void vpce_cancel_reset(void)
+{
+    atomic_store(&cancel_flag, 0);
+}
+
+/* Sleeps in slices of at most this long, to notice a cancellation soon. */
+#define SLEEP_SLICE_MS 50
+
 void vpce_sleep_ms(int64_t ms)
 {
-    if (ms <= 0)
-        return;
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
+    int64_t end = vpce_now_ms() + ms;
+    while (ms > 0 && !vpce_cancel_requested()) {
+        int64_t nap = ms < SLEEP_SLICE_MS ? ms : SLEEP_SLICE_MS;
+        struct timespec ts = {nap / 1000, (nap % 1000) * 1000000};
+        while (nanosleep(&ts, &ts) != 0)
+            ;
+        ms = end - vpce_now_ms();
+    }
 }

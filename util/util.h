@@ -258,9 +258,18 @@ json_t *vpce_json_string_lossy(const char *s, size_t len);
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if the bytes there are not valid UTF-8. */
 size_t vpce_utf8_seq_len(const unsigned char *s, size_t avail);
 
-/* A monotonic clock in milliseconds, and sleeping. */
+/* A monotonic clock in milliseconds, and sleeping. vpce_sleep_ms returns early once
+   cancellation is requested. */
 int64_t vpce_now_ms(void);
 void vpce_sleep_ms(int64_t ms);
+
+/* Process-wide cancellation (a SIGTERM, a second Ctrl-C): vpce_cancel_request() may be called
+   from a signal handler. Every wait and retry loop of the library polls vpce_cancel_requested()
+   and then ends promptly with VPCE_EINTERRUPTED instead of waiting on; no new request is sent.
+   vpce_cancel_reset() clears the request (tests). */
+void vpce_cancel_request(void);
+bool vpce_cancel_requested(void);
+void vpce_cancel_reset(void);
 
 /* ---- directed acyclic graphs (util/graph.c) --------------------------------------------------
  * A general DAG with deterministic ordering: ties broken by name, cycles reported with every

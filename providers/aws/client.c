@@ -253,8 +253,10 @@ static void pace(vpce_aws_client *c, const char *action)
     pthread_mutex_lock(&c->pace_lock);
     for (;;) {
         int64_t wait = vpce_aws_bucket_take(&c->buckets[cat], vpce_now_ms());
-        if (wait == 0)
+        if (wait == 0 || vpce_cancel_requested())
             break;
+        if (wait > 100)
+            wait = 100; /* to notice a cancellation */
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_sec += wait / 1000;
@@ -414,6 +416,10 @@ static int call(vpce_aws_client *c, const char *action, const vpce_aws_params *p
         aws_http_response resp;
         vpce_aws_xml_error xerr;
         memset(&xerr, 0, sizeof(xerr));
+        if (vpce_cancel_requested()) {
+            rc = vpce_error_setc(VPCE_EINTERRUPTED, "interrupted: %s was not sent", action);
+            break;
+        }
         if (probe && outcome_unknown) {
             /* The last attempt may have gone through: ask before sending it again. */
             json_t *found = NULL;
@@ -429,6 +435,10 @@ static int call(vpce_aws_client *c, const char *action, const vpce_aws_params *p
             json_decref(found);
         }
         pace(c, action);
+        if (vpce_cancel_requested()) {
+            rc = vpce_error_setc(VPCE_EINTERRUPTED, "interrupted: %s was not sent", action);
+            break;
+        }
         log_request(action, attempt, params);
         stat_add(c, &c->stats.requests, 1);
         if (attempt > 1)
@@ -440,6 +450,13 @@ static int call(vpce_aws_client *c, const char *action, const vpce_aws_params *p
             goto cleanup;
         }
         log_response(action, &resp);
+        if (resp.curl_code == CURLE_ABORTED_BY_CALLBACK) {
+            /* Cancelled while waiting for the answer: EC2 may have acted on it. */
+            aws_http_response_release(&resp);
+            rc = vpce_error_setc(VPCE_EINTERRUPTED,
+                                 "interrupted while waiting for EC2's answer to %s", action);
+            break;
+        }
         const char *code = "";
         if (resp.curl_code == CURLE_OK) {
             json_decref(result);

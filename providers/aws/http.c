@@ -51,6 +51,18 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
+/* Aborts the transfer (CURLE_ABORTED_BY_CALLBACK) once cancellation is requested. */
+static int on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)clientp;
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return vpce_cancel_requested() ? 1 : 0;
+}
+
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
     aws_http_response *r = userdata;
@@ -119,6 +131,9 @@ int aws_http_perform(const aws_http_request *req, aws_http_response *resp)
             curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
         }
     }
+    /* libcurl calls this about once a second even when idle: a cancellation ends the wait. */
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
     CURLcode cc = curl_easy_perform(h);
     resp->curl_code = (int)cc;
     if (cc != CURLE_OK) {

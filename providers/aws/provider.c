@@ -287,6 +287,9 @@ static void timespec_at(struct timespec *ts, int64_t ms_from_now)
     }
 }
 
+/* The longest a waiter sleeps before it looks at the clock and for a cancellation again. */
+#define WAKE_MS 200
+
 int vpce_aws_wait_endpoint(vpce_provider *p, const char *id, bool want_gone, int64_t timeout_ms,
                            json_t **out_ep)
 {
@@ -303,6 +306,13 @@ int vpce_aws_wait_endpoint(vpce_provider *p, const char *id, bool want_gone, int
     pthread_cond_broadcast(&p->cond); /* a sleeping poller may need to poll sooner */
     while (!w.done) {
         int64_t now = vpce_now_ms();
+        if (vpce_cancel_requested()) {
+            char *msg = vpce_asprintf("interrupted while waiting for endpoint %s to %s", id,
+                                      want_gone ? "be deleted" : "become available");
+            finish(&w, VPCE_EINTERRUPTED, msg, NULL);
+            free(msg);
+            break;
+        }
         if (now - start > timeout_ms) {
             char *msg = vpce_asprintf("timed out after %llds waiting for endpoint %s to %s",
                                       (long long)(timeout_ms / 1000), id,
@@ -313,7 +323,7 @@ int vpce_aws_wait_endpoint(vpce_provider *p, const char *id, bool want_gone, int
         }
         if (p->polling) {
             struct timespec ts;
-            timespec_at(&ts, 1000);
+            timespec_at(&ts, WAKE_MS);
             pthread_cond_timedwait(&p->cond, &p->mu, &ts);
             continue;
         }
@@ -324,7 +334,7 @@ int vpce_aws_wait_endpoint(vpce_provider *p, const char *id, bool want_gone, int
                 due = x->due_ms;
         if (due > now) {
             struct timespec ts;
-            timespec_at(&ts, due - now);
+            timespec_at(&ts, due - now < WAKE_MS ? due - now : WAKE_MS);
             pthread_cond_timedwait(&p->cond, &p->mu, &ts);
             continue;
         }

@@ -1,9 +1,13 @@
 """End to end: one SIGINT during an apply of the seed (with simulator latency) lets the running
 operations finish and be recorded, starts nothing new, and exits non-zero; the state then holds
 exactly what exists; a second apply finishes the job. A second apply while the first runs is
-refused, naming the lock holder, and changes nothing."""
+refused, naming the lock holder, and changes nothing. SIGTERM (and a second SIGINT) during an
+apply whose endpoints stay pending for ten minutes ends the waits at once: vpce exits non-zero
+well within a liveness bound, the journal keeps the creates it started, and the next apply
+adopts them without duplicates."""
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -108,6 +112,70 @@ class Interrupt(unittest.TestCase):
         self.assertEqual(len(live(w["network_interfaces"], "Status")), 6)
         self.assertEqual(len(self.run_vpce("state", "list")[1].split()), 18)
         self.assertEqual(len(tagged_addresses(w)), 13)
+
+
+    def sigterm_case(self, signals):
+        """Applies the seed with endpoints pending for 10 minutes, sends signals once the
+        endpoints are being created, and checks the exit, the journal and the next apply."""
+        self.sim.post("/_sim/faults", {"pending_ms": 600000})
+        err_path = os.path.join(self.dir, "first.err")
+        with open(err_path, "w") as err_file:
+            self.first = subprocess.Popen([BINARY, "apply", "-auto-approve"], cwd=self.dir,
+                                          env=self.sim.env(), stdout=subprocess.PIPE,
+                                          stderr=err_file, text=True)
+        self.wait_for(err_path, 'aws_vpc_endpoint.interface["ssm"]: Creating...', 1)
+        time.sleep(0.5)  # the create was sent, and its wait for "available" began
+        for sig in signals:
+            self.first.send_signal(sig)
+            time.sleep(0.2)
+        # a liveness bound, not a timing assertion: before, vpce waited up to 10 minutes
+        try:
+            self.first.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.fail("vpce had not exited 30 s after %s" % [s.name for s in signals])
+        with open(err_path) as f:
+            err = f.read()
+        self.assertNotEqual(self.first.returncode, 0, err)
+        self.assertIn("Stopping: the running operations stop waiting", err)
+        self.assertIn("interrupted while waiting for endpoint", err)
+
+        # the journal keeps the endpoint creates that were waiting; the lock was released
+        db = sqlite3.connect(os.path.join(self.dir, "vpce.db"))
+        try:
+            journal = [r[0] for r in db.execute("SELECT address FROM journal")]
+            locks = db.execute("SELECT COUNT(*) FROM lock").fetchone()[0]
+        finally:
+            db.close()
+        self.assertIn('aws_vpc_endpoint.interface["ssm"]', journal, err)
+        self.assertEqual(locks, 0)
+
+        # EC2 finishes the endpoints; the next apply adopts them and makes no second one
+        w = self.sim.world()
+        made = [e for e in live(w["vpc_endpoints"])]
+        self.assertTrue(made)
+        for e in made:
+            self.sim.post("/_sim/mutate", {"op": "set", "id": e["VpcEndpointId"],
+                                           "field": "_busy_until", "value": 0})
+        self.sim.post("/_sim/faults", {"pending_ms": 50})
+        _, out, err2 = self.run_vpce("apply", "-auto-approve")
+        self.assertIn("Apply complete!", out)
+        self.assertIn("Reconciling", err2)
+        self.run_vpce("plan", "-detailed-exitcode", check=0)
+        w = self.sim.world()
+        self.assertEqual(len(w["vpcs"]), 1)
+        eps = [tag for tag in tagged_addresses(w) if tag.startswith("aws_vpc_endpoint.")]
+        self.assertEqual(len(eps), 5)
+        self.assertEqual(len(set(eps)), 5)
+        self.assertEqual(len(live(w["vpc_endpoints"])), 5)
+        for e in made:
+            self.assertIn(e["VpcEndpointId"],
+                          [x["VpcEndpointId"] for x in live(w["vpc_endpoints"])])
+
+    def test_sigterm_stops_waiting(self):
+        self.sigterm_case([signal.SIGTERM])
+
+    def test_second_sigint_stops_waiting(self):
+        self.sigterm_case([signal.SIGINT, signal.SIGINT])
 
 
 if __name__ == "__main__":

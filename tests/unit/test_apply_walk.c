@@ -25,6 +25,8 @@ static json_t *ap_hidden;  /* id -> true (always) or the vpce_now_ms() from whic
                               the object: made, but not visible yet (eventual consistency) */
 static int ap_next, ap_active, ap_max_active, ap_delay_ms, ap_journal_misses, ap_dummy;
 static const char *ap_fail_name;
+static const char *ap_wait_name; /* creates of this name wait until cancelled */
+static bool ap_wait_saw_cancel;
 static int64_t ap_last_timeout; /* the timeout_ms of the last delete */
 
 static const vpce_attr_schema ap_attrs[] = {
@@ -79,7 +81,16 @@ static int ap_create(vpce_resource_op *op)
         ap_journal_misses++;
     int rc = 0;
     const char *name = json_string_value(json_object_get(op->config, "name"));
-    if (ap_fail_name && name && strcmp(name, ap_fail_name) == 0) {
+    if (ap_wait_name && name && strcmp(name, ap_wait_name) == 0) {
+        /* An object that never becomes ready: the create waits, as for an endpoint stuck in
+           "pending", until the apply is cancelled (or ten minutes pass). */
+        pthread_mutex_unlock(&ap_mu);
+        for (int i = 0; i < 60000 && !vpce_cancel_requested(); i++)
+            vpce_sleep_ms(10);
+        pthread_mutex_lock(&ap_mu);
+        ap_wait_saw_cancel = vpce_cancel_requested();
+        rc = vpce_error_setc(VPCE_EINTERRUPTED, "interrupted while waiting for %s", name);
+    } else if (ap_fail_name && name && strcmp(name, ap_fail_name) == 0) {
         rc = vpce_error_setc(VPCE_ERROR, "InvalidParameterValue: %s is refused", name);
     } else if (vpce_contains_unknown(op->config)) {
         json_t *pid = json_object_get(op->config, "parent_id");
@@ -346,7 +357,9 @@ static void fx_init(fx *f, const char *text)
     ap_log = json_array();
     ap_journal = json_array();
     ap_next = ap_active = ap_max_active = ap_delay_ms = ap_journal_misses = 0;
-    ap_fail_name = NULL;
+    ap_fail_name = ap_wait_name = NULL;
+    ap_wait_saw_cancel = false;
+    vpce_cancel_reset();
     memset(f, 0, sizeof(*f));
     f->cfg = testprov_load(text);
     f->vars = json_object();
@@ -1037,6 +1050,44 @@ static void dependency_violation_names_users(void **state)
     fx_release(&f);
 }
 
+/* Cancels the apply once the waiting create has started (what a SIGTERM does). */
+static void cancel_on_start(void *ctx, const vpce_apply_event *ev)
+{
+    (void)ctx;
+    if (ev->kind == VPCE_APPLY_EV_START && strcmp(ev->change->address, "ap_thing.w[0]") == 0)
+        vpce_cancel_request();
+}
+
+/* A cancellation ends a running operation's wait at once (it would otherwise last ten
+   minutes), starts nothing new, reports the walk as interrupted, and keeps the journal entry
+   of the create that was waiting, for the next run to reconcile. */
+static void cancel_ends_running_waits(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f, WIDE);
+    ap_wait_name = "w0";
+    f.hooks.progress = cancel_on_start;
+    vpce_plan *p = fx_plan(&f, false);
+    vpce_apply_result res;
+    fx_apply(&f, p, 1, &res);
+    assert_true(ap_wait_saw_cancel);
+    assert_true(res.interrupted);
+    assert_int_equal(res.added, 0);
+    assert_int_equal(json_array_size(res.failed), 1);
+    assert_non_null(strstr(
+        json_string_value(json_object_get(json_array_get(res.failed, 0), "error")), "interrupted"));
+    assert_int_equal(json_array_size(ap_log), 1); /* nothing else started */
+    assert_int_equal(json_array_size(ap_journal), 1);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(ap_journal, 0), "address")),
+        "ap_thing.w[0]");
+    vpce_cancel_reset();
+    vpce_apply_result_release(&res);
+    vpce_plan_free(p);
+    fx_release(&f);
+}
+
 int main(void)
 {
     vpce_providers_register(&ap_provider);
@@ -1054,6 +1105,7 @@ int main(void)
         cmocka_unit_test(replace_deletes_dependents_first),
         cmocka_unit_test(delete_waits_for_updates_that_stop_using_it),
         cmocka_unit_test(dependency_violation_names_users),
+        cmocka_unit_test(cancel_ends_running_waits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
