@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
@@ -544,6 +545,246 @@ static void decode_import(decoder *d, const vpce_ast_block *b)
     vpce_vec_push(&d->c->imports, im);
 }
 
+/* ---- settings: terraform {} and vpce {} ---------------------------------------------------- */
+
+/* required_version = "...": syntax checked here, matched by check_versions once all is read. */
+static void decode_version_req(decoder *d, const vpce_ast_attr *a, bool vpce_block)
+{
+    const char *text = static_string(a->expr);
+    if (!text) {
+        vpce_diags_error(d->diags, a->expr->range,
+                         "a literal string is required for required_version",
+                         "invalid version constraint");
+        return;
+    }
+    if (vpce_version_check(text, "0.0.0", NULL) < 0) {
+        vpce_diags_error(d->diags, a->expr->range,
+                         "this string does not use correct version constraint syntax",
+                         "invalid version constraint");
+        return;
+    }
+    vpce_cfg_version_req *v = vpce_calloc(1, sizeof(*v));
+    v->constraint = vpce_strdup(text);
+    v->vpce_block = vpce_block;
+    v->range = a->range;
+    vpce_vec_push(&d->c->required_versions, v);
+}
+
+/* One required_providers entry: a version string (the old form) or { source, version }. */
+static void decode_required_provider(decoder *d, const vpce_ast_attr *a)
+{
+    const vpce_ast_expr *e = a->expr;
+    const char *source = NULL, *version = NULL;
+    const vpce_ast_expr *source_expr = e, *version_expr = e;
+    bool ok = true;
+    if (!vpce_providers_find(a->name)) {
+        vpce_diags_error(d->diags, a->name_range, "the provider of vpce is \"aws\"",
+                         "unsupported provider \"%s\"", a->name);
+        return;
+    }
+    if (static_string(e)) {
+        version = static_string(e);
+    } else if (e->kind == VPCE_EXPR_OBJECT) {
+        for (size_t i = 0; i < e->u.object.n; i++) {
+            const vpce_ast_objitem *it = &e->u.object.items[i];
+            const char *key = static_string(it->key);
+            if (!key && it->key->kind == VPCE_EXPR_VAR)
+                key = it->key->u.var.name;
+            if (key && strcmp(key, "configuration_aliases") == 0)
+                continue;
+            const char *val = static_string(it->value);
+            if (key && strcmp(key, "source") == 0 && val) {
+                source = val;
+                source_expr = it->value;
+            } else if (key && strcmp(key, "version") == 0 && val) {
+                version = val;
+                version_expr = it->value;
+            } else if (key && (strcmp(key, "source") == 0 || strcmp(key, "version") == 0)) {
+                vpce_diags_error(d->diags, it->value->range, "a literal string is required here",
+                                 "invalid \"%s\" value", key);
+                ok = false;
+            } else {
+                vpce_diags_error(d->diags, it->key->range,
+                                 "a provider requirement takes source, version and "
+                                 "configuration_aliases",
+                                 "invalid required_providers object");
+                ok = false;
+            }
+        }
+    } else {
+        vpce_diags_error(d->diags, e->range,
+                         "required_providers entries look like "
+                         "aws = { source = \"hashicorp/aws\", version = \"~> 5.0\" }",
+                         "invalid required_providers object");
+        return;
+    }
+    if (source) {
+        /* [HOSTNAME/]NAMESPACE/TYPE; vpce has its own aws provider, so only its type counts. */
+        const char *slash = strrchr(source, '/');
+        const char *type = slash ? slash + 1 : source;
+        size_t parts = 1;
+        for (const char *p = source; *p; p++)
+            parts += *p == '/';
+        if (parts > 3 || strcasecmp(type, a->name) != 0) {
+            char *detail = vpce_asprintf("vpce has its own \"%s\" provider, and takes a source "
+                                         "that names it, such as \"hashicorp/%s\"",
+                                         a->name, a->name);
+            vpce_diags_error(d->diags, source_expr->range, detail, "invalid provider source \"%s\"",
+                             source);
+            free(detail);
+            ok = false;
+        }
+    }
+    if (version && vpce_version_check(version, "0.0.0", NULL) < 0) {
+        vpce_diags_error(d->diags, version_expr->range,
+                         "this string does not use correct version constraint syntax",
+                         "invalid version constraint");
+        ok = false;
+    }
+    if (!ok)
+        return;
+    vpce_cfg_required_provider *rp = vpce_calloc(1, sizeof(*rp));
+    rp->name = vpce_strdup(a->name);
+    rp->source = source ? vpce_strdup(source) : NULL;
+    rp->version = version ? vpce_strdup(version) : NULL;
+    rp->range = a->range;
+    vpce_vec_push(&d->c->required_providers, rp);
+}
+
+/* terraform { ... }: what Terraform accepts there, each argument checked or kept. */
+static void decode_terraform(decoder *d, const vpce_ast_block *b)
+{
+    static const char *const allowed[] = {"required_version", "experiments", "language", NULL};
+    static const char *const blocks[] = {"backend", "cloud", "provider_meta", "required_providers",
+                                         NULL};
+    check_labels(b, 0, "", d->diags);
+    check_names(b->body, allowed, blocks, "a terraform block", d->diags);
+    const vpce_ast_attr *a;
+    if ((a = find_attr(b->body, "required_version")))
+        decode_version_req(d, a, false);
+    if ((a = find_attr(b->body, "language"))) {
+        const char *ed = static_string(a->expr);
+        if (!ed || strcmp(ed, "TF2021") != 0)
+            vpce_diags_error(d->diags, a->expr->range,
+                             "the only language edition vpce supports is TF2021",
+                             "unsupported language edition");
+    }
+    if ((a = find_attr(b->body, "experiments"))) {
+        if (a->expr->kind != VPCE_EXPR_TUPLE) {
+            vpce_diags_error(d->diags, a->expr->range,
+                             "experiments is a list of experiment keywords",
+                             "invalid \"experiments\" value");
+        } else {
+            for (size_t i = 0; i < a->expr->u.list.n; i++) {
+                const vpce_ast_expr *it = a->expr->u.list.items[i];
+                if (it->kind != VPCE_EXPR_VAR) {
+                    vpce_diags_error(d->diags, it->range,
+                                     "an experiment keyword is a bare name, such as "
+                                     "module_variable_optional_attrs",
+                                     "invalid experiment keyword");
+                    continue;
+                }
+                /* vpce has no experiments: every keyword is unknown to it. */
+                char *detail = vpce_asprintf("there is no current experiment with the keyword "
+                                             "\"%s\"",
+                                             it->u.var.name);
+                vpce_diags_error(d->diags, it->range, detail, "unknown experiment keyword");
+                free(detail);
+                vpce_vec_push(&d->c->experiments, vpce_strdup(it->u.var.name));
+            }
+        }
+    }
+    for (size_t i = 0; i < b->body->nblocks; i++) {
+        const vpce_ast_block *sb = b->body->blocks[i];
+        if (strcmp(sb->type, "required_providers") == 0) {
+            check_labels(sb, 0, "", d->diags);
+            for (size_t k = 0; k < sb->body->nblocks; k++)
+                vpce_diags_error(d->diags, sb->body->blocks[k]->type_range,
+                                 "required_providers holds only attributes, such as "
+                                 "aws = { source = \"hashicorp/aws\" }",
+                                 "unsupported block type \"%s\"", sb->body->blocks[k]->type);
+            for (size_t k = 0; k < sb->body->nattrs; k++)
+                decode_required_provider(d, sb->body->attrs[k]);
+        } else if (strcmp(sb->type, "backend") == 0) {
+            if (!check_labels(sb, 1, "backend type", d->diags))
+                continue;
+            if (d->c->backend) {
+                char *w = where(d->c->backend->open_range);
+                char *detail = vpce_asprintf("a configuration may have only one backend "
+                                             "configuration; the backend was previously "
+                                             "configured at %s",
+                                             w);
+                vpce_diags_error(d->diags, sb->open_range, detail,
+                                 "duplicate backend configuration");
+                free(detail);
+                free(w);
+                continue;
+            }
+            d->c->backend = sb;
+        } else if (strcmp(sb->type, "cloud") == 0) {
+            vpce_diags_error(d->diags, sb->type_range,
+                             "vpce cannot use HCP Terraform or Terraform Enterprise: keep the "
+                             "state in a backend block, or leave it out for a local vpce.db",
+                             "unsupported \"cloud\" block");
+        } else if (strcmp(sb->type, "provider_meta") == 0) {
+            if (check_labels(sb, 1, "provider name", d->diags))
+                vpce_vec_push(&d->c->provider_metas, (void *)sb);
+        }
+    }
+}
+
+/* vpce { required_version = "..." }: settings that apply to vpce alone. */
+static void decode_vpce_block(decoder *d, const vpce_ast_block *b)
+{
+    static const char *const allowed[] = {"required_version", NULL};
+    check_labels(b, 0, "", d->diags);
+    check_names(b->body, allowed, NULL, "a vpce block", d->diags);
+    const vpce_ast_attr *a = find_attr(b->body, "required_version");
+    if (a)
+        decode_version_req(d, a, true);
+}
+
+/*
+ * Matches every required_version against vpce's version (pre-release versions of vpce match on
+ * their core version, as Terraform's do); failures go to diags. True when all hold.
+ */
+static bool check_versions(const vpce_config *c, vpce_diags *diags)
+{
+    bool ok = true;
+    char *core = vpce_version_core(VPCE_VERSION);
+    for (size_t i = 0; core && i < c->required_versions.len; i++) {
+        const vpce_cfg_version_req *v = c->required_versions.items[i];
+        bool pre = false;
+        int rc = vpce_version_check(v->constraint, core, &pre);
+        if (pre) {
+            char *detail = vpce_asprintf(
+                "prerelease version constraints are not supported: %s. Remove the prerelease "
+                "information from the constraint. Prerelease versions of vpce will match "
+                "constraints using their version core only",
+                v->constraint);
+            vpce_diags_error(diags, v->range, detail, "invalid required_version constraint");
+            free(detail);
+            ok = false;
+        } else if (rc == 0) {
+            char *detail = vpce_asprintf(
+                "this configuration does not support vpce version %s (required_version = "
+                "\"%s\"). To proceed, either choose another supported vpce version or update "
+                "this version constraint%s. Version constraints are normally set for good "
+                "reason, so updating the constraint may lead to other errors or unexpected "
+                "behavior",
+                VPCE_VERSION, v->constraint,
+                v->vpce_block ? "" : " (a vpce block's required_version constrains vpce alone)");
+            vpce_diags_error(diags, v->range, detail,
+                             v->vpce_block ? "unsupported vpce version"
+                                           : "unsupported Terraform Core version");
+            free(detail);
+            ok = false;
+        }
+    }
+    free(core);
+    return ok;
+}
+
 static void decode_file(decoder *d, const vpce_file *f)
 {
     static const char *const top[] = {"data",     "import",    "locals",   "output", "provider",
@@ -574,8 +815,10 @@ static void decode_file(decoder *d, const vpce_file *f)
             decode_provider(d, b);
         else if (strcmp(t, "import") == 0)
             decode_import(d, b);
-        else if (strcmp(t, "terraform") == 0 || strcmp(t, "vpce") == 0)
-            continue; /* settings: required_providers, required_version... accepted as is */
+        else if (strcmp(t, "terraform") == 0)
+            decode_terraform(d, b);
+        else if (strcmp(t, "vpce") == 0)
+            decode_vpce_block(d, b);
         else {
             char *hint = did_you_mean(t, top, sizeof(top) / sizeof(top[0]) - 1);
             vpce_diags_error(d->diags, b->type_range, hint, "unsupported block type \"%s\"", t);
@@ -628,6 +871,13 @@ int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags)
     }
     vpce_vec_sort(&names, cmp_str);
 
+    /* Everything found from here is held back until the version constraints are known to hold:
+       a configuration written for another version is reported by its constraint alone. */
+    vpce_diags *out_diags = diags;
+    vpce_diags work = VPCE_DIAGS_INIT;
+    diags = &work;
+    errors_before = 0;
+
     vpce_sha256_ctx h;
     vpce_sha256_init(&h);
     size_t parse_errors_before = diags->nerrors;
@@ -657,6 +907,14 @@ int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags)
         free(d.seen_ranges.items[i]);
     vpce_vec_release(&d.seen_ranges);
     vpce_map_free(d.seen);
+
+    vpce_diags vdiags = VPCE_DIAGS_INIT;
+    if (!check_versions(c, &vdiags)) {
+        vpce_diags_release(&work);
+        vpce_diags_append(out_diags, &vdiags);
+        rc = VPCE_EINVALID;
+        goto cleanup;
+    }
 
     /* Providers named by resources must be declared (the default one is implicit). */
     for (size_t i = 0; i < c->resources.len; i++) {
@@ -693,6 +951,7 @@ int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags)
     }
     if (diags->nerrors > errors_before)
         rc = VPCE_EINVALID;
+    vpce_diags_append(out_diags, &work);
 
 cleanup:
     for (size_t i = 0; i < names.len; i++)
@@ -738,6 +997,24 @@ void vpce_config_free(vpce_config *c)
         free(im->to);
         free(im);
     }
+    for (size_t i = 0; i < c->required_versions.len; i++) {
+        vpce_cfg_version_req *v = c->required_versions.items[i];
+        free(v->constraint);
+        free(v);
+    }
+    for (size_t i = 0; i < c->required_providers.len; i++) {
+        vpce_cfg_required_provider *rp = c->required_providers.items[i];
+        free(rp->name);
+        free(rp->source);
+        free(rp->version);
+        free(rp);
+    }
+    for (size_t i = 0; i < c->experiments.len; i++)
+        free(c->experiments.items[i]);
+    vpce_vec_release(&c->required_versions);
+    vpce_vec_release(&c->required_providers);
+    vpce_vec_release(&c->experiments);
+    vpce_vec_release(&c->provider_metas);
     for (size_t i = 0; i < c->files.len; i++)
         vpce_file_free(c->files.items[i]);
     vpce_vec_release(&c->variables);

@@ -87,6 +87,22 @@ typedef struct vpce_cfg_import {
     vpce_range range;
 } vpce_cfg_import;
 
+/* A required_version constraint: `terraform { required_version }` or `vpce { required_version
+   }`; both are checked against vpce's own version. */
+typedef struct vpce_cfg_version_req {
+    char *constraint; /* as written, syntax checked */
+    bool vpce_block;  /* from a vpce {} block, else terraform {} */
+    vpce_range range; /* the whole attribute, where a failure is reported */
+} vpce_cfg_version_req;
+
+/* One entry of `terraform { required_providers { NAME = { source, version } } }`. */
+typedef struct vpce_cfg_required_provider {
+    char *name;    /* the local name, "aws" */
+    char *source;  /* NULL when not given */
+    char *version; /* constraint as written, NULL when not given; not checked against anything */
+    vpce_range range;
+} vpce_cfg_required_provider;
+
 typedef struct vpce_config {
     char *dir;
     vpce_vec files;     /* vpce_file*, sorted by name */
@@ -96,7 +112,15 @@ typedef struct vpce_config {
     vpce_vec providers;
     vpce_vec resources; /* managed and data, in source order */
     vpce_vec imports;
-    vpce_map *by_addr;     /* addr -> vpce_cfg_resource* */
+    vpce_map *by_addr; /* addr -> vpce_cfg_resource* */
+    /* Settings from terraform {} and vpce {} blocks (every such block of every file). */
+    vpce_vec required_versions;  /* vpce_cfg_version_req* */
+    vpce_vec required_providers; /* vpce_cfg_required_provider* */
+    vpce_vec experiments;        /* char*: keywords of terraform { experiments = [...] } */
+    vpce_vec provider_metas;     /* const vpce_ast_block*: provider_meta "NAME" {} (kept as is) */
+    /* backend "TYPE" { ... } of the terraform block, or NULL: labels[0] is the type; its body
+       is left to the state backends to decode. Borrowed from the files. */
+    const vpce_ast_block *backend;
     char content_hash[65]; /* sha256 hex of the files' names and bytes, for saved plans */
 } vpce_config;
 
@@ -134,6 +158,22 @@ json_t *vpce_body_eval_at(const struct vpce_eval_ctx *ctx, const vpce_ast_body *
 
 /* The resource or data source with address addr ("aws_vpc.main", "data.aws_region.r"), or NULL. */
 vpce_cfg_resource *vpce_config_resource(const vpce_config *c, const char *addr);
+
+/* ---- version constraints (config/version.c) ----------------------------------------------- */
+
+/*
+ * Checks version (e.g. VPCE_VERSION) against a version constraint in Terraform's syntax (that
+ * of HashiCorp's go-version): comma-separated terms "OP VERSION", all of which must hold, OP
+ * one of = != > < >= <= ~> (none means =); "~> 1.2" allows 1.2 and later 1.x, "~> 1.2.3" later
+ * 1.2.x only. A pre-release version satisfies an inexact term only when the term names a
+ * pre-release of the same segments. Returns 1 when satisfied, 0 when not, VPCE_EINVALID when
+ * the constraint or the version is not valid syntax. *prerelease (may be NULL) tells whether a
+ * term names a pre-release version.
+ */
+int vpce_version_check(const char *constraint, const char *version, bool *prerelease);
+/* The version without its pre-release and build metadata ("1.2.0" of "1.2.0-beta1+x"), or
+   NULL when it is not a version. Caller frees. */
+char *vpce_version_core(const char *version);
 
 /* ---- SHA-256 (config/hash.c), for the configuration's content hash ---------------------- */
 
