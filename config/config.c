@@ -5,9 +5,8 @@
  * against the provider registry), hashes the files, then runs the reference graph and the
  * all-unknown evaluation (vpce_config_validate) so every problem is reported in one run.
  */
-#include "config/config.h"
+#include "config/config_internal.h"
 #include "lang/lang.h"
-#include "config/config.h"
 
 #include <dirent.h>
 #include <stdlib.h>
@@ -947,6 +946,7 @@ int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags)
         vpce_graph *g = NULL;
         vpce_config_graph(&g, c, diags);
         vpce_graph_free(g);
+        vpce_config_check_sensitive(c, diags);
         vpce_config_validate(c, diags);
     }
     if (diags->nerrors > errors_before)

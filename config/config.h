@@ -39,6 +39,8 @@ typedef struct vpce_cfg_local {
     char *name;
     vpce_ast_expr *expr;
     vpce_range range;
+    int sensitivity; /* whether expr is sensitive, worked out once while loading: 0 not yet,
+                        1 being worked out, 2 no, 3 yes (vpce_config_expr_sensitive reads it) */
 } vpce_cfg_local;
 
 typedef struct vpce_cfg_output {
@@ -158,6 +160,18 @@ json_t *vpce_body_eval_at(const struct vpce_eval_ctx *ctx, const vpce_ast_body *
 
 /* The resource or data source with address addr ("aws_vpc.main", "data.aws_region.r"), or NULL. */
 vpce_cfg_resource *vpce_config_resource(const vpce_config *c, const char *addr);
+
+/* ---- sensitivity (config/sensitive.c) ------------------------------------------------------ */
+
+/*
+ * Whether the value of e may be sensitive (lang's vpce_expr_sensitive, with Terraform's
+ * sources of sensitivity): it uses a variable declared sensitive, a local value whose
+ * expression is sensitive, or an attribute its provider schema marks sensitive (a whole
+ * resource or instance counts when any of its attributes is), or calls sensitive();
+ * nonsensitive() clears what it wraps. vpce_config_load_dir reports every output whose value
+ * is sensitive but which is not declared sensitive = true ("output refers to sensitive values").
+ */
+bool vpce_config_expr_sensitive(const vpce_config *c, const vpce_ast_expr *e);
 
 /* ---- version constraints (config/version.c) ----------------------------------------------- */
 

@@ -924,3 +924,240 @@ void vpce_expr_walk_refs(const vpce_ast_expr *e,
 {
     walk(e, NULL, visit, ud);
 }
+
+/* ---- sensitivity -------------------------------------------------------------------------- */
+
+typedef vpce_sensitivity (*sens_pred)(const char *root, const vpce_ref_step *steps, size_t nsteps,
+                                      void *ud);
+
+typedef struct sens_ctx {
+    sens_pred pred;
+    void *ud;
+} sens_ctx;
+
+/* A name bound by a for expression; alias: the collection it iterates, when the variable stands
+   for its elements (key: the key variable, which stands for the element as a whole). */
+typedef struct sens_bound {
+    const char *name;
+    const vpce_ast_expr *alias;
+    bool key;
+    const struct sens_bound *next;
+} sens_bound;
+
+#define MAX_STEPS 64
+
+static bool sens_expr(const vpce_ast_expr *e, const sens_bound *b, const sens_ctx *s);
+
+static const sens_bound *sens_find(const sens_bound *b, const char *name)
+{
+    for (; b; b = b->next)
+        if (b->name && strcmp(b->name, name) == 0)
+            return b;
+    return NULL;
+}
+
+/* Collects the chain of GETATTR/INDEX steps ending at e, nearest the root first, into steps
+   (at most MAX_STEPS); *root gets what the chain starts from. False when it is too long. */
+static bool chain_steps(const vpce_ast_expr *e, const vpce_ast_expr **steps, size_t *n,
+                        const vpce_ast_expr **root)
+{
+    const vpce_ast_expr *rev[MAX_STEPS];
+    size_t k = 0;
+    const vpce_ast_expr *cur = e;
+    while (cur->kind == VPCE_EXPR_GETATTR || cur->kind == VPCE_EXPR_INDEX) {
+        if (k == MAX_STEPS)
+            return false;
+        rev[k++] = cur;
+        cur = cur->kind == VPCE_EXPR_GETATTR ? cur->u.getattr.obj : cur->u.index.obj;
+    }
+    for (size_t i = 0; i < k; i++)
+        steps[i] = rev[k - 1 - i];
+    *n = k;
+    *root = cur;
+    return true;
+}
+
+static void to_ref_steps(const vpce_ast_expr *const *steps, size_t n, vpce_ref_step *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        out[i].index = steps[i]->kind == VPCE_EXPR_INDEX;
+        out[i].name = out[i].index ? static_step(steps[i]) : steps[i]->u.getattr.name;
+    }
+}
+
+/* Dynamic index keys of a chain: a sensitive key makes the element it selects sensitive. */
+static bool sens_keys(const vpce_ast_expr *const *steps, size_t n, const sens_bound *b,
+                      const sens_ctx *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (steps[i]->kind == VPCE_EXPR_INDEX && sens_expr(steps[i]->u.index.key, b, s))
+            return true;
+    return false;
+}
+
+/* A reference as root + steps: a plain chain from an unbound root, or from a for variable
+   standing for the elements of such a chain. Fills rs, nrs and root; false when e is neither
+   (then its parts are judged one by one). */
+static bool ref_of(const vpce_ast_expr *e, const sens_bound *b, vpce_ref_step *rs, size_t *nrs,
+                   const char **root, const vpce_ast_expr **nonchain)
+{
+    const vpce_ast_expr *steps[MAX_STEPS], *r;
+    size_t n;
+    *nonchain = NULL;
+    if (!chain_steps(e, steps, &n, &r))
+        return false;
+    if (r->kind != VPCE_EXPR_VAR) {
+        *nonchain = r;
+        return false;
+    }
+    const sens_bound *bd = sens_find(b, r->u.var.name);
+    if (!bd) {
+        to_ref_steps(steps, n, rs);
+        *nrs = n;
+        *root = r->u.var.name;
+        return true;
+    }
+    if (!bd->alias)
+        return false;
+    /* v.x with v an element of coll: coll[*].x; k: the element itself. */
+    size_t na;
+    if (!ref_of(bd->alias, bd->next, rs, &na, root, nonchain) || na + 1 + n > MAX_STEPS)
+        return false;
+    rs[na].name = NULL;
+    rs[na].index = true;
+    if (bd->key)
+        n = 0;
+    to_ref_steps(steps, n, rs + na + 1);
+    *nrs = na + 1 + n;
+    return true;
+}
+
+static bool sens_traversal(const vpce_ast_expr *e, const sens_bound *b, const sens_ctx *s)
+{
+    const vpce_ast_expr *steps[MAX_STEPS], *root;
+    size_t n;
+    if (!chain_steps(e, steps, &n, &root))
+        return true; /* too deep to follow: say sensitive rather than miss it */
+    if (sens_keys(steps, n, b, s))
+        return true;
+    vpce_ref_step rs[MAX_STEPS];
+    size_t nrs;
+    const char *name;
+    const vpce_ast_expr *nonchain;
+    if (ref_of(e, b, rs, &nrs, &name, &nonchain))
+        return s->pred(name, rs, nrs, s->ud) != VPCE_SENS_NONE;
+    if (nonchain)
+        return sens_expr(nonchain, b, s);
+    return false; /* a for variable over something judged as a whole */
+}
+
+/* source[*].each: one reference when both halves are plain chains, so an attribute taken from
+   every instance is judged as that attribute. */
+static bool sens_splat(const vpce_ast_expr *e, const sens_bound *b, const sens_ctx *s)
+{
+    const vpce_ast_expr *each[MAX_STEPS], *item;
+    size_t ne, ns;
+    vpce_ref_step rs[MAX_STEPS];
+    const char *name;
+    const vpce_ast_expr *nonchain;
+    if (ref_of(e->u.splat.source, b, rs, &ns, &name, &nonchain) &&
+        chain_steps(e->u.splat.each, each, &ne, &item) && item->kind == VPCE_EXPR_SPLAT_ITEM &&
+        ns + 1 + ne <= MAX_STEPS) {
+        const vpce_ast_expr *src[MAX_STEPS], *r;
+        size_t n;
+        if ((chain_steps(e->u.splat.source, src, &n, &r) && sens_keys(src, n, b, s)) ||
+            sens_keys(each, ne, b, s))
+            return true;
+        rs[ns].name = NULL;
+        rs[ns].index = true;
+        to_ref_steps(each, ne, rs + ns + 1);
+        return s->pred(name, rs, ns + 1 + ne, s->ud) != VPCE_SENS_NONE;
+    }
+    return sens_expr(e->u.splat.source, b, s) || sens_expr(e->u.splat.each, b, s);
+}
+
+static bool sens_for(const vpce_ast_expr *e, const sens_bound *b, const sens_ctx *s)
+{
+    const vpce_ast_expr *coll = e->u.forx.coll;
+    vpce_ref_step rs[MAX_STEPS];
+    size_t nrs;
+    const char *name;
+    const vpce_ast_expr *nonchain;
+    const vpce_ast_expr *alias = NULL;
+    if (ref_of(coll, b, rs, &nrs, &name, &nonchain)) {
+        const vpce_ast_expr *steps[MAX_STEPS], *r;
+        size_t n;
+        if (chain_steps(coll, steps, &n, &r) && sens_keys(steps, n, b, s))
+            return true;
+        vpce_sensitivity v = s->pred(name, rs, nrs, s->ud);
+        if (v == VPCE_SENS_WHOLE)
+            return true; /* iterating a marked collection marks the result */
+        if (v == VPCE_SENS_PART)
+            alias = coll;
+    } else if (sens_expr(coll, b, s)) {
+        return true;
+    }
+    sens_bound kb = {e->u.forx.key_var, alias, true, b};
+    sens_bound vb = {e->u.forx.val_var, alias, false, &kb};
+    return sens_expr(e->u.forx.key, &vb, s) || sens_expr(e->u.forx.value, &vb, s) ||
+           sens_expr(e->u.forx.cond, &vb, s);
+}
+
+static bool sens_expr(const vpce_ast_expr *e, const sens_bound *b, const sens_ctx *s)
+{
+    if (!e)
+        return false;
+    switch (e->kind) {
+    case VPCE_EXPR_LITERAL:
+    case VPCE_EXPR_SPLAT_ITEM:
+        return false;
+    case VPCE_EXPR_TEMPLATE:
+    case VPCE_EXPR_TUPLE:
+        for (size_t i = 0; i < e->u.list.n; i++)
+            if (sens_expr(e->u.list.items[i], b, s))
+                return true;
+        return false;
+    case VPCE_EXPR_OBJECT:
+        for (size_t i = 0; i < e->u.object.n; i++) {
+            const vpce_ast_objitem *it = &e->u.object.items[i];
+            if (!it->key_is_ident && it->key->kind != VPCE_EXPR_VAR && sens_expr(it->key, b, s))
+                return true;
+            if (sens_expr(it->value, b, s))
+                return true;
+        }
+        return false;
+    case VPCE_EXPR_VAR:
+    case VPCE_EXPR_GETATTR:
+    case VPCE_EXPR_INDEX:
+        return sens_traversal(e, b, s);
+    case VPCE_EXPR_SPLAT:
+        return sens_splat(e, b, s);
+    case VPCE_EXPR_CALL:
+        if (strcmp(e->u.call.name, "nonsensitive") == 0)
+            return false;
+        if (strcmp(e->u.call.name, "sensitive") == 0)
+            return true;
+        for (size_t i = 0; i < e->u.call.nargs; i++)
+            if (sens_expr(e->u.call.args[i], b, s))
+                return true;
+        return false;
+    case VPCE_EXPR_UNARY:
+        return sens_expr(e->u.unary.operand, b, s);
+    case VPCE_EXPR_BINARY:
+        return sens_expr(e->u.binary.lhs, b, s) || sens_expr(e->u.binary.rhs, b, s);
+    case VPCE_EXPR_COND:
+        return sens_expr(e->u.cond.cond, b, s) || sens_expr(e->u.cond.then, b, s) ||
+               sens_expr(e->u.cond.els, b, s);
+    case VPCE_EXPR_FOR:
+        return sens_for(e, b, s);
+    case VPCE_EXPR_PAREN:
+        return sens_expr(e->u.inner, b, s);
+    }
+    return false;
+}
+
+bool vpce_expr_sensitive(const vpce_ast_expr *e, sens_pred ref_sensitive, void *ud)
+{
+    sens_ctx s = {ref_sensitive, ud};
+    return sens_expr(e, NULL, &s);
+}

@@ -187,9 +187,18 @@ json_t *fn_unified_array(fcall *c, const json_t *v, bool as_set)
 
 /* ---- the table ---------------------------------------------------------------------------- */
 
+/* sensitive() and nonsensitive() leave the value as it is: sensitivity is judged from the
+   expressions (vpce_expr_sensitive), where these calls mark and unmark what they wrap. */
+static json_t *f_identity(fcall *c)
+{
+    return c->a[0] ? json_incref(c->a[0]) : json_null();
+}
+
 /* try() and can() need their arguments unevaluated: vpce_eval handles them. */
 static const fdef core_functions[] = {
     {"can", 1, 1, 0, NULL},
+    {"nonsensitive", 1, 1, F_DEEP | F_NULL, f_identity},
+    {"sensitive", 1, 1, F_DEEP | F_NULL, f_identity},
     {"try", 1, -1, 0, NULL},
     {NULL, 0, 0, 0, NULL},
 };

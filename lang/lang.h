@@ -67,6 +67,36 @@ void vpce_expr_walk_refs(const vpce_ast_expr *e,
                                        vpce_range range, void *ud),
                          void *ud);
 
+/* One step of a reference after its root: `.name` (index false), or an index: `[key]` with
+   name the key when it is a literal string (NULL otherwise), `[*]` of a splat (name NULL). */
+typedef struct vpce_ref_step {
+    const char *name;
+    bool index;
+} vpce_ref_step;
+
+/* How much of a referenced value is sensitive. */
+typedef enum {
+    VPCE_SENS_NONE = 0,  /* nothing */
+    VPCE_SENS_WHOLE = 1, /* the value as a whole (a sensitive variable, a sensitive attribute) */
+    VPCE_SENS_PART = 2,  /* some parts inside it (a resource object with a sensitive attribute) */
+} vpce_sensitivity;
+
+/*
+ * Whether the value of e may be sensitive, as Terraform's marks would make it: e calls
+ * sensitive(), or holds a reference for which ref_sensitive(root, steps, nsteps, ud) is not
+ * VPCE_SENS_NONE (steps borrowed for the call, nearest the root first), outside any
+ * nonsensitive() call. Names bound by for expressions are not references of their own: a for
+ * expression over a collection sensitive as a whole is sensitive; over one with sensitive parts
+ * (every instance of a resource), its variables stand for the elements, so `v.id` in
+ * `[for v in aws_x.y : v.id]` is judged as aws_x.y[*].id. Conservative otherwise: a sensitive
+ * reference anywhere in e counts, even where the result does not depend on its value.
+ */
+bool vpce_expr_sensitive(const vpce_ast_expr *e,
+                         vpce_sensitivity (*ref_sensitive)(const char *root,
+                                                           const vpce_ref_step *steps,
+                                                           size_t nsteps, void *ud),
+                         void *ud);
+
 /* ---- helpers shared by the evaluator, the functions and the conversions ------------------- */
 
 /*

@@ -7,7 +7,6 @@
  */
 #include "config/config.h"
 #include "lang/lang.h"
-#include "config/config.h"
 #include "planner/plan_build.h"
 
 #include <stdlib.h>
@@ -39,7 +38,6 @@ typedef struct planner {
     vpce_map *change_by_addr; /* instance address -> vpce_change* */
     vpce_map *target_addrs;   /* -target addresses */
     vpce_map *replace_addrs;  /* -replace addresses */
-    json_t *sensitive_names;  /* object: "var.x" / "local.y" -> true */
     vpce_vec changes;         /* vpce_change* */
     bool failed;
 } planner;
@@ -116,32 +114,9 @@ static bool body_sets(const vpce_ast_body *body, const char *name)
     return false;
 }
 
-typedef struct sens_walk {
-    const json_t *names;
-    bool found;
-} sens_walk;
-
-static void sens_visit(const char *root, const char *attr, const char *attr2, vpce_range range,
-                       void *ud)
-{
-    (void)attr2;
-    (void)range;
-    sens_walk *w = ud;
-    if (!attr || (strcmp(root, "var") != 0 && strcmp(root, "local") != 0))
-        return;
-    char key[512];
-    snprintf(key, sizeof(key), "%s.%s", root, attr);
-    if (json_object_get(w->names, key))
-        w->found = true;
-}
-
 static bool expr_sensitive(const planner *P, const vpce_ast_expr *e)
 {
-    if (!e || json_object_size(P->sensitive_names) == 0)
-        return false;
-    sens_walk w = {P->sensitive_names, false};
-    vpce_expr_walk_refs(e, sens_visit, &w);
-    return w.found;
+    return vpce_config_expr_sensitive(P->cfg, e);
 }
 
 static bool body_sensitive(const planner *P, const vpce_ast_body *b)
@@ -678,11 +653,6 @@ static void plan_variable(planner *P, const vpce_cfg_variable *v, const json_t *
         P->failed = true;
         json_object_set_new(varobj, v->name, vpce_unknown());
     }
-    if (v->sensitive) {
-        char key[512];
-        snprintf(key, sizeof(key), "var.%s", v->name);
-        json_object_set_new(P->sensitive_names, key, json_true());
-    }
 }
 
 static void plan_local(planner *P, const vpce_cfg_local *l)
@@ -694,11 +664,6 @@ static void plan_local(planner *P, const vpce_cfg_local *l)
         v = vpce_unknown();
     }
     json_object_set_new(json_object_get(P->scope, "local"), l->name, v);
-    if (expr_sensitive(P, l->expr)) {
-        char key[512];
-        snprintf(key, sizeof(key), "local.%s", l->name);
-        json_object_set_new(P->sensitive_names, key, json_true());
-    }
 }
 
 static json_t *actions1(const char *a)
@@ -727,6 +692,7 @@ static json_t *output_changes(planner *P, bool destroy)
         json_object_set_new(oc, "actions", actions1(act));
         json_object_set_new(oc, "before", before ? json_deep_copy(before) : json_null());
         json_object_set_new(oc, "after", v);
+        /* Loading reported outputs that carry sensitive values without saying so. */
         json_object_set_new(oc, "sensitive",
                             json_boolean(o->sensitive || expr_sensitive(P, o->value)));
         json_object_set_new(out, o->name, oc);
@@ -939,7 +905,6 @@ int vpce_plan_make(vpce_plan **out, const vpce_config *cfg, const json_t *vars,
     P.replace_addrs = vpce_map_new();
     for (size_t i = 0; i < P.opts->nreplace; i++)
         vpce_map_set(P.replace_addrs, P.opts->replace[i], (void *)1);
-    P.sensitive_names = json_object();
     json_t *drift = json_array();
 
     P.ps = P.opts->providers;
@@ -1069,7 +1034,6 @@ cleanup:
     vpce_map_free(P.change_by_addr);
     vpce_map_free(P.target_addrs);
     vpce_map_free(P.replace_addrs);
-    json_decref(P.sensitive_names);
     json_decref(P.scope);
     json_decref(P.prior);
     json_decref(drift);
