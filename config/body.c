@@ -622,6 +622,80 @@ static void check_meta(const vpce_eval_ctx *ctx, const vpce_cfg_resource *r)
     }
 }
 
+int vpce_config_condition(const vpce_eval_ctx *ctx, const vpce_cfg_validation *c,
+                          const char *summary)
+{
+    int rc = 1;
+    json_t *msg = NULL, *b = NULL;
+    json_t *v = vpce_eval(ctx, c->condition);
+    if (!v) {
+        rc = VPCE_EINVALID;
+        goto message;
+    }
+    if (vpce_contains_unknown(v)) {
+        rc = 0;
+        goto message;
+    }
+    const char *why = json_is_null(v) ? "condition expression must return either true or "
+                                        "false, not null"
+                                      : NULL;
+    if (!why) {
+        json_t *t = json_string("bool");
+        b = vpce_convert(v, t, &why);
+        json_decref(t);
+    }
+    if (!b) {
+        char *detail = vpce_asprintf("invalid condition result value: %s", why);
+        vpce_diags_error(ctx->diags, c->condition->range, detail, "invalid condition result");
+        free(detail);
+        rc = VPCE_EINVALID;
+        goto cleanup;
+    }
+    if (json_is_true(b) || !summary)
+        goto message;
+    /* The condition failed: its message is the diagnostic's detail. */
+    rc = VPCE_EINVALID;
+    msg = vpce_eval(ctx, c->error_message);
+    if (!msg)
+        goto cleanup;
+    if (vpce_contains_unknown(msg)) {
+        vpce_diags_error(ctx->diags, c->condition->range,
+                         "the error message is not known yet, so it cannot be shown", "%s",
+                         summary);
+        goto cleanup;
+    }
+    char *text = vpce_value_to_string(msg, &why);
+    vpce_diags_error(ctx->diags, c->condition->range, text ? text : why, "%s", summary);
+    free(text);
+    goto cleanup;
+
+message:
+    /* The message must be a string whenever the condition is checked, so a mistake in it shows
+       before the condition first fails. */
+    msg = vpce_eval(ctx, c->error_message);
+    if (!msg) {
+        rc = VPCE_EINVALID;
+    } else if (!vpce_contains_unknown(msg) &&
+               (json_is_array(msg) || json_is_object(msg) || json_is_null(msg))) {
+        vpce_diags_error(ctx->diags, c->error_message->range, "the error message must be a string",
+                         "invalid error message");
+        rc = VPCE_EINVALID;
+    }
+cleanup:
+    json_decref(msg);
+    json_decref(b);
+    json_decref(v);
+    return rc;
+}
+
+/* Conditions with unknown inputs: only that they evaluate, to a bool and a string. */
+static void validate_conditions(const vpce_eval_ctx *ctx, const vpce_cfg_validation *conds,
+                                size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        vpce_config_condition(ctx, &conds[i], NULL);
+}
+
 int vpce_config_validate(const vpce_config *c, vpce_diags *diags)
 {
     size_t errors_before = diags->nerrors;
@@ -684,12 +758,22 @@ int vpce_config_validate(const vpce_config *c, vpce_diags *diags)
             rctx.scope = rscope;
         }
         json_decref(vpce_body_eval_at(&rctx, r->body, r->rtype->schema, r->range));
+        validate_conditions(&rctx, r->preconditions, r->npreconditions);
+        if (r->npostconditions) {
+            json_t *pscope = json_copy(rctx.scope);
+            json_object_set_new(pscope, "self", vpce_unknown());
+            vpce_eval_ctx pctx = rctx;
+            pctx.scope = pscope;
+            validate_conditions(&pctx, r->postconditions, r->npostconditions);
+            json_decref(pscope);
+        }
         json_decref(rscope);
     }
     json_decref(each);
     json_decref(count);
     for (size_t i = 0; i < c->outputs.len; i++) {
         const vpce_cfg_output *o = c->outputs.items[i];
+        validate_conditions(&ctx, o->preconditions, o->npreconditions);
         if (o->value)
             json_decref(vpce_eval(&ctx, o->value));
     }

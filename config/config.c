@@ -297,6 +297,34 @@ static void decode_depends_on(decoder *d, const vpce_ast_attr *a, vpce_ast_expr 
     }
 }
 
+/* Every block of type `type` in body (precondition, postcondition) as a condition. */
+static void decode_conditions(decoder *d, const vpce_ast_body *body, const char *type,
+                              vpce_cfg_validation **out, size_t *n)
+{
+    static const char *const allowed[] = {"condition", "error_message", NULL};
+    for (size_t i = 0; i < body->nblocks; i++) {
+        const vpce_ast_block *cb = body->blocks[i];
+        if (strcmp(cb->type, type) != 0)
+            continue;
+        check_labels(cb, 0, "", d->diags);
+        char *context = vpce_asprintf("a %s block", type);
+        check_names(cb->body, allowed, NULL, context, d->diags);
+        free(context);
+        const vpce_ast_attr *cond = find_attr(cb->body, "condition");
+        const vpce_ast_attr *msg = find_attr(cb->body, "error_message");
+        if (!cond || !msg) {
+            vpce_diags_error(d->diags, cb->open_range, NULL, "missing required argument \"%s\"",
+                             !cond ? "condition" : "error_message");
+            continue;
+        }
+        *out = vpce_realloc(*out, (*n + 1) * sizeof(**out));
+        vpce_cfg_validation *c = &(*out)[(*n)++];
+        c->condition = cond->expr;
+        c->error_message = msg->expr;
+        c->range = cb->open_range;
+    }
+}
+
 static void decode_output(decoder *d, const vpce_ast_block *b)
 {
     if (!check_labels(b, 1, "name", d->diags))
@@ -331,6 +359,7 @@ static void decode_output(decoder *d, const vpce_ast_block *b)
         static_bool(a->expr, "sensitive", &o->sensitive, d->diags);
     if ((a = find_attr(b->body, "depends_on")))
         decode_depends_on(d, a, &o->depends_on, &o->ndepends_on);
+    decode_conditions(d, b->body, "precondition", &o->preconditions, &o->npreconditions);
     vpce_vec_push(&d->c->outputs, o);
 }
 
@@ -378,13 +407,70 @@ static void decode_provider(decoder *d, const vpce_ast_block *b)
     vpce_vec_push(&d->c->providers, p);
 }
 
+/* True if e is a replace_triggered_by item: RESOURCE_TYPE.NAME, optionally indexed (by a
+   literal, count.index, each.key or each.value) and followed by attribute names, literal
+   indexes or splats. */
+static bool trigger_ref(const vpce_ast_expr *e)
+{
+    const vpce_ast_expr *steps[64];
+    size_t n = 0;
+    while ((e->kind == VPCE_EXPR_GETATTR || e->kind == VPCE_EXPR_INDEX) && n < 64) {
+        steps[n++] = e;
+        e = e->kind == VPCE_EXPR_GETATTR ? e->u.getattr.obj : e->u.index.obj;
+    }
+    if (e->kind != VPCE_EXPR_VAR || n == 0 || steps[n - 1]->kind != VPCE_EXPR_GETATTR)
+        return false;
+    static const char *const not_resources[] = {"var",  "local", "data",      "each",   "count",
+                                                "path", "self",  "terraform", "module", NULL};
+    for (size_t i = 0; not_resources[i]; i++)
+        if (strcmp(e->u.var.name, not_resources[i]) == 0)
+            return false;
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (steps[i]->kind != VPCE_EXPR_INDEX)
+            continue;
+        const vpce_ast_expr *k = steps[i]->u.index.key;
+        vpce_buf t = VPCE_BUF_INIT(256);
+        bool iter = traversal_text(k, &t) && (strcmp(vpce_buf_cstr(&t), "count.index") == 0 ||
+                                              strcmp(vpce_buf_cstr(&t), "each.key") == 0 ||
+                                              strcmp(vpce_buf_cstr(&t), "each.value") == 0);
+        vpce_buf_release(&t);
+        if (!iter && k->kind != VPCE_EXPR_LITERAL && !static_string(k))
+            return false;
+    }
+    return true;
+}
+
 static void decode_lifecycle(decoder *d, vpce_cfg_resource *r, const vpce_ast_block *lb)
 {
     static const char *const allowed[] = {"prevent_destroy", "create_before_destroy",
                                           "ignore_changes", "replace_triggered_by", NULL};
     static const char *const blocks[] = {"precondition", "postcondition", NULL};
     check_names(lb->body, allowed, blocks, "a lifecycle block", d->diags);
+    decode_conditions(d, lb->body, "precondition", &r->preconditions, &r->npreconditions);
+    decode_conditions(d, lb->body, "postcondition", &r->postconditions, &r->npostconditions);
     const vpce_ast_attr *a;
+    if ((a = find_attr(lb->body, "replace_triggered_by"))) {
+        const vpce_ast_expr *e = a->expr;
+        if (e->kind != VPCE_EXPR_TUPLE) {
+            vpce_diags_error(d->diags, e->range,
+                             "replace_triggered_by is a list of references to resources or "
+                             "their attributes, such as [aws_vpc.main.cidr_block]",
+                             "invalid \"replace_triggered_by\" value");
+        } else {
+            r->replace_triggered_by =
+                vpce_calloc(e->u.list.n ? e->u.list.n : 1, sizeof(vpce_ast_expr *));
+            for (size_t i = 0; i < e->u.list.n; i++) {
+                vpce_ast_expr *it = e->u.list.items[i];
+                if (trigger_ref(it))
+                    r->replace_triggered_by[r->nreplace_triggered_by++] = it;
+                else
+                    vpce_diags_error(d->diags, it->range,
+                                     "only resources, count.index, each.key and each.value may "
+                                     "be used in replace_triggered_by",
+                                     "invalid replace_triggered_by expression");
+            }
+        }
+    }
     if ((a = find_attr(lb->body, "prevent_destroy")))
         static_bool(a->expr, "prevent_destroy", &r->prevent_destroy, d->diags);
     if ((a = find_attr(lb->body, "create_before_destroy")))
@@ -433,6 +519,9 @@ static void free_resource(vpce_cfg_resource *r)
     for (size_t k = 0; k < r->nignore_changes; k++)
         free(r->ignore_changes[k]);
     free(r->ignore_changes);
+    free(r->preconditions);
+    free(r->postconditions);
+    free(r->replace_triggered_by);
     free(r);
 }
 
@@ -501,13 +590,17 @@ static void decode_resource(decoder *d, const vpce_ast_block *b, vpce_mode mode)
     }
     for (size_t i = 0; i < b->body->nblocks; i++) {
         const vpce_ast_block *lb = b->body->blocks[i];
-        if (strcmp(lb->type, "lifecycle") == 0) {
-            if (mode == VPCE_MODE_DATA)
-                vpce_diags_error(d->diags, lb->type_range, NULL,
-                                 "unsupported lifecycle block in a data source");
-            else
-                decode_lifecycle(d, r, lb);
+        if (strcmp(lb->type, "lifecycle") != 0)
+            continue;
+        if (mode == VPCE_MODE_MANAGED) {
+            decode_lifecycle(d, r, lb);
+            continue;
         }
+        /* A data source's lifecycle holds only its conditions. */
+        static const char *const dblocks[] = {"precondition", "postcondition", NULL};
+        check_names(lb->body, NULL, dblocks, "a data source's lifecycle block", d->diags);
+        decode_conditions(d, lb->body, "precondition", &r->preconditions, &r->npreconditions);
+        decode_conditions(d, lb->body, "postcondition", &r->postconditions, &r->npostconditions);
     }
     if (!fresh) {
         free_resource(r);
@@ -981,6 +1074,7 @@ void vpce_config_free(vpce_config *c)
         free(o->name);
         free(o->description);
         free(o->depends_on);
+        free(o->preconditions);
         free(o);
     }
     for (size_t i = 0; i < c->providers.len; i++) {

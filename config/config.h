@@ -17,10 +17,12 @@
 #include "parser/parser.h"
 #include "providers/provider.h"
 
+/* A condition with its error message: a variable's validation block, or a precondition or
+   postcondition block of a resource, data source or output. */
 typedef struct vpce_cfg_validation {
     vpce_ast_expr *condition;
     vpce_ast_expr *error_message;
-    vpce_range range;
+    vpce_range range; /* the block header */
 } vpce_cfg_validation;
 
 typedef struct vpce_cfg_variable {
@@ -50,6 +52,8 @@ typedef struct vpce_cfg_output {
     bool sensitive;
     vpce_ast_expr **depends_on;
     size_t ndepends_on;
+    vpce_cfg_validation *preconditions; /* checked before the value is evaluated */
+    size_t npreconditions;
     vpce_range range;
 } vpce_cfg_output;
 
@@ -80,6 +84,16 @@ typedef struct vpce_cfg_resource {
     bool ignore_all_changes; /* ignore_changes = all */
     char **ignore_changes;   /* top-level attribute names */
     size_t nignore_changes;
+    /* lifecycle { precondition {} postcondition {} }: checked before and after planning (and
+       after apply); postconditions may use self. Data sources have these too. */
+    vpce_cfg_validation *preconditions;
+    size_t npreconditions;
+    vpce_cfg_validation *postconditions;
+    size_t npostconditions;
+    /* lifecycle.replace_triggered_by: references to managed resources of the configuration
+       (aws_x.y, aws_x.y[count.index], aws_x.y.attr), checked when decoding. */
+    vpce_ast_expr **replace_triggered_by;
+    size_t nreplace_triggered_by;
 } vpce_cfg_resource;
 
 typedef struct vpce_cfg_import {
@@ -235,6 +249,18 @@ json_t *vpce_config_unknown_scope(const vpce_config *c);
  * was already reported are dropped. Appends to diags; returns 0 or VPCE_EINVALID.
  */
 int vpce_config_validate(const vpce_config *c, vpce_diags *diags);
+
+/*
+ * Checks condition c (a precondition, postcondition or output precondition) in ctx, as
+ * Terraform does: returns 1 when it holds, 0 when its result is not known yet (it is checked
+ * again once it is), VPCE_EINVALID when it fails: an error with summary ("resource
+ * precondition failed"...) at the condition, the evaluated error_message as its detail.
+ * Conditions that cannot be evaluated, are null or not a bool, and messages that are not
+ * strings are errors too. summary NULL checks only that: a false result then counts as holding
+ * (what validate does with unknown inputs).
+ */
+int vpce_config_condition(const struct vpce_eval_ctx *ctx, const vpce_cfg_validation *c,
+                          const char *summary);
 
 /*
  * The configuration's graph: a node per variable ("var.x"), local ("local.x"), resource

@@ -18,6 +18,7 @@ typedef struct walker {
     size_t from;            /* the node whose expressions are walked */
     bool has_count;         /* count.index allowed */
     bool has_each;          /* each.* allowed */
+    bool self_ok;           /* self allowed (postconditions) */
     const char **iterators; /* dynamic block iterator names in scope */
     size_t niterators;
     vpce_vec var_names, local_names, res_addrs, data_addrs; /* for suggestions */
@@ -45,8 +46,16 @@ static void visit(const char *root, const char *attr, const char *attr2, vpce_ra
     for (size_t i = 0; i < w->niterators; i++)
         if (strcmp(w->iterators[i], root) == 0)
             return;
-    if (strcmp(root, "path") == 0 || strcmp(root, "terraform") == 0 || strcmp(root, "self") == 0)
+    if (strcmp(root, "path") == 0 || strcmp(root, "terraform") == 0)
         return;
+    if (strcmp(root, "self") == 0) {
+        if (!w->self_ok)
+            vpce_diags_error(w->diags, range,
+                             "the \"self\" object is available only in a resource's or data "
+                             "source's postconditions",
+                             "invalid \"self\" reference");
+        return;
+    }
     if (strcmp(root, "each") == 0) {
         if (!w->has_each)
             vpce_diags_error(w->diags, range,
@@ -134,6 +143,14 @@ static void walk_expr(walker *w, const vpce_ast_expr *e)
 {
     if (e)
         vpce_expr_walk_refs(e, visit, w);
+}
+
+static void walk_conditions(walker *w, const vpce_cfg_validation *conds, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        walk_expr(w, conds[i].condition);
+        walk_expr(w, conds[i].error_message);
+    }
 }
 
 static const char *iterator_name(const vpce_ast_block *b)
@@ -308,6 +325,12 @@ int vpce_config_graph(vpce_graph **out, const vpce_config *c, vpce_diags *diags)
         w.has_count = r->count != NULL;
         w.has_each = r->for_each != NULL;
         walk_body(&w, r->body, true);
+        walk_conditions(&w, r->preconditions, r->npreconditions);
+        w.self_ok = true;
+        walk_conditions(&w, r->postconditions, r->npostconditions);
+        w.self_ok = false;
+        for (size_t k = 0; k < r->nreplace_triggered_by; k++)
+            walk_expr(&w, r->replace_triggered_by[k]);
         name = vpce_asprintf("provider.%s", r->provider_ref);
         edge(&w, name);
         free(name);
@@ -321,6 +344,7 @@ int vpce_config_graph(vpce_graph **out, const vpce_config *c, vpce_diags *diags)
         walk_expr(&w, o->value);
         for (size_t k = 0; k < o->ndepends_on; k++)
             walk_expr(&w, o->depends_on[k]);
+        walk_conditions(&w, o->preconditions, o->npreconditions);
     }
 
     /* import blocks: the target must be a managed resource of the configuration. */

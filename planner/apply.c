@@ -166,6 +166,25 @@ static bool kind_ok(vpce_action orig, bool create_phase_after_delete, vpce_actio
     }
 }
 
+/* The first error of d as one line: a failed condition as "SUMMARY (FILE:LINE): MESSAGE",
+   anything else as its detail (or summary). NULL when d has no error. Caller frees. */
+static char *first_error(const vpce_diags *d)
+{
+    for (size_t i = 0; i < d->len; i++) {
+        const vpce_diag *x = &d->items[i];
+        if (x->severity != VPCE_DIAG_ERROR)
+            continue;
+        if (!strstr(x->summary, "condition failed"))
+            return vpce_strdup(x->detail ? x->detail : x->summary);
+        int line = 0, col = 0;
+        if (x->range.src)
+            vpce_source_pos(x->range.src, x->range.start, &line, &col);
+        return vpce_asprintf("%s (%s:%d): %s", x->summary, x->range.src ? x->range.src->name : "?",
+                             line, x->detail ? x->detail : "");
+    }
+    return NULL;
+}
+
 /* Plans c alone against the state as it is now; *out_change gets the re-planned change's copy
    of what the caller needs: its action and after (new reference). Lock held. */
 static int replan(walker *w, const vpce_change *c, bool after_delete, vpce_action *out_action,
@@ -173,22 +192,26 @@ static int replan(walker *w, const vpce_change *c, bool after_delete, vpce_actio
 {
     json_t *doc = current_doc(w);
     const char *targets[1] = {c->address};
+    /* A replacement stays one, whatever forced it (-replace, replace_triggered_by): what
+       triggered it may be applied already and show no change now. */
+    bool replacing = !after_delete && (c->action == VPCE_ACTION_DELETE_THEN_CREATE ||
+                                       c->action == VPCE_ACTION_CREATE_THEN_DELETE);
     vpce_plan_opts po = {
         .refresh = false,
         .targets = targets,
         .ntargets = 1,
+        .replace = replacing ? targets : NULL,
+        .nreplace = replacing ? 1 : 0,
         .providers = w->o->providers,
     };
     vpce_diags d = VPCE_DIAGS_INIT;
     vpce_plan *np = NULL;
     int rc = vpce_plan_make(&np, w->o->cfg, w->o->vars, doc, &po, &d);
     if (rc < 0) {
-        const char *msg = NULL;
-        for (size_t i = 0; i < d.len && !msg; i++)
-            if (d.items[i].severity == VPCE_DIAG_ERROR)
-                msg = d.items[i].detail ? d.items[i].detail : d.items[i].summary;
+        char *msg = first_error(&d);
         rc = vpce_error_set("cannot plan %s again with the values now known: %s", c->address,
                             msg ? msg : vpce_error_last());
+        free(msg);
         goto cleanup;
     }
     const vpce_change *nc = NULL;
@@ -208,6 +231,41 @@ static int replan(walker *w, const vpce_change *c, bool after_delete, vpce_actio
     *out_action = nc->action;
     *out_after = nc->after ? json_incref(nc->after) : json_null();
 cleanup:
+    vpce_plan_free(np);
+    vpce_diags_release(&d);
+    json_decref(doc);
+    return rc;
+}
+
+/*
+ * After c's operation: its postconditions with self = the object as it is now (planning the
+ * instance again against the state just recorded). 0 when they hold (or it has none), else
+ * VPCE_EINVALID with the failure as the message. Lock held.
+ */
+static int check_after_apply(walker *w, const vpce_change *c)
+{
+    size_t n = strcspn(c->address, "[");
+    char *raddr = vpce_strndup(c->address, n);
+    const vpce_cfg_resource *r = vpce_config_resource(w->o->cfg, raddr);
+    free(raddr);
+    if (!r || !r->npostconditions)
+        return 0;
+    json_t *doc = current_doc(w);
+    const char *targets[1] = {c->address};
+    vpce_plan_opts po = {
+        .refresh = false,
+        .targets = targets,
+        .ntargets = 1,
+        .providers = w->o->providers,
+    };
+    vpce_diags d = VPCE_DIAGS_INIT;
+    vpce_plan *np = NULL;
+    int rc = vpce_plan_make(&np, w->o->cfg, w->o->vars, doc, &po, &d);
+    if (rc < 0) {
+        char *msg = first_error(&d);
+        rc = vpce_error_setc(VPCE_EINVALID, "%s", msg ? msg : vpce_error_last());
+        free(msg);
+    }
     vpce_plan_free(np);
     vpce_diags_release(&d);
     json_decref(doc);
@@ -372,7 +430,7 @@ static int phase_write(walker *w, task *t, bool create, bool after_delete, char 
 
     pthread_mutex_lock(&w->mu);
     vpce_action now = c->action;
-    if (t->after_change && c->after && config_has_unknown(c)) {
+    if ((t->after_change && c->after && config_has_unknown(c)) || c->checks_pending) {
         rc = replan(w, c, after_delete, &now, &config);
         if (rc < 0)
             fail_msg(err, NULL);
@@ -462,8 +520,15 @@ static int phase_write(walker *w, task *t, bool create, bool after_delete, char 
                 w->res->added++;
             else
                 w->res->changed++;
-            emit(w, VPCE_APPLY_EV_DONE, t, op_name,
-                 json_string_value(json_object_get(op.new_state, "id")), NULL);
+            /* The object is made and recorded; a failed postcondition stops what uses it. */
+            rc = check_after_apply(w, c);
+            if (rc < 0) {
+                fail_msg(err, NULL);
+                emit(w, VPCE_APPLY_EV_ERROR, t, op_name, NULL, *err);
+            } else {
+                emit(w, VPCE_APPLY_EV_DONE, t, op_name,
+                     json_string_value(json_object_get(op.new_state, "id")), NULL);
+            }
         }
     }
     pthread_mutex_unlock(&w->mu);

@@ -268,6 +268,43 @@ static void set_depends(planner *P, vpce_change *c, size_t gi, const json_t *sta
     c->ndepends_on = deps.len;
 }
 
+/* ---- conditions -------------------------------------------------------------------------- */
+
+/*
+ * Checks conditions in the planner's scope (self set by the caller for postconditions).
+ * Failures are diagnostics (summary as Terraform words it); returns false after one, and sets
+ * *pending when a result is not known yet.
+ */
+static bool check_conditions(planner *P, const vpce_cfg_validation *conds, size_t n,
+                             const char *summary, bool *pending)
+{
+    vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags};
+    bool ok = true;
+    for (size_t i = 0; i < n; i++) {
+        int rc = vpce_config_condition(&ctx, &conds[i], summary);
+        if (rc < 0)
+            ok = false;
+        else if (rc == 0 && pending)
+            *pending = true;
+    }
+    if (!ok)
+        P->failed = true;
+    return ok;
+}
+
+/* Postconditions with self = value. */
+static bool check_postconditions(planner *P, const vpce_cfg_resource *r, const json_t *value,
+                                 bool *pending)
+{
+    if (!r->npostconditions)
+        return true;
+    json_object_set(P->scope, "self", (json_t *)value);
+    bool ok = check_conditions(P, r->postconditions, r->npostconditions,
+                               "resource postcondition failed", pending);
+    json_object_del(P->scope, "self");
+    return ok;
+}
+
 /* ---- evaluation of one resource ---------------------------------------------------------- */
 
 /* Builds the planned value of a managed instance from its configuration and prior attributes. */
@@ -367,6 +404,11 @@ static json_t *plan_managed_instance(planner *P, size_t gi, const vpce_cfg_resou
     if (P->opts->refresh_only)
         return json_incref(prior ? prior : (json_t *)config);
 
+    bool pending = false;
+    if (!check_conditions(P, r->preconditions, r->npreconditions, "resource precondition failed",
+                          &pending))
+        return json_incref((json_t *)config);
+
     bool by_request = vpce_map_has(P->replace_addrs, addr);
     json_t *planned = planned_value(r, config, prior, false);
     json_t *paths = json_array();
@@ -399,6 +441,8 @@ static json_t *plan_managed_instance(planner *P, size_t gi, const vpce_cfg_resou
     c->sensitive_paths = sensitive_paths(P, r);
     vpce_vec_push(&P->changes, c);
     vpce_map_set(P->change_by_addr, addr, c);
+    check_postconditions(P, r, planned, &pending);
+    c->checks_pending = pending;
     return planned;
 }
 
@@ -442,6 +486,10 @@ static json_t *plan_data_instance(planner *P, size_t gi, const vpce_cfg_resource
 {
     json_t *prior_res = vpce_map_get(P->prior_by_addr, addr);
     json_t *prior = prior_res ? json_object_get(prior_res, "attributes") : NULL;
+    bool checks = false;
+    if (!check_conditions(P, r->preconditions, r->npreconditions, "resource precondition failed",
+                          &checks))
+        return json_incref((json_t *)config);
     vpce_change *c = change_new(r, NULL, addr, key);
     c->before = prior ? json_incref(prior) : NULL;
     json_t *value = NULL;
@@ -469,6 +517,12 @@ static json_t *plan_data_instance(planner *P, size_t gi, const vpce_cfg_resource
     set_depends(P, c, gi, NULL);
     vpce_vec_push(&P->changes, c);
     vpce_map_set(P->change_by_addr, addr, c);
+    /* Read now: its postconditions see what was read; read during apply: checked then. */
+    if (c->action == VPCE_ACTION_NOOP)
+        check_postconditions(P, r, value, &checks);
+    else
+        checks = checks || r->npostconditions > 0;
+    c->checks_pending = checks;
     return value;
 }
 
@@ -605,9 +659,8 @@ static void plan_resource(planner *P, size_t gi)
                 json_object_set(each, "value", json_array_get(values, i));
                 json_object_set_new(P->scope, "each", each);
             }
+            /* count and each stay in scope for the conditions and triggers as well. */
             json_t *config = vpce_body_eval(&ctx, r->body, r->rtype->schema);
-            json_object_del(P->scope, "count");
-            json_object_del(P->scope, "each");
             if (!config) {
                 P->failed = true;
                 value = vpce_unknown();
@@ -617,6 +670,8 @@ static void plan_resource(planner *P, size_t gi)
                             : plan_managed_instance(P, gi, r, addr, key, config);
                 json_decref(config);
             }
+            json_object_del(P->scope, "count");
+            json_object_del(P->scope, "each");
             vpce_vec_push(&ni->insts, vpce_strdup(addr));
         }
         if (r->count)
@@ -680,6 +735,10 @@ static json_t *output_changes(planner *P, bool destroy)
     for (size_t i = 0; !destroy && i < P->cfg->outputs.len; i++) {
         const vpce_cfg_output *o = P->cfg->outputs.items[i];
         vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags};
+        /* Not known yet: checked again when the outputs are stored after apply. */
+        if (!check_conditions(P, o->preconditions, o->npreconditions,
+                              "module output value precondition failed", NULL))
+            continue;
         json_t *v = o->value ? vpce_eval(&ctx, o->value) : json_null();
         if (!v) {
             P->failed = true;

@@ -59,6 +59,8 @@ static json_t *change_to_json(const vpce_change *c)
         json_array_append_new(deps, json_string(c->depends_on[i]));
     json_object_set_new(o, "depends_on", deps);
     json_object_set_new(o, "import_id", str_or_null(c->import_id));
+    if (c->checks_pending)
+        json_object_set_new(o, "checks_pending", json_true());
     return o;
 }
 
@@ -142,6 +144,13 @@ static int change_from_json(vpce_change **out, const json_t *o, size_t i)
         (rc = get_str(&c->import_id, o, "import_id", false, what)) < 0 ||
         (rc = get_str(&action, o, "action", true, what)) < 0)
         goto cleanup;
+    json_t *cp = json_object_get(o, "checks_pending");
+    if (cp && !json_is_boolean(cp)) {
+        rc = vpce_error_setc(VPCE_EINVALID, "invalid plan file: bad checks_pending in %s", what);
+        free(action);
+        goto cleanup;
+    }
+    c->checks_pending = json_is_true(cp);
     bool found = false;
     for (size_t k = 0; k < sizeof(all_actions) / sizeof(all_actions[0]); k++)
         if (strcmp(action, vpce_action_name(all_actions[k])) == 0) {

@@ -60,6 +60,10 @@ typedef struct vpce_change {
     char **depends_on; /* addresses of the instances this one depends on (for the apply walk) */
     size_t ndepends_on;
     char *import_id; /* set when this change imports an existing object */
+    /* A precondition or postcondition could not be decided while planning (its result
+       depends on values known only after apply): apply plans this instance again before its
+       operation, so the conditions are checked with the values then known. */
+    bool checks_pending;
 } vpce_change;
 
 /* A complete plan. */

@@ -1088,6 +1088,78 @@ static void cancel_ends_running_waits(void **state)
     fx_release(&f);
 }
 
+/* A postcondition not known at plan time is checked once the object exists: the object stays
+   in state, its dependents are not applied, and the failure names the condition. */
+static void postcondition_checked_after_apply(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f, "resource \"ap_thing\" \"a\" {\n  name = \"a\"\n"
+                "  lifecycle {\n    postcondition {\n"
+                "      condition = self.id == \"ap-999\"\n"
+                "      error_message = \"got ${self.id}\"\n    }\n  }\n}\n"
+                "resource \"ap_thing\" \"b\" {\n  name = \"b\"\n"
+                "  parent_id = ap_thing.a.id\n}\n");
+    vpce_plan *p = fx_plan(&f, false);
+    assert_true(testprov_change(p, "ap_thing.a")->checks_pending);
+    vpce_apply_result res;
+    fx_apply(&f, p, 10, &res);
+    assert_int_equal(json_array_size(res.failed), 1);
+    json_t *fl = json_array_get(res.failed, 0);
+    assert_string_equal(json_string_value(json_object_get(fl, "address")), "ap_thing.a");
+    const char *e = json_string_value(json_object_get(fl, "error"));
+    assert_non_null(strstr(e, "resource postcondition failed ("));
+    assert_non_null(strstr(e, "main.vpce:5): got ap-1"));
+    assert_int_equal(json_array_size(res.skipped), 1);
+    assert_non_null(json_object_get(f.hs.resources, "ap_thing.a")); /* made, so recorded */
+    assert_int_equal(log_pos("create b"), -1);
+    vpce_apply_result_release(&res);
+    vpce_plan_free(p);
+    fx_release(&f);
+}
+
+/* A precondition that depends on what apply makes is checked before the operation. */
+static void precondition_deferred_to_apply(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f, "resource \"ap_thing\" \"a\" {\n  name = \"a\"\n}\n"
+                "resource \"ap_thing\" \"b\" {\n  name = \"b\"\n"
+                "  lifecycle {\n    precondition {\n"
+                "      condition = ap_thing.a.id == \"ap-999\"\n"
+                "      error_message = \"a is ${ap_thing.a.id}\"\n    }\n  }\n}\n"
+                "resource \"ap_thing\" \"c\" {\n  name = \"c\"\n"
+                "  lifecycle {\n    precondition {\n"
+                "      condition = ap_thing.a.id != \"\"\n"
+                "      error_message = \"no id\"\n    }\n  }\n}\n");
+    vpce_plan *p = fx_plan(&f, false);
+    vpce_change *b = testprov_change(p, "ap_thing.b");
+    assert_int_equal(b->action, VPCE_ACTION_CREATE);
+    assert_true(b->checks_pending);
+    /* The mark survives a plan file. */
+    json_t *doc = vpce_plan_to_json(p);
+    vpce_plan *p2 = NULL;
+    assert_int_equal(vpce_plan_from_json(&p2, doc), 0);
+    assert_true(testprov_change(p2, "ap_thing.b")->checks_pending);
+    assert_false(testprov_change(p2, "ap_thing.a")->checks_pending);
+    json_decref(doc);
+    vpce_apply_result res;
+    fx_apply(&f, p2, 1, &res);
+    assert_int_equal(json_array_size(res.failed), 1);
+    json_t *fl = json_array_get(res.failed, 0);
+    assert_string_equal(json_string_value(json_object_get(fl, "address")), "ap_thing.b");
+    const char *e = json_string_value(json_object_get(fl, "error"));
+    assert_non_null(strstr(e, "resource precondition failed ("));
+    assert_non_null(strstr(e, "main.vpce:8): a is ap-1"));
+    assert_int_equal(log_pos("create b"), -1);
+    assert_true(log_pos("create c") >= 0); /* its precondition holds */
+    assert_int_equal(res.added, 2);
+    vpce_apply_result_release(&res);
+    vpce_plan_free(p2);
+    vpce_plan_free(p);
+    fx_release(&f);
+}
+
 int main(void)
 {
     vpce_providers_register(&ap_provider);
@@ -1106,6 +1178,8 @@ int main(void)
         cmocka_unit_test(delete_waits_for_updates_that_stop_using_it),
         cmocka_unit_test(dependency_violation_names_users),
         cmocka_unit_test(cancel_ends_running_waits),
+        cmocka_unit_test(postcondition_checked_after_apply),
+        cmocka_unit_test(precondition_deferred_to_apply),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
