@@ -395,6 +395,101 @@ static bool holds_replaced(const planner *P, const vpce_cfg_resource *r, const v
     return json_array_size(paths) > 0;
 }
 
+/* ---- replace_triggered_by --------------------------------------------------------------- */
+
+/* The value at the path of steps (GETATTR names, INDEX keys evaluated in the scope) inside v,
+   or NULL where it does not exist or is null. Borrowed from v. */
+static const json_t *value_at(planner *P, const json_t *v, const vpce_ast_expr *const *steps,
+                              size_t n)
+{
+    vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags};
+    for (size_t i = 0; i < n && v; i++) {
+        if (steps[i]->kind == VPCE_EXPR_GETATTR) {
+            v = json_is_object(v) && !vpce_is_unknown(v)
+                    ? json_object_get(v, steps[i]->u.getattr.name)
+                    : NULL;
+            continue;
+        }
+        json_t *k = vpce_eval(&ctx, steps[i]->u.index.key);
+        if (json_is_string(k) && json_is_object(v) && !vpce_is_unknown(v))
+            v = json_object_get(v, json_string_value(k));
+        else if (k && vpce_is_number(k) && json_is_array(v))
+            v = json_array_get(v, (size_t)vpce_number(k));
+        else
+            v = NULL;
+        json_decref(k);
+    }
+    return json_is_null(v) ? NULL : v; /* state leaves null attributes out */
+}
+
+/* Whether change c of a referenced instance triggers a replacement, as Terraform decides: an
+   update or a replacement of the instance, or, with an attribute path, a change of the
+   value there (a value known only after apply counts as changed). */
+static bool triggers(planner *P, const vpce_change *c, const vpce_ast_expr *const *rest,
+                     size_t nrest)
+{
+    if (c->action != VPCE_ACTION_UPDATE && c->action != VPCE_ACTION_DELETE_THEN_CREATE &&
+        c->action != VPCE_ACTION_CREATE_THEN_DELETE)
+        return false;
+    if (nrest == 0)
+        return true;
+    const json_t *before = value_at(P, c->before, rest, nrest);
+    const json_t *after = value_at(P, c->after, rest, nrest);
+    if (!before || !after)
+        return before != after;
+    return !vpce_value_equal(before, after);
+}
+
+/* True if any replace_triggered_by reference of r (count and each in scope) has a triggering
+   change planned; those references are planned first (they are edges of the graph). */
+static bool replace_triggered(planner *P, const vpce_cfg_resource *r)
+{
+    vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags};
+    for (size_t t = 0; t < r->nreplace_triggered_by; t++) {
+        const vpce_ast_expr *steps[64], *rev[64], *e = r->replace_triggered_by[t];
+        size_t n = 0;
+        while ((e->kind == VPCE_EXPR_GETATTR || e->kind == VPCE_EXPR_INDEX) && n < 64) {
+            rev[n++] = e;
+            e = e->kind == VPCE_EXPR_GETATTR ? e->u.getattr.obj : e->u.index.obj;
+        }
+        for (size_t i = 0; i < n; i++)
+            steps[i] = rev[n - 1 - i];
+        /* decoding checked the shape: TYPE.NAME, then an optional instance key, then a path */
+        char *raddr = vpce_asprintf("%s.%s", e->u.var.name, steps[0]->u.getattr.name);
+        const vpce_cfg_resource *tr = vpce_config_resource(P->cfg, raddr);
+        size_t first = 1;
+        vpce_vec addrs = VPCE_VEC_INIT;
+        if (tr && (tr->count || tr->for_each) && n > 1 && steps[1]->kind == VPCE_EXPR_INDEX) {
+            json_t *k = vpce_eval(&ctx, steps[1]->u.index.key);
+            json_t *key =
+                k && vpce_is_number(k) ? json_integer((json_int_t)vpce_number(k)) : json_incref(k);
+            if (key && (json_is_integer(key) || json_is_string(key)))
+                vpce_vec_push(&addrs, vpce_plan_instance_addr(raddr, key));
+            json_decref(key);
+            json_decref(k);
+            first = 2;
+        } else if (tr && (tr->count || tr->for_each)) {
+            size_t gi; /* every instance: a change to any of them triggers */
+            if (vpce_graph_find(P->g, raddr, &gi))
+                for (size_t i = 0; i < P->nodes[gi].insts.len; i++)
+                    vpce_vec_push(&addrs, vpce_strdup(P->nodes[gi].insts.items[i]));
+        } else {
+            vpce_vec_push(&addrs, vpce_strdup(raddr));
+        }
+        bool hit = false;
+        for (size_t i = 0; i < addrs.len; i++) {
+            const vpce_change *c = vpce_map_get(P->change_by_addr, addrs.items[i]);
+            hit = hit || (c && triggers(P, c, steps + first, n - first));
+            free(addrs.items[i]);
+        }
+        vpce_vec_release(&addrs);
+        free(raddr);
+        if (hit)
+            return true;
+    }
+    return false;
+}
+
 /* Plans one managed instance; returns the value to expose to references (new reference). */
 static json_t *plan_managed_instance(planner *P, size_t gi, const vpce_cfg_resource *r,
                                      const char *addr, const json_t *key, const json_t *config)
@@ -410,6 +505,7 @@ static json_t *plan_managed_instance(planner *P, size_t gi, const vpce_cfg_resou
         return json_incref((json_t *)config);
 
     bool by_request = vpce_map_has(P->replace_addrs, addr);
+    bool by_trigger = prior_res && replace_triggered(P, r);
     json_t *planned = planned_value(r, config, prior, false);
     json_t *paths = json_array();
     vpce_change *c = change_new(r, NULL, addr, key);
@@ -419,14 +515,15 @@ static json_t *plan_managed_instance(planner *P, size_t gi, const vpce_cfg_resou
     } else {
         bool changed = false;
         vpce_diff_instance(r->rtype->schema, prior, planned, paths, &changed);
-        if (by_request || json_array_size(paths) > 0 ||
+        if (by_request || by_trigger || json_array_size(paths) > 0 ||
             (changed && holds_replaced(P, r, c, prior, planned, paths))) {
             json_decref(planned);
             planned = planned_value(r, config, prior, true);
             c->action = r->create_before_destroy ? VPCE_ACTION_CREATE_THEN_DELETE
                                                  : VPCE_ACTION_DELETE_THEN_CREATE;
-            c->reason =
-                vpce_strdup(by_request ? "replace_by_request" : "replace_because_cannot_update");
+            c->reason = vpce_strdup(by_trigger   ? "replace_by_triggers"
+                                    : by_request ? "replace_by_request"
+                                                 : "replace_because_cannot_update");
             if (r->prevent_destroy)
                 prevent_destroy_error(P, r, addr);
         } else {

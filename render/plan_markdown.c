@@ -233,6 +233,8 @@ char *vpce_plan_render_markdown(const vpce_plan *p)
         put(&m, is_replace(a) ? " will be **replaced**" : " will be **destroyed**");
         if (p->changes[i]->reason && strcmp(p->changes[i]->reason, "replace_by_request") == 0)
             put(&m, ", as requested");
+        if (p->changes[i]->reason && strcmp(p->changes[i]->reason, "replace_by_triggers") == 0)
+            put(&m, " due to changes in replace_triggered_by");
         put(&m, "\n");
     }
     if (destructive)

@@ -60,6 +60,9 @@ static void render_change_comment(rctx *r, const vpce_change *c, bool drift)
         if (reason_is(c, "replace_by_request")) {
             before = "will be ";
             after = ", as requested";
+        } else if (reason_is(c, "replace_by_triggers")) {
+            before = "will be ";
+            after = " due to changes in replace_triggered_by";
         } else if (reason_is(c, "replace_because_tainted")) {
             before = "is tainted, so must be ";
         } else {

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "config/config.h"
+#include "render/render.h"
 #include "tests/unit/support/testprov.h"
 
 static int setup(void **state)
@@ -250,6 +251,137 @@ static void replacement_steps_delete_dependents_first(void **state)
     vpce_config_free(cfg);
 }
 
+/* replace_triggered_by: an update or replacement of what it names (or a change of the named
+   attribute) plans the resource as a replacement, reason replace_by_triggers, rendered as
+   Terraform renders it; creates, no-ops and other attributes trigger nothing. */
+static void replace_triggered_by_plans_replacement(void **state)
+{
+    (void)state;
+    vpce_config *cfg = testprov_load(
+        "resource \"test_thing\" \"sg\" {\n  name = \"sg\"\n  size = 2\n}\n"
+        "resource \"test_thing\" \"multi\" {\n  count = 2\n  name = \"multi\"\n"
+        "  size = count.index == 0 ? 5 : 1\n}\n"
+        "resource \"test_thing\" \"whole\" {\n  name = \"whole\"\n"
+        "  lifecycle {\n    replace_triggered_by = [test_thing.sg]\n  }\n}\n"
+        "resource \"test_thing\" \"attr\" {\n  name = \"attr\"\n"
+        "  lifecycle {\n    create_before_destroy = true\n"
+        "    replace_triggered_by = [test_thing.sg.size]\n  }\n}\n"
+        "resource \"test_thing\" \"other\" {\n  name = \"other\"\n"
+        "  lifecycle {\n    replace_triggered_by = [test_thing.sg.note]\n  }\n}\n"
+        "resource \"test_thing\" \"idx\" {\n  count = 2\n  name = \"idx\"\n"
+        "  lifecycle {\n    replace_triggered_by = [test_thing.multi[count.index].id]\n"
+        "  }\n}\n"
+        "resource \"test_thing\" \"fresh\" {\n  name = \"fresh\"\n"
+        "  lifecycle {\n    replace_triggered_by = [test_thing.sg]\n  }\n}\n"
+        "resource \"test_thing\" \"calm\" {\n  name = \"calm\"\n"
+        "  lifecycle {\n    replace_triggered_by = [test_thing.multi[1]]\n  }\n}\n");
+    json_t *st =
+        testprov_state(thing_state("sg", "t-1", ",\"size\":1"), thing_state("whole", "t-2", ""),
+                       thing_state("attr", "t-3", ""), thing_state("other", "t-4", ""),
+                       thing_state("calm", "t-9", ""),
+                       testprov_entry("test_thing", "multi", "0",
+                                      "{\"id\":\"t-5\",\"name\":\"multi\",\"size\":1,\"arn\":\"a\","
+                                      "\"computed_value\":\"c\"}"),
+                       testprov_entry("test_thing", "multi", "1",
+                                      "{\"id\":\"t-6\",\"name\":\"multi\",\"size\":1,\"arn\":\"a\","
+                                      "\"computed_value\":\"c\"}"),
+                       testprov_entry("test_thing", "idx", "0",
+                                      "{\"id\":\"t-7\",\"name\":\"idx\",\"arn\":\"a\","
+                                      "\"computed_value\":\"c\"}"),
+                       testprov_entry("test_thing", "idx", "1",
+                                      "{\"id\":\"t-8\",\"name\":\"idx\",\"arn\":\"a\","
+                                      "\"computed_value\":\"c\"}"),
+                       NULL);
+    vpce_plan *p = testprov_plan(cfg, st, NULL);
+    assert_int_equal(testprov_change(p, "test_thing.sg")->action, VPCE_ACTION_UPDATE);
+    vpce_change *c = testprov_change(p, "test_thing.whole");
+    assert_int_equal(c->action, VPCE_ACTION_DELETE_THEN_CREATE);
+    assert_string_equal(c->reason, "replace_by_triggers");
+    assert_true(vpce_is_unknown(json_object_get(c->after, "id")));
+    c = testprov_change(p, "test_thing.attr");
+    assert_int_equal(c->action, VPCE_ACTION_CREATE_THEN_DELETE);
+    assert_string_equal(c->reason, "replace_by_triggers");
+    /* note did not change: nothing triggered */
+    assert_int_equal(testprov_change(p, "test_thing.other")->action, VPCE_ACTION_NOOP);
+    /* multi[0] is updated (size), but its id does not change; multi[1] is not changed */
+    assert_int_equal(testprov_change(p, "test_thing.multi[0]")->action, VPCE_ACTION_UPDATE);
+    assert_int_equal(testprov_change(p, "test_thing.idx[0]")->action, VPCE_ACTION_NOOP);
+    assert_int_equal(testprov_change(p, "test_thing.idx[1]")->action, VPCE_ACTION_NOOP);
+    assert_int_equal(testprov_change(p, "test_thing.calm")->action, VPCE_ACTION_NOOP);
+    /* a new object is created, not replaced */
+    c = testprov_change(p, "test_thing.fresh");
+    assert_int_equal(c->action, VPCE_ACTION_CREATE);
+    assert_null(c->reason);
+    /* the trigger comes first in the apply order */
+    vpce_apply_step *order;
+    size_t n;
+    vpce_plan_apply_order(p, &order, &n);
+    assert_true(step_at(p, order, n, "test_thing.sg", false) <
+                step_at(p, order, n, "test_thing.whole", false));
+    free(order);
+
+    char *text = vpce_plan_render_text(p, false);
+    assert_non_null(strstr(
+        text, "  # test_thing.whole will be replaced due to changes in replace_triggered_by\n"
+              "-/+ resource \"test_thing\" \"whole\" {\n"));
+    assert_non_null(strstr(text, "  # test_thing.attr will be replaced due to changes in "
+                                 "replace_triggered_by\n+/- resource"));
+    free(text);
+    char *json = vpce_plan_render_json(p);
+    assert_non_null(strstr(json, "\"action_reason\": \"replace_by_triggers\""));
+    free(json);
+    vpce_plan_free(p);
+    json_decref(st);
+
+    /* Once the trigger's change is applied (no change left), nothing is replaced. */
+    st = testprov_state(thing_state("sg", "t-1", ",\"size\":2"), thing_state("whole", "t-2", ""),
+                        NULL);
+    vpce_config *cfg2 =
+        testprov_load("resource \"test_thing\" \"sg\" {\n  name = \"sg\"\n  size = 2\n}\n"
+                      "resource \"test_thing\" \"whole\" {\n  name = \"whole\"\n"
+                      "  lifecycle {\n    replace_triggered_by = [test_thing.sg]\n  }\n}\n");
+    p = testprov_plan(cfg2, st, NULL);
+    assert_int_equal(testprov_change(p, "test_thing.whole")->action, VPCE_ACTION_NOOP);
+    vpce_plan_free(p);
+    json_decref(st);
+    vpce_config_free(cfg2);
+    vpce_config_free(cfg);
+}
+
+/* A replacement of the trigger (a forced-new attribute changed) triggers too, and a change to
+   any instance of a counted resource triggers a reference to the whole resource. */
+static void replace_triggered_by_replacement_and_any_instance(void **state)
+{
+    (void)state;
+    vpce_config *cfg =
+        testprov_load("resource \"test_thing\" \"a\" {\n  name = \"renamed\"\n}\n"
+                      "resource \"test_thing\" \"m\" {\n  count = 2\n  name = \"m\"\n"
+                      "  note = count.index == 1 ? \"new\" : null\n}\n"
+                      "resource \"test_thing\" \"x\" {\n  name = \"x\"\n"
+                      "  lifecycle {\n    replace_triggered_by = [test_thing.a.id]\n  }\n}\n"
+                      "resource \"test_thing\" \"y\" {\n  name = \"y\"\n"
+                      "  lifecycle {\n    replace_triggered_by = [test_thing.m]\n  }\n}\n");
+    json_t *st = testprov_state(thing_state("a", "t-1", ""), thing_state("x", "t-2", ""),
+                                thing_state("y", "t-3", ""),
+                                testprov_entry("test_thing", "m", "0",
+                                               "{\"id\":\"t-5\",\"name\":\"m\",\"arn\":\"a\","
+                                               "\"computed_value\":\"c\"}"),
+                                testprov_entry("test_thing", "m", "1",
+                                               "{\"id\":\"t-6\",\"name\":\"m\",\"arn\":\"a\","
+                                               "\"computed_value\":\"c\"}"),
+                                NULL);
+    vpce_plan *p = testprov_plan(cfg, st, NULL);
+    /* a's name forces a new object: its id becomes unknown, a change of the named attribute */
+    assert_int_equal(testprov_change(p, "test_thing.a")->action, VPCE_ACTION_DELETE_THEN_CREATE);
+    assert_string_equal(testprov_change(p, "test_thing.x")->reason, "replace_by_triggers");
+    assert_int_equal(testprov_change(p, "test_thing.m[0]")->action, VPCE_ACTION_NOOP);
+    assert_int_equal(testprov_change(p, "test_thing.m[1]")->action, VPCE_ACTION_UPDATE);
+    assert_string_equal(testprov_change(p, "test_thing.y")->reason, "replace_by_triggers");
+    vpce_plan_free(p);
+    json_decref(st);
+    vpce_config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +391,8 @@ int main(void)
         cmocka_unit_test(replace_by_request),
         cmocka_unit_test(destroy_in_reverse_order),
         cmocka_unit_test(replacement_steps_delete_dependents_first),
+        cmocka_unit_test(replace_triggered_by_plans_replacement),
+        cmocka_unit_test(replace_triggered_by_replacement_and_any_instance),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
