@@ -145,11 +145,14 @@ typedef struct vpce_config {
  * error "no configuration files in DIR"). Every problem found is appended to diags: syntax
  * errors, unknown block types, unknown resource types (with a suggestion), unsupported, missing
  * or mistyped arguments, duplicates, count with for_each, non-literal lifecycle values,
- * undeclared provider aliases, references to undeclared variables, locals and resources
- * (vpce_config_graph), reference cycles, and what evaluation with unknown inputs finds
- * (vpce_config_validate). After syntax errors only the decoding checks run. Diagnostics name
- * files as dir/NAME ("NAME" alone when dir is "."). *out is always set (free it with
- * vpce_config_free), so callers can still report. Returns 0 or VPCE_EINVALID.
+ * undeclared provider aliases, unknown settings in terraform {} and vpce {}, references to
+ * undeclared variables, locals and resources (vpce_config_graph), reference cycles, outputs
+ * that carry sensitive values without sensitive = true, and what evaluation with unknown
+ * inputs finds (vpce_config_validate). After syntax errors only the decoding checks run. When
+ * a required_version does not match VPCE_VERSION, only that is reported (a configuration for
+ * another version may use what this one does not know). Diagnostics name files as dir/NAME
+ * ("NAME" alone when dir is "."). *out is always set (free it with vpce_config_free), so
+ * callers can still report. Returns 0 or VPCE_EINVALID.
  */
 int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags);
 void vpce_config_free(vpce_config *c);
