@@ -837,8 +837,16 @@ static void decode_vpce_block(decoder *d, const vpce_ast_block *b)
 }
 
 /*
- * Matches every required_version against vpce's version (pre-release versions of vpce match on
- * their core version, as Terraform's do); failures go to diags. True when all hold.
+ * The version of Terraform whose language vpce implements. A terraform block's
+ * required_version is matched against it, so a module written for Terraform (">= 1.0") is
+ * accepted as it is and one that needs a newer language (">= 99.0") is refused; a vpce block's
+ * required_version is matched against vpce's own version.
+ */
+#define VPCE_TERRAFORM_LANGUAGE_VERSION "1.10.0"
+
+/*
+ * Matches every required_version against the version it constrains (pre-release versions match
+ * on their core version, as Terraform's do); failures go to diags. True when all hold.
  */
 static bool check_versions(const vpce_config *c, vpce_diags *diags)
 {
@@ -846,29 +854,35 @@ static bool check_versions(const vpce_config *c, vpce_diags *diags)
     char *core = vpce_version_core(VPCE_VERSION);
     for (size_t i = 0; core && i < c->required_versions.len; i++) {
         const vpce_cfg_version_req *v = c->required_versions.items[i];
+        const char *against = v->vpce_block ? core : VPCE_TERRAFORM_LANGUAGE_VERSION;
         bool pre = false;
-        int rc = vpce_version_check(v->constraint, core, &pre);
+        int rc = vpce_version_check(v->constraint, against, &pre);
         if (pre) {
             char *detail = vpce_asprintf(
                 "prerelease version constraints are not supported: %s. Remove the prerelease "
-                "information from the constraint. Prerelease versions of vpce will match "
-                "constraints using their version core only",
+                "information from the constraint",
                 v->constraint);
             vpce_diags_error(diags, v->range, detail, "invalid required_version constraint");
             free(detail);
             ok = false;
-        } else if (rc == 0) {
+        } else if (rc == 0 && v->vpce_block) {
             char *detail = vpce_asprintf(
                 "this configuration does not support vpce version %s (required_version = "
                 "\"%s\"). To proceed, either choose another supported vpce version or update "
-                "this version constraint%s. Version constraints are normally set for good "
+                "this version constraint. Version constraints are normally set for good "
                 "reason, so updating the constraint may lead to other errors or unexpected "
                 "behavior",
-                VPCE_VERSION, v->constraint,
-                v->vpce_block ? "" : " (a vpce block's required_version constrains vpce alone)");
-            vpce_diags_error(diags, v->range, detail,
-                             v->vpce_block ? "unsupported vpce version"
-                                           : "unsupported Terraform Core version");
+                VPCE_VERSION, v->constraint);
+            vpce_diags_error(diags, v->range, detail, "unsupported vpce version");
+            free(detail);
+            ok = false;
+        } else if (rc == 0) {
+            char *detail = vpce_asprintf(
+                "vpce %s implements the language of Terraform %s, which this configuration does "
+                "not accept (required_version = \"%s\"). A vpce block's required_version "
+                "constrains vpce's own version",
+                VPCE_VERSION, VPCE_TERRAFORM_LANGUAGE_VERSION, v->constraint);
+            vpce_diags_error(diags, v->range, detail, "unsupported Terraform Core version");
             free(detail);
             ok = false;
         }

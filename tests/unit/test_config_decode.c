@@ -61,7 +61,7 @@ static void decode_full_configuration(void **state)
                          "output \"id\" {\n  value      = aws_vpc.main.id\n"
                          "  depends_on = [aws_subnet.a]\n}\n");
     write_file("a.vpce",
-               "terraform {\n  required_version = \">= 0.1\"\n}\n"
+               "terraform {\n  required_version = \">= 1.0\"\n}\n"
                "resource \"aws_vpc\" \"main\" {\n  cidr_block = var.cidr\n"
                "  lifecycle {\n    prevent_destroy = true\n    ignore_changes = [tags]\n  }\n}\n"
                "resource \"aws_subnet\" \"a\" {\n  provider = aws.west\n  for_each = "
