@@ -44,6 +44,8 @@ def main(argv=None):
     ap.add_argument("--deleted-linger-ms", type=nonneg, default=0.0)
     ap.add_argument("--time-scale", type=float, default=1.0)
     ap.add_argument("--buckets", choices=["on", "off"], default="on")
+    ap.add_argument("--sts-duration-s", type=nonneg, default=0.0,
+                    help="credentials STS issues expire after this many seconds (0: as asked)")
     ap.add_argument("--state-file")
     ap.add_argument("--seed", type=int)
     ap.add_argument("--model", help="path of the EC2 model JSON (default: tests/data/ec2-model)")
@@ -65,7 +67,8 @@ def main(argv=None):
                  drop_prob=args.drop_prob, drop_after_prob=args.drop_after_prob,
                  consistency_delay_ms=args.consistency_delay_ms, pending_ms=args.pending_ms,
                  deleted_linger_ms=args.deleted_linger_ms, time_scale=args.time_scale,
-                 buckets=args.buckets == "on", state_file=args.state_file, verbose=args.verbose)
+                 buckets=args.buckets == "on", state_file=args.state_file, verbose=args.verbose,
+                 sts_duration_s=args.sts_duration_s)
     server, sim = make_server(cfg, seed=args.seed, port=args.port, model_path=args.model)
     if args.state_file and os.path.exists(args.state_file):
         sim.load(args.state_file)

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import sigv4
+import sts as stsmod
 from model import API_VERSION, EC2Error, Model, error_xml
 
 DEFAULT_CREDENTIALS = {"AKIDEXAMPLE": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "test": "test"}
@@ -27,6 +28,8 @@ FAULT_KNOBS = {
     "latency_ms": float, "throttle_prob": float, "error_prob": float, "drop_prob": float,
     "drop_after_prob": float, "consistency_delay_ms": float, "pending_ms": float,
     "deleted_linger_ms": float, "time_scale": float, "buckets": bool, "fault_actions": list,
+    "sts_duration_s": float, "sts_deny_roles": list, "sts_idp_errors": float,
+    "sts_issue_limit": float,
 }
 
 # AWS request-rate buckets: (capacity, refill per second)
@@ -58,6 +61,10 @@ class Config:
         self.time_scale = 1.0
         self.buckets = True
         self.fault_actions = []  # the probabilistic faults hit only these actions; [] = all
+        self.sts_duration_s = 0.0  # > 0: issued credentials expire after this, whatever was asked
+        self.sts_deny_roles = []  # role ARNs AssumeRole* refuses (AccessDenied)
+        self.sts_idp_errors = 0.0  # the next N AssumeRoleWithWebIdentity get IDPCommunicationError
+        self.sts_issue_limit = 0.0  # > 0: after this many credentials issued, AccessDenied
         self.state_file = None
         self.verbose = False
         for k, v in kw.items():
@@ -72,7 +79,7 @@ class Config:
                 raise ValueError("unknown fault knob %r (known: %s)" % (k, ", ".join(sorted(FAULT_KNOBS))))
             if FAULT_KNOBS[k] is list:
                 if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-                    raise ValueError("%s must be a list of action names" % k)
+                    raise ValueError("%s must be a list of strings" % k)
                 setattr(self, k, list(v))
             elif FAULT_KNOBS[k] is bool:
                 if isinstance(v, str):
@@ -115,6 +122,7 @@ class Sim:
         self.lock = threading.Lock()
         self.reset_buckets()
         self.reset_counts()
+        self.sts = stsmod.STS(cfg)
         self.httpd = None
 
     def reset_buckets(self):
@@ -122,16 +130,20 @@ class Sim:
             self.buckets = {k: TokenBucket(c, r) for k, (c, r) in BUCKETS.items()}
 
     def reset_counts(self):
-        self.counts = {"actions": {}, "errors": {}, "total": 0, "dropped": 0}
+        self.counts = {"actions": {}, "errors": {}, "total": 0, "dropped": 0, "sts_actions": {},
+                       "sts_errors": {}}
 
-    def count(self, action=None, error=None, dropped=False, total=False):
+    def count(self, action=None, error=None, dropped=False, total=False, sts=False):
+        """EC2 actions and errors under "actions" and "errors"; STS's under "sts_actions" and
+        "sts_errors" (so that counts of EC2 calls stay what they were)."""
+        actions, errors = ("sts_actions", "sts_errors") if sts else ("actions", "errors")
         with self.lock:
             if total:
                 self.counts["total"] += 1
             if action:
-                self.counts["actions"][action] = self.counts["actions"].get(action, 0) + 1
+                self.counts[actions][action] = self.counts[actions].get(action, 0) + 1
             if error:
-                self.counts["errors"][error] = self.counts["errors"].get(error, 0) + 1
+                self.counts[errors][error] = self.counts[errors].get(error, 0) + 1
             if dropped:
                 self.counts["dropped"] += 1
 
@@ -278,6 +290,14 @@ class Handler(BaseHTTPRequestHandler):
                 self._json(200, {"ok": True})
                 threading.Thread(target=sim.httpd.shutdown, daemon=True).start()
                 return None
+            if path == "/_sim/sts" and get:
+                return self._json(200, sim.sts.report())
+            if path == "/_sim/sts/issued" and get:
+                # For tests that search outputs for leaked credentials.
+                return self._json(200, sim.sts.issued_secrets())
+            if path == "/_sim/sts/reset" and post:
+                sim.sts.reset()
+                return self._json(200, {"ok": True})
             if path == "/_sim/health" and get:
                 return self._json(200, {"ok": True})
         except (ValueError, KeyError, OSError, TypeError) as e:
@@ -304,6 +324,10 @@ class Handler(BaseHTTPRequestHandler):
             sim.count(dropped=True)
             return self._drop()
         action = None
+        route = urllib.parse.parse_qs(body.decode("utf-8", "replace") if self.command == "POST"
+                                      else self.path.partition("?")[2])
+        if route.get("Version") == [stsmod.VERSION] or route.get("Action", [""])[0] in stsmod.ACTIONS:
+            return self._sts(body, rid)
         try:
             self._check_auth(body)
             params = self._params(body)
@@ -343,6 +367,37 @@ class Handler(BaseHTTPRequestHandler):
             return self._drop()
         return self._send(200, xml, "text/xml;charset=UTF-8")
 
+    def _sts(self, body, rid):
+        """One STS request: AssumeRoleWithWebIdentity unsigned, the others signed (scope "sts")."""
+        sim = self.sim
+        action = None
+        try:
+            params = self._params(body)
+            action = params.pop("Action", None)
+            version = params.pop("Version", None)
+            if action not in stsmod.ACTIONS:
+                raise stsmod.STSError("InvalidAction", "Could not find operation %s for version %s"
+                                      % (action, version))
+            sim.count(action=action, sts=True)
+            if version != stsmod.VERSION:
+                raise stsmod.STSError("InvalidAction", "Could not find operation %s for version %s"
+                                      % (action, version))
+            caller = None
+            if action != "AssumeRoleWithWebIdentity":
+                if not self.headers.get("Authorization"):
+                    raise stsmod.STSError("MissingAuthenticationToken", "Request is missing "
+                                          "Authentication Token", 403)
+                caller = self._check_auth(body, service="sts")
+            xml = sim.sts.handle(action, params, caller, rid)
+        except EC2Error as e:
+            err = stsmod.STSError(e.code, e.message, e.status)
+            sim.count(error=err.code, sts=True)
+            return self._send(err.status, stsmod.error_xml(err, rid), "text/xml")
+        except stsmod.STSError as e:
+            sim.count(error=e.code, sts=True)
+            return self._send(e.status, stsmod.error_xml(e, rid), "text/xml")
+        return self._send(200, xml, "text/xml")
+
     def _params(self, body):
         """Form body for POST (query string for GET) -> dict; repeated names are refused."""
         if self.command == "POST":
@@ -359,7 +414,9 @@ class Handler(BaseHTTPRequestHandler):
             out[k] = v
         return out
 
-    def _check_auth(self, body):
+    def _check_auth(self, body, service="ec2"):
+        """Checks the SigV4 signature (scope service), and for credentials the simulator's STS
+        issued, the session token and the expiry. Returns the access key id."""
         cfg = self.sim.cfg
         authz = self.headers.get("Authorization")
         if not authz:
@@ -370,13 +427,23 @@ class Handler(BaseHTTPRequestHandler):
             raise EC2Error("IncompleteSignature", "Authorization header requires 'Credential', "
                            "'Signature' and 'SignedHeaders' parameters with AWS4-HMAC-SHA256", 403)
         secret = cfg.credentials.get(a["akid"])
+        temp = None
         if secret is None:
+            temp = self.sim.sts.lookup(a["akid"])
+        if secret is None and temp is None:
+            if service == "sts":
+                raise EC2Error("InvalidClientTokenId", "The security token included in the request is "
+                               "invalid.", 403)
             raise EC2Error("AuthFailure", "AWS was not able to validate the provided access credentials",
                            403)
-        if a["service"] != "ec2":
-            raise EC2Error("AuthFailure", "Credential should be scoped to correct service: 'ec2'.", 403)
+        if temp is not None:
+            secret = temp["secret"]
+        if a["service"] != service:
+            raise EC2Error("AuthFailure" if service == "ec2" else "SignatureDoesNotMatch",
+                           "Credential should be scoped to correct service: '%s'." % service, 403)
         if a["region"] != cfg.region:
-            raise EC2Error("AuthFailure", "Credential should be scoped to a valid region, not '%s'."
+            raise EC2Error("AuthFailure" if service == "ec2" else "SignatureDoesNotMatch",
+                           "Credential should be scoped to a valid region, not '%s'."
                            % a["region"], 403)
         amz_date = self.headers.get("X-Amz-Date")
         if not amz_date:
@@ -419,6 +486,20 @@ class Handler(BaseHTTPRequestHandler):
             raise EC2Error("SignatureDoesNotMatch", "The request signature we calculated does not match the "
                            "signature you provided. Check your AWS Secret Access Key and signing method. "
                            "Consult the service documentation for details.", 403)
+        if temp is not None:
+            # Temporary credentials work only with their own session token, until they expire.
+            if self.headers.get("X-Amz-Security-Token") != temp["token"]:
+                if service == "sts":
+                    raise EC2Error("InvalidClientTokenId", "The security token included in the request "
+                                   "is invalid.", 403)
+                raise EC2Error("AuthFailure", "AWS was not able to validate the provided access "
+                               "credentials", 401)
+            if time.time() >= temp["expires"]:
+                if service == "sts":
+                    raise EC2Error("ExpiredToken", "The security token included in the request is "
+                                   "expired", 400)
+                raise EC2Error("RequestExpired", "Request has expired.", 400)
+        return a["akid"]
 
 
 class Server(ThreadingHTTPServer):

@@ -17,6 +17,7 @@ import sigv4  # noqa: E402
 from server import Config, make_server  # noqa: E402
 
 NS = "{http://ec2.amazonaws.com/doc/2016-11-15/}"
+STS_NS = "{https://sts.amazonaws.com/doc/2011-06-15/}"
 
 
 def xml_to_py(el):
@@ -26,7 +27,7 @@ def xml_to_py(el):
         return el.text or ""
     if all(k.tag.replace(NS, "") == "item" for k in kids):
         return [xml_to_py(k) for k in kids]
-    return {k.tag.replace(NS, ""): xml_to_py(k) for k in kids}
+    return {k.tag.replace(NS, "").replace(STS_NS, ""): xml_to_py(k) for k in kids}
 
 
 class Result:
@@ -38,6 +39,10 @@ class Result:
         if self.root is not None and self.root.tag == "Response":
             self.code = self.root.findtext("Errors/Error/Code")
             self.message = self.root.findtext("Errors/Error/Message")
+            self.data = None
+        elif self.root is not None and self.root.tag == STS_NS + "ErrorResponse":
+            self.code = self.root.findtext(STS_NS + "Error/" + STS_NS + "Code")
+            self.message = self.root.findtext(STS_NS + "Error/" + STS_NS + "Message")
             self.data = None
         elif self.root is not None:
             self.data = xml_to_py(self.root)
@@ -110,6 +115,13 @@ class Client:
     def call(self, action, params=None, **kw):
         flat = {"Action": action, "Version": "2016-11-15"}
         flat.update(flatten(params or {}))
+        return self.raw(urllib.parse.urlencode(flat), **kw)
+
+    def sts(self, action, params=None, **kw):
+        """An STS request (Version 2011-06-15, signed for "sts" unless sign=False)."""
+        flat = {"Action": action, "Version": "2011-06-15"}
+        flat.update(params or {})
+        kw.setdefault("sign_service", "sts")
         return self.raw(urllib.parse.urlencode(flat), **kw)
 
     def ok(self, action, params=None):
