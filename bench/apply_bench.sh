@@ -35,7 +35,7 @@ unset AWS_ENDPOINT_URL 2>/dev/null || true
 run=1
 while [ $run -le "$RUNS" ]; do
     start_sim --time-scale "$SCALE"
-    export AWS_ENDPOINT_URL_EC2="$SIM"
+    export AWS_ENDPOINT_URL_EC2="$SIM" AWS_ENDPOINT_URL_STS="$SIM"
     dir="$WORK/run$run"
     python3 "$SRC/bench/gen_endpoints.py" "$N" "$dir" --network-only >/dev/null
     if ! "$VPCE" apply -auto-approve -no-color "$dir" >"$dir/network.log" 2>&1; then

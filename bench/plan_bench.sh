@@ -9,7 +9,8 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$SRC/build}
 [ $# -gt 0 ] && shift
 SIZES=${*:-1000 10000}
-# The aws provider wants credentials to configure; nothing is sent anywhere without refresh.
+# The aws provider wants credentials to configure; nothing is sent anywhere without refresh
+# (the generated provider block skips the credential validation through STS).
 export AWS_ACCESS_KEY_ID=AKIDBENCH AWS_SECRET_ACCESS_KEY=bench AWS_REGION=eu-west-1
 WORK=$(mktemp -d /tmp/vpce-plan-bench-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT

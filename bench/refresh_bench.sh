@@ -26,7 +26,7 @@ unset VPCE_AWS_RATE_SCALE AWS_ENDPOINT_URL 2>/dev/null || true
 run=1
 while [ $run -le "$RUNS" ]; do
     start_sim --buckets off --pending-ms 0
-    export AWS_ENDPOINT_URL_EC2="$SIM"
+    export AWS_ENDPOINT_URL_EC2="$SIM" AWS_ENDPOINT_URL_STS="$SIM"
     dir="$WORK/run$run"
     python3 "$SRC/bench/gen_endpoints.py" "$N" "$dir" --relaxed >/dev/null
     if ! "$VPCE" apply -auto-approve -no-color -parallelism 20 "$dir" >"$dir/apply.log" 2>&1; then

@@ -132,7 +132,19 @@ typedef struct vpce_provider_type {
     /* Makes an instance from the evaluated provider block (may be NULL for an empty block). */
     int (*configure)(vpce_provider **out, const json_t *config);
     void (*free)(vpce_provider *p);
+    /* Optional: who a configured instance acts as, for `vpce whoami`: *out gets a new JSON
+     * object of strings (for aws: account, arn, user_id, source, region). Never a secret. */
+    int (*identity)(vpce_provider *p, json_t **out);
 } vpce_provider_type;
+
+/*
+ * A provider that can no longer work safely (its credentials could not be refreshed) asks the
+ * engine to start nothing new: the apply walk finishes and records what runs, as after an
+ * interrupt. The first reason is kept (copied). Thread-safe.
+ */
+void vpce_providers_request_stop(const char *reason);
+/* The reason given to vpce_providers_request_stop(), or NULL. Valid until the program ends. */
+const char *vpce_providers_stop_reason(void);
 
 /* The provider type called name ("aws"), or NULL. Borrowed; lives for the whole program. */
 const vpce_provider_type *vpce_providers_find(const char *name);

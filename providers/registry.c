@@ -5,6 +5,7 @@
  */
 #include "providers/provider.h"
 
+#include <pthread.h>
 #include <string.h>
 
 extern const vpce_provider_type vpce_aws_provider;
@@ -86,4 +87,23 @@ const char **vpce_providers_type_names(bool data, size_t *n)
     names[k] = NULL;
     *n = count;
     return names;
+}
+
+static pthread_mutex_t stop_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *stop_reason;
+
+void vpce_providers_request_stop(const char *reason)
+{
+    pthread_mutex_lock(&stop_lock);
+    if (!stop_reason)
+        stop_reason = vpce_strdup(reason ? reason : "a provider asked to stop");
+    pthread_mutex_unlock(&stop_lock);
+}
+
+const char *vpce_providers_stop_reason(void)
+{
+    pthread_mutex_lock(&stop_lock);
+    const char *r = stop_reason;
+    pthread_mutex_unlock(&stop_lock);
+    return r;
 }

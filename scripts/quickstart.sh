@@ -21,6 +21,7 @@ for _ in $(seq 100); do [ -s "$portfile" ] && break; sleep 0.1; done
 
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
 export AWS_ENDPOINT_URL_EC2="http://127.0.0.1:$(cat "$portfile")"
+export AWS_ENDPOINT_URL_STS="$AWS_ENDPOINT_URL_EC2"
 export AWS_EC2_METADATA_DISABLED=true
 cp -r examples/seed "$work/seed"
 cd "$work/seed"

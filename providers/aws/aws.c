@@ -1,16 +1,40 @@
 /*
  * providers/aws/aws.c: the "aws" provider type: its configuration schema (the provider block)
- * and the tables of its resource and data-source types. configure/free are added by the provider
- * engineer; until then the type validates and plans but cannot talk to AWS.
+ * and the tables of its resource and data-source types; configure, free and identity are in
+ * provider.c.
  */
 #include "providers/aws/provider.h"
 #include "providers/aws/resources.h"
 
 static const vpce_attr_schema endpoints_attrs[] = {
     {"ec2", "string", OPT, NULL, "EC2 endpoint URL (for local emulators)"},
-    {"sts", "string", OPT, NULL, NULL},
+    {"sts", "string", OPT, NULL, "STS endpoint URL (roles, web identity, GetCallerIdentity)"},
     ATTRS_END,
 };
+
+static const vpce_attr_schema assume_role_attrs[] = {
+    {"role_arn", "string", REQ, NULL, "ARN of the role to assume"},
+    {"session_name", "string", OPT, NULL, "else vpce-<unix time>"},
+    {"external_id", "string", OPT, NULL, NULL},
+    {"duration", "string", OPT, NULL, "session duration, 15m to 12h (e.g. \"1h\")"},
+    {"policy", "string", OPT, NULL, "an IAM policy (JSON) further restricting the session"},
+    {"policy_arns", "set(string)", OPT, NULL, "managed policies restricting the session"},
+    {"tags", "map(string)", OPT, NULL, "session tags"},
+    {"transitive_tag_keys", "set(string)", OPT, NULL, NULL},
+    {"source_identity", "string", OPT, NULL, NULL},
+    ATTRS_END,
+};
+static const vpce_block_schema assume_role_schema = {assume_role_attrs, NULL};
+
+static const vpce_attr_schema web_identity_attrs[] = {
+    {"role_arn", "string", OPT, NULL, "else AWS_ROLE_ARN"},
+    {"session_name", "string", OPT, NULL, "else AWS_ROLE_SESSION_NAME, else vpce-<unix time>"},
+    {"web_identity_token_file", "string", OPT, NULL, "else AWS_WEB_IDENTITY_TOKEN_FILE"},
+    {"web_identity_token", "string", OPT | SENS, NULL, NULL},
+    {"duration", "string", OPT, NULL, "session duration, 15m to 12h"},
+    ATTRS_END,
+};
+static const vpce_block_schema web_identity_schema = {web_identity_attrs, NULL};
 static const vpce_block_schema endpoints_schema = {endpoints_attrs, NULL};
 
 static const vpce_attr_schema default_tags_attrs[] = {
@@ -39,7 +63,11 @@ static const vpce_attr_schema config_attrs[] = {
     {"secret_key", "string", OPT | SENS, NULL, NULL},
     {"token", "string", OPT | SENS, NULL, NULL},
     {"max_retries", "number", OPT, NULL, NULL},
-    {"skip_credentials_validation", "bool", OPT, "false", NULL},
+    {"sts_region", "string", OPT, NULL, "region of the STS endpoint; else the region"},
+    {"allowed_account_ids", "set(string)", OPT, NULL, "refuse credentials of other accounts"},
+    {"forbidden_account_ids", "set(string)", OPT, NULL, "refuse credentials of these accounts"},
+    {"skip_credentials_validation", "bool", OPT, "false",
+     "do not call sts:GetCallerIdentity when configured"},
     {"skip_region_validation", "bool", OPT, "false", NULL},
     {"skip_requesting_account_id", "bool", OPT, "false", NULL},
     ATTRS_END,
@@ -48,6 +76,8 @@ static const vpce_nested_block config_blocks[] = {
     {"endpoints", VPCE_NEST_SINGLE, 0, 1, 0, &endpoints_schema},
     {"default_tags", VPCE_NEST_SINGLE, 0, 1, 0, &default_tags_schema},
     {"rate_limits", VPCE_NEST_SINGLE, 0, 1, 0, &rate_limits_schema},
+    {"assume_role", VPCE_NEST_LIST, 0, 0, 0, &assume_role_schema},
+    {"assume_role_with_web_identity", VPCE_NEST_SINGLE, 0, 1, 0, &web_identity_schema},
     BLOCKS_END,
 };
 static const vpce_block_schema config_schema = {config_attrs, config_blocks};
@@ -90,4 +120,5 @@ const vpce_provider_type vpce_aws_provider = {
     .data_sources = data_sources,
     .configure = vpce_aws_configure,
     .free = vpce_aws_provider_free,
+    .identity = vpce_aws_provider_identity,
 };

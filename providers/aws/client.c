@@ -1,9 +1,11 @@
 /*
- * providers/aws/client.c: the EC2 client. Each call is paced (token bucket of the action's
- * category), signed, sent, parsed, and retried as the SDKs' standard mode does. Debug logs show
- * each request's parameters and each answer, never a credential.
+ * providers/aws/client.c: the Query-protocol client, for EC2 and STS. Each call is paced (EC2:
+ * token bucket of the action's category), signed with one snapshot of the credentials (refreshed
+ * first when they expire within five minutes), sent, parsed, and retried as the SDKs' standard
+ * mode does. Debug logs show each request's parameters and each answer, never a credential.
  */
 #include "providers/aws/client_internal.h"
+#include "providers/provider.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -13,23 +15,33 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
-#define EC2_VERSION            "2016-11-15"
 #define LOG_BODY_MAX           2048
-#define CREDS_REFRESH_MARGIN_S 300
+#define CREDS_REFRESH_MARGIN_S 300 /* refresh this long before expiry, as the SDKs do */
+#define CREDS_WAIT_MARGIN_S    10  /* closer than this, wait for a refresh under way */
+
+const aws_service aws_service_ec2 = {"EC2", "ec2", "2016-11-15", "AWS_ENDPOINT_URL_EC2", true};
+const aws_service aws_service_sts = {"STS", "sts", "2011-06-15", "AWS_ENDPOINT_URL_STS", false};
 
 struct vpce_aws_client {
+    const aws_service *svc;
     char *region;
     char *endpoint; /* scheme://authority[/path], no trailing slash */
     char *host;     /* authority, for the Host header */
-    char *profile;
     int max_attempts;
     long connect_timeout_ms;
     long timeout_ms;
     size_t max_response_bytes;
-    bool static_creds; /* from the provider block: never re-resolved */
+    bool sign; /* false: requests go unsigned (AssumeRoleWithWebIdentity) */
 
+    aws_chain *chain; /* how to get the credentials again; NULL: they never change */
+    char source[256]; /* where the first credentials came from */
     pthread_mutex_t creds_lock;
+    pthread_cond_t creds_cond;
     vpce_aws_creds creds;
+    bool refreshing;     /* a thread is refreshing (without the lock) */
+    char *refresh_error; /* the first failed refresh: no other is tried */
+    bool have_identity;
+    vpce_aws_identity identity;
 
     pthread_mutex_t pace_lock;
     pthread_cond_t pace_cond;
@@ -79,48 +91,94 @@ const char *vpce_aws_client_endpoint(const vpce_aws_client *c)
 
 const char *vpce_aws_client_creds_source(const vpce_aws_client *c)
 {
-    return c->creds.source;
+    return c->source;
 }
 
-static const char *env_nonempty(const char *name)
+const char *vpce_aws_client_sts_endpoint(const vpce_aws_client *c)
 {
-    const char *v = getenv(name);
-    return v && *v ? v : NULL;
+    const aws_sts *sts = c->chain ? aws_chain_sts(c->chain) : NULL;
+    return sts ? sts->endpoint : "";
 }
 
-static int set_endpoint(vpce_aws_client *c, const char *cfg_endpoint)
+int aws_endpoint_resolve(char **url, char **host, const aws_service *svc, const char *configured,
+                         const char *region)
 {
-    const char *e = cfg_endpoint && *cfg_endpoint ? cfg_endpoint : NULL;
+    *url = NULL;
+    *host = NULL;
+    const char *e = configured && *configured ? configured : NULL;
     if (!e)
-        e = env_nonempty("AWS_ENDPOINT_URL_EC2");
+        e = aws_env(svc->env_name);
     if (!e)
-        e = env_nonempty("AWS_ENDPOINT_URL");
-    if (e)
-        c->endpoint = vpce_strdup(e);
-    else
-        c->endpoint = vpce_asprintf("https://ec2.%s.amazonaws.com", c->region);
-    size_t n = strlen(c->endpoint);
-    while (n && c->endpoint[n - 1] == '/')
-        c->endpoint[--n] = '\0';
-    const char *sep = strstr(c->endpoint, "://");
-    if (!sep ||
-        (strncmp(c->endpoint, "http://", 7) != 0 && strncmp(c->endpoint, "https://", 8) != 0)) {
-        return vpce_error_setc(VPCE_EINVALID,
-                               "invalid EC2 endpoint \"%s\": expected http:// or https:// URL",
-                               c->endpoint);
+        e = aws_env("AWS_ENDPOINT_URL");
+    char *u = e ? vpce_strdup(e)
+                : vpce_asprintf("https://%s.%s.amazonaws.com", svc->signing_name,
+                                region ? region : "us-east-1");
+    size_t n = strlen(u);
+    while (n && u[n - 1] == '/')
+        u[--n] = '\0';
+    const char *sep = strstr(u, "://");
+    if (!sep || (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0)) {
+        int rc = vpce_error_setc(VPCE_EINVALID,
+                                 "invalid %s endpoint \"%s\": expected http:// or https:// URL",
+                                 svc->label, u);
+        free(u);
+        return rc;
     }
     const char *auth = sep + 3;
     const char *slash = strchr(auth, '/');
     size_t alen = slash ? (size_t)(slash - auth) : strlen(auth);
-    if (alen == 0 || memchr(auth, '@', alen))
-        return vpce_error_setc(VPCE_EINVALID, "invalid EC2 endpoint \"%s\"", c->endpoint);
-    c->host = vpce_strndup(auth, alen);
+    if (alen == 0 || memchr(auth, '@', alen) || strpbrk(u, " \r\n\t?#")) {
+        int rc = vpce_error_setc(VPCE_EINVALID, "invalid %s endpoint \"%s\"", svc->label, u);
+        free(u);
+        return rc;
+    }
+    *host = vpce_strndup(auth, alen);
+    *url = u;
     return 0;
 }
 
 static double reserve(double capacity)
 {
     return capacity >= 2 ? capacity - 1 : capacity;
+}
+
+static vpce_aws_client *client_alloc(const aws_service *svc)
+{
+    vpce_aws_client *c = vpce_calloc(1, sizeof(*c));
+    c->svc = svc;
+    c->sign = true;
+    pthread_mutex_init(&c->creds_lock, NULL);
+    pthread_cond_init(&c->creds_cond, NULL);
+    pthread_mutex_init(&c->pace_lock, NULL);
+    pthread_cond_init(&c->pace_cond, NULL);
+    pthread_mutex_init(&c->stats_lock, NULL);
+    return c;
+}
+
+int aws_client_new_fixed(vpce_aws_client **out, const aws_service *svc, const aws_sts *where,
+                         const vpce_aws_creds *creds)
+{
+    vpce_aws_client *c = client_alloc(svc);
+    *out = NULL;
+    c->region = vpce_strdup(where->region);
+    c->max_attempts = where->max_attempts > 0 ? where->max_attempts : 5;
+    c->connect_timeout_ms = where->connect_timeout_ms > 0 ? where->connect_timeout_ms : 10000;
+    c->timeout_ms = where->timeout_ms > 0 ? where->timeout_ms : 60000;
+    c->max_response_bytes = 1u << 20;
+    int rc = aws_endpoint_resolve(&c->endpoint, &c->host, svc, where->endpoint, c->region);
+    if (rc < 0) {
+        vpce_aws_client_free(c);
+        return rc;
+    }
+    if (creds) {
+        vpce_aws_creds_copy(&c->creds, creds);
+        snprintf(c->source, sizeof(c->source), "%s", creds->source);
+    } else {
+        c->sign = false;
+        snprintf(c->source, sizeof(c->source), "none (unsigned requests)");
+    }
+    *out = c;
+    return 0;
 }
 
 int vpce_aws_client_new(vpce_aws_client **out, const vpce_aws_config *cfg)
@@ -130,14 +188,9 @@ int vpce_aws_client_new(vpce_aws_client **out, const vpce_aws_config *cfg)
     memset(&dflt, 0, sizeof(dflt));
     if (!cfg)
         cfg = &dflt;
-    vpce_aws_client *c = vpce_calloc(1, sizeof(*c));
-    pthread_mutex_init(&c->creds_lock, NULL);
-    pthread_mutex_init(&c->pace_lock, NULL);
-    pthread_cond_init(&c->pace_cond, NULL);
-    pthread_mutex_init(&c->stats_lock, NULL);
+    vpce_aws_client *c = client_alloc(&aws_service_ec2);
     *out = NULL;
 
-    c->profile = vpce_strdup(aws_profile_name(cfg->profile));
     c->max_attempts = cfg->max_retries > 0 ? cfg->max_retries : 5;
     c->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 10000;
     c->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 60000;
@@ -146,32 +199,26 @@ int vpce_aws_client_new(vpce_aws_client **out, const vpce_aws_config *cfg)
     rc = vpce_aws_region_resolve(&c->region, cfg->region, cfg->profile);
     if (rc < 0)
         goto cleanup;
-    rc = set_endpoint(c, cfg->endpoint_ec2);
+    rc = aws_endpoint_resolve(&c->endpoint, &c->host, &aws_service_ec2, cfg->endpoint_ec2,
+                              c->region);
     if (rc < 0)
         goto cleanup;
-
-    if ((cfg->access_key && *cfg->access_key) || (cfg->secret_key && *cfg->secret_key)) {
-        if (!cfg->access_key || !*cfg->access_key || !cfg->secret_key || !*cfg->secret_key) {
-            rc = vpce_error_setc(VPCE_EINVALID,
-                                 "\"access_key\" and \"secret_key\" must be set together");
-            goto cleanup;
-        }
-        c->creds.access_key_id = vpce_strdup(cfg->access_key);
-        c->creds.secret_access_key = vpce_strdup(cfg->secret_key);
-        c->creds.session_token =
-            cfg->session_token && *cfg->session_token ? vpce_strdup(cfg->session_token) : NULL;
-        snprintf(c->creds.source, sizeof(c->creds.source), "provider configuration");
-        c->static_creds = true;
-    } else {
-        rc = vpce_aws_creds_resolve(&c->creds, cfg->profile);
-        if (rc < 0)
-            goto cleanup;
+    rc = aws_chain_new(&c->chain, cfg, c->region);
+    if (rc < 0)
+        goto cleanup;
+    rc = aws_chain_resolve(c->chain, &c->creds);
+    if (rc < 0)
+        goto cleanup;
+    snprintf(c->source, sizeof(c->source), "%s", c->creds.source);
+    if (aws_chain_is_static(c->chain) || !c->creds.expiration) {
+        /* Nothing to refresh; the chain is kept for its STS settings (identity). */
+        c->creds.expiration = 0;
     }
 
     vpce_aws_rate_limits rl = cfg->rate_limits;
     vpce_aws_rate_limits_defaults(&rl);
     double scale = 1.0;
-    const char *s = env_nonempty("VPCE_AWS_RATE_SCALE");
+    const char *s = aws_env("VPCE_AWS_RATE_SCALE");
     if (s) {
         char *end = NULL;
         double v = strtod(s, &end);
@@ -191,8 +238,8 @@ int vpce_aws_client_new(vpce_aws_client **out, const vpce_aws_config *cfg)
     vpce_aws_bucket_init(&c->buckets[2], reserve(rl.describe_capacity), rl.describe_refill * scale,
                          now);
     c->pacing = !cfg->no_pacing;
-    vpce_log(VPCE_LOG_DEBUG, "aws: region %s, endpoint %s, credentials from %s", c->region,
-             c->endpoint, c->creds.source);
+    vpce_log(VPCE_LOG_DEBUG, "aws: region %s, endpoint %s, credentials from %s%s", c->region,
+             c->endpoint, c->source, c->chain ? " (refreshed before they expire)" : "");
 
 cleanup:
     if (rc < 0) {
@@ -208,37 +255,91 @@ void vpce_aws_client_free(vpce_aws_client *c)
     if (!c)
         return;
     vpce_aws_creds_release(&c->creds);
+    aws_chain_free(c->chain);
+    free(c->refresh_error);
     free(c->region);
     free(c->endpoint);
     free(c->host);
-    free(c->profile);
     pthread_mutex_destroy(&c->creds_lock);
+    pthread_cond_destroy(&c->creds_cond);
     pthread_mutex_destroy(&c->pace_lock);
     pthread_cond_destroy(&c->pace_cond);
     pthread_mutex_destroy(&c->stats_lock);
     free(c);
 }
 
-/* Copies the current credentials, refreshing them first when they expire soon. */
+static void format_time(char *buf, size_t cap, int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/*
+ * Copies the current credentials. When they expire within CREDS_REFRESH_MARGIN_S, one thread
+ * resolves the chain again (without the lock) while the others keep using the current ones
+ * until CREDS_WAIT_MARGIN_S before expiry, then wait for it. A failed refresh is kept: no other
+ * is tried, the engine is asked to start nothing new (vpce_providers_request_stop), calls go on
+ * with the current credentials until they expire and fail after that with the refresh's error.
+ */
 static int creds_snapshot(vpce_aws_client *c, vpce_aws_creds *out)
 {
     int rc = 0;
+    memset(out, 0, sizeof(*out));
     pthread_mutex_lock(&c->creds_lock);
-    if (!c->static_creds && c->creds.expiration &&
-        (int64_t)time(NULL) + CREDS_REFRESH_MARGIN_S >= c->creds.expiration) {
+    for (bool refreshed = false; !refreshed;) {
+        int64_t now = (int64_t)time(NULL);
+        int64_t exp = c->creds.expiration;
+        bool due = c->chain && exp && now + CREDS_REFRESH_MARGIN_S >= exp;
+        if (!due)
+            break;
+        if (c->refresh_error) {
+            if (now >= exp) {
+                rc = vpce_error_setc(VPCE_ERROR, "%s", c->refresh_error);
+                goto cleanup;
+            }
+            break;
+        }
+        if (c->refreshing) {
+            if (now + CREDS_WAIT_MARGIN_S < exp)
+                break; /* still good for a while: use them */
+            pthread_cond_wait(&c->creds_cond, &c->creds_lock);
+            continue;
+        }
+        c->refreshing = true;
+        pthread_mutex_unlock(&c->creds_lock);
+        char when[32];
+        format_time(when, sizeof(when), exp);
+        vpce_log(VPCE_LOG_DEBUG, "aws: credentials from %s expire at %s: refreshing", c->source,
+                 when);
         vpce_aws_creds fresh;
-        rc = vpce_aws_creds_resolve(&fresh, c->profile);
-        if (rc == 0) {
+        memset(&fresh, 0, sizeof(fresh));
+        int frc = aws_chain_resolve(c->chain, &fresh);
+        char *err = NULL;
+        if (frc < 0) {
+            err = vpce_asprintf("the credentials from %s expire at %s and could not be "
+                                "refreshed: %s",
+                                c->source, when, vpce_error_last());
+            vpce_providers_request_stop(err);
+        }
+        pthread_mutex_lock(&c->creds_lock);
+        c->refreshing = false;
+        refreshed = true; /* once per call, even when STS gives short-lived credentials */
+        if (frc == 0) {
             vpce_aws_creds_release(&c->creds);
             c->creds = fresh;
+            format_time(when, sizeof(when), c->creds.expiration);
+            vpce_log(VPCE_LOG_INFO, "aws: refreshed the credentials from %s (now valid until %s)",
+                     c->source, when);
+        } else {
+            c->refresh_error = err;
+            vpce_log(VPCE_LOG_ERROR, "aws: %s", err);
         }
+        pthread_cond_broadcast(&c->creds_cond);
     }
-    if (rc == 0) {
-        memset(out, 0, sizeof(*out));
-        out->access_key_id = vpce_strdup(c->creds.access_key_id);
-        out->secret_access_key = vpce_strdup(c->creds.secret_access_key);
-        out->session_token = c->creds.session_token ? vpce_strdup(c->creds.session_token) : NULL;
-    }
+    vpce_aws_creds_copy(out, &c->creds);
+cleanup:
     pthread_mutex_unlock(&c->creds_lock);
     return rc;
 }
@@ -290,38 +391,88 @@ static double random01(void)
     return (double)rand_r(&seed) / ((double)RAND_MAX + 1.0);
 }
 
-static void log_request(const char *action, int attempt, const vpce_aws_params *params)
+/* Request parameters that carry a secret (AssumeRoleWithWebIdentity's token). */
+static bool secret_param(const char *name)
+{
+    return strcmp(name, "WebIdentityToken") == 0 || strcmp(name, "SAMLAssertion") == 0 ||
+           strcmp(name, "TokenCode") == 0;
+}
+
+static void log_request(const vpce_aws_client *c, const char *action, int attempt,
+                        const vpce_aws_params *params)
 {
     if (!vpce_log_enabled(VPCE_LOG_DEBUG))
         return;
     vpce_buf b = VPCE_BUF_INIT(LOG_BODY_MAX);
     for (size_t i = 0; params && i < params->len; i++) {
-        if (vpce_buf_printf(&b, " %s=%s", params->names[i], params->values[i]) < 0) {
+        if (vpce_buf_printf(&b, " %s=%s", params->names[i],
+                            secret_param(params->names[i]) ? "[redacted]" : params->values[i]) <
+            0) {
             break;
         }
     }
-    vpce_log(VPCE_LOG_DEBUG,
-             "aws: -> %s (attempt %d)%s [Authorization, X-Amz-Security-Token: "
-             "redacted]",
-             action, attempt, vpce_buf_cstr(&b));
+    vpce_log(VPCE_LOG_DEBUG, "aws: -> %s%s%s (attempt %d)%s [%s: redacted]",
+             c->svc->paced ? "" : c->svc->signing_name, c->svc->paced ? "" : ":", action, attempt,
+             vpce_buf_cstr(&b),
+             c->sign ? "Authorization, X-Amz-Security-Token" : "unsigned; tokens");
     vpce_buf_release(&b);
 }
 
-static void log_response(const char *action, const aws_http_response *r)
+/* The elements whose text is a secret in an answer (STS's Credentials). */
+static const char *const secret_elements[] = {"SecretAccessKey", "SessionToken",
+                                              "WebIdentityToken"};
+
+char *aws_redact_xml(const char *body, size_t len)
+{
+    vpce_buf b = VPCE_BUF_INIT(2 * len + 64);
+    size_t i = 0;
+    while (i < len) {
+        bool done = false;
+        for (size_t k = 0; k < sizeof(secret_elements) / sizeof(*secret_elements) && !done; k++) {
+            const char *name = secret_elements[k];
+            size_t nl = strlen(name);
+            if (body[i] != '<' || i + 1 + nl >= len || strncmp(body + i + 1, name, nl) != 0)
+                continue;
+            const char *gt = memchr(body + i, '>', len - i);
+            if (!gt)
+                continue;
+            size_t open_end = (size_t)(gt - body) + 1;
+            /* The text runs to the next '<': everything up to it is hidden. */
+            const char *lt = memchr(body + open_end, '<', len - open_end);
+            size_t text_end = lt ? (size_t)(lt - body) : len;
+            vpce_buf_append(&b, body + i, open_end - i);
+            vpce_buf_puts(&b, "[redacted]");
+            i = text_end;
+            done = true;
+        }
+        if (!done) {
+            vpce_buf_putc(&b, body[i]);
+            i++;
+        }
+    }
+    return vpce_buf_detach(&b);
+}
+
+static void log_response(const vpce_aws_client *c, const char *action, const aws_http_response *r)
 {
     if (!vpce_log_enabled(VPCE_LOG_DEBUG))
         return;
     if (r->curl_code != CURLE_OK) {
-        vpce_log(VPCE_LOG_DEBUG, "aws: <- %s transport error: %s", action, r->error);
+        vpce_log(VPCE_LOG_DEBUG, "aws: <- %s%s%s transport error: %s",
+                 c->svc->paced ? "" : c->svc->signing_name, c->svc->paced ? "" : ":", action,
+                 r->error);
         return;
     }
-    int n = r->body.len > LOG_BODY_MAX ? LOG_BODY_MAX : (int)r->body.len;
-    vpce_log(VPCE_LOG_DEBUG, "aws: <- %s HTTP %ld request-id %s: %.*s%s", action, r->status,
-             r->request_id[0] ? r->request_id : "-", n, r->body.data ? r->body.data : "",
-             r->body.len > LOG_BODY_MAX ? "..." : "");
+    char *text = aws_redact_xml(r->body.data ? r->body.data : "", r->body.len);
+    size_t tl = strlen(text);
+    int n = tl > LOG_BODY_MAX ? LOG_BODY_MAX : (int)tl;
+    vpce_log(VPCE_LOG_DEBUG, "aws: <- %s%s%s HTTP %ld request-id %s: %.*s%s",
+             c->svc->paced ? "" : c->svc->signing_name, c->svc->paced ? "" : ":", action, r->status,
+             r->request_id[0] ? r->request_id : "-", n, text, tl > LOG_BODY_MAX ? "..." : "");
+    free(text);
 }
 
-/* One signed exchange. */
+/* One exchange, signed with one snapshot of the credentials unless the client sends unsigned. */
 static int send_once(vpce_aws_client *c, const char *action, const char *body,
                      aws_http_response *resp)
 {
@@ -329,41 +480,48 @@ static int send_once(vpce_aws_client *c, const char *action, const char *body,
     vpce_aws_creds cr;
     vpce_aws_sigv4 sig;
     memset(&sig, 0, sizeof(sig));
+    memset(&cr, 0, sizeof(cr));
     char amz_date[17];
     char *h_date = NULL, *h_host = NULL, *h_auth = NULL, *h_tok = NULL, *url = NULL;
 
-    rc = creds_snapshot(c, &cr);
-    if (rc < 0)
-        return rc;
+    if (c->sign) {
+        rc = creds_snapshot(c, &cr);
+        if (rc < 0)
+            return rc;
+    }
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(amz_date, sizeof(amz_date), "%Y%m%dT%H%M%SZ", &tm);
 
     const char *path = strchr(strstr(c->endpoint, "://") + 3, '/');
-    vpce_aws_header hs[4] = {
-        {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
-        {"Host", c->host},
-        {"X-Amz-Date", amz_date},
-        {"X-Amz-Security-Token", cr.session_token},
-    };
-    vpce_aws_sigv4_request sreq = {"POST", path ? path : "/", NULL, hs, cr.session_token ? 4 : 3,
-                                   body,   strlen(body)};
-    rc = vpce_aws_sigv4_sign(&sig, &sreq, cr.access_key_id, cr.secret_access_key, NULL, c->region,
-                             "ec2", amz_date);
-    if (rc < 0)
-        goto cleanup;
+    if (c->sign) {
+        vpce_aws_header hs[4] = {
+            {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
+            {"Host", c->host},
+            {"X-Amz-Date", amz_date},
+            {"X-Amz-Security-Token", cr.session_token},
+        };
+        vpce_aws_sigv4_request sreq = {
+            "POST", path ? path : "/", NULL, hs, cr.session_token ? 4 : 3, body, strlen(body)};
+        rc = vpce_aws_sigv4_sign(&sig, &sreq, cr.access_key_id, cr.secret_access_key, NULL,
+                                 c->region, c->svc->signing_name, amz_date);
+        if (rc < 0)
+            goto cleanup;
+        h_auth = vpce_asprintf("Authorization: %s", sig.authorization);
+        if (cr.session_token)
+            h_tok = vpce_asprintf("X-Amz-Security-Token: %s", cr.session_token);
+    }
     h_date = vpce_asprintf("X-Amz-Date: %s", amz_date);
     h_host = vpce_asprintf("Host: %s", c->host);
-    h_auth = vpce_asprintf("Authorization: %s", sig.authorization);
-    if (cr.session_token)
-        h_tok = vpce_asprintf("X-Amz-Security-Token: %s", cr.session_token);
     const char *headers[] = {"Content-Type: application/x-www-form-urlencoded; charset=utf-8",
                              h_host,
                              h_date,
                              h_auth,
                              h_tok,
                              NULL};
+    if (!h_auth)
+        headers[3] = NULL;
     url = path ? vpce_strdup(c->endpoint) : vpce_asprintf("%s/", c->endpoint);
     aws_http_request req = {"POST",
                             url,
@@ -373,7 +531,7 @@ static int send_once(vpce_aws_client *c, const char *action, const char *body,
                             c->connect_timeout_ms,
                             c->timeout_ms,
                             c->max_response_bytes,
-                            vpce_aws_action_category(action) != 2};
+                            c->svc->paced && vpce_aws_action_category(action) != 2};
     aws_http_perform(&req, resp);
 
 cleanup:
@@ -381,12 +539,8 @@ cleanup:
     vpce_aws_creds_release(&cr);
     free(h_date);
     free(h_host);
-    if (h_auth)
-        OPENSSL_cleanse(h_auth, strlen(h_auth));
-    free(h_auth);
-    if (h_tok)
-        OPENSSL_cleanse(h_tok, strlen(h_tok));
-    free(h_tok);
+    aws_free_secret(h_auth);
+    aws_free_secret(h_tok);
     free(url);
     return rc;
 }
@@ -403,7 +557,7 @@ static int call(vpce_aws_client *c, const char *action, const vpce_aws_params *p
     int rc = 0;
     bool outcome_unknown = false;
     json_t *result = NULL;
-    char *body = vpce_aws_query_encode(action, EC2_VERSION, params);
+    char *body = vpce_aws_query_encode(action, c->svc->version, params);
     set_code("");
     if (out_result)
         *out_result = NULL;
@@ -439,7 +593,7 @@ static int call(vpce_aws_client *c, const char *action, const vpce_aws_params *p
             rc = vpce_error_setc(VPCE_EINTERRUPTED, "interrupted: %s was not sent", action);
             break;
         }
-        log_request(action, attempt, params);
+        log_request(c, action, attempt, params);
         stat_add(c, &c->stats.requests, 1);
         if (attempt > 1)
             stat_add(c, &c->stats.retries, 1);
@@ -449,33 +603,35 @@ static int call(vpce_aws_client *c, const char *action, const vpce_aws_params *p
             aws_http_response_release(&resp);
             goto cleanup;
         }
-        log_response(action, &resp);
+        log_response(c, action, &resp);
         if (resp.curl_code == CURLE_ABORTED_BY_CALLBACK) {
-            /* Cancelled while waiting for the answer: EC2 may have acted on it. */
+            /* Cancelled while waiting for the answer: the service may have acted on it. */
             aws_http_response_release(&resp);
             rc = vpce_error_setc(VPCE_EINTERRUPTED,
-                                 "interrupted while waiting for EC2's answer to %s", action);
+                                 "interrupted while waiting for %s's answer to %s", c->svc->label,
+                                 action);
             break;
         }
         const char *code = "";
         if (resp.curl_code == CURLE_OK) {
             json_decref(result);
             result = NULL;
-            rc = vpce_aws_xml_parse(&result, &xerr, action, resp.status, resp.body.data,
-                                    resp.body.len);
+            rc = vpce_aws_xml_parse_service(&result, &xerr, c->svc->label, action, resp.status,
+                                            resp.body.data, resp.body.len);
             code = xerr.code;
             if (rc == 0 && resp.status != 200) {
                 json_decref(result);
                 result = NULL;
-                rc = vpce_error_setc(VPCE_EINVALID, "unexpected response from EC2 (HTTP %ld) to %s",
-                                     resp.status, action);
+                rc = vpce_error_setc(VPCE_EINVALID, "unexpected response from %s (HTTP %ld) to %s",
+                                     c->svc->label, resp.status, action);
             }
         } else if (resp.too_big) {
-            rc = vpce_error_setc(VPCE_ETOOBIG,
-                                 "the response from EC2 to %s is larger than %zu bytes", action,
-                                 c->max_response_bytes);
+            rc =
+                vpce_error_setc(VPCE_ETOOBIG, "the response from %s to %s is larger than %zu bytes",
+                                c->svc->label, action, c->max_response_bytes);
         } else {
-            rc = vpce_error_set("request to EC2 for %s failed: %s", action, resp.error);
+            rc = vpce_error_set("request to %s for %s failed: %s", c->svc->label, action,
+                                resp.error);
         }
         vpce_aws_retry_kind kind = vpce_aws_retry_decide(
             resp.curl_code == CURLE_OK ? resp.status : 0, resp.curl_code, code);
@@ -572,7 +728,7 @@ int vpce_aws_call_paged(vpce_aws_client *c, const char *action, const vpce_aws_p
         }
         if (token && strcmp(token, next) == 0) {
             json_decref(res);
-            rc = vpce_error_set("%s: EC2 returned the same NextToken twice", action);
+            rc = vpce_error_set("%s: %s returned the same NextToken twice", action, c->svc->label);
             goto cleanup;
         }
         free(token);
@@ -587,5 +743,38 @@ cleanup:
         return rc;
     }
     *out_items = items;
+    return 0;
+}
+
+int vpce_aws_client_identity(vpce_aws_client *c, vpce_aws_identity *out)
+{
+    memset(out, 0, sizeof(*out));
+    pthread_mutex_lock(&c->creds_lock);
+    bool have = c->have_identity;
+    if (have)
+        *out = c->identity;
+    pthread_mutex_unlock(&c->creds_lock);
+    if (have)
+        return 0;
+    if (!c->chain)
+        return vpce_error_setc(VPCE_EINVALID, "this client has no STS settings");
+    vpce_aws_creds cr;
+    int rc = creds_snapshot(c, &cr);
+    if (rc < 0)
+        return rc;
+    const aws_sts *sts = aws_chain_sts(c->chain);
+    rc = aws_sts_caller_identity(out, sts, &cr);
+    vpce_aws_creds_release(&cr);
+    if (rc < 0) {
+        char *msg = vpce_strdup(vpce_error_last());
+        vpce_error_setc(rc, "cannot validate the credentials from %s with STS (%s): %s", c->source,
+                        sts->endpoint, msg);
+        free(msg);
+        return rc;
+    }
+    pthread_mutex_lock(&c->creds_lock);
+    c->identity = *out;
+    c->have_identity = true;
+    pthread_mutex_unlock(&c->creds_lock);
     return 0;
 }

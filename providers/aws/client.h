@@ -1,7 +1,9 @@
 /*
  * providers/aws/client.h: the AWS EC2 client core used by the resource implementations.
  *
- * It resolves credentials and the region the way the AWS SDKs do, signs every request with
+ * It resolves credentials and the region the way the AWS SDKs do (assuming roles through STS,
+ * a second Query-protocol client sharing signing, retries and XML parsing with EC2), refreshes
+ * temporary credentials five minutes before they expire, signs every request with
  * Signature Version 4, sends it through libcurl (TLS always verified), paces requests with
  * client-side token buckets per EC2 throttling category, retries as the SDKs' "standard" mode,
  * serializes the EC2 Query protocol and turns the XML answers into jansson values.
@@ -43,17 +45,58 @@ typedef struct vpce_aws_rate_limits {
 } vpce_aws_rate_limits;
 
 /*
+ * One role to assume with sts:AssumeRole (the provider block's `assume_role`, or a profile's
+ * role_arn). Strings may be NULL (not set); lists are borrowed arrays of n strings.
+ */
+typedef struct vpce_aws_assume_role {
+    const char *role_arn;     /* required */
+    const char *session_name; /* NULL: "vpce-<unix time>" */
+    const char *external_id;
+    int duration_s; /* DurationSeconds; 0: STS's default (one hour) */
+    const char *policy;
+    const char *const *policy_arns;
+    size_t npolicy_arns;
+    const char *const *tag_keys; /* session tags: tag_keys[i] = tag_values[i] */
+    const char *const *tag_values;
+    size_t ntags;
+    const char *const *transitive_tag_keys;
+    size_t ntransitive_tag_keys;
+    const char *source_identity;
+} vpce_aws_assume_role;
+
+/* The provider block's `assume_role_with_web_identity`: a role assumed with an OIDC token
+ * (sts:AssumeRoleWithWebIdentity, sent unsigned), from the token itself or from a file read
+ * again at every refresh. */
+typedef struct vpce_aws_web_identity {
+    const char *role_arn;     /* required (else AWS_ROLE_ARN) */
+    const char *session_name; /* else AWS_ROLE_SESSION_NAME, else "vpce-<unix time>" */
+    const char *token_file;   /* else AWS_WEB_IDENTITY_TOKEN_FILE */
+    const char *token;        /* the token itself (wins over a file) */
+    int duration_s;
+} vpce_aws_web_identity;
+
+/*
  * What the provider block gives. Every string may be NULL (not set) and is borrowed for the call
- * to vpce_aws_client_new() only. Numbers <= 0 mean "default".
+ * to vpce_aws_client_new() only (the client copies what a refresh needs). Numbers <= 0 mean
+ * "default".
  */
 typedef struct vpce_aws_config {
     const char *region;  /* else AWS_REGION, AWS_DEFAULT_REGION, the profile's region */
     const char *profile; /* else AWS_PROFILE, else "default" (the block wins, as Terraform) */
     const char
         *endpoint_ec2; /* endpoints { ec2 = ... }; else AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL */
-    const char *access_key; /* static credentials from the provider block (both or neither) */
+    const char *endpoint_sts; /* endpoints { sts = ... }; else AWS_ENDPOINT_URL_STS,
+                                 AWS_ENDPOINT_URL, else https://sts.<sts region>.amazonaws.com */
+    const char *sts_region;   /* else the region */
+    const char *access_key;   /* static credentials from the provider block (both or neither) */
     const char *secret_key;
     const char *session_token;
+    /* Credentials are the static keys above, else the web identity below, else the SDKs'
+     * default chain (vpce_aws_creds_resolve); then every role of assume_roles is assumed in
+     * turn, each with the credentials of the one before. */
+    const vpce_aws_web_identity *web_identity; /* may be NULL */
+    const vpce_aws_assume_role *assume_roles;
+    size_t nassume_roles;
     int max_retries;           /* maximum attempts per call, first included; default 5 */
     long connect_timeout_ms;   /* default 10000 */
     long timeout_ms;           /* whole request, default 60000 */
@@ -132,9 +175,27 @@ void vpce_aws_client_free(vpce_aws_client *c);
 /* The region and endpoint in use (borrowed from the client). */
 const char *vpce_aws_client_region(const vpce_aws_client *c);
 const char *vpce_aws_client_endpoint(const vpce_aws_client *c);
-/* Where the credentials came from ("environment", "shared credentials file", ...). Never a
- * secret. Borrowed. */
+/* Where the credentials came from ("environment", "web identity (AWS_WEB_IDENTITY_TOKEN_FILE)",
+ * "assume_role \"arn:...\" (from environment)", ...), as found when the client was made (a
+ * refresh runs the same chain again). Never a secret. Borrowed. */
 const char *vpce_aws_client_creds_source(const vpce_aws_client *c);
+
+/* Who the credentials belong to, as sts:GetCallerIdentity tells. */
+typedef struct vpce_aws_identity {
+    char account[32];
+    char arn[512];
+    char user_id[256];
+} vpce_aws_identity;
+
+/*
+ * Asks STS (GetCallerIdentity, signed with the client's current credentials) who they belong
+ * to. The first answer is kept and given again. On failure the message says which credentials
+ * (their source, never their value) and which STS endpoint.
+ */
+int vpce_aws_client_identity(vpce_aws_client *c, vpce_aws_identity *out);
+
+/* The STS endpoint and region the client's credential chain uses (borrowed). */
+const char *vpce_aws_client_sts_endpoint(const vpce_aws_client *c);
 
 /*
  * Calls one EC2 action. params may be NULL. On success *out_result (may be NULL when not wanted)
@@ -202,17 +263,47 @@ typedef struct vpce_aws_creds {
     char *secret_access_key;
     char *session_token; /* NULL when none */
     int64_t expiration;  /* Unix seconds, 0 when they do not expire */
-    char source[96];     /* "environment", "shared credentials file (profile \"x\")", ... */
+    char source[256];    /* "environment", "shared credentials file (profile \"x\")", ... */
 } vpce_aws_creds;
+/* A deep copy of src into out. */
+void vpce_aws_creds_copy(vpce_aws_creds *out, const vpce_aws_creds *src);
 void vpce_aws_creds_release(vpce_aws_creds *c);
 
 /*
- * Resolves credentials in the SDKs' order: the environment, the shared credentials file, the
- * shared config file (static keys or credential_process), the EC2 instance metadata service
- * (IMDSv2). profile NULL means AWS_PROFILE or "default". On failure the message names every
- * place looked at.
+ * Resolves credentials in the order of the AWS SDKs' default chain:
+ *  1. the environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN;
+ *  2. web identity: AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE (AWS_ROLE_SESSION_NAME);
+ *  3. the profile (profile NULL: AWS_PROFILE, else "default") of the shared credentials and
+ *     config files: role_arn with source_profile (chained, cycles refused) or
+ *     credential_source (Environment, Ec2InstanceMetadata, EcsContainer) or
+ *     web_identity_token_file, with external_id, duration_seconds, role_session_name
+ *     (mfa_serial is refused: nothing can prompt); static keys; sso_session or the legacy
+ *     sso_* keys (the token cached by `aws sso login`, exchanged with the SSO portal's
+ *     GetRoleCredentials); credential_process;
+ *  4. container credentials: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI, with
+ *     AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE);
+ *  5. the EC2 instance metadata service (IMDSv2), unless AWS_EC2_METADATA_DISABLED=true.
+ * Roles are assumed through STS at sts_endpoint in sts_region (NULL: AWS_ENDPOINT_URL_STS,
+ * AWS_ENDPOINT_URL, https://sts.<region>.amazonaws.com with the resolved region). On failure
+ * the message names every place looked at, or the step that failed.
  */
+int vpce_aws_creds_resolve_with(vpce_aws_creds *out, const char *profile, const char *sts_region,
+                                const char *sts_endpoint);
+/* vpce_aws_creds_resolve_with(out, profile, NULL, NULL). */
 int vpce_aws_creds_resolve(vpce_aws_creds *out, const char *profile);
+
+/*
+ * The URL of container credentials: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (relative) appended
+ * to http://169.254.170.2, else AWS_CONTAINER_CREDENTIALS_FULL_URI (full), which must be https,
+ * or http to a loopback address, the ECS (169.254.170.2) or EKS (169.254.170.23,
+ * fd00:ec2::23) agent, as the SDKs require. *out is NULL (and 0 returned) when neither is set;
+ * VPCE_EINVALID for a URL that is refused. Pure: reads no environment.
+ */
+int vpce_aws_container_url(char **out, const char *relative, const char *full);
+
+/* The file name of the SSO token cache entry for key (an sso_session name, or a legacy
+ * profile's sso_start_url): the SHA-1 of key in lowercase hex, with ".json". Caller frees. */
+char *vpce_aws_sso_cache_name(const char *key);
 
 /* The region: cfg_region, AWS_REGION, AWS_DEFAULT_REGION, then the profile's region in the
  * config file. *out is a new string the caller frees. */
@@ -303,6 +394,9 @@ typedef struct vpce_aws_xml_error {
  */
 int vpce_aws_xml_parse(json_t **out_result, vpce_aws_xml_error *err, const char *action,
                        long http_status, const char *body, size_t len);
+/* The same for any Query-protocol service: `service` ("EC2", "STS") names it in messages. */
+int vpce_aws_xml_parse_service(json_t **out_result, vpce_aws_xml_error *err, const char *service,
+                               const char *action, long http_status, const char *body, size_t len);
 #define VPCE_AWS_XML_MAX_DEPTH 64
 
 #endif

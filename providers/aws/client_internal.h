@@ -47,5 +47,104 @@ char *aws_credentials_path(void);
 char *aws_config_path(void);
 /* The profile to use: cfg_profile, else AWS_PROFILE, else "default" (borrowed or static). */
 const char *aws_profile_name(const char *cfg_profile);
+/* The config file's section of a profile: "default" or "profile NAME" (new string). */
+char *aws_config_section(const char *profile);
+/* getenv() when set and not empty, else NULL. */
+const char *aws_env(const char *name);
+/* Frees a string after overwriting it (secrets). */
+void aws_free_secret(char *s);
+/* ISO 8601 UTC "YYYY-MM-DDTHH:MM:SS[.fff][Z]" to Unix seconds; 0 if unparsable. */
+int64_t aws_parse_time(const char *s);
+
+/* ---- Query-protocol services ------------------------------------------------------------- */
+
+/* What differs between the Query-protocol services vpce calls. */
+typedef struct aws_service {
+    const char *label;        /* "EC2", "STS": in messages */
+    const char *signing_name; /* "ec2", "sts": the SigV4 scope and the default host */
+    const char *version;      /* the API version sent with every request */
+    const char *env_name;     /* "AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL_STS" */
+    bool paced;               /* EC2's request buckets apply */
+} aws_service;
+extern const aws_service aws_service_ec2;
+extern const aws_service aws_service_sts;
+
+/*
+ * The endpoint URL of a service: configured (may be NULL), else its AWS_ENDPOINT_URL_<SVC>,
+ * else AWS_ENDPOINT_URL, else https://<signing name>.<region>.amazonaws.com; trailing slashes
+ * removed. *host gets its authority. VPCE_EINVALID for a URL that is not http(s).
+ */
+int aws_endpoint_resolve(char **url, char **host, const aws_service *svc, const char *configured,
+                         const char *region);
+
+/* Where and how STS is called by the credential chain. Strings owned. */
+typedef struct aws_sts {
+    char *region;
+    char *endpoint;
+    int max_attempts;
+    long connect_timeout_ms;
+    long timeout_ms;
+} aws_sts;
+/* Fills sts from the configured STS region and endpoint (may be NULL) and the region. */
+int aws_sts_init(aws_sts *sts, const char *sts_region, const char *sts_endpoint,
+                 const char *region);
+void aws_sts_release(aws_sts *sts);
+
+/*
+ * A client of svc at url in region, whose requests are signed with a copy of creds (NULL: sent
+ * unsigned), never refreshed; no pacing. For STS calls of the credential chain.
+ */
+int aws_client_new_fixed(vpce_aws_client **out, const aws_service *svc, const aws_sts *where,
+                         const vpce_aws_creds *creds);
+/* The XML text of body with the text of credential elements (SecretAccessKey, SessionToken)
+ * replaced by "[redacted]": for logs. Caller frees. */
+char *aws_redact_xml(const char *body, size_t len);
+
+/* ---- STS (sts.c) ------------------------------------------------------------------------- */
+
+/* AssumeRole with the source credentials. out->source is set to `assume_role "ARN" (from
+ * SOURCE)`. Failures name the role ARN (and the identity that asked, when STS tells it). */
+int aws_sts_assume_role(vpce_aws_creds *out, const aws_sts *sts, const vpce_aws_creds *source,
+                        const vpce_aws_assume_role *role);
+/* AssumeRoleWithWebIdentity, unsigned. token_origin names where the token came from, for the
+ * source and the messages ("AWS_WEB_IDENTITY_TOKEN_FILE", "web_identity_token_file of profile
+ * \"x\"", ...). Failures name the role ARN. */
+int aws_sts_assume_role_web_identity(vpce_aws_creds *out, const aws_sts *sts, const char *role_arn,
+                                     const char *session_name, const char *token, int duration_s,
+                                     const char *token_origin);
+/* GetCallerIdentity signed with creds. */
+int aws_sts_caller_identity(vpce_aws_identity *out, const aws_sts *sts,
+                            const vpce_aws_creds *creds);
+/* A session name when none is configured: "vpce-<unix seconds>". Caller frees. */
+char *aws_default_session_name(void);
+
+/* ---- credential sources (creds.c, sso.c) ------------------------------------------------- */
+
+/* Each returns 1 with credentials in *out, 0 when the source is not configured or has none
+ * (nothing set in *out), or a negative code with the message set. */
+int aws_creds_from_env(vpce_aws_creds *out);
+int aws_creds_from_process(vpce_aws_creds *out, const char *cmd, const char *profile);
+int aws_creds_from_imds(vpce_aws_creds *out);
+int aws_creds_from_container(vpce_aws_creds *out);
+/* SSO: the profile's section (config file) named section; sso_session names an
+ * [sso-session NAME] section or is NULL (legacy sso_start_url/sso_region in the profile). */
+int aws_creds_from_sso(vpce_aws_creds *out, const char *conf_path, const char *section,
+                       const char *profile);
+/* True when the IMDS is switched off (AWS_EC2_METADATA_DISABLED=true). */
+bool aws_imds_disabled(void);
+/* The IMDS base URL (new string). */
+char *aws_imds_endpoint(void);
+
+/* ---- the chain (chain.c) ----------------------------------------------------------------- */
+
+/* Everything needed to resolve the credentials again, copied from a vpce_aws_config. */
+typedef struct aws_chain aws_chain;
+int aws_chain_new(aws_chain **out, const vpce_aws_config *cfg, const char *region);
+void aws_chain_free(aws_chain *ch);
+/* Resolves the credentials (runs processes, asks metadata services, calls STS). */
+int aws_chain_resolve(const aws_chain *ch, vpce_aws_creds *out);
+/* True when what the chain gives never changes (static keys without roles). */
+bool aws_chain_is_static(const aws_chain *ch);
+const aws_sts *aws_chain_sts(const aws_chain *ch);
 
 #endif

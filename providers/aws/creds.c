@@ -1,7 +1,9 @@
 /*
- * providers/aws/creds.c: finding credentials and the region the way the AWS SDKs do: the
- * environment, the shared credentials and config files (profiles, credential_process), then the
- * EC2 instance metadata service (IMDSv2). Secrets never enter a message or a log line.
+ * providers/aws/creds.c: the credential sources of the AWS SDKs' chain that need no STS: the
+ * environment, the shared files (ini reading, static keys, credential_process), container
+ * credentials (ECS, EKS Pod Identity) and the EC2 instance metadata service (IMDSv2); and the
+ * region. The chain that orders them (and assumes roles) is chain.c. Secrets never enter a
+ * message or a log line.
  */
 #include "providers/aws/client_internal.h"
 
@@ -17,7 +19,7 @@
 #define INI_CAP         (1u << 20)
 #define PROCESS_OUT_CAP (1u << 20)
 
-static void free_secret(char *s)
+void aws_free_secret(char *s)
 {
     if (s) {
         OPENSSL_cleanse(s, strlen(s));
@@ -30,12 +32,22 @@ void vpce_aws_creds_release(vpce_aws_creds *c)
     if (!c)
         return;
     free(c->access_key_id);
-    free_secret(c->secret_access_key);
-    free_secret(c->session_token);
+    aws_free_secret(c->secret_access_key);
+    aws_free_secret(c->session_token);
     memset(c, 0, sizeof(*c));
 }
 
-static const char *env_nonempty(const char *name)
+void vpce_aws_creds_copy(vpce_aws_creds *out, const vpce_aws_creds *src)
+{
+    memset(out, 0, sizeof(*out));
+    out->access_key_id = src->access_key_id ? vpce_strdup(src->access_key_id) : NULL;
+    out->secret_access_key = src->secret_access_key ? vpce_strdup(src->secret_access_key) : NULL;
+    out->session_token = src->session_token ? vpce_strdup(src->session_token) : NULL;
+    out->expiration = src->expiration;
+    memcpy(out->source, src->source, sizeof(out->source));
+}
+
+const char *aws_env(const char *name)
 {
     const char *v = getenv(name);
     return v && *v ? v : NULL;
@@ -43,19 +55,19 @@ static const char *env_nonempty(const char *name)
 
 static char *home_path(const char *rel)
 {
-    const char *home = env_nonempty("HOME");
+    const char *home = aws_env("HOME");
     return vpce_asprintf("%s/%s", home ? home : "", rel);
 }
 
 char *aws_credentials_path(void)
 {
-    const char *p = env_nonempty("AWS_SHARED_CREDENTIALS_FILE");
+    const char *p = aws_env("AWS_SHARED_CREDENTIALS_FILE");
     return p ? vpce_strdup(p) : home_path(".aws/credentials");
 }
 
 char *aws_config_path(void)
 {
-    const char *p = env_nonempty("AWS_CONFIG_FILE");
+    const char *p = aws_env("AWS_CONFIG_FILE");
     return p ? vpce_strdup(p) : home_path(".aws/config");
 }
 
@@ -63,7 +75,7 @@ const char *aws_profile_name(const char *cfg_profile)
 {
     if (cfg_profile && *cfg_profile)
         return cfg_profile;
-    const char *p = env_nonempty("AWS_PROFILE");
+    const char *p = aws_env("AWS_PROFILE");
     return p ? p : "default";
 }
 
@@ -138,14 +150,13 @@ bool aws_ini_has_section(const char *path, const char *section)
 }
 
 /* The config file names profiles "[profile x]", except "[default]". */
-static char *config_section(const char *profile)
+char *aws_config_section(const char *profile)
 {
     return strcmp(profile, "default") == 0 ? vpce_strdup("default")
                                            : vpce_asprintf("profile %s", profile);
 }
 
-/* Parses an ISO 8601 UTC time "YYYY-MM-DDTHH:MM:SS[.fff]Z" to Unix seconds (0 if unparsable). */
-static int64_t parse_iso8601(const char *s)
+int64_t aws_parse_time(const char *s)
 {
     struct tm tm;
     memset(&tm, 0, sizeof(tm));
@@ -154,29 +165,18 @@ static int64_t parse_iso8601(const char *s)
     const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
     if (!end)
         return 0;
-    return (int64_t)timegm(&tm);
-}
-
-static int static_from_file(vpce_aws_creds *out, const char *path, const char *section,
-                            const char *what, const char *profile)
-{
-    char *ak = aws_ini_get(path, section, "aws_access_key_id");
-    char *sk = aws_ini_get(path, section, "aws_secret_access_key");
-    if (ak && sk && *ak && *sk) {
-        out->access_key_id = ak;
-        out->secret_access_key = sk;
-        char *tok = aws_ini_get(path, section, "aws_session_token");
-        if (tok && !*tok) {
-            free(tok);
-            tok = NULL;
-        }
-        out->session_token = tok;
-        snprintf(out->source, sizeof(out->source), "%s (profile \"%s\")", what, profile);
-        return 1;
+    if (*end == '.') {
+        end++;
+        while (isdigit((unsigned char)*end))
+            end++;
     }
-    free(ak);
-    free_secret(sk);
-    return 0;
+    if (*end == 'Z' || *end == 'z')
+        end++;
+    else if (strcmp(end, "+00:00") == 0)
+        end += 6;
+    if (*end)
+        return 0;
+    return (int64_t)timegm(&tm);
 }
 
 /* Runs cmd with /bin/sh -c (as the AWS CLI's shell-split does for a command line), stdout piped,
@@ -228,7 +228,7 @@ static int run_process(char **out, const char *cmd, int *status)
     return 0;
 }
 
-static int from_process(vpce_aws_creds *out, const char *cmd, const char *profile)
+int aws_creds_from_process(vpce_aws_creds *out, const char *cmd, const char *profile)
 {
     char *text = NULL;
     int status = 0;
@@ -265,8 +265,9 @@ static int from_process(vpce_aws_creds *out, const char *cmd, const char *profil
     out->access_key_id = vpce_strdup(ak);
     out->secret_access_key = vpce_strdup(sk);
     out->session_token = tok && *tok ? vpce_strdup(tok) : NULL;
-    out->expiration = exp ? parse_iso8601(exp) : 0;
+    out->expiration = exp ? aws_parse_time(exp) : 0;
     snprintf(out->source, sizeof(out->source), "credential_process (profile \"%s\")", profile);
+    rc = 1;
 
 cleanup:
     if (text) {
@@ -277,15 +278,15 @@ cleanup:
     return rc;
 }
 
-static bool imds_disabled(void)
+bool aws_imds_disabled(void)
 {
     const char *v = getenv("AWS_EC2_METADATA_DISABLED");
     return v && strcasecmp(v, "true") == 0;
 }
 
-static char *imds_endpoint(void)
+char *aws_imds_endpoint(void)
 {
-    const char *e = env_nonempty("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+    const char *e = aws_env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
     char *s = vpce_strdup(e ? e : "http://169.254.169.254");
     size_t n = strlen(s);
     while (n && s[n - 1] == '/')
@@ -304,10 +305,10 @@ static int imds_get(aws_http_response *resp, const char *method, const char *url
 }
 
 /* Returns 1 with credentials, 0 when the service is absent or has no role, <0 on a real error. */
-static int from_imds(vpce_aws_creds *out)
+int aws_creds_from_imds(vpce_aws_creds *out)
 {
     int rc = 0;
-    char *base = imds_endpoint();
+    char *base = aws_imds_endpoint();
     char *url = NULL;
     char *tok_header = NULL;
     char *role = NULL;
@@ -350,7 +351,7 @@ static int from_imds(vpce_aws_creds *out)
     out->access_key_id = vpce_strdup(ak);
     out->secret_access_key = vpce_strdup(sk);
     out->session_token = tok && *tok ? vpce_strdup(tok) : NULL;
-    out->expiration = exp ? parse_iso8601(exp) : 0;
+    out->expiration = exp ? aws_parse_time(exp) : 0;
     snprintf(out->source, sizeof(out->source), "EC2 instance metadata (role \"%.60s\")", role);
     rc = 1;
 
@@ -362,7 +363,7 @@ cleanup:
     aws_http_response_release(&r1);
     aws_http_response_release(&r2);
     aws_http_response_release(&r3);
-    free_secret(tok_header);
+    aws_free_secret(tok_header);
     json_decref(doc);
     free(role);
     free(url);
@@ -370,70 +371,184 @@ cleanup:
     return rc;
 }
 
-int vpce_aws_creds_resolve(vpce_aws_creds *out, const char *cfg_profile)
+int aws_creds_from_env(vpce_aws_creds *out)
 {
-    int rc = 0;
-    const char *profile = aws_profile_name(cfg_profile);
-    char *cred_path = aws_credentials_path();
-    char *conf_path = aws_config_path();
-    char *section = config_section(profile);
-    char *process = NULL;
-    char *imds = NULL;
+    const char *ak = aws_env("AWS_ACCESS_KEY_ID");
+    const char *sk = aws_env("AWS_SECRET_ACCESS_KEY");
+    if (!ak || !sk)
+        return 0;
     memset(out, 0, sizeof(*out));
+    out->access_key_id = vpce_strdup(ak);
+    out->secret_access_key = vpce_strdup(sk);
+    const char *tok = aws_env("AWS_SESSION_TOKEN");
+    out->session_token = tok ? vpce_strdup(tok) : NULL;
+    snprintf(out->source, sizeof(out->source), "environment");
+    return 1;
+}
 
-    /* 1. The environment. */
-    const char *ak = env_nonempty("AWS_ACCESS_KEY_ID");
-    const char *sk = env_nonempty("AWS_SECRET_ACCESS_KEY");
-    if (ak && sk) {
-        out->access_key_id = vpce_strdup(ak);
-        out->secret_access_key = vpce_strdup(sk);
-        const char *tok = env_nonempty("AWS_SESSION_TOKEN");
-        out->session_token = tok ? vpce_strdup(tok) : NULL;
-        snprintf(out->source, sizeof(out->source), "environment");
+/* ---- container credentials ---------------------------------------------------------------- */
+
+#define ECS_HOST "169.254.170.2"
+
+/* True for the hosts plain http may reach: loopback, the ECS and EKS agents. */
+static bool container_host_allowed(const char *host)
+{
+    static const char *const agents[] = {ECS_HOST, "169.254.170.23", "fd00:ec2::23", "localhost",
+                                         "::1"};
+    for (size_t i = 0; i < sizeof(agents) / sizeof(*agents); i++)
+        if (strcasecmp(host, agents[i]) == 0)
+            return true;
+    /* 127.0.0.0/8, written as a dotted quad. */
+    unsigned a, b, c, d;
+    char tail;
+    if (sscanf(host, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a == 127 && b < 256 &&
+        c < 256 && d < 256)
+        return true;
+    return false;
+}
+
+int vpce_aws_container_url(char **out, const char *relative, const char *full)
+{
+    *out = NULL;
+    if (relative && *relative) {
+        if (relative[0] != '/' || strpbrk(relative, " \r\n\t#"))
+            return vpce_error_setc(VPCE_EINVALID,
+                                   "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI \"%s\" is not a path",
+                                   relative);
+        *out = vpce_asprintf("http://" ECS_HOST "%s", relative);
+        return 0;
+    }
+    if (!full || !*full)
+        return 0;
+    bool https = strncasecmp(full, "https://", 8) == 0;
+    bool http = strncasecmp(full, "http://", 7) == 0;
+    if ((!https && !http) || strpbrk(full, " \r\n\t"))
+        return vpce_error_setc(
+            VPCE_EINVALID, "AWS_CONTAINER_CREDENTIALS_FULL_URI \"%s\" is not an http(s) URL", full);
+    const char *auth = full + (https ? 8 : 7);
+    size_t alen = strcspn(auth, "/?#");
+    char *host = NULL;
+    if (alen && auth[0] == '[') {
+        const char *close = memchr(auth, ']', alen);
+        if (close)
+            host = vpce_strndup(auth + 1, (size_t)(close - auth - 1));
+    } else if (alen) {
+        const char *colon = memchr(auth, ':', alen);
+        host = vpce_strndup(auth, colon ? (size_t)(colon - auth) : alen);
+    }
+    int rc = 0;
+    if (!host || !*host || memchr(auth, '@', alen)) {
+        rc = vpce_error_setc(VPCE_EINVALID,
+                             "AWS_CONTAINER_CREDENTIALS_FULL_URI \"%s\" has no valid host", full);
+    } else if (http && !container_host_allowed(host)) {
+        rc = vpce_error_setc(VPCE_EINVALID,
+                             "AWS_CONTAINER_CREDENTIALS_FULL_URI \"%s\": plain http is allowed "
+                             "only to a loopback address or the ECS/EKS agent (169.254.170.2, "
+                             "169.254.170.23, fd00:ec2::23); use https",
+                             full);
+    } else {
+        *out = vpce_strdup(full);
+    }
+    free(host);
+    return rc;
+}
+
+/* The authorization token: the file AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE names (read again at
+ * every call: EKS rotates it), else AWS_CONTAINER_AUTHORIZATION_TOKEN. *out NULL when none. */
+static int container_token(char **out)
+{
+    *out = NULL;
+    const char *file = aws_env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+    char *tok = NULL;
+    if (file) {
+        size_t len = 0;
+        if (vpce_read_file(&tok, &len, file, 16u << 10) != 0)
+            return vpce_error_setc(
+                VPCE_ERROR, "cannot read the container authorization token file \"%s\"", file);
+        char *t = trim(tok);
+        memmove(tok, t, strlen(t) + 1);
+    } else if (aws_env("AWS_CONTAINER_AUTHORIZATION_TOKEN")) {
+        tok = vpce_strdup(aws_env("AWS_CONTAINER_AUTHORIZATION_TOKEN"));
+    } else {
+        return 0;
+    }
+    if (strpbrk(tok, "\r\n")) {
+        aws_free_secret(tok);
+        return vpce_error_setc(VPCE_EINVALID,
+                               "the container authorization token holds a line break");
+    }
+    *out = tok;
+    return 0;
+}
+
+int aws_creds_from_container(vpce_aws_creds *out)
+{
+    char *url = NULL, *tok = NULL, *auth = NULL;
+    json_t *doc = NULL;
+    aws_http_response r;
+    memset(&r, 0, sizeof(r));
+    int rc = vpce_aws_container_url(&url, aws_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"),
+                                    aws_env("AWS_CONTAINER_CREDENTIALS_FULL_URI"));
+    if (rc < 0 || !url)
+        goto cleanup;
+    rc = container_token(&tok);
+    if (rc < 0)
+        goto cleanup;
+    if (tok)
+        auth = vpce_asprintf("Authorization: %s", tok);
+    const char *headers[] = {"Accept: application/json", auth, NULL};
+    aws_http_request req = {"GET", url, headers, NULL, 0, 2000, 5000, 64u << 10, false};
+    /* The agent may be starting: a few tries, as the SDKs make. */
+    for (int attempt = 1;; attempt++) {
+        aws_http_response_release(&r);
+        memset(&r, 0, sizeof(r));
+        int hrc = aws_http_perform(&req, &r);
+        bool retry = hrc != 0 || r.status >= 500;
+        if (!retry || attempt >= 3)
+            break;
+        vpce_sleep_ms(100 * attempt);
+    }
+    if (r.curl_code != 0) {
+        rc = vpce_error_set("cannot get container credentials from %s: %s", url, r.error);
         goto cleanup;
     }
-    /* 2. The shared credentials file. */
-    if (static_from_file(out, cred_path, profile, "shared credentials file", profile))
-        goto cleanup;
-    /* 3. The shared config file: static keys, then credential_process. */
-    if (static_from_file(out, conf_path, section, "shared config file", profile))
-        goto cleanup;
-    process = aws_ini_get(conf_path, section, "credential_process");
-    if (!process || !*process) {
-        free(process);
-        process = aws_ini_get(cred_path, profile, "credential_process");
-    }
-    if (process && *process) {
-        rc = from_process(out, process, profile);
+    if (r.status != 200) {
+        rc = vpce_error_set("cannot get container credentials from %s: HTTP %ld%s", url, r.status,
+                            r.status == 401 || r.status == 403
+                                ? " (check AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE))"
+                                : "");
         goto cleanup;
     }
-    /* 4. The EC2 instance metadata service. */
-    imds = imds_endpoint();
-    if (!imds_disabled()) {
-        rc = from_imds(out);
-        if (rc == 1) {
-            rc = 0;
-            goto cleanup;
-        }
-        if (rc < 0)
-            goto cleanup;
+    doc = json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, NULL);
+    const char *ak = json_string_value(json_object_get(doc, "AccessKeyId"));
+    const char *sk = json_string_value(json_object_get(doc, "SecretAccessKey"));
+    const char *st = json_string_value(json_object_get(doc, "Token"));
+    const char *exp = json_string_value(json_object_get(doc, "Expiration"));
+    if (!ak || !sk || !*ak || !*sk || (exp && !aws_parse_time(exp))) {
+        rc = vpce_error_set("unusable container credentials from %s (expected JSON with "
+                            "AccessKeyId, SecretAccessKey, Token and Expiration)",
+                            url);
+        goto cleanup;
     }
-    rc = vpce_error_setc(
-        VPCE_ENOTFOUND,
-        "no AWS credentials found: looked in the environment (AWS_ACCESS_KEY_ID), the shared "
-        "credentials file %s (profile \"%s\"), the shared config file %s (profile \"%s\"), and "
-        "the EC2 instance metadata service (%s%s)",
-        cred_path, profile, conf_path, profile, imds,
-        imds_disabled() ? ", disabled by AWS_EC2_METADATA_DISABLED" : ": not reachable");
+    memset(out, 0, sizeof(*out));
+    out->access_key_id = vpce_strdup(ak);
+    out->secret_access_key = vpce_strdup(sk);
+    out->session_token = st && *st ? vpce_strdup(st) : NULL;
+    out->expiration = exp ? aws_parse_time(exp) : 0;
+    snprintf(out->source, sizeof(out->source), "container credentials (%s)",
+             aws_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+                 ? "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
+                 : "AWS_CONTAINER_CREDENTIALS_FULL_URI");
+    rc = 1;
 
 cleanup:
-    if (rc != 0)
-        vpce_aws_creds_release(out);
-    free_secret(process);
-    free(imds);
-    free(section);
-    free(cred_path);
-    free(conf_path);
+    if (r.body.data)
+        OPENSSL_cleanse(r.body.data, r.body.len);
+    aws_http_response_release(&r);
+    json_decref(doc);
+    aws_free_secret(tok);
+    aws_free_secret(auth);
+    free(url);
     return rc;
 }
 
@@ -444,16 +559,16 @@ int vpce_aws_region_resolve(char **out, const char *cfg_region, const char *cfg_
         *out = vpce_strdup(cfg_region);
         return 0;
     }
-    const char *r = env_nonempty("AWS_REGION");
+    const char *r = aws_env("AWS_REGION");
     if (!r)
-        r = env_nonempty("AWS_DEFAULT_REGION");
+        r = aws_env("AWS_DEFAULT_REGION");
     if (r) {
         *out = vpce_strdup(r);
         return 0;
     }
     const char *profile = aws_profile_name(cfg_profile);
     char *conf_path = aws_config_path();
-    char *section = config_section(profile);
+    char *section = aws_config_section(profile);
     char *v = aws_ini_get(conf_path, section, "region");
     int rc = 0;
     if (v && *v) {

@@ -57,28 +57,213 @@ static double num_or_zero(const json_t *obj, const char *key)
     return vpce_is_number(v) ? vpce_number(v) : 0;
 }
 
+/* A provider-block duration ("1h") in seconds for STS, checked against STS's 15m..12h. */
+static int config_duration(int *out, const json_t *block, const char *what)
+{
+    *out = 0;
+    const char *d = str_or_null(block, "duration");
+    if (!d)
+        return 0;
+    int64_t ms = vpce_aws_parse_duration(d);
+    if (ms < 0 || ms % 1000 != 0 || ms < 900000 || ms > 43200000)
+        return vpce_error_setc(VPCE_EINVALID,
+                               "%s: duration \"%s\" must be a duration from 15m to 12h (e.g. "
+                               "\"1h\")",
+                               what, d);
+    *out = (int)(ms / 1000);
+    return 0;
+}
+
+/* Strings of a JSON array (a set or list of strings), borrowed from it, into a new array. */
+static const char **string_items(const json_t *arr, size_t *n)
+{
+    *n = json_array_size(arr);
+    const char **items = vpce_calloc(*n + 1, sizeof(char *));
+    size_t i, k = 0;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        if (json_is_string(v))
+            items[k++] = json_string_value(v);
+    }
+    *n = k;
+    return items;
+}
+
+/* The provider block's assume_role blocks, in order (each assumed with the one before). */
+typedef struct role_blocks {
+    vpce_aws_assume_role *roles;
+    size_t n;
+    vpce_vec owned; /* arrays to free */
+} role_blocks;
+
+static int decode_roles(role_blocks *rb, const json_t *list)
+{
+    memset(rb, 0, sizeof(*rb));
+    if (json_is_object(list)) {
+        json_t *one = json_array();
+        json_array_append((json_t *)one, (json_t *)list);
+        int rc = decode_roles(rb, one);
+        json_decref(one);
+        return rc;
+    }
+    size_t n = json_array_size(list);
+    rb->roles = vpce_calloc(n + 1, sizeof(*rb->roles));
+    for (size_t i = 0; i < n; i++) {
+        const json_t *b = json_array_get(list, i);
+        vpce_aws_assume_role *r = &rb->roles[rb->n++];
+        char what[64];
+        snprintf(what, sizeof(what), "assume_role #%zu", i + 1);
+        r->role_arn = str_or_null(b, "role_arn");
+        if (!r->role_arn)
+            return vpce_error_setc(VPCE_EINVALID, "%s: role_arn is empty", what);
+        r->session_name = str_or_null(b, "session_name");
+        r->external_id = str_or_null(b, "external_id");
+        r->policy = str_or_null(b, "policy");
+        r->source_identity = str_or_null(b, "source_identity");
+        int rc = config_duration(&r->duration_s, b, what);
+        if (rc < 0)
+            return rc;
+        if (r->policy) {
+            json_t *doc = json_loads(r->policy, 0, NULL);
+            bool ok = json_is_object(doc);
+            json_decref(doc);
+            if (!ok)
+                return vpce_error_setc(VPCE_EINVALID, "%s: policy is not a JSON object", what);
+        }
+        const char **arns = string_items(json_object_get(b, "policy_arns"), &r->npolicy_arns);
+        r->policy_arns = arns;
+        vpce_vec_push(&rb->owned, (void *)arns);
+        const char **tk =
+            string_items(json_object_get(b, "transitive_tag_keys"), &r->ntransitive_tag_keys);
+        r->transitive_tag_keys = tk;
+        vpce_vec_push(&rb->owned, (void *)tk);
+        const json_t *tags = json_object_get(b, "tags");
+        size_t nt = json_is_object(tags) ? json_object_size(tags) : 0;
+        const char **keys = vpce_calloc(nt + 1, sizeof(char *));
+        const char **vals = vpce_calloc(nt + 1, sizeof(char *));
+        const char *k;
+        json_t *v;
+        json_object_foreach((json_t *)tags, k, v)
+        {
+            if (!json_is_string(v))
+                continue;
+            keys[r->ntags] = k;
+            vals[r->ntags] = json_string_value(v);
+            r->ntags++;
+        }
+        r->tag_keys = keys;
+        r->tag_values = vals;
+        vpce_vec_push(&rb->owned, (void *)keys);
+        vpce_vec_push(&rb->owned, (void *)vals);
+    }
+    return 0;
+}
+
+static void release_roles(role_blocks *rb)
+{
+    for (size_t i = 0; i < rb->owned.len; i++)
+        free(rb->owned.items[i]);
+    vpce_vec_release(&rb->owned);
+    free(rb->roles);
+}
+
+static bool in_string_set(const json_t *set, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(set, i, v)
+    {
+        if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+            return true;
+    }
+    return false;
+}
+
+static char *join_strings(const json_t *set)
+{
+    vpce_buf b = VPCE_BUF_INIT(4096);
+    size_t i;
+    json_t *v;
+    json_array_foreach(set, i, v) vpce_buf_printf(&b, "%s%s", i ? ", " : "", json_string_value(v));
+    return vpce_buf_detach(&b);
+}
+
+/*
+ * sts:GetCallerIdentity at configuration time (the start of plan and apply), as the Terraform
+ * AWS provider does: credentials that do not work, or work for the wrong account, fail at once
+ * and say whose they are.
+ */
+static int validate_identity(vpce_aws_client *client, const json_t *config)
+{
+    vpce_aws_identity id;
+    int rc = vpce_aws_client_identity(client, &id);
+    if (rc < 0) {
+        if (!*vpce_aws_last_error_code()) {
+            char *msg = vpce_strdup(vpce_error_last());
+            vpce_error_setc(rc,
+                            "%s (set endpoints { sts = \"...\" } or AWS_ENDPOINT_URL_STS when STS "
+                            "is elsewhere, or skip_credentials_validation = true)",
+                            msg);
+            free(msg);
+        }
+        return rc;
+    }
+    const json_t *allowed = json_object_get(config, "allowed_account_ids");
+    const json_t *forbidden = json_object_get(config, "forbidden_account_ids");
+    if (json_array_size(allowed) && !in_string_set(allowed, id.account)) {
+        char *list = join_strings(allowed);
+        rc = vpce_error_setc(VPCE_EINVALID,
+                             "the credentials from %s are those of %s in account %s, which is "
+                             "not in allowed_account_ids (%s)",
+                             vpce_aws_client_creds_source(client), id.arn, id.account, list);
+        free(list);
+        return rc;
+    }
+    if (in_string_set(forbidden, id.account))
+        return vpce_error_setc(VPCE_EINVALID,
+                               "the credentials from %s are those of %s in account %s, which is "
+                               "in forbidden_account_ids",
+                               vpce_aws_client_creds_source(client), id.arn, id.account);
+    vpce_log(VPCE_LOG_INFO, "aws: acting as %s (account %s), credentials from %s", id.arn,
+             id.account, vpce_aws_client_creds_source(client));
+    return 0;
+}
+
 int vpce_aws_configure(vpce_provider **out, const json_t *config)
 {
     *out = NULL;
     vpce_aws_config cfg;
     memset(&cfg, 0, sizeof(cfg));
+    role_blocks roles;
+    memset(&roles, 0, sizeof(roles));
+    vpce_aws_web_identity wi;
+    memset(&wi, 0, sizeof(wi));
+    vpce_aws_client *client = NULL;
+    int rc = 0;
     const json_t *endpoints = json_object_get(config, "endpoints");
     const json_t *limits = json_object_get(config, "rate_limits");
     const json_t *dtags = json_object_get(config, "default_tags");
+    const json_t *wib = json_object_get(config, "assume_role_with_web_identity");
     if (json_is_array(endpoints))
         endpoints = json_array_get(endpoints, 0);
     if (json_is_array(limits))
         limits = json_array_get(limits, 0);
     if (json_is_array(dtags))
         dtags = json_array_get(dtags, 0);
+    if (json_is_array(wib))
+        wib = json_array_get(wib, 0);
     cfg.region = str_or_null(config, "region");
     cfg.profile = str_or_null(config, "profile");
     cfg.access_key = str_or_null(config, "access_key");
     cfg.secret_key = str_or_null(config, "secret_key");
     cfg.session_token = str_or_null(config, "token");
+    cfg.sts_region = str_or_null(config, "sts_region");
     cfg.max_retries = (int)num_or_zero(config, "max_retries");
-    if (endpoints)
+    if (endpoints) {
         cfg.endpoint_ec2 = str_or_null(endpoints, "ec2");
+        cfg.endpoint_sts = str_or_null(endpoints, "sts");
+    }
     if (limits) {
         cfg.rate_limits.endpoint_capacity = num_or_zero(limits, "endpoint_capacity");
         cfg.rate_limits.endpoint_refill = num_or_zero(limits, "endpoint_refill");
@@ -87,12 +272,32 @@ int vpce_aws_configure(vpce_provider **out, const json_t *config)
         cfg.rate_limits.describe_capacity = num_or_zero(limits, "describe_capacity");
         cfg.rate_limits.describe_refill = num_or_zero(limits, "describe_refill");
     }
-    vpce_aws_client *client = NULL;
-    int rc = vpce_aws_client_new(&client, &cfg);
-    if (rc)
-        return rc;
+    if (json_is_object(wib)) {
+        wi.role_arn = str_or_null(wib, "role_arn");
+        wi.session_name = str_or_null(wib, "session_name");
+        wi.token_file = str_or_null(wib, "web_identity_token_file");
+        wi.token = str_or_null(wib, "web_identity_token");
+        rc = config_duration(&wi.duration_s, wib, "assume_role_with_web_identity");
+        if (rc < 0)
+            goto cleanup;
+        cfg.web_identity = &wi;
+    }
+    rc = decode_roles(&roles, json_object_get(config, "assume_role"));
+    if (rc < 0)
+        goto cleanup;
+    cfg.assume_roles = roles.roles;
+    cfg.nassume_roles = roles.n;
+    rc = vpce_aws_client_new(&client, &cfg);
+    if (rc < 0)
+        goto cleanup;
+    if (!json_is_true(json_object_get(config, "skip_credentials_validation"))) {
+        rc = validate_identity(client, config);
+        if (rc < 0)
+            goto cleanup;
+    }
     vpce_provider *p = vpce_calloc(1, sizeof(*p));
     p->client = client;
+    client = NULL;
     const json_t *tags = dtags ? json_object_get(dtags, "tags") : NULL;
     p->default_tags = json_is_object(tags) ? json_deep_copy(tags) : json_object();
     pthread_mutex_init(&p->mu, NULL);
@@ -100,6 +305,24 @@ int vpce_aws_configure(vpce_provider **out, const json_t *config)
     p->endpoint_locks = vpce_map_new();
     p->fold_open = vpce_map_new();
     *out = p;
+
+cleanup:
+    vpce_aws_client_free(client);
+    release_roles(&roles);
+    return rc;
+}
+
+int vpce_aws_provider_identity(vpce_provider *p, json_t **out)
+{
+    *out = NULL;
+    vpce_aws_identity id;
+    int rc = vpce_aws_client_identity(p->client, &id);
+    if (rc < 0)
+        return rc;
+    *out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "account", id.account, "arn", id.arn,
+                     "user_id", id.user_id, "source", vpce_aws_client_creds_source(p->client),
+                     "region", vpce_aws_client_region(p->client), "sts_endpoint",
+                     vpce_aws_client_sts_endpoint(p->client));
     return 0;
 }
 

@@ -9,9 +9,17 @@
 #include "providers/aws/client.h"
 #include "providers/provider.h"
 
-/* Makes an instance from the evaluated provider block (NULL: an empty block). */
+/*
+ * Makes an instance from the evaluated provider block (NULL: an empty block): resolves the
+ * credentials (assume_role, assume_role_with_web_identity, the default chain), then, unless
+ * skip_credentials_validation, asks sts:GetCallerIdentity who they belong to and checks
+ * allowed_account_ids / forbidden_account_ids.
+ */
 int vpce_aws_configure(vpce_provider **out, const json_t *config);
 void vpce_aws_provider_free(vpce_provider *p);
+/* The identity of the instance's credentials (provider type's `identity`): account, arn,
+ * user_id, source, region, sts_endpoint. */
+int vpce_aws_provider_identity(vpce_provider *p, json_t **out);
 
 /* The client of the instance. Borrowed; lives as long as p. */
 vpce_aws_client *vpce_aws_provider_client(vpce_provider *p);

@@ -24,9 +24,11 @@ static const char *const throttle_codes[] = {
     "TransactionInProgressException",
 };
 
+/* IDPCommunicationError: STS could not reach the identity provider of a web identity token
+ * (retried by the SDKs' STS clients). */
 static const char *const transient_codes[] = {
-    "InternalError", "InternalFailure", "ServiceUnavailable",
-    "Unavailable",   "RequestTimeout",  "RequestTimeoutException",
+    "InternalError",  "InternalFailure",         "ServiceUnavailable",    "Unavailable",
+    "RequestTimeout", "RequestTimeoutException", "IDPCommunicationError",
 };
 
 static bool in_list(const char *code, const char *const *list, size_t n)

@@ -1,7 +1,7 @@
 /*
- * providers/aws/xml.c: EC2 XML answers to jansson values, parsed with libxml2 set up for
- * untrusted input: no network, no DTD loading, no entity substitution, any DOCTYPE rejected,
- * a size cap before parsing and a depth cap while walking.
+ * providers/aws/xml.c: XML answers of the Query-protocol services (EC2, STS) to jansson values,
+ * parsed with libxml2 set up for untrusted input: no network, no DTD loading, no entity
+ * substitution, any DOCTYPE rejected, a size cap before parsing and a depth cap while walking.
  *
  * The conversion is generic (no model): an element with child elements becomes an object keyed
  * by local name (a name repeated among siblings becomes an array); an element whose children are
@@ -164,6 +164,12 @@ static void silent_structured(void *ctx, xmlErrorPtr err)
 int vpce_aws_xml_parse(json_t **out_result, vpce_aws_xml_error *err, const char *action,
                        long http_status, const char *body, size_t len)
 {
+    return vpce_aws_xml_parse_service(out_result, err, "EC2", action, http_status, body, len);
+}
+
+int vpce_aws_xml_parse_service(json_t **out_result, vpce_aws_xml_error *err, const char *service,
+                               const char *action, long http_status, const char *body, size_t len)
+{
     int rc = 0;
     xmlDoc *doc = NULL;
     char status[32] = "";
@@ -174,19 +180,19 @@ int vpce_aws_xml_parse(json_t **out_result, vpce_aws_xml_error *err, const char 
         snprintf(status, sizeof(status), " (HTTP %ld)", http_status);
     if (len > XML_MAX_BYTES) {
         rc = vpce_error_setc(VPCE_ETOOBIG,
-                             "unexpected response from EC2%s to %s: larger than %u bytes", status,
-                             action, XML_MAX_BYTES);
+                             "unexpected response from %s%s to %s: larger than %u bytes", service,
+                             status, action, XML_MAX_BYTES);
         goto cleanup;
     }
     if (!body || len == 0) {
-        rc = vpce_error_setc(VPCE_EINVALID, "unexpected response from EC2%s to %s: empty body",
-                             status, action);
+        rc = vpce_error_setc(VPCE_EINVALID, "unexpected response from %s%s to %s: empty body",
+                             service, status, action);
         goto cleanup;
     }
     if (has_doctype(body, len)) {
         rc = vpce_error_setc(VPCE_EINVALID,
-                             "unexpected response from EC2%s to %s: XML with a DOCTYPE refused",
-                             status, action);
+                             "unexpected response from %s%s to %s: XML with a DOCTYPE refused",
+                             service, status, action);
         goto cleanup;
     }
     xml_init_once();
@@ -201,14 +207,14 @@ int vpce_aws_xml_parse(json_t **out_result, vpce_aws_xml_error *err, const char 
     doc = xmlReadMemory(body, (int)len, "ec2.xml", NULL, opts);
     const xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
     if (!root) {
-        rc = vpce_error_setc(VPCE_EINVALID, "unexpected response from EC2%s to %s: not XML", status,
-                             action);
+        rc = vpce_error_setc(VPCE_EINVALID, "unexpected response from %s%s to %s: not XML", service,
+                             status, action);
         goto cleanup;
     }
     if (doc->intSubset || doc->extSubset) {
         rc = vpce_error_setc(VPCE_EINVALID,
-                             "unexpected response from EC2%s to %s: XML with a DOCTYPE refused",
-                             status, action);
+                             "unexpected response from %s%s to %s: XML with a DOCTYPE refused",
+                             service, status, action);
         goto cleanup;
     }
     const char *rname = (const char *)root->name;
@@ -218,8 +224,8 @@ int vpce_aws_xml_parse(json_t **out_result, vpce_aws_xml_error *err, const char 
             e = child(root, "Error");
         if (!e) {
             rc = vpce_error_setc(VPCE_EINVALID,
-                                 "unexpected response from EC2%s to %s: an error without a code",
-                                 status, action);
+                                 "unexpected response from %s%s to %s: an error without a code",
+                                 service, status, action);
             goto cleanup;
         }
         copy_text(err->code, sizeof(err->code), child(e, "Code"));
@@ -230,8 +236,8 @@ int vpce_aws_xml_parse(json_t **out_result, vpce_aws_xml_error *err, const char 
         copy_text(err->request_id, sizeof(err->request_id), rid);
         if (!err->code[0]) {
             rc = vpce_error_setc(VPCE_EINVALID,
-                                 "unexpected response from EC2%s to %s: an error without a code",
-                                 status, action);
+                                 "unexpected response from %s%s to %s: an error without a code",
+                                 service, status, action);
             goto cleanup;
         }
         rc = vpce_error_set("%s: %s", err->code, err->message);
@@ -239,22 +245,22 @@ int vpce_aws_xml_parse(json_t **out_result, vpce_aws_xml_error *err, const char 
     }
     if (http_status >= 300) {
         rc = vpce_error_setc(VPCE_EINVALID,
-                             "unexpected response from EC2%s to %s: <%s> is not an error document",
-                             status, action, rname);
+                             "unexpected response from %s%s to %s: <%s> is not an error document",
+                             service, status, action, rname);
         goto cleanup;
     }
     size_t alen = strlen(action), rlen = strlen(rname);
     if (rlen != alen + 8 || strncmp(rname, action, alen) != 0 || strcmp(rname + alen, "Response")) {
         rc = vpce_error_setc(VPCE_EINVALID,
-                             "unexpected response from EC2%s to %s: <%s> is not its answer", status,
-                             action, rname);
+                             "unexpected response from %s%s to %s: <%s> is not its answer", service,
+                             status, action, rname);
         goto cleanup;
     }
     rc = convert(out_result, root, 1, true);
     if (rc < 0) {
         rc = vpce_error_setc(VPCE_ETOOBIG,
-                             "unexpected response from EC2%s to %s: XML nested deeper than %d",
-                             status, action, VPCE_AWS_XML_MAX_DEPTH);
+                             "unexpected response from %s%s to %s: XML nested deeper than %d",
+                             service, status, action, VPCE_AWS_XML_MAX_DEPTH);
         goto cleanup;
     }
 

@@ -197,7 +197,9 @@ static void test_creds_nothing_found(void **state)
     const char *msg = vpce_error_last();
     print_message("    %s\n", msg);
     assert_non_null(strstr(msg, "no AWS credentials found: looked in the environment "
-                                "(AWS_ACCESS_KEY_ID), the shared credentials file "));
+                                "(AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE), the shared "
+                                "credentials file "));
+    assert_non_null(strstr(msg, "container credentials"));
     assert_non_null(strstr(msg, "/.aws/credentials (profile \"default\")"));
     assert_non_null(strstr(msg, "the shared config file "));
     assert_non_null(strstr(msg, "/.aws/config"));

@@ -29,14 +29,14 @@ static int group_setup(void **state)
     if (vpce_sim_start(&sim, args) != 0)
         return -1;
     setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
-    char cfg[512];
+    char cfg[768];
     snprintf(cfg, sizeof(cfg),
              "{\"region\":\"us-east-1\",\"access_key\":\"test\",\"secret_key\":\"test\","
-             "\"endpoints\":{\"ec2\":\"%s\"},"
+             "\"endpoints\":{\"ec2\":\"%s\",\"sts\":\"%s\"},"
              "\"rate_limits\":{\"endpoint_capacity\":10000,\"endpoint_refill\":10000,"
              "\"mutating_capacity\":10000,\"mutating_refill\":10000,"
              "\"describe_capacity\":10000,\"describe_refill\":10000}}",
-             sim.endpoint);
+             sim.endpoint, sim.endpoint);
     json_t *c = json_loads(cfg, 0, NULL);
     int rc = vpce_aws_configure(&prov, c);
     json_decref(c);
