@@ -116,7 +116,8 @@ static int h_abandon(void *ctx, int64_t jid)
 static bool h_interrupted(void *ctx)
 {
     (void)ctx;
-    return interrupts > 0;
+    /* A provider whose credentials could not be refreshed asks for the same as Ctrl-C. */
+    return interrupts > 0 || vpce_providers_stop_reason() != NULL;
 }
 
 static void h_progress(void *ctx, const vpce_apply_event *ev)
@@ -674,6 +675,12 @@ int cli_apply_run(int argc, char **argv, bool destroy)
         cli_fail("interrupted after every planned operation had started: %d added, %d "
                  "changed, %d destroyed, %zu failed; the state records all of them",
                  res.added, res.changed, res.destroyed, json_array_size(res.failed));
+        goto cleanup;
+    }
+    if (res.interrupted && vpce_providers_stop_reason()) {
+        cli_fail("stopped starting new operations: %s; %d added, %d changed, %d destroyed "
+                 "before stopping; run `vpce %s` again to finish",
+                 vpce_providers_stop_reason(), res.added, res.changed, res.destroyed, cmd);
         goto cleanup;
     }
     if (res.interrupted) {

@@ -28,6 +28,7 @@ int cmd_import(int argc, char **argv);
 int cmd_state(int argc, char **argv);
 int cmd_force_unlock(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
+int cmd_whoami(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 /* True when colour may be used on f: a terminal, no NO_COLOR, and -no-color not given. */

@@ -17,6 +17,7 @@ static const struct cli_command commands[] = {
     {"state", cmd_state, "Inspect and edit the state (list, show, rm, mv, history)"},
     {"force-unlock", cmd_force_unlock, "Remove a stuck state lock"},
     {"graph", cmd_graph, "Print the resource graph in Graphviz DOT"},
+    {"whoami", cmd_whoami, "Show who the AWS credentials belong to, and their source"},
     {"version", cmd_version, "Show the vpce version"},
 };
 
