@@ -52,7 +52,7 @@ int aws_creds_from_sso(vpce_aws_creds *out, const char *conf_path, const char *s
     char *session = aws_ini_get(conf_path, section, "sso_session");
     char *ss_section = NULL, *start_url = NULL, *region = NULL, *account = NULL, *role = NULL;
     char *cache_name = NULL, *dir = NULL, *cache_path = NULL, *text = NULL, *portal = NULL;
-    char *host = NULL, *url = NULL, *e_acc = NULL, *e_role = NULL, *tok_header = NULL;
+    char *url = NULL, *e_acc = NULL, *e_role = NULL, *tok_header = NULL;
     size_t text_len = 0;
     json_t *cache = NULL, *doc = NULL;
     aws_http_response r;
@@ -212,7 +212,6 @@ cleanup:
     free(dir);
     free(cache_path);
     free(portal);
-    free(host);
     free(url);
     free(e_acc);
     free(e_role);

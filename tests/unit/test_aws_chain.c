@@ -288,6 +288,18 @@ static void test_chain_web_identity_env(void **state)
     assert_non_null(strstr(msg, "cannot assume role \"" ROLE1 "\""));
     assert_non_null(strstr(msg, "InvalidIdentityToken"));
     assert_null(strstr(msg, "SecretTokenNeverShown"));
+    /* An expired token: STS's ExpiredTokenException, with the role and the token's origin. */
+    write_file("bad-token",
+               "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL29pZGMuZXhhbXBsZSIsImV4cCI6MTAwMDAwMDA"
+               "wMH0.SecretTokenNeverShown",
+               0600);
+    assert_true(vpce_aws_creds_resolve(&c, NULL) < 0);
+    msg = vpce_error_last();
+    assert_non_null(strstr(msg, "cannot assume role \"" ROLE1 "\""));
+    assert_non_null(strstr(msg, "ExpiredTokenException"));
+    assert_non_null(strstr(msg, "the web identity token from AWS_WEB_IDENTITY_TOKEN_FILE has "
+                                "expired"));
+    assert_null(strstr(msg, "SecretTokenNeverShown"));
     free(bad);
     free(tf);
 }
