@@ -8,27 +8,12 @@
 #include "lang/lang.h"
 
 #include <dirent.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 /* Largest variables file read. */
 #define VPCE_VAR_FILE_MAX (64u * 1024 * 1024)
-
-/*
- * Files parsed for variable values (-var-file, -var expressions). Diagnostics may point into them
- * until the program prints and exits, so they are kept for the life of the process.
- */
-static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
-static vpce_vec kept_files;
-
-static void keep_file(vpce_file *f)
-{
-    pthread_mutex_lock(&kept_lock);
-    vpce_vec_push(&kept_files, f);
-    pthread_mutex_unlock(&kept_lock);
-}
 
 static const vpce_cfg_variable *find_var(const vpce_config *c, const char *name)
 {
@@ -62,8 +47,7 @@ static json_t *raw_value(const vpce_cfg_variable *v, const json_t *type, const c
         json_decref(scope);
     }
     (void)v;
-    if (f)
-        keep_file(f);
+    vpce_file_free(f); /* diagnostics pointing into it keep its source alive */
     return out;
 }
 
@@ -184,7 +168,6 @@ static void load_var_file(json_t *values, const vpce_config *c, const vpce_eval_
     vpce_parse_file(&f, path, diags);
     if (!f)
         return;
-    keep_file(f);
     for (size_t k = 0; f->body && k < f->body->nblocks; k++)
         vpce_diags_error(diags, f->body->blocks[k]->type_range,
                          "a variables file holds only name = value assignments",
@@ -199,6 +182,7 @@ static void load_var_file(json_t *values, const vpce_config *c, const vpce_eval_
         if (x)
             json_object_set_new(values, a->name, x);
     }
+    vpce_file_free(f); /* diagnostics pointing into it keep its source alive */
 }
 
 int vpce_config_vars(json_t **out, const vpce_config *c, const json_t *cli_vars,

@@ -710,7 +710,7 @@ cleanup:
     return r;
 }
 
-static json_t *ev(const vpce_eval_ctx *ctx, const splat_frame *sf, const vpce_ast_expr *e)
+static json_t *ev_node(const vpce_eval_ctx *ctx, const splat_frame *sf, const vpce_ast_expr *e)
 {
     switch (e->kind) {
     case VPCE_EXPR_LITERAL:
@@ -786,6 +786,25 @@ static json_t *ev(const vpce_eval_ctx *ctx, const splat_frame *sf, const vpce_as
         return ev(ctx, sf, e->u.inner);
     }
     VPCE_BUG("unknown expression kind");
+}
+
+/*
+ * Evaluation recurses once per level of the syntax tree. The parser refuses trees deeper than
+ * its own limit, but trees are also built by other means (templatefile() parses its file), so
+ * the evaluator has its own bound: an error, never a stack overflow.
+ */
+#define EVAL_MAX_DEPTH 2000
+static _Thread_local unsigned eval_depth;
+
+static json_t *ev(const vpce_eval_ctx *ctx, const splat_frame *sf, const vpce_ast_expr *e)
+{
+    if (eval_depth >= EVAL_MAX_DEPTH)
+        return err(ctx, e->range, "split it into locals or simplify it",
+                   "expression nested too deeply to evaluate");
+    eval_depth++;
+    json_t *r = ev_node(ctx, sf, e);
+    eval_depth--;
+    return r;
 }
 
 json_t *vpce_eval(const vpce_eval_ctx *ctx, const vpce_ast_expr *e)

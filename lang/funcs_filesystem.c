@@ -9,7 +9,8 @@
 
 static char *resolve_path(fcall *c, const char *p)
 {
-    if (p[0] == '/' || !c->ctx->base_dir || !c->ctx->base_dir[0])
+    if (p[0] == '/' || !c->ctx->base_dir || !c->ctx->base_dir[0] ||
+        strcmp(c->ctx->base_dir, ".") == 0)
         return vpce_strdup(p);
     return vpce_asprintf("%s/%s", c->ctx->base_dir, p);
 }
@@ -90,7 +91,6 @@ static json_t *f_templatefile(fcall *c)
     json_t *r = NULL, *scope = NULL;
     vpce_file *file = NULL;
     vpce_ast_expr *expr = NULL;
-    vpce_buf q = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
     int rc = vpce_read_file(&data, &len, path, FILE_MAX);
     if (rc < 0) {
         fn_fail(c, "no file exists at %s", p);
@@ -100,22 +100,9 @@ static json_t *f_templatefile(fcall *c)
         fn_fail(c, "contents of %s are not valid UTF-8", p);
         goto cleanup;
     }
-    /*
-     * The file is a template: wrap it in a heredoc (whose contents need no escaping) with a
-     * delimiter the text does not contain, so the parser reads it as one template.
-     */
-    char delim[48];
-    for (unsigned k = 0;; k++) {
-        snprintf(delim, sizeof(delim), "VPCE_TEMPLATE_EOF_%u", k);
-        if (!memmem(data, len, delim, strlen(delim)))
-            break;
-    }
-    bool added_newline = len == 0 || data[len - 1] != '\n';
-    vpce_buf_printf(&q, "<<%s\n", delim);
-    vpce_buf_append(&q, data, len);
-    vpce_buf_printf(&q, "%s%s\n", added_newline ? "\n" : "", delim);
-    if (vpce_parse_expr(&file, &expr, path, q.data, q.len, c->ctx->diags) < 0 || !expr) {
-        fn_fail(c, "the template %s has syntax errors", p);
+    /* Diagnostics inside the template point into its own file (they keep its text alive). */
+    if (vpce_parse_template(&file, &expr, path, data, len, c->ctx->diags) < 0 || !expr) {
+        fn_fail(c, "the template %s has errors", p);
         goto cleanup;
     }
     scope = fn_is_null(c->a[1]) ? json_object() : json_incref(c->a[1]);
@@ -123,11 +110,6 @@ static json_t *f_templatefile(fcall *c)
     template_depth++;
     r = vpce_eval(&tctx, expr);
     template_depth--;
-    if (r && added_newline && json_is_string(r) && json_string_length(r) > 0) {
-        json_t *t = json_stringn(json_string_value(r), json_string_length(r) - 1);
-        json_decref(r);
-        r = t;
-    }
     if (r && !vpce_is_unknown(r) && !json_is_string(r)) {
         /* A template that is a single interpolation still yields a string here. */
         json_t *st = json_string("string");
@@ -141,7 +123,6 @@ static json_t *f_templatefile(fcall *c)
     }
 cleanup:
     json_decref(scope);
-    vpce_buf_release(&q);
     vpce_file_free(file);
     free(data);
     free(path);

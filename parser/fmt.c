@@ -230,6 +230,7 @@ int vpce_fmt(char **out, const char *name, const char *text, size_t len, vpce_di
                            : vpce_asprintf("at %s:%d:%d", f->src->name, line, col);
         free(d->detail);
         d->detail = detail;
+        vpce_source_free(d->range.src);
         d->range.src = NULL;
         d->range.start = d->range.end = 0;
     }

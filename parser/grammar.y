@@ -384,7 +384,8 @@ static vpce_ast_expr *splat(parse_ctx *ctx, vpce_ast_expr *src, vpce_ast_expr *e
 %token EQ "==" NE "!=" LE "<=" GE ">=" AND "&&" OR "||" ARROW "=>" ELLIPSIS "..."
 %token TRUE_ "true" FALSE_ "false" NULL_ "null" FOR "for" IN "in" IF "if"
 %token ELSE_ "else" ENDIF "endif" ENDFOR "endfor"
-%token START_FILE START_EXPR
+%token START_FILE START_EXPR START_TEMPLATE
+%token TEMPLATE_END "end of the template"
 
 %type <expr> expr postfix primary splat_trav attr_splat_trav template opt_cond
 %type <list> tparts labels items items_ne args args_ne objitems objitems_ne
@@ -415,6 +416,10 @@ start:
         { VPCE_YYLTYPE all = {0, (uint32_t)ctx->src->len}; ctx->body = finish_body(ctx, $2, all); }
   | START_EXPR expr opt_nl
         { ctx->expr = $2; }
+  | START_TEMPLATE tparts TEMPLATE_END opt_nl
+        { VPCE_YYLTYPE all = {0, (uint32_t)ctx->src->len}; ctx->expr = template(ctx, $2, all); }
+  | START_TEMPLATE tparts error TEMPLATE_END opt_nl
+        { yyerrok; }
 ;
 
 opt_nl: %empty | NEWLINE ;
@@ -669,6 +674,8 @@ static const char *expected_name(yysymbol_kind_t k)
         return "a heredoc";
     case YYSYMBOL_HEREDOC_CLOSE:
         return "the heredoc marker";
+    case YYSYMBOL_TEMPLATE_END:
+        return "the end of the template";
     default:
         break;
     }
@@ -728,6 +735,7 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner, pa
     char *what;
     switch (tok) {
     case YYSYMBOL_YYEOF:
+    case YYSYMBOL_TEMPLATE_END:
         what = vpce_strdup("end of file");
         break;
     case YYSYMBOL_NEWLINE:

@@ -182,6 +182,20 @@ int vpce_parse_expr(vpce_file **out, vpce_ast_expr **expr, const char *name, con
     return rc;
 }
 
+int vpce_parse_template(vpce_file **out, vpce_ast_expr **expr, const char *name, const char *text,
+                        size_t len, vpce_diags *diags)
+{
+    vpce_file *f = file_new(name, text, len);
+    *out = f;
+    *expr = NULL;
+    int rc = run(f, START_TEMPLATE, expr, diags);
+    if (rc == 0 && !*expr) {
+        vpce_range r = {f->src, 0, 0};
+        rc = vpce_diags_error(diags, r, NULL, "expected a template");
+    }
+    return rc;
+}
+
 int vpce_parse_file(vpce_file **out, const char *path, vpce_diags *diags)
 {
     char *text = NULL;

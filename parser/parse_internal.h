@@ -37,7 +37,8 @@ typedef struct nest {
     uint32_t end;       /* end of the opening token */
     const char *marker; /* heredoc marker (points into the source) */
     size_t marker_len;
-    size_t strip; /* <<- indentation to remove from each line */
+    size_t strip;     /* <<- indentation to remove from each line */
+    bool is_template; /* a template file's whole text: a heredoc without marker, ended by EOF */
 } nest;
 
 typedef struct parse_ctx {

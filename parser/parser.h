@@ -35,6 +35,14 @@ int vpce_parse_file(vpce_file **out, const char *path, vpce_diags *diags);
 int vpce_parse_expr(vpce_file **out, vpce_ast_expr **expr, const char *name, const char *text,
                     size_t len, vpce_diags *diags);
 
+/*
+ * Parses a whole text as a template, as templatefile() reads its file: literal text with `${ }`
+ * interpolations and `%{ }` directives, like a heredoc's body but ended by the end of the text.
+ * Diagnostics point into this text (`name:line:col`). Same ownership as vpce_parse().
+ */
+int vpce_parse_template(vpce_file **out, vpce_ast_expr **expr, const char *name, const char *text,
+                        size_t len, vpce_diags *diags);
+
 void vpce_file_free(vpce_file *f);
 
 /*

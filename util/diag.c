@@ -6,6 +6,7 @@
 vpce_source *vpce_source_new(const char *name, const char *text, size_t len)
 {
     vpce_source *src = vpce_calloc(1, sizeof(*src));
+    src->refs = 1;
     src->name = vpce_strdup(name);
     src->text = vpce_malloc(len + 1);
     if (len)
@@ -28,9 +29,17 @@ vpce_source *vpce_source_new(const char *name, const char *text, size_t len)
     return src;
 }
 
-void vpce_source_free(vpce_source *src)
+const vpce_source *vpce_source_ref(const vpce_source *src)
 {
-    if (!src)
+    if (src)
+        __atomic_add_fetch(&((vpce_source *)src)->refs, 1, __ATOMIC_RELAXED);
+    return src;
+}
+
+void vpce_source_free(const vpce_source *csrc)
+{
+    vpce_source *src = (vpce_source *)csrc;
+    if (!src || __atomic_sub_fetch(&src->refs, 1, __ATOMIC_ACQ_REL) != 0)
         return;
     free(src->name);
     free(src->text);
@@ -94,6 +103,7 @@ void vpce_diags_release(vpce_diags *d)
     for (size_t i = 0; i < d->len; i++) {
         free(d->items[i].summary);
         free(d->items[i].detail);
+        vpce_source_free(d->items[i].range.src);
     }
     free(d->items);
     d->items = NULL;
@@ -112,6 +122,7 @@ static int vadd(vpce_diags *d, vpce_severity sev, vpce_range range, const char *
     g->summary = vpce_vasprintf(fmt, ap);
     g->detail = detail ? vpce_strdup(detail) : NULL;
     g->range = range;
+    vpce_source_ref(range.src);
     if (sev == VPCE_DIAG_ERROR) {
         d->nerrors++;
         return VPCE_EINVALID;

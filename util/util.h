@@ -148,6 +148,10 @@ const char *vpce_suggest(const char *name, const char *const *candidates, size_t
 /*
  * A source file: its name as given, its bytes, and a map of line starts built once. Line and
  * column are computed only when printing. Columns count UTF-8 characters, 1-based.
+ *
+ * A source is reference-counted: every diagnostic that points into it holds a reference, so a
+ * diagnostic stays printable after the file it came from (a template, a -var value, a variables
+ * file) has been freed.
  */
 typedef struct vpce_source {
     char *name;
@@ -155,11 +159,15 @@ typedef struct vpce_source {
     size_t len;
     uint32_t *line_starts;
     size_t nlines;
+    unsigned refs; /* atomic; see vpce_source_ref() */
 } vpce_source;
 
-/* Copies text; the caller frees with vpce_source_free(). */
+/* Copies text; the new source holds one reference, dropped with vpce_source_free(). */
 vpce_source *vpce_source_new(const char *name, const char *text, size_t len);
-void vpce_source_free(vpce_source *src);
+/* Takes one more reference (thread-safe) and returns src; NULL is passed through. */
+const vpce_source *vpce_source_ref(const vpce_source *src);
+/* Drops one reference; the last one frees the source. NULL is a no-op. */
+void vpce_source_free(const vpce_source *src);
 /* Line and column (1-based) of a byte offset. */
 void vpce_source_pos(const vpce_source *src, size_t offset, int *line, int *col);
 /* The line that contains offset, without its newline: a borrowed pointer and length. */
@@ -176,9 +184,9 @@ typedef enum { VPCE_DIAG_ERROR, VPCE_DIAG_WARNING } vpce_severity;
 
 typedef struct vpce_diag {
     vpce_severity severity;
-    char *summary; /* lowercase, quotes its subject, no trailing full stop */
-    char *detail;  /* may be NULL */
-    vpce_range range;
+    char *summary;    /* lowercase, quotes its subject, no trailing full stop */
+    char *detail;     /* may be NULL */
+    vpce_range range; /* range.src holds a reference, dropped by vpce_diags_release() */
 } vpce_diag;
 
 /* A list of diagnostics collected through a whole run and reported together. */

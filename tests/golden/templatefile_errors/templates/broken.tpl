@@ -1,0 +1,4 @@
+%{ for n in names ~}
+${n}
+%{ endfor ~}
+%{ if name }

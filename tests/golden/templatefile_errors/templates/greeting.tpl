@@ -1,0 +1,3 @@
+Dear ${name},
+
+hello ${nme}
