@@ -7,6 +7,7 @@
 #include "config/config.h"
 #include "lang/lang.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -573,6 +574,14 @@ static void merge_new(vpce_diags *dst, vpce_diags *src)
     vpce_map_free(seen);
 }
 
+static void count_too_big(vpce_diags *diags, vpce_range range)
+{
+    char *detail =
+        vpce_asprintf("a resource may have at most %d instances", VPCE_MAX_INSTANCES_PER_RESOURCE);
+    vpce_diags_error(diags, range, detail, "invalid count argument: too many instances");
+    free(detail);
+}
+
 static void check_meta(const vpce_eval_ctx *ctx, const vpce_cfg_resource *r)
 {
     if (r->count) {
@@ -581,10 +590,12 @@ static void check_meta(const vpce_eval_ctx *ctx, const vpce_cfg_resource *r)
             const char *why = NULL;
             json_t *n = vpce_convert(v, schema_type("number"), &why);
             if (!n || (json_is_number(n) &&
-                       (vpce_number(n) < 0 || vpce_number(n) != (double)(long long)vpce_number(n))))
+                       (vpce_number(n) < 0 || vpce_number(n) != floor(vpce_number(n)))))
                 vpce_diags_error(ctx->diags, r->count->range,
                                  "count must be a whole number, zero or more",
                                  "invalid count argument");
+            else if (json_is_number(n) && vpce_number(n) > VPCE_MAX_INSTANCES_PER_RESOURCE)
+                count_too_big(ctx->diags, r->count->range);
             json_decref(n);
         }
         json_decref(v);

@@ -17,6 +17,14 @@
 #include "parser/parser.h"
 #include "providers/provider.h"
 
+/*
+ * Most instances one resource or data block may expand to with count or for_each, and most
+ * instances in one plan. Past them planning stops with an error before anything is allocated
+ * for the instances (a typo such as count = 1e18 must not exhaust memory).
+ */
+#define VPCE_MAX_INSTANCES_PER_RESOURCE 10000
+#define VPCE_MAX_INSTANCES_PER_PLAN     100000
+
 /* A condition with its error message: a variable's validation block, or a precondition or
    postcondition block of a resource, data source or output. */
 typedef struct vpce_cfg_validation {

@@ -3,6 +3,7 @@
  * reference walker. The scope is borrowed, never copied deeply: a for expression makes one
  * shallow copy of the top-level scope object and sets its iterator names on it.
  */
+#include "lang/funcs.h"
 #include "lang/lang.h"
 
 #include <math.h>
@@ -330,7 +331,7 @@ static json_t *eval_template(const vpce_eval_ctx *ctx, const splat_frame *sf,
         if (!(p->kind == VPCE_EXPR_LITERAL && json_is_string(p->u.literal)))
             return ev(ctx, sf, p);
     }
-    vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
+    vpce_buf b = VPCE_BUF_INIT(VPCE_LANG_MAX_STRING);
     bool unknown = false, failed = false;
     for (size_t i = 0; i < n; i++) {
         const vpce_ast_expr *p = e->u.list.items[i];
@@ -367,6 +368,20 @@ static json_t *eval_template(const vpce_eval_ctx *ctx, const splat_frame *sf,
             free(s);
         }
         json_decref(v);
+        if (b.overflow) {
+            char *detail =
+                vpce_asprintf("a string may be at most %u bytes long", VPCE_LANG_MAX_STRING);
+            vpce_diags_error(ctx->diags, e->range, detail, "template result too long");
+            free(detail);
+            failed = true;
+            break;
+        }
+    }
+    if (b.overflow && !failed) {
+        char *detail = vpce_asprintf("a string may be at most %u bytes long", VPCE_LANG_MAX_STRING);
+        vpce_diags_error(ctx->diags, e->range, detail, "template result too long");
+        free(detail);
+        failed = true;
     }
     json_t *r = NULL;
     if (!failed)
@@ -506,6 +521,15 @@ static json_t *eval_for(const vpce_eval_ctx *ctx, const splat_frame *sf, const v
             json_decref(c);
             if (!b)
                 continue;
+        }
+        if (!fn_budget_take(1)) {
+            char *detail = vpce_asprintf("one expression may create at most %d collection "
+                                         "elements",
+                                         VPCE_LANG_MAX_ELEMENTS);
+            vpce_diags_error(ctx->diags, e->range, detail, "\"for\" expression too large");
+            free(detail);
+            ok = false;
+            break;
         }
         if (!is_obj) {
             json_t *x = ev(&inner, sf, e->u.forx.value);
@@ -807,9 +831,16 @@ static json_t *ev(const vpce_eval_ctx *ctx, const splat_frame *sf, const vpce_as
     return r;
 }
 
+bool fn_in_eval(void)
+{
+    return eval_depth > 0;
+}
+
 json_t *vpce_eval(const vpce_eval_ctx *ctx, const vpce_ast_expr *e)
 {
     VPCE_ASSERT(ctx && ctx->diags && e);
+    if (eval_depth == 0)
+        fn_budget_restart();
     return ev(ctx, NULL, e);
 }
 

@@ -31,6 +31,40 @@ json_t *fn_fail(fcall *c, const char *fmt, ...)
     return NULL;
 }
 
+static _Thread_local size_t budget_used;
+
+bool fn_budget_take(size_t n)
+{
+    if (n > VPCE_LANG_MAX_ELEMENTS - budget_used) {
+        budget_used = VPCE_LANG_MAX_ELEMENTS;
+        return false;
+    }
+    budget_used += n;
+    return true;
+}
+
+void fn_budget_restart(void)
+{
+    budget_used = 0;
+}
+
+bool fn_charge(fcall *c, size_t n)
+{
+    if (fn_budget_take(n))
+        return true;
+    fn_fail(c, "the expression would create more than %d collection elements",
+            VPCE_LANG_MAX_ELEMENTS);
+    return false;
+}
+
+bool fn_fits(fcall *c, const vpce_buf *b)
+{
+    if (!b->overflow)
+        return true;
+    fn_fail(c, "the result would be longer than %u bytes", VPCE_LANG_MAX_STRING);
+    return false;
+}
+
 json_t *fn_keep(fcall *c, json_t *v)
 {
     vpce_vec_push(&c->tmp, v);
@@ -290,6 +324,8 @@ json_t *vpce_eval_call(const vpce_eval_ctx *ctx, const char *name, json_t *const
         if (!(f->flags & F_DEEP) && vpce_contains_unknown(args[i]))
             return vpce_unknown();
     }
+    if (!fn_in_eval())
+        fn_budget_restart(); /* called on its own, not from inside an expression */
     fcall c = {ctx, name, range, args, nargs, VPCE_VEC_INIT};
     json_t *r = f->fn(&c);
     for (size_t i = 0; i < c.tmp.len; i++)

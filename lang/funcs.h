@@ -51,6 +51,19 @@ extern const fdef vpce_fn_strings[];
 extern const fdef vpce_fn_time[];
 extern const fdef vpce_fn_yaml[];
 
+/*
+ * The element budget of the expression being evaluated (VPCE_LANG_MAX_ELEMENTS): fn_budget_take
+ * takes n elements and is false once the budget is spent; fn_charge does the same for a function
+ * and appends its error. The budget restarts with each top-level evaluation.
+ */
+bool fn_budget_take(size_t n);
+void fn_budget_restart(void);
+bool fn_charge(fcall *c, size_t n);
+/* False, after "the result would be longer than ..." for the function, when b overflowed. */
+bool fn_fits(fcall *c, const vpce_buf *b);
+/* True while an expression is being evaluated (vpce_eval is on the stack). */
+bool fn_in_eval(void);
+
 /* Appends "invalid argument I to NAME: why" and returns NULL. */
 json_t *fn_arg_err(fcall *c, size_t i, const char *why);
 /* Appends "call to function NAME failed: ..." and returns NULL. */
@@ -76,8 +89,8 @@ const char *fn_unify_elems(json_t *const *items, size_t n);
 /* v (a tuple) converted to a list or set of one unified element type; NULL after an error. */
 json_t *fn_unified_array(fcall *c, const json_t *v, bool as_set);
 
-/* Base64 of len bytes as a new JSON string (lang/funcs_encoding.c). */
-json_t *fn_base64_json(const unsigned char *d, size_t len);
+/* Base64 of len bytes as a new JSON string, or NULL past the string cap (lang/funcs_encoding.c). */
+json_t *fn_base64_json(fcall *c, const unsigned char *d, size_t len);
 /* Decodes base64 text into *out (caller frees; NUL-terminated) of *out_len bytes; VPCE_EINVALID
  * with the message set when s is not base64. */
 int fn_base64_decode(const char *s, unsigned char **out, size_t *out_len);

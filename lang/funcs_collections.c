@@ -10,30 +10,37 @@
 /* Every argument list's elements in one new tuple (also the first step of setunion). */
 static json_t *f_concat(fcall *c)
 {
-    json_t *out = json_array();
+    size_t total = 0;
     for (size_t i = 0; i < c->n; i++) {
         const json_t *l = fn_list(c, i);
-        if (!l) {
-            json_decref(out);
+        if (!l)
             return NULL;
-        }
-        json_array_extend(out, (json_t *)l);
+        total += json_array_size(l);
     }
+    if (!fn_charge(c, total))
+        return NULL;
+    json_t *out = json_array();
+    for (size_t i = 0; i < c->n; i++)
+        json_array_extend(out, c->a[i]);
     return out;
 }
 
 static json_t *f_merge(fcall *c)
 {
-    json_t *out = json_object();
+    size_t total = 0;
     for (size_t i = 0; i < c->n; i++) {
         if (fn_is_null(c->a[i]))
             continue;
-        if (!json_is_object(c->a[i])) {
-            json_decref(out);
+        if (!json_is_object(c->a[i]))
             return fn_arg_err(c, i, "a map or object is required");
-        }
-        json_object_update(out, c->a[i]);
+        total += json_object_size(c->a[i]);
     }
+    if (!fn_charge(c, total))
+        return NULL;
+    json_t *out = json_object();
+    for (size_t i = 0; i < c->n; i++)
+        if (!fn_is_null(c->a[i]))
+            json_object_update(out, c->a[i]);
     return out;
 }
 
@@ -227,15 +234,21 @@ static json_t *f_distinct(fcall *c)
     return out;
 }
 
-static void flatten_into(json_t *out, const json_t *l)
+/* False when the element budget ran out (nested lists may share elements many times over). */
+static bool flatten_into(json_t *out, const json_t *l)
 {
     for (size_t i = 0; i < json_array_size(l); i++) {
         json_t *x = json_array_get(l, i);
-        if (json_is_array(x))
-            flatten_into(out, x);
-        else
+        if (json_is_array(x)) {
+            if (!flatten_into(out, x))
+                return false;
+        } else {
+            if (!fn_budget_take(1))
+                return false;
             json_array_append(out, x);
+        }
     }
+    return true;
 }
 
 static json_t *f_flatten(fcall *c)
@@ -244,7 +257,11 @@ static json_t *f_flatten(fcall *c)
     if (!l)
         return NULL;
     json_t *out = json_array();
-    flatten_into(out, l);
+    if (!flatten_into(out, l)) {
+        json_decref(out);
+        return fn_fail(c, "the expression would create more than %d collection elements",
+                       VPCE_LANG_MAX_ELEMENTS);
+    }
     return out;
 }
 

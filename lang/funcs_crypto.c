@@ -65,7 +65,7 @@ static json_t *hash_common(fcall *c, const char *md, bool from_file, bool base64
     free(file);
     if (n == 0)
         return fn_fail(c, "the %s digest is not available", md);
-    return base64 ? fn_base64_json(d, n) : hex_json(d, n);
+    return base64 ? fn_base64_json(c, d, n) : hex_json(d, n);
 }
 
 static json_t *f_md5(fcall *c)

@@ -12,8 +12,10 @@
 static json_t *f_jsonencode(fcall *c)
 {
     char *s = vpce_json_encode(c->a[0]);
-    if (!s)
+    if (!s && vpce_contains_unknown(c->a[0]))
         return vpce_unknown();
+    if (!s)
+        return fn_fail(c, "the result would be longer than %u bytes", VPCE_LANG_MAX_STRING);
     json_t *r = fn_str_new(s, strlen(s));
     free(s);
     return r;
@@ -56,10 +58,10 @@ static json_t *f_jsondecode(fcall *c)
 
 static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-json_t *fn_base64_json(const unsigned char *d, size_t len)
+json_t *fn_base64_json(fcall *c, const unsigned char *d, size_t len)
 {
-    vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
-    for (size_t i = 0; i < len; i += 3) {
+    vpce_buf b = VPCE_BUF_INIT(VPCE_LANG_MAX_STRING);
+    for (size_t i = 0; i < len && !b.overflow; i += 3) {
         unsigned v = (unsigned)d[i] << 16;
         if (i + 1 < len)
             v |= (unsigned)d[i + 1] << 8;
@@ -70,7 +72,7 @@ json_t *fn_base64_json(const unsigned char *d, size_t len)
         vpce_buf_putc(&b, i + 1 < len ? b64chars[(v >> 6) & 63] : '=');
         vpce_buf_putc(&b, i + 2 < len ? b64chars[v & 63] : '=');
     }
-    json_t *r = json_stringn(b.data ? b.data : "", b.len);
+    json_t *r = fn_fits(c, &b) ? json_stringn(b.data ? b.data : "", b.len) : NULL;
     vpce_buf_release(&b);
     return r;
 }
@@ -119,7 +121,7 @@ static json_t *f_base64encode(fcall *c)
     if (!s)
         return NULL;
     size_t len = json_is_string(c->a[0]) ? json_string_length(c->a[0]) : strlen(s);
-    return fn_base64_json((const unsigned char *)s, len);
+    return fn_base64_json(c, (const unsigned char *)s, len);
 }
 
 static json_t *f_base64decode(fcall *c)
@@ -159,7 +161,7 @@ static json_t *f_base64gzip(fcall *c)
     size_t n = cap - z.avail_out;
     deflateEnd(&z);
     json_t *r =
-        zrc == Z_STREAM_END ? fn_base64_json(out, n) : fn_fail(c, "gzip compression failed");
+        zrc == Z_STREAM_END ? fn_base64_json(c, out, n) : fn_fail(c, "gzip compression failed");
     free(out);
     return r;
 }
@@ -201,7 +203,7 @@ static json_t *f_textencodebase64(fcall *c)
                        "cannot encode the string as \"%s\" (unknown encoding, or characters "
                        "it cannot represent)",
                        enc);
-    json_t *r = fn_base64_json((const unsigned char *)out, n);
+    json_t *r = fn_base64_json(c, (const unsigned char *)out, n);
     free(out);
     return r;
 }

@@ -177,7 +177,7 @@ static json_t *f_filebase64(fcall *c)
     size_t len;
     if (fn_read_file(c, 0, &data, &len) < 0)
         return NULL;
-    json_t *r = fn_base64_json((const unsigned char *)data, len);
+    json_t *r = fn_base64_json(c, (const unsigned char *)data, len);
     free(data);
     return r;
 }

@@ -186,7 +186,7 @@ static int format_verb(fcall *c, vpce_buf *b, char verb, const json_t *v, size_t
 /* Formats fmt with args[0..n); returns a new string or NULL after reporting. */
 static char *do_format(fcall *c, const char *fmt, json_t *const *args, size_t n, size_t argbase)
 {
-    vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
+    vpce_buf b = VPCE_BUF_INIT(VPCE_LANG_MAX_STRING);
     size_t next = 0;
     bool used_explicit = false;
     for (const char *p = fmt; *p;) {
@@ -251,7 +251,11 @@ static char *do_format(fcall *c, const char *fmt, json_t *const *args, size_t n,
                         sharp, space) < 0)
             goto fail;
         next++;
+        if (!fn_fits(c, &b))
+            goto fail;
     }
+    if (!fn_fits(c, &b))
+        goto fail;
     if (!used_explicit && next < n) {
         fn_fail(c, "too many arguments; only %zu used by format string", next);
         goto fail;
@@ -293,6 +297,8 @@ static json_t *f_formatlist(fcall *c)
     }
     if (len == SIZE_MAX)
         len = 1;
+    if (!fn_charge(c, len))
+        return NULL;
     json_t *out = json_array();
     json_t **row = vpce_calloc(c->n ? c->n : 1, sizeof(*row));
     for (size_t j = 0; j < len; j++) {
@@ -318,7 +324,7 @@ static json_t *f_join(fcall *c)
     const char *sep = fn_str(c, 0);
     if (!sep)
         return NULL;
-    vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
+    vpce_buf b = VPCE_BUF_INIT(VPCE_LANG_MAX_STRING);
     size_t count = 0;
     for (size_t i = 1; i < c->n; i++) {
         const json_t *l = fn_list(c, i);
@@ -339,6 +345,8 @@ static json_t *f_join(fcall *c)
                 vpce_buf_puts(&b, sep);
             vpce_buf_puts(&b, s);
             free(s);
+            if (!fn_fits(c, &b))
+                goto fail;
         }
     }
     json_t *r = fn_str_new(b.data ? b.data : "", b.len);
@@ -354,8 +362,12 @@ static json_t *f_split(fcall *c)
     const char *sep = fn_str(c, 0), *s = sep ? fn_str(c, 1) : NULL;
     if (!s)
         return NULL;
-    json_t *out = json_array();
     size_t sl = strlen(sep), len = strlen(s);
+    /* at most one element per character, or per separator */
+    size_t most = sl == 0 ? fn_u8len(s, len) : len / sl + 1;
+    if (!fn_charge(c, most))
+        return NULL;
+    json_t *out = json_array();
     if (sl == 0) {
         for (size_t i = 0; i < len;) {
             size_t k = vpce_utf8_seq_len((const unsigned char *)s + i, len - i);
@@ -485,7 +497,7 @@ static json_t *f_replace(fcall *c)
     const char *s = fn_str(c, 0), *sub = s ? fn_str(c, 1) : NULL, *rep = sub ? fn_str(c, 2) : NULL;
     if (!rep)
         return NULL;
-    vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
+    vpce_buf b = VPCE_BUF_INIT(VPCE_LANG_MAX_STRING);
     size_t sublen = strlen(sub);
     if (sublen >= 2 && sub[0] == '/' && sub[sublen - 1] == '/') {
         char *pat = vpce_strndup(sub + 1, sublen - 2);
@@ -501,7 +513,7 @@ static json_t *f_replace(fcall *c)
         regmatch_t m[10];
         const char *p = s;
         int flags = 0;
-        while (*p && regexec(&re, p, 10, m, flags) == 0) {
+        while (*p && !b.overflow && regexec(&re, p, 10, m, flags) == 0) {
             vpce_buf_append(&b, p, (size_t)m[0].rm_so);
             regex_expand(&b, rep, p, m, 10);
             if (m[0].rm_eo == m[0].rm_so) {
@@ -521,7 +533,7 @@ static json_t *f_replace(fcall *c)
     } else if (sublen == 0) {
         size_t len = strlen(s);
         vpce_buf_puts(&b, rep);
-        for (size_t i = 0; i < len;) {
+        for (size_t i = 0; i < len && !b.overflow;) {
             size_t k = vpce_utf8_seq_len((const unsigned char *)s + i, len - i);
             k = k ? k : 1;
             vpce_buf_append(&b, s + i, k);
@@ -530,13 +542,13 @@ static json_t *f_replace(fcall *c)
         }
     } else {
         const char *p = s;
-        for (const char *q; (q = strstr(p, sub)); p = q + sublen) {
+        for (const char *q; !b.overflow && (q = strstr(p, sub)); p = q + sublen) {
             vpce_buf_append(&b, p, (size_t)(q - p));
             vpce_buf_puts(&b, rep);
         }
         vpce_buf_puts(&b, p);
     }
-    json_t *r = fn_str_new(b.data ? b.data : "", b.len);
+    json_t *r = fn_fits(c, &b) ? fn_str_new(b.data ? b.data : "", b.len) : NULL;
     vpce_buf_release(&b);
     return r;
 }
@@ -717,14 +729,14 @@ static json_t *f_indent(fcall *c)
         return NULL;
     if (n < 0 || n > 1000)
         return fn_arg_err(c, 0, "the number of spaces must be between 0 and 1000");
-    vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
-    for (const char *p = s; *p; p++) {
+    vpce_buf b = VPCE_BUF_INIT(VPCE_LANG_MAX_STRING);
+    for (const char *p = s; *p && !b.overflow; p++) {
         vpce_buf_putc(&b, *p);
         if (*p == '\n')
             for (long long i = 0; i < n; i++)
                 vpce_buf_putc(&b, ' ');
     }
-    json_t *r = fn_str_new(b.data ? b.data : "", b.len);
+    json_t *r = fn_fits(c, &b) ? fn_str_new(b.data ? b.data : "", b.len) : NULL;
     vpce_buf_release(&b);
     return r;
 }
@@ -734,8 +746,8 @@ static json_t *f_urlencode(fcall *c)
     const char *s = fn_str(c, 0);
     if (!s)
         return NULL;
-    vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    vpce_buf b = VPCE_BUF_INIT(VPCE_LANG_MAX_STRING);
+    for (const unsigned char *p = (const unsigned char *)s; *p && !b.overflow; p++) {
         if (isalnum(*p) || *p == '-' || *p == '_' || *p == '.' || *p == '~')
             vpce_buf_putc(&b, (char)*p);
         else if (*p == ' ')
@@ -743,7 +755,7 @@ static json_t *f_urlencode(fcall *c)
         else
             vpce_buf_printf(&b, "%%%02X", *p);
     }
-    json_t *r = fn_str_new(b.data ? b.data : "", b.len);
+    json_t *r = fn_fits(c, &b) ? fn_str_new(b.data ? b.data : "", b.len) : NULL;
     vpce_buf_release(&b);
     return r;
 }

@@ -20,6 +20,15 @@
 #include "parser/parser.h"
 #include "util/util.h"
 
+/*
+ * Limits of evaluation, so that no input can make vpce allocate without bound (README, Limits):
+ * the longest string an expression or function builds, and the most collection elements that
+ * for expressions and collection-building functions may create while one top-level expression
+ * is evaluated. Past them the evaluation fails with an error naming the expression.
+ */
+#define VPCE_LANG_MAX_STRING   (16u * 1024 * 1024)
+#define VPCE_LANG_MAX_ELEMENTS 1000000
+
 typedef struct vpce_eval_ctx {
     json_t *scope;        /* borrowed */
     const char *base_dir; /* for file() and templatefile(); relative paths resolve here */
@@ -129,7 +138,7 @@ json_t *vpce_set_from_array(const json_t *arr);
 /* The keys of object o sorted bytewise (borrowed strings); caller frees the array. */
 const char **vpce_sorted_keys(const json_t *o, size_t *n);
 /* JSON text of v as Terraform's jsonencode writes it (compact, keys sorted); caller frees.
- * NULL if v contains an unknown. */
+ * NULL if v contains an unknown or the text would be longer than VPCE_LANG_MAX_STRING. */
 char *vpce_json_encode(const json_t *v);
 
 #endif

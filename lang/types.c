@@ -325,7 +325,7 @@ static int encode_value(vpce_buf *b, const json_t *v)
         for (size_t i = 0; i < json_array_size(v); i++) {
             if (i)
                 vpce_buf_putc(b, ',');
-            if (encode_value(b, json_array_get(v, i)) < 0)
+            if (encode_value(b, json_array_get(v, i)) < 0 || b->overflow)
                 return -1;
         }
         return vpce_buf_putc(b, ']');
@@ -334,7 +334,7 @@ static int encode_value(vpce_buf *b, const json_t *v)
         const char **keys = vpce_sorted_keys(v, &n);
         int rc = 0;
         vpce_buf_putc(b, '{');
-        for (size_t i = 0; i < n && rc == 0; i++) {
+        for (size_t i = 0; i < n && rc == 0 && !b->overflow; i++) {
             if (i)
                 vpce_buf_putc(b, ',');
             encode_string(b, keys[i], strlen(keys[i]));
@@ -351,8 +351,8 @@ static int encode_value(vpce_buf *b, const json_t *v)
 
 char *vpce_json_encode(const json_t *v)
 {
-    vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
-    if (encode_value(&b, v) < 0) {
+    vpce_buf b = VPCE_BUF_INIT(VPCE_LANG_MAX_STRING);
+    if (encode_value(&b, v) < 0 || b.overflow) {
         vpce_buf_release(&b);
         return NULL;
     }

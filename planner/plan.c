@@ -9,6 +9,7 @@
 #include "lang/lang.h"
 #include "planner/plan_build.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,6 +40,7 @@ typedef struct planner {
     vpce_map *target_addrs;   /* -target addresses */
     vpce_map *replace_addrs;  /* -replace addresses */
     vpce_vec changes;         /* vpce_change* */
+    size_t ninstances;        /* instances expanded so far (count and for_each included) */
     bool failed;
 } planner;
 
@@ -628,6 +630,33 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/*
+ * Checks n more instances of one resource against the caps (before any is allocated) and
+ * counts them towards the plan's total. False after a diagnostic.
+ */
+static bool instances_fit(planner *P, vpce_range range, size_t n, const char *meta)
+{
+    if (n > VPCE_MAX_INSTANCES_PER_RESOURCE) {
+        char *detail = vpce_asprintf("a resource may have at most %d instances",
+                                     VPCE_MAX_INSTANCES_PER_RESOURCE);
+        vpce_diags_error(P->diags, range, detail, "invalid %s argument: too many instances", meta);
+        free(detail);
+        return false;
+    }
+    size_t max =
+        P->opts && P->opts->max_instances ? P->opts->max_instances : VPCE_MAX_INSTANCES_PER_PLAN;
+    if (P->ninstances + n > max) {
+        char *detail = vpce_asprintf("this resource would bring the plan to %zu instances; a plan "
+                                     "may have at most %zu",
+                                     P->ninstances + n, max);
+        vpce_diags_error(P->diags, range, detail, "too many resource instances in the plan");
+        free(detail);
+        return false;
+    }
+    P->ninstances += n;
+    return true;
+}
+
 /* Evaluates count / for_each into the instance keys (array of null, integers or strings) and
    the each.value per key (array, same length). Returns false after a diagnostic. */
 static bool expand_keys(planner *P, const vpce_cfg_resource *r, json_t **keys, json_t **values)
@@ -639,8 +668,8 @@ static bool expand_keys(planner *P, const vpce_cfg_resource *r, json_t **keys, j
         json_t *v = vpce_eval(&ctx, r->count);
         if (!v)
             return false;
-        bool ok = vpce_is_number(v) && vpce_number(v) >= 0 &&
-                  vpce_number(v) == (double)(json_int_t)vpce_number(v);
+        double d = vpce_is_number(v) ? vpce_number(v) : -1;
+        bool ok = d >= 0 && d == floor(d);
         if (!ok) {
             vpce_diags_error(P->diags, r->count->range,
                              vpce_is_unknown(v) ? "The \"count\" value depends on resource "
@@ -651,7 +680,13 @@ static bool expand_keys(planner *P, const vpce_cfg_resource *r, json_t **keys, j
             json_decref(v);
             return false;
         }
-        json_int_t n = (json_int_t)vpce_number(v);
+        /* (a huge count is refused here, before it is converted or anything is allocated) */
+        size_t want = d > VPCE_MAX_INSTANCES_PER_RESOURCE ? (size_t)-1 : (size_t)d;
+        json_int_t n = (json_int_t)want;
+        if (!instances_fit(P, r->count->range, want, "count")) {
+            json_decref(v);
+            return false;
+        }
         for (json_int_t i = 0; i < n; i++) {
             json_array_append_new(*keys, json_integer(i));
             json_array_append_new(*values, json_null());
@@ -664,6 +699,13 @@ static bool expand_keys(planner *P, const vpce_cfg_resource *r, json_t **keys, j
         if (!v)
             return false;
         bool ok = true;
+        size_t size = json_is_object(v) && !vpce_is_unknown(v) ? json_object_size(v)
+                      : json_is_array(v)                       ? json_array_size(v)
+                                                               : 0;
+        if (!instances_fit(P, r->for_each->range, size, "for_each")) {
+            json_decref(v);
+            return false;
+        }
         if (json_is_object(v) && !vpce_is_unknown(v)) {
             size_t n = json_object_size(v);
             const char **names = vpce_calloc(n ? n : 1, sizeof(*names));

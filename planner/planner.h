@@ -181,6 +181,8 @@ typedef struct vpce_plan_opts {
     size_t nreplace;
     /* Configured providers (borrowed); NULL: the plan configures its own and frees them. */
     const vpce_plan_providers *providers;
+    /* Most resource instances in the plan; 0: VPCE_MAX_INSTANCES_PER_PLAN (config/config.h). */
+    size_t max_instances;
 } vpce_plan_opts;
 
 /*

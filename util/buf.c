@@ -10,6 +10,7 @@ void vpce_buf_init(vpce_buf *b, size_t cap)
     b->len = 0;
     b->alloc = 0;
     b->cap = cap;
+    b->overflow = false;
 }
 
 void vpce_buf_release(vpce_buf *b)
@@ -22,8 +23,10 @@ void vpce_buf_release(vpce_buf *b)
 
 static int grow(vpce_buf *b, size_t extra)
 {
-    if (extra > b->cap || b->len > b->cap - extra)
+    if (extra > b->cap || b->len > b->cap - extra) {
+        b->overflow = true;
         return vpce_error_setc(VPCE_ETOOBIG, "data larger than the limit of %zu bytes", b->cap);
+    }
     size_t need = b->len + extra + 1;
     if (need <= b->alloc)
         return 0;
@@ -85,6 +88,7 @@ int vpce_buf_printf(vpce_buf *b, const char *fmt, ...)
 void vpce_buf_clear(vpce_buf *b)
 {
     b->len = 0;
+    b->overflow = false;
     if (b->data)
         b->data[0] = '\0';
 }

@@ -66,19 +66,21 @@ char *vpce_vasprintf(const char *fmt, va_list ap);
 /* ---- buffers ----------------------------------------------------------------------------- */
 
 /*
- * A growable byte buffer with a maximum size. Appends past the cap fail with VPCE_ETOOBIG and
- * leave the buffer as it was. The contents are always NUL-terminated (the NUL is not counted).
+ * A growable byte buffer with a maximum size. Appends past the cap fail with VPCE_ETOOBIG, leave
+ * the buffer as it was and set `overflow`, so a builder may append freely and check once at the
+ * end. The contents are always NUL-terminated (the NUL is not counted).
  */
 typedef struct vpce_buf {
     char *data;
     size_t len;
     size_t alloc;
-    size_t cap; /* maximum len */
+    size_t cap;    /* maximum len */
+    bool overflow; /* an append was refused for the cap (cleared by vpce_buf_clear) */
 } vpce_buf;
 
 #define VPCE_BUF_INIT(cap_)                                                                        \
     {                                                                                              \
-        NULL, 0, 0, (cap_)                                                                         \
+        NULL, 0, 0, (cap_), false                                                                  \
     }
 #define VPCE_BUF_UNLIMITED ((size_t)-1 / 2)
 
