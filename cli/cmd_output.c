@@ -74,14 +74,14 @@ int cmd_output(int argc, char **argv)
         }
         json_t *value = json_object_get(o, "value");
         if (json) {
-            char *s = json_dumps(value, JSON_ENCODE_ANY | JSON_INDENT(2));
+            char *s = vpce_json_dumps(value, JSON_ENCODE_ANY | JSON_INDENT(2));
             printf("%s\n", s ? s : "null");
             free(s);
         } else if (raw) {
             if (json_is_string(value)) {
                 fputs(json_string_value(value), stdout);
-            } else if (json_is_number(value) || json_is_boolean(value)) {
-                char *s = json_dumps(value, JSON_ENCODE_ANY);
+            } else if (vpce_is_number(value) || json_is_boolean(value)) {
+                char *s = vpce_json_dumps(value, JSON_ENCODE_ANY);
                 fputs(s ? s : "", stdout);
                 free(s);
             } else {
@@ -95,7 +95,7 @@ int cmd_output(int argc, char **argv)
         goto cleanup;
     }
     if (json) {
-        char *s = json_dumps(outputs, JSON_INDENT(2) | JSON_SORT_KEYS);
+        char *s = vpce_json_dumps(outputs, JSON_INDENT(2) | JSON_SORT_KEYS);
         printf("%s\n", s ? s : "{}");
         free(s);
         goto cleanup;

@@ -62,7 +62,7 @@ static int show_state(const char *path, bool json)
     }
     if (json) {
         json_t *out = vpce_render_state_json(doc);
-        char *s = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS);
+        char *s = vpce_json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS);
         json_decref(out);
         if (!s) {
             rc = cli_fail("cannot encode the state as JSON");

@@ -7,7 +7,6 @@
 #include "config/config.h"
 #include "lang/lang.h"
 
-#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -589,12 +588,15 @@ static void check_meta(const vpce_eval_ctx *ctx, const vpce_cfg_resource *r)
         if (v && !vpce_is_unknown(v)) {
             const char *why = NULL;
             json_t *n = vpce_convert(v, schema_type("number"), &why);
-            if (!n || (json_is_number(n) &&
-                       (vpce_number(n) < 0 || vpce_number(n) != floor(vpce_number(n)))))
+            int64_t count;
+            int crc = n && !json_is_null(n)
+                          ? vpce_number_count(n, VPCE_MAX_INSTANCES_PER_RESOURCE, &count)
+                          : 0;
+            if (!n || crc == -1)
                 vpce_diags_error(ctx->diags, r->count->range,
                                  "count must be a whole number, zero or more",
                                  "invalid count argument");
-            else if (json_is_number(n) && vpce_number(n) > VPCE_MAX_INSTANCES_PER_RESOURCE)
+            else if (crc == -2)
                 count_too_big(ctx->diags, r->count->range);
             json_decref(n);
         }

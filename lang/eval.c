@@ -32,11 +32,17 @@ static json_t *err(const vpce_eval_ctx *ctx, vpce_range r, const char *detail, c
 
 /* ---- traversal ---------------------------------------------------------------------------- */
 
+/* A tuple or object value (a big number is an object underneath, but a number). */
+static bool is_structural(const json_t *v)
+{
+    return json_is_array(v) || (json_is_object(v) && !vpce_is_bignum(v));
+}
+
 static json_t *get_attr(const vpce_eval_ctx *ctx, json_t *obj, const char *name, vpce_range r)
 {
     if (vpce_is_unknown(obj))
         return vpce_unknown();
-    if (json_is_object(obj)) {
+    if (json_is_object(obj) && !vpce_is_bignum(obj)) {
         json_t *x = json_object_get(obj, name);
         if (x)
             return json_incref(x);
@@ -74,26 +80,32 @@ static json_t *get_index(const vpce_eval_ctx *ctx, json_t *coll, json_t *key, vp
         json_decref(t);
         if (!k)
             return err(ctx, r, "a tuple or list index must be a number", "invalid index");
-        double d = vpce_number(k);
-        json_decref(k);
-        if (d != floor(d))
+        int64_t i = -1;
+        bool whole = vpce_number_int64(k, &i);
+        json_t *floor_k = whole ? NULL : vpce_number_unary('f', k, &why);
+        bool integral = whole || (floor_k && vpce_number_cmp(floor_k, k) == 0);
+        json_decref(floor_k);
+        if (!integral) {
+            json_decref(k);
             return err(ctx, r, "the index must be a whole number", "invalid index");
-        if (d < 0 || d >= (double)json_array_size(coll)) {
-            char *num = vpce_number_format(d);
+        }
+        if (!whole || i < 0 || (uint64_t)i >= json_array_size(coll)) {
+            char *num = vpce_number_text(k);
             char *detail =
                 vpce_asprintf("the index %s is out of range for a collection of %zu elements", num,
                               json_array_size(coll));
             free(num);
+            json_decref(k);
             vpce_diags_error(ctx->diags, r, detail, "invalid index");
             free(detail);
             return NULL;
         }
-        return json_incref(json_array_get(coll, (size_t)d));
+        json_decref(k);
+        return json_incref(json_array_get(coll, (size_t)i));
     }
-    if (json_is_object(coll)) {
+    if (json_is_object(coll) && !vpce_is_bignum(coll)) {
         const char *why;
-        char *k =
-            json_is_array(key) || json_is_object(key) ? NULL : vpce_value_to_string(key, &why);
+        char *k = is_structural(key) ? NULL : vpce_value_to_string(key, &why);
         if (!k)
             return err(ctx, r, "a map or object key must be a string", "invalid index");
         json_t *x = json_object_get(coll, k);
@@ -144,17 +156,6 @@ static json_t *eval_splat(const vpce_eval_ctx *ctx, const splat_frame *sf, const
 
 /* ---- operators ---------------------------------------------------------------------------- */
 
-static bool to_number(const json_t *v, double *out)
-{
-    if (vpce_is_number(v)) {
-        *out = vpce_number(v);
-        return true;
-    }
-    if (json_is_string(v))
-        return vpce_number_parse(json_string_value(v), out);
-    return false;
-}
-
 static int to_bool(const json_t *v, bool *out)
 {
     if (json_is_boolean(v)) {
@@ -182,6 +183,26 @@ static json_t *operand_err(const vpce_eval_ctx *ctx, vpce_range r, vpce_op op, c
     return NULL;
 }
 
+/* A number result, or the error of an arithmetic failure at r. */
+static json_t *number_result(const vpce_eval_ctx *ctx, vpce_range r, json_t *v, const char *why)
+{
+    if (v)
+        return v;
+    if (strcmp(why, "number out of range") == 0) {
+        char *detail = vpce_asprintf("numbers have at most %d significant digits and, unless "
+                                     "zero, magnitudes from 1e-%d to below 1e%d",
+                                     VPCE_NUMBER_DIGITS, VPCE_NUMBER_MAX_EXP, VPCE_NUMBER_MAX_EXP);
+        vpce_diags_error(ctx->diags, r, detail, "number out of range");
+        free(detail);
+        return NULL;
+    }
+    if (strcmp(why, "division by zero") == 0)
+        return err(ctx, r, "the right operand of \"/\" is zero", why);
+    if (strcmp(why, "modulo by zero") == 0)
+        return err(ctx, r, "the right operand of \"%\" is zero", why);
+    return err(ctx, r, NULL, why);
+}
+
 static json_t *eval_unary(const vpce_eval_ctx *ctx, const splat_frame *sf, const vpce_ast_expr *e)
 {
     json_t *v = ev(ctx, sf, e->u.unary.operand);
@@ -196,14 +217,14 @@ static json_t *eval_unary(const vpce_eval_ctx *ctx, const splat_frame *sf, const
             operand_err(ctx, e->range, VPCE_OP_NOT, v, "a bool is required");
         else
             r = json_boolean(!b);
+    } else if (!vpce_number_is_numeric(v)) {
+        operand_err(ctx, e->range, VPCE_OP_NEG, v, "a number is required");
+    } else if (json_is_integer(v) && json_integer_value(v) != INT64_MIN) {
+        r = json_integer(-json_integer_value(v));
     } else {
-        double d;
-        if (!to_number(v, &d))
-            operand_err(ctx, e->range, VPCE_OP_NEG, v, "a number is required");
-        else if (json_is_integer(v))
-            r = json_integer(-json_integer_value(v));
-        else
-            r = vpce_number_new(-d);
+        const char *why = NULL;
+        json_t *n = vpce_number_unary('-', v, &why);
+        r = number_result(ctx, e->range, n, why);
     }
     json_decref(v);
     return r;
@@ -211,48 +232,61 @@ static json_t *eval_unary(const vpce_eval_ctx *ctx, const splat_frame *sf, const
 
 static json_t *arith(const vpce_eval_ctx *ctx, vpce_range r, vpce_op op, json_t *a, json_t *b)
 {
-    double x, y;
-    if (!to_number(a, &x))
+    if (!vpce_number_is_numeric(a))
         return operand_err(ctx, r, op, a, "a number is required");
-    if (!to_number(b, &y))
+    if (!vpce_number_is_numeric(b))
         return operand_err(ctx, r, op, b, "a number is required");
-    long long ia = (long long)x, ib = (long long)y, ir;
-    bool ints = x == (double)ia && y == (double)ib && fabs(x) < 9007199254740992.0 &&
-                fabs(y) < 9007199254740992.0;
-    switch (op) {
-    case VPCE_OP_ADD:
-        if (ints && !__builtin_add_overflow(ia, ib, &ir))
-            return json_integer(ir);
-        return vpce_number_new(x + y);
-    case VPCE_OP_SUB:
-        if (ints && !__builtin_sub_overflow(ia, ib, &ir))
-            return json_integer(ir);
-        return vpce_number_new(x - y);
-    case VPCE_OP_MUL:
-        if (ints && !__builtin_mul_overflow(ia, ib, &ir))
-            return json_integer(ir);
-        return vpce_number_new(x * y);
-    case VPCE_OP_DIV:
-        if (y == 0)
-            return err(ctx, r, "the right operand of \"/\" is zero", "division by zero");
-        return vpce_number_new(x / y);
-    case VPCE_OP_MOD:
-        if (y == 0)
-            return err(ctx, r, "the right operand of \"%\" is zero", "modulo by zero");
-        if (ints)
-            return json_integer(ia % ib);
-        return vpce_number_new(fmod(x, y));
-    case VPCE_OP_LT:
-        return json_boolean(x < y);
-    case VPCE_OP_LE:
-        return json_boolean(x <= y);
-    case VPCE_OP_GT:
-        return json_boolean(x > y);
-    case VPCE_OP_GE:
-        return json_boolean(x >= y);
-    default:
-        VPCE_BUG("not an arithmetic operator");
+    if (json_is_integer(a) && json_is_integer(b)) {
+        /* the common case, exact in int64 */
+        json_int_t x = json_integer_value(a), y = json_integer_value(b), z;
+        switch (op) {
+        case VPCE_OP_ADD:
+            if (!__builtin_add_overflow(x, y, &z))
+                return json_integer(z);
+            break;
+        case VPCE_OP_SUB:
+            if (!__builtin_sub_overflow(x, y, &z))
+                return json_integer(z);
+            break;
+        case VPCE_OP_MUL:
+            if (!__builtin_mul_overflow(x, y, &z))
+                return json_integer(z);
+            break;
+        case VPCE_OP_MOD:
+            if (y != 0 && y != -1)
+                return json_integer(x % y);
+            break;
+        case VPCE_OP_LT:
+            return json_boolean(x < y);
+        case VPCE_OP_LE:
+            return json_boolean(x <= y);
+        case VPCE_OP_GT:
+            return json_boolean(x > y);
+        case VPCE_OP_GE:
+            return json_boolean(x >= y);
+        default:
+            break;
+        }
     }
+    const char *why = NULL;
+    if (op == VPCE_OP_LT || op == VPCE_OP_LE || op == VPCE_OP_GT || op == VPCE_OP_GE) {
+        /* numeric strings compare as the numbers they convert to */
+        json_t *x = vpce_number_canonical(a, &why);
+        json_t *y = x ? vpce_number_canonical(b, &why) : NULL;
+        if (!x || !y) {
+            json_decref(x);
+            return number_result(ctx, r, NULL, why);
+        }
+        int c = vpce_number_cmp(x, y);
+        json_decref(x);
+        json_decref(y);
+        return json_boolean(op == VPCE_OP_LT   ? c < 0
+                            : op == VPCE_OP_LE ? c <= 0
+                            : op == VPCE_OP_GT ? c > 0
+                                               : c >= 0);
+    }
+    json_t *v = vpce_number_arith(op, a, b, &why);
+    return number_result(ctx, r, v, why);
 }
 
 static json_t *eval_binary(const vpce_eval_ctx *ctx, const splat_frame *sf, const vpce_ast_expr *e)
@@ -305,9 +339,8 @@ static json_t *eval_binary(const vpce_eval_ctx *ctx, const splat_frame *sf, cons
     }
     if (vpce_is_unknown(a) || vpce_is_unknown(b)) {
         /* Type errors on the known side are still reported. */
-        double d;
         json_t *k = vpce_is_unknown(a) ? b : a;
-        if (!vpce_is_unknown(k) && !to_number(k, &d))
+        if (!vpce_is_unknown(k) && !vpce_number_is_numeric(k))
             operand_err(ctx, e->range, op, k, "a number is required");
         else
             r = vpce_unknown();
@@ -354,7 +387,7 @@ static json_t *eval_template(const vpce_eval_ctx *ctx, const splat_frame *sf,
             err(ctx, p->range, "a string template can include only strings, numbers and bools",
                 "cannot include a tuple in a string template");
             failed = true;
-        } else if (json_is_object(v)) {
+        } else if (json_is_object(v) && !vpce_is_bignum(v)) {
             err(ctx, p->range, "a string template can include only strings, numbers and bools",
                 "cannot include an object in a string template");
             failed = true;
@@ -464,7 +497,7 @@ static json_t *eval_for(const vpce_eval_ctx *ctx, const splat_frame *sf, const v
         return NULL;
     if (vpce_is_unknown(coll))
         return coll;
-    if (!json_is_array(coll) && !json_is_object(coll)) {
+    if (!is_structural(coll)) {
         char *detail = vpce_asprintf("a %s value cannot be iterated",
                                      json_is_null(coll) ? "null" : vpce_value_type_name(coll));
         vpce_diags_error(ctx->diags, e->u.forx.coll->range, detail,
@@ -550,7 +583,7 @@ static json_t *eval_for(const vpce_eval_ctx *ctx, const splat_frame *sf, const v
             continue;
         }
         const char *why;
-        char *ks = json_is_array(kv) || json_is_object(kv) ? NULL : vpce_value_to_string(kv, &why);
+        char *ks = is_structural(kv) ? NULL : vpce_value_to_string(kv, &why);
         json_decref(kv);
         if (!ks) {
             err(&inner, e->u.forx.key->range, "an object key must be a string",
@@ -622,7 +655,7 @@ static json_t *eval_object(const vpce_eval_ctx *ctx, const splat_frame *sf, cons
             unknown = true;
         } else {
             const char *why;
-            char *ks = json_is_array(k) || json_is_object(k) ? NULL : vpce_value_to_string(k, &why);
+            char *ks = is_structural(k) ? NULL : vpce_value_to_string(k, &why);
             if (!ks) {
                 err(ctx, it->key->range, "an object key must be a string",
                     "invalid object key: a string is required");
@@ -738,6 +771,12 @@ static json_t *ev_node(const vpce_eval_ctx *ctx, const splat_frame *sf, const vp
 {
     switch (e->kind) {
     case VPCE_EXPR_LITERAL:
+        if (vpce_is_bignum(e->u.literal)) {
+            /* the parser keeps number literals it cannot hold exactly as their text */
+            const char *why = NULL;
+            json_t *n = vpce_number_canonical(e->u.literal, &why);
+            return number_result(ctx, e->range, n, why);
+        }
         return json_incref(e->u.literal);
     case VPCE_EXPR_TEMPLATE:
         return eval_template(ctx, sf, e);

@@ -84,13 +84,34 @@ const char *fn_str(fcall *c, size_t i)
         return fn_arg_err(c, i, "argument must not be null"), NULL;
     if (json_is_string(v))
         return json_string_value(v);
-    if (json_is_array(v) || json_is_object(v))
+    if (json_is_array(v) || (json_is_object(v) && !vpce_is_bignum(v)))
         return fn_arg_err(c, i, "a string is required"), NULL;
     const char *why;
     char *s = vpce_value_to_string(v, &why);
     json_t *j = fn_keep(c, json_string(s));
     free(s);
     return json_string_value(j);
+}
+
+json_t *fn_number(fcall *c, size_t i)
+{
+    json_t *v = c->a[i];
+    if (fn_is_null(v))
+        return fn_arg_err(c, i, "argument must not be null");
+    const char *why = NULL;
+    json_t *n = vpce_is_number(v) || json_is_string(v) ? vpce_number_canonical(v, &why) : NULL;
+    if (!n)
+        return fn_arg_err(c, i,
+                          why && strcmp(why, "number out of range") == 0 ? "number out of range"
+                                                                         : "a number is required");
+    return fn_keep(c, n);
+}
+
+json_t *fn_number_result(fcall *c, json_t *v, const char *why)
+{
+    if (!v)
+        fn_fail(c, "%s", why ? why : "invalid number");
+    return v;
 }
 
 bool fn_num(fcall *c, size_t i, double *out)
@@ -184,7 +205,7 @@ const char *fn_unify_elems(json_t *const *items, size_t n)
             continue;
         if (json_is_boolean(x))
             kinds |= 1;
-        else if (vpce_is_number(x))
+        else if (vpce_is_number(x)) /* big numbers before objects: they are numbers */
             kinds |= 2;
         else if (json_is_string(x))
             kinds |= 4;

@@ -75,6 +75,10 @@ bool fn_is_null(const json_t *v);
  * false after an error. */
 const char *fn_str(fcall *c, size_t i);
 bool fn_num(fcall *c, size_t i, double *out);
+/* Argument i as an exact number value (borrowed for the call); NULL after an error. */
+json_t *fn_number(fcall *c, size_t i);
+/* v, or NULL after "call to function NAME failed: why" when v is NULL. */
+json_t *fn_number_result(fcall *c, json_t *v, const char *why);
 bool fn_int(fcall *c, size_t i, long long *out);
 const json_t *fn_list(fcall *c, size_t i);
 const json_t *fn_map(fcall *c, size_t i);

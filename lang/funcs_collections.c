@@ -422,25 +422,25 @@ static json_t *f_sum(fcall *c)
         return NULL;
     if (json_array_size(l) == 0)
         return fn_fail(c, "cannot sum an empty list");
-    double s = 0;
-    bool ints = true;
-    long long is = 0;
+    json_t *s = json_integer(0);
     for (size_t i = 0; i < json_array_size(l); i++) {
         json_t *x = json_array_get(l, i);
-        double d;
-        if (fn_is_null(x))
+        if (fn_is_null(x)) {
+            json_decref(s);
             return fn_arg_err(c, 0, "argument must not contain null values");
-        if (vpce_is_number(x))
-            d = vpce_number(x);
-        else if (!(json_is_string(x) && vpce_number_parse(json_string_value(x), &d)))
+        }
+        if (!vpce_number_is_numeric(x) || json_is_boolean(x)) {
+            json_decref(s);
             return fn_arg_err(c, 0, "a list of numbers is required");
-        s += d;
-        if (ints && d == floor(d) && fabs(d) < 9e15 &&
-            !__builtin_add_overflow(is, (long long)d, &is))
-            continue;
-        ints = false;
+        }
+        const char *why = NULL;
+        json_t *t = vpce_number_arith(VPCE_OP_ADD, s, x, &why);
+        json_decref(s);
+        if (!t)
+            return fn_fail(c, "%s", why);
+        s = t;
     }
-    return ints ? json_integer(is) : vpce_number_new(s);
+    return s;
 }
 
 static json_t *f_one(fcall *c)

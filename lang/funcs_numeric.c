@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 static json_t *convert_fn(fcall *c, const char *type, const char *tname)
 {
@@ -43,15 +44,15 @@ static json_t *min_max(fcall *c, bool max)
 {
     if (c->n == 0)
         return fn_fail(c, "must pass at least one number");
-    double best = 0;
+    json_t *best = NULL;
     for (size_t i = 0; i < c->n; i++) {
-        double d;
-        if (!fn_num(c, i, &d))
+        json_t *n = fn_number(c, i);
+        if (!n)
             return NULL;
-        if (i == 0 || (max ? d > best : d < best))
-            best = d;
+        if (!best || (max ? vpce_number_cmp(n, best) > 0 : vpce_number_cmp(n, best) < 0))
+            best = n;
     }
-    return vpce_number_new(best);
+    return json_incref(best);
 }
 
 static json_t *f_max(fcall *c)
@@ -64,43 +65,45 @@ static json_t *f_min(fcall *c)
     return min_max(c, false);
 }
 
-static json_t *num1(fcall *c, double (*fn)(double))
+/* One of vpce_number_unary's functions on argument 0. */
+static json_t *num1(fcall *c, char fn)
 {
-    double d;
-    if (!fn_num(c, 0, &d))
+    json_t *n = fn_number(c, 0);
+    if (!n)
         return NULL;
-    return vpce_number_new(fn(d));
+    const char *why = NULL;
+    json_t *r = vpce_number_unary(fn, n, &why);
+    return fn_number_result(c, r, why);
 }
 
 static json_t *f_abs(fcall *c)
 {
-    return num1(c, fabs);
+    return num1(c, 'a');
 }
 
 static json_t *f_ceil(fcall *c)
 {
-    return num1(c, ceil);
+    return num1(c, 'c');
 }
 
 static json_t *f_floor(fcall *c)
 {
-    return num1(c, floor);
+    return num1(c, 'f');
 }
 
 static json_t *f_signum(fcall *c)
 {
-    double d;
-    if (!fn_num(c, 0, &d))
-        return NULL;
-    return json_integer(d > 0 ? 1 : d < 0 ? -1 : 0);
+    return num1(c, 's');
 }
 
 static json_t *f_pow(fcall *c)
 {
-    double a, b;
-    if (!fn_num(c, 0, &a) || !fn_num(c, 1, &b))
+    json_t *a = fn_number(c, 0), *b = a ? fn_number(c, 1) : NULL;
+    if (!b)
         return NULL;
-    return vpce_number_new(pow(a, b));
+    const char *why = NULL;
+    json_t *r = vpce_number_pow(a, b, &why);
+    return fn_number_result(c, r, why);
 }
 
 /* log(number, base). */
@@ -125,11 +128,13 @@ static json_t *f_parseint(fcall *c)
         return NULL;
     if (base < 2 || base > 62)
         return fn_arg_err(c, 1, "the base must be between 2 and 62");
-    char *end;
-    long long v = strtoll(s, &end, (int)base);
-    if (!*s || *end || base > 36)
+    const char *why = NULL;
+    json_t *r = base <= 36 ? vpce_number_parse_int(s, (int)base, &why) : NULL;
+    if (!r && why && strcmp(why, "number out of range") == 0)
+        return fn_fail(c, "number out of range");
+    if (!r)
         return fn_fail(c, "cannot parse \"%s\" as a base %lld integer", s, base);
-    return json_integer(v);
+    return r;
 }
 
 const fdef vpce_fn_numeric[] = {

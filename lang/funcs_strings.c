@@ -51,6 +51,15 @@ static void pad_out(vpce_buf *b, const char *s, int width, bool left, bool zero)
             vpce_buf_putc(b, ' ');
 }
 
+/* True for a whole number (beyond int64 when vpce_number_int64 failed). */
+static bool big_whole(const json_t *v)
+{
+    char *t = vpce_number_text(v);
+    bool whole = t && !strchr(t, '.');
+    free(t);
+    return whole;
+}
+
 /* Formats one verb; returns 0, or -1 after reporting. */
 static int format_verb(fcall *c, vpce_buf *b, char verb, const json_t *v, size_t argi, int width,
                        int prec, bool left, bool plus, bool zero, bool sharp, bool space)
@@ -117,8 +126,17 @@ static int format_verb(fcall *c, vpce_buf *b, char verb, const json_t *v, size_t
             spec[k++] = ' ';
         if (sharp)
             spec[k++] = '#';
-        if (verb == 'd' || verb == 'x' || verb == 'X' || verb == 'o' || verb == 'b') {
-            if (d != floor(d)) {
+        int64_t whole;
+        if (verb == 'd' && vpce_is_number(v) && !vpce_number_int64(v, &whole) && big_whole(v)) {
+            /* a whole number beyond int64: its exact digits */
+            s = vpce_number_text(v);
+            if (plus && s && s[0] != '-') {
+                char *t = vpce_asprintf("+%s", s);
+                free(s);
+                s = t;
+            }
+        } else if (verb == 'd' || verb == 'x' || verb == 'X' || verb == 'o' || verb == 'b') {
+            if (d != floor(d) || fabs(d) >= 9223372036854775808.0) {
                 fn_fail(c, "unsupported value for \"%%%c\" at %zu: an integer is required", verb,
                         argi + 1);
                 return -1;

@@ -124,6 +124,41 @@ bool vpce_eval_has_function(const char *name);
  * string, or NULL with *why set when v is null, a tuple or an object.
  */
 char *vpce_value_to_string(const json_t *v, const char **why);
+/*
+ * Numbers (lang/number.c) are exact decimals of up to VPCE_NUMBER_DIGITS significant digits
+ * (rounded half to even beyond, more than Terraform's 512-bit binary floats carry), with
+ * magnitudes below 10^VPCE_NUMBER_MAX_EXP and, when not zero, at least 10^-VPCE_NUMBER_MAX_EXP;
+ * past that range a result is the error "number out of range". A number value takes the first
+ * form that holds it exactly: a JSON integer (int64), a JSON real (when the double's shortest
+ * decimal form is the number itself), else a big number (util/util.h, VPCE_NUMBER_KEY).
+ * Functions returning json_t* return a new reference, or NULL with *why set to a static message
+ * ("number out of range", "division by zero", "a number is required").
+ */
+#define VPCE_NUMBER_DIGITS  160
+#define VPCE_NUMBER_MAX_EXP 1000
+/* Parses decimal text ([-]digits[.digits][e[-]digits]) to a number value. */
+json_t *vpce_number_from_text(const char *s, const char **why);
+/* The canonical form of a number value (or of a string holding a number). */
+json_t *vpce_number_canonical(const json_t *v, const char **why);
+/* True if v is a number or a string that reads as one. */
+bool vpce_number_is_numeric(const json_t *v);
+/* a OP b for VPCE_OP_ADD, _SUB, _MUL, _DIV, _MOD (operands numbers or numeric strings). */
+json_t *vpce_number_arith(vpce_op op, const json_t *a, const json_t *b, const char **why);
+/* fn: '-' negation, 'a' absolute value, 's' sign (-1, 0, 1), 'f' floor, 'c' ceiling. */
+json_t *vpce_number_unary(char fn, const json_t *a, const char **why);
+/* a to the power b: exact for whole b, in binary floating point otherwise (as Terraform). */
+json_t *vpce_number_pow(const json_t *a, const json_t *b, const char **why);
+/* Parses an integer in base 2..36 (letters either case). */
+json_t *vpce_number_parse_int(const char *s, int base, const char **why);
+/*
+ * A count (count, an index): 0 with *out set when v is a whole number from 0 to max, -1 when it
+ * is not a whole number of 0 or more (or not a number), -2 when it is whole but above max.
+ */
+int vpce_number_count(const json_t *v, int64_t max, int64_t *out);
+/* Compares two numbers exactly across representations: -1, 0, 1. */
+int vpce_number_cmp(const json_t *a, const json_t *b);
+/* The exact digits of a number value, without exponent; caller frees. NULL if not a number. */
+char *vpce_number_text(const json_t *v);
 /* Renders a number as Terraform does (shortest round-trip digits, no exponent); caller frees. */
 char *vpce_number_format(double x);
 /* Parses a whole string as a number (Terraform syntax); false if it is not one. */

@@ -100,6 +100,8 @@ char *vpce_value_to_string(const json_t *v, const char **why)
         *why = "the value is not known yet";
         return NULL;
     }
+    if (vpce_is_bignum(v))
+        return vpce_strdup(vpce_bignum_text(v));
     switch (json_typeof(v)) {
     case JSON_STRING:
         return vpce_strndup(json_string_value(v), json_string_length(v));
@@ -126,6 +128,8 @@ static int type_rank(const json_t *v)
 {
     if (vpce_is_unknown(v))
         return 6;
+    if (vpce_is_bignum(v))
+        return 2;
     switch (json_typeof(v)) {
     case JSON_NULL:
         return 0;
@@ -172,10 +176,8 @@ int vpce_value_compare(const json_t *a, const json_t *b)
     switch (ra) {
     case 1:
         return (int)json_is_true(a) - (int)json_is_true(b);
-    case 2: {
-        double x = vpce_number(a), y = vpce_number(b);
-        return x < y ? -1 : x > y ? 1 : 0;
-    }
+    case 2:
+        return vpce_number_cmp(a, b);
     case 3: {
         size_t la = json_string_length(a), lb = json_string_length(b);
         int c = memcmp(json_string_value(a), json_string_value(b), la < lb ? la : lb);
@@ -302,6 +304,8 @@ static int encode_value(vpce_buf *b, const json_t *v)
 {
     if (vpce_is_unknown(v))
         return -1;
+    if (vpce_is_bignum(v))
+        return vpce_buf_puts(b, vpce_bignum_text(v)), 0; /* an overflow is checked by the caller */
     switch (json_typeof(v)) {
     case JSON_NULL:
         return vpce_buf_puts(b, "null");
@@ -367,6 +371,8 @@ const char *vpce_value_type_name(const json_t *v)
         return "null";
     if (vpce_is_unknown(v))
         return "unknown";
+    if (vpce_is_bignum(v))
+        return "number";
     switch (json_typeof(v)) {
     case JSON_NULL:
         return "null";
@@ -451,7 +457,7 @@ json_t *vpce_convert(const json_t *v, const json_t *t, const char **why)
     if (vpce_is_unknown(v) || strcmp(kind, "dynamic") == 0)
         return json_incref((json_t *)v);
     if (strcmp(kind, "string") == 0) {
-        if (json_is_array(v) || json_is_object(v)) {
+        if (json_is_array(v) || (json_is_object(v) && !vpce_is_bignum(v))) {
             *why = "a string is required";
             return NULL;
         }
@@ -470,9 +476,8 @@ json_t *vpce_convert(const json_t *v, const json_t *t, const char **why)
     if (strcmp(kind, "number") == 0) {
         if (vpce_is_number(v))
             return json_incref((json_t *)v);
-        double d;
-        if (json_is_string(v) && vpce_number_parse(json_string_value(v), &d))
-            return vpce_number_new(d);
+        if (json_is_string(v))
+            return vpce_number_from_text(json_string_value(v), why);
         *why = "a number is required";
         return NULL;
     }
@@ -512,7 +517,7 @@ json_t *vpce_convert(const json_t *v, const json_t *t, const char **why)
         return out;
     }
     if (strcmp(kind, "map") == 0) {
-        if (!json_is_object(v)) {
+        if (!json_is_object(v) || vpce_is_bignum(v)) {
             *why = "a map is required";
             return NULL;
         }
@@ -559,7 +564,7 @@ json_t *vpce_convert(const json_t *v, const json_t *t, const char **why)
         return out;
     }
     if (strcmp(kind, "object") == 0) {
-        if (!json_is_object(v)) {
+        if (!json_is_object(v) || vpce_is_bignum(v)) {
             *why = "an object is required";
             return NULL;
         }

@@ -40,6 +40,8 @@ int vpce_yyparse(yyscan_t scanner, parse_ctx *ctx);
 }
 
 %code {
+#include <errno.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,17 +117,43 @@ static vpce_ast_expr *lit_string(parse_ctx *ctx, const char *s, size_t len, VPCE
     return e;
 }
 
+/*
+ * A number literal: an integer that fits int64, or a fraction of at most 15 significant digits
+ * (which a double holds exactly as written), becomes that JSON value; any other literal (more
+ * digits, beyond the double's range, a whole number written with an exponent) is kept as its
+ * text in the big number sentinel of util/util.h, which the evaluator turns into the exact
+ * number (or reports as out of range there, where the literal is).
+ */
 static vpce_ast_expr *lit_number(parse_ctx *ctx, const char *s, VPCE_YYLTYPE loc)
 {
     vpce_ast_expr *e = mk(ctx, VPCE_EXPR_LITERAL, loc);
-    bool integral = strspn(s, "0123456789") == strlen(s);
+    size_t len = strlen(s);
     json_t *v = NULL;
-    if (integral && strlen(s) < 19)
-        v = json_integer((json_int_t)strtoll(s, NULL, 10));
-    else
-        v = json_real(strtod(s, NULL));
-    if (!v) /* overflow to infinity */
-        v = json_real(0);
+    if (strspn(s, "0123456789") == len) {
+        errno = 0;
+        long long n = strtoll(s, NULL, 10);
+        if (errno == 0)
+            v = json_integer((json_int_t)n);
+    } else {
+        size_t sig = 0;
+        bool lead = true;
+        for (const char *p = s; *p && *p != 'e' && *p != 'E'; p++) {
+            if (*p == '.' || (lead && *p == '0'))
+                continue;
+            lead = false;
+            sig++;
+        }
+        double d = strtod(s, NULL);
+        if (sig > 0 && sig <= 15 && isfinite(d) && fabs(d) >= 1e-300 && d != floor(d))
+            v = json_real(d);
+        else if (sig <= 15 && (d != 0 || sig == 0) && d == floor(d) &&
+                 fabs(d) < 9007199254740992.0)
+            v = json_integer((json_int_t)d); /* exact: a whole double below 2^53 */
+    }
+    if (!v) {
+        v = json_object();
+        json_object_set_new(v, VPCE_NUMBER_KEY, json_string(s));
+    }
     e->u.literal = keep(ctx, v);
     return e;
 }

@@ -9,7 +9,6 @@
 #include "lang/lang.h"
 #include "planner/plan_build.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -668,9 +667,9 @@ static bool expand_keys(planner *P, const vpce_cfg_resource *r, json_t **keys, j
         json_t *v = vpce_eval(&ctx, r->count);
         if (!v)
             return false;
-        double d = vpce_is_number(v) ? vpce_number(v) : -1;
-        bool ok = d >= 0 && d == floor(d);
-        if (!ok) {
+        int64_t count = 0;
+        int crc = vpce_number_count(v, VPCE_MAX_INSTANCES_PER_RESOURCE, &count);
+        if (crc == -1) {
             vpce_diags_error(P->diags, r->count->range,
                              vpce_is_unknown(v) ? "The \"count\" value depends on resource "
                                                   "attributes that cannot be determined until "
@@ -681,7 +680,7 @@ static bool expand_keys(planner *P, const vpce_cfg_resource *r, json_t **keys, j
             return false;
         }
         /* (a huge count is refused here, before it is converted or anything is allocated) */
-        size_t want = d > VPCE_MAX_INSTANCES_PER_RESOURCE ? (size_t)-1 : (size_t)d;
+        size_t want = crc == -2 ? (size_t)-1 : (size_t)count;
         json_int_t n = (json_int_t)want;
         if (!instances_fit(P, r->count->range, want, "count")) {
             json_decref(v);

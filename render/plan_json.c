@@ -70,6 +70,8 @@ static json_t *unknown_as_bool(const json_t *v)
 {
     if (vpce_is_unknown(v))
         return json_true();
+    if (vpce_is_bignum(v))
+        return json_false();
     if (json_is_array(v)) {
         json_t *out = json_array();
         size_t i;
@@ -278,7 +280,7 @@ static json_t *plan_json_doc(const vpce_plan *p)
 char *vpce_plan_render_json(const vpce_plan *p)
 {
     json_t *doc = plan_json_doc(p);
-    char *s = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+    char *s = vpce_json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(doc);
     if (!s) {
         vpce_error_set("cannot encode the plan as JSON");

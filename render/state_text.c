@@ -2,6 +2,7 @@
  * render/state_text.c: state values and resources in HCL syntax, as `vpce state show` and
  * `vpce output` print them, and the lock holder block of lock errors.
  */
+#include "lang/lang.h"
 #include "render/render.h"
 
 #include <stdlib.h>
@@ -172,6 +173,12 @@ static int format_value(vpce_buf *b, const json_t *v, int indent, int width, boo
         return vpce_buf_puts(b, "null");
     if (vpce_is_unknown(v))
         return vpce_buf_puts(b, "(known after apply)");
+    if (vpce_is_number(v)) {
+        char *s = vpce_number_text(v); /* exact digits, never an exponent */
+        rc = vpce_buf_puts(b, s ? s : "0");
+        free(s);
+        return rc;
+    }
     switch (json_typeof(v)) {
     case JSON_TRUE:
         return vpce_buf_puts(b, "true");

@@ -8,6 +8,7 @@
  * symbol field ("  + ", "  ~ ", "-/+ ", "    " ...). The closing brace of a body is a no-op line
  * of the level that opened it.
  */
+#include "lang/lang.h"
 #include "render/text.h"
 
 #include <stdlib.h>
@@ -260,7 +261,7 @@ static int classify(const json_t *b, const json_t *a)
 
 static bool is_composite(const json_t *v)
 {
-    return (json_is_object(v) && !vpce_is_unknown(v)) || json_is_array(v);
+    return (json_is_object(v) && !vpce_is_unknown(v) && !vpce_is_bignum(v)) || json_is_array(v);
 }
 
 /* The lines of a multi-line string as a JSON array of strings (a final newline ends the last
@@ -328,6 +329,12 @@ void txt_render_whole(rctx *r, const json_t *v, int act, int level, bool in_json
     }
     if (txt_is_null(v)) {
         txt_put(r, "null");
+        return;
+    }
+    if (vpce_is_number(v)) {
+        char *s = vpce_number_text(v); /* exact digits, never an exponent */
+        txt_put(r, s ? s : "0");
+        free(s);
         return;
     }
     switch (json_typeof(v)) {
@@ -640,7 +647,7 @@ void txt_render_diff(rctx *r, const json_t *b, const json_t *a, int level, bool 
         render_heredoc_diff(r, b, a, level);
     } else if (json_is_array(b) && json_is_array(a)) {
         render_list_diff(r, b, a, level, in_json);
-    } else if (json_is_object(b) && json_is_object(a)) {
+    } else if (is_composite(b) && is_composite(a) && json_is_object(b) && json_is_object(a)) {
         render_object_diff(r, b, a, level, in_json);
     } else {
         txt_render_whole(r, b, A_DELETE, level, in_json);

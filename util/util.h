@@ -251,15 +251,34 @@ void vpce_log(vpce_log_level level, const char *fmt, ...) __attribute__((format(
 /* A new reference to an unknown value. */
 json_t *vpce_unknown(void);
 bool vpce_is_unknown(const json_t *v);
+/*
+ * json_dumps() with every big number written as a bare JSON number of its exact digits (JSON
+ * has no limit on a number's digits). Caller frees; NULL as json_dumps.
+ */
+char *vpce_json_dumps(const json_t *v, size_t flags);
 /* True if v is or contains an unknown anywhere. */
 bool vpce_contains_unknown(const json_t *v);
 /* Equality as the language defines it: numbers by value (1 == 1.0), objects by keys. */
 bool vpce_value_equal(const json_t *a, const json_t *b);
 /* A short rendering for messages ("\"abc\"", "42", "[...]"); caller frees. */
 char *vpce_value_brief(const json_t *v);
-/* Number helpers: true if v is an integer or real. */
+/*
+ * Numbers are exact decimals (lang/lang.h has their arithmetic). One that neither a JSON integer
+ * nor a JSON real holds exactly (more digits, or beyond their range) is a "big number": an
+ * object with the single key VPCE_NUMBER_KEY whose value is the number's exact digits as a
+ * string, in the canonical form lang/ writes ("-12.5", no exponent). Like the unknown sentinel
+ * it survives copies, serialisation (state, plan files) and equality.
+ */
+#define VPCE_NUMBER_KEY "\x01vpce:number"
+bool vpce_is_bignum(const json_t *v);
+/* The exact digits of a big number (borrowed from v). */
+const char *vpce_bignum_text(const json_t *v);
+/* Number helpers: true if v is an integer, a real or a big number. */
 bool vpce_is_number(const json_t *v);
+/* The nearest double (a big number beyond the double range gives +-HUGE_VAL). */
 double vpce_number(const json_t *v);
+/* True, with *out set, if v is a number holding a whole value that fits int64. */
+bool vpce_number_int64(const json_t *v, int64_t *out);
 /* A number value: an integer when x is integral and fits, else a real. New reference. */
 json_t *vpce_number_new(double x);
 

@@ -2,6 +2,7 @@
 #include "util/util.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 json_t *vpce_unknown(void)
@@ -35,14 +36,93 @@ bool vpce_contains_unknown(const json_t *v)
     return false;
 }
 
+bool vpce_is_bignum(const json_t *v)
+{
+    return v && json_is_object(v) && json_object_size(v) == 1 &&
+           json_is_string(json_object_get(v, VPCE_NUMBER_KEY));
+}
+
+const char *vpce_bignum_text(const json_t *v)
+{
+    return json_string_value(json_object_get(v, VPCE_NUMBER_KEY));
+}
+
 bool vpce_is_number(const json_t *v)
 {
-    return v && (json_is_integer(v) || json_is_real(v));
+    return v && (json_is_integer(v) || json_is_real(v) || vpce_is_bignum(v));
 }
 
 double vpce_number(const json_t *v)
 {
-    return json_is_integer(v) ? (double)json_integer_value(v) : json_real_value(v);
+    if (json_is_integer(v))
+        return (double)json_integer_value(v);
+    if (json_is_real(v))
+        return json_real_value(v);
+    if (vpce_is_bignum(v))
+        return strtod(vpce_bignum_text(v), NULL);
+    return 0;
+}
+
+bool vpce_number_int64(const json_t *v, int64_t *out)
+{
+    if (json_is_integer(v)) {
+        *out = json_integer_value(v);
+        return true;
+    }
+    if (!json_is_real(v))
+        return false; /* a big number never fits: it would be an integer */
+    double d = json_real_value(v);
+    if (d != floor(d) || d < -9223372036854775808.0 || d >= 9223372036854775808.0)
+        return false;
+    *out = (int64_t)d;
+    return true;
+}
+
+static const char *skip_ws(const char *p)
+{
+    while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+        p++;
+    return p;
+}
+
+char *vpce_json_dumps(const json_t *v, size_t flags)
+{
+    static const char key[] = "\"\\u0001vpce:number\"";
+    char *s = json_dumps(v, flags);
+    if (!s || !strstr(s, key))
+        return s;
+    /*
+     * A sentinel dumps as {"\u0001vpce:number": "DIGITS"} (spacing by flags). Inside a JSON
+     * string a quote is escaped, so a match preceded by "{" is a sentinel's key.
+     */
+    vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
+    const char *p = s;
+    for (const char *k; (k = strstr(p, key));) {
+        const char *open = k;
+        while (open > p && (open[-1] == ' ' || open[-1] == '\n' || open[-1] == '\t'))
+            open--;
+        const char *q = skip_ws(k + sizeof(key) - 1);
+        const char *digits = NULL, *end = NULL, *close = NULL;
+        if (open > p && open[-1] == '{' && *q == ':') {
+            q = skip_ws(q + 1);
+            if (*q == '"') {
+                digits = q + 1;
+                end = strchr(digits, '"');
+                close = end ? skip_ws(end + 1) : NULL;
+            }
+        }
+        if (!close || *close != '}') {
+            vpce_buf_append(&b, p, (size_t)(k + sizeof(key) - 1 - p));
+            p = k + sizeof(key) - 1;
+            continue;
+        }
+        vpce_buf_append(&b, p, (size_t)(open - 1 - p));
+        vpce_buf_append(&b, digits, (size_t)(end - digits));
+        p = close + 1;
+    }
+    vpce_buf_puts(&b, p);
+    free(s);
+    return vpce_buf_detach(&b);
 }
 
 json_t *vpce_number_new(double x)
@@ -58,6 +138,11 @@ bool vpce_value_equal(const json_t *a, const json_t *b)
         return true;
     if (!a || !b)
         return false;
+    if (vpce_is_bignum(a) || vpce_is_bignum(b)) {
+        /* numbers are canonical: a big number equals only the big number of the same digits */
+        return vpce_is_bignum(a) && vpce_is_bignum(b) &&
+               strcmp(vpce_bignum_text(a), vpce_bignum_text(b)) == 0;
+    }
     if (vpce_is_number(a) && vpce_is_number(b)) {
         if (json_is_integer(a) && json_is_integer(b))
             return json_integer_value(a) == json_integer_value(b);
@@ -94,6 +179,10 @@ char *vpce_value_brief(const json_t *v)
         return vpce_strdup("null");
     if (vpce_is_unknown(v))
         return vpce_strdup("(known after apply)");
+    if (vpce_is_bignum(v)) {
+        const char *t = vpce_bignum_text(v);
+        return strlen(t) > 60 ? vpce_asprintf("%.57s...", t) : vpce_strdup(t);
+    }
     switch (json_typeof(v)) {
     case JSON_ARRAY:
         return vpce_asprintf("tuple of %zu elements", json_array_size(v));

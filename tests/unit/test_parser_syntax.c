@@ -87,7 +87,7 @@ static void parser_literals(void **state)
     (void)state;
     expect_expr("42", "42");
     expect_expr("1.5", "1.5");
-    expect_expr("1e3", "1000.0");
+    expect_expr("1e3", "1000");
     expect_expr("2.5E-1", "0.25");
     expect_expr("true", "true");
     expect_expr("false", "false");
