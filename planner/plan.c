@@ -308,9 +308,18 @@ static bool check_postconditions(planner *P, const vpce_cfg_resource *r, const j
 
 /* ---- evaluation of one resource ---------------------------------------------------------- */
 
+/* An unknown computed attribute of instance addr, remembering its origin (util.h). */
+static json_t *unknown_attr(const char *addr, const char *attr)
+{
+    char *origin = vpce_asprintf("%s.%s", addr, attr);
+    json_t *v = vpce_unknown_from(origin);
+    free(origin);
+    return v;
+}
+
 /* Builds the planned value of a managed instance from its configuration and prior attributes. */
-static json_t *planned_value(const vpce_cfg_resource *r, const json_t *config, const json_t *prior,
-                             bool replacing)
+static json_t *planned_value(const vpce_cfg_resource *r, const char *addr, const json_t *config,
+                             const json_t *prior, bool replacing)
 {
     const vpce_block_schema *s = r->rtype->schema;
     /* Shallow: only top-level members are replaced below; values are never changed in place. */
@@ -322,7 +331,7 @@ static json_t *planned_value(const vpce_cfg_resource *r, const json_t *config, c
         json_object_set_new(planned, a->name,
                             pv                    ? json_incref(pv)
                             : prior && !replacing ? json_null()
-                                                  : vpce_unknown());
+                                                  : unknown_attr(addr, a->name));
     }
     for (const vpce_nested_block *b = s->blocks; b && b->name; b++) {
         if (!(b->flags & VPCE_ATTR_COMPUTED) || body_sets(r->body, b->name))
@@ -507,7 +516,7 @@ static json_t *plan_managed_instance(planner *P, size_t gi, const vpce_cfg_resou
 
     bool by_request = vpce_map_has(P->replace_addrs, addr);
     bool by_trigger = prior_res && replace_triggered(P, r);
-    json_t *planned = planned_value(r, config, prior, false);
+    json_t *planned = planned_value(r, addr, config, prior, false);
     json_t *paths = json_array();
     vpce_change *c = change_new(r, NULL, addr, key);
     set_depends(P, c, gi, NULL);
@@ -519,7 +528,7 @@ static json_t *plan_managed_instance(planner *P, size_t gi, const vpce_cfg_resou
         if (by_request || by_trigger || json_array_size(paths) > 0 ||
             (changed && holds_replaced(P, r, c, prior, planned, paths))) {
             json_decref(planned);
-            planned = planned_value(r, config, prior, true);
+            planned = planned_value(r, addr, config, prior, true);
             c->action = r->create_before_destroy ? VPCE_ACTION_CREATE_THEN_DELETE
                                                  : VPCE_ACTION_DELETE_THEN_CREATE;
             c->reason = vpce_strdup(by_trigger   ? "replace_by_triggers"

@@ -250,6 +250,15 @@ void vpce_log(vpce_log_level level, const char *fmt, ...) __attribute__((format(
 #define VPCE_UNKNOWN_KEY "\x01vpce:unknown"
 /* A new reference to an unknown value. */
 json_t *vpce_unknown(void);
+/*
+ * A new reference to an unknown value that remembers where it comes from: the key's value is
+ * the string origin ("aws_vpc.main.id") instead of true. The planner gives one to each computed
+ * attribute of an object not created yet; references pass it on unchanged, so the analysis can
+ * tell that two unknowns are the same future id. Anything computed from it is a plain unknown.
+ */
+json_t *vpce_unknown_from(const char *origin);
+/* The origin of an unknown made by vpce_unknown_from(), or NULL. Borrowed from v. */
+const char *vpce_unknown_origin(const json_t *v);
 bool vpce_is_unknown(const json_t *v);
 /*
  * json_dumps() with every big number written as a bare JSON number of its exact digits (JSON
@@ -258,7 +267,8 @@ bool vpce_is_unknown(const json_t *v);
 char *vpce_json_dumps(const json_t *v, size_t flags);
 /* True if v is or contains an unknown anywhere. */
 bool vpce_contains_unknown(const json_t *v);
-/* Equality as the language defines it: numbers by value (1 == 1.0), objects by keys. */
+/* Equality as the language defines it: numbers by value (1 == 1.0), objects by keys; any two
+   unknowns are equal, whatever their origin. */
 bool vpce_value_equal(const json_t *a, const json_t *b);
 /* A short rendering for messages ("\"abc\"", "42", "[...]"); caller frees. */
 char *vpce_value_brief(const json_t *v);

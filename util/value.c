@@ -12,6 +12,20 @@ json_t *vpce_unknown(void)
     return o;
 }
 
+json_t *vpce_unknown_from(const char *origin)
+{
+    if (!origin)
+        return vpce_unknown();
+    json_t *o = json_object();
+    json_object_set_new(o, VPCE_UNKNOWN_KEY, json_string(origin));
+    return o;
+}
+
+const char *vpce_unknown_origin(const json_t *v)
+{
+    return vpce_is_unknown(v) ? json_string_value(json_object_get(v, VPCE_UNKNOWN_KEY)) : NULL;
+}
+
 bool vpce_is_unknown(const json_t *v)
 {
     return v && json_is_object(v) && json_object_size(v) == 1 &&
@@ -138,6 +152,8 @@ bool vpce_value_equal(const json_t *a, const json_t *b)
         return true;
     if (!a || !b)
         return false;
+    if (vpce_is_unknown(a) || vpce_is_unknown(b))
+        return vpce_is_unknown(a) && vpce_is_unknown(b);
     if (vpce_is_bignum(a) || vpce_is_bignum(b)) {
         /* numbers are canonical: a big number equals only the big number of the same digits */
         return vpce_is_bignum(a) && vpce_is_bignum(b) &&

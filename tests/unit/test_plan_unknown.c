@@ -41,6 +41,29 @@ static void unknown_flows_when_parent_is_new(void **state)
     vpce_config_free(cfg);
 }
 
+/* A new object's computed id is an unknown that names its origin, and references carry it on
+   unchanged (what the reachability analysis links by); a value computed from it does not. */
+static void unknown_id_remembers_its_origin(void **state)
+{
+    (void)state;
+    vpce_config *cfg = testprov_load(
+        "resource \"test_thing\" \"vpc\" {\n  name = \"vpc\"\n}\n"
+        "resource \"test_child\" \"a\" {\n  parent_id = test_thing.vpc.id\n}\n"
+        "resource \"test_child\" \"b\" {\n  parent_id = \"x-${test_thing.vpc.id}\"\n}\n");
+    vpce_plan *p = testprov_plan(cfg, NULL, NULL);
+    const json_t *id = json_object_get(testprov_change(p, "test_thing.vpc")->after, "id");
+    assert_string_equal(vpce_unknown_origin(id), "test_thing.vpc.id");
+    const json_t *a = json_object_get(testprov_change(p, "test_child.a")->after, "parent_id");
+    assert_string_equal(vpce_unknown_origin(a), "test_thing.vpc.id");
+    const json_t *b = json_object_get(testprov_change(p, "test_child.b")->after, "parent_id");
+    assert_true(vpce_is_unknown(b));
+    assert_null(vpce_unknown_origin(b));
+    /* unknowns compare equal whatever their origin, as before */
+    assert_true(vpce_value_equal(a, b));
+    vpce_plan_free(p);
+    vpce_config_free(cfg);
+}
+
 static void known_when_parent_in_state(void **state)
 {
     (void)state;
@@ -132,6 +155,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(unknown_flows_when_parent_is_new),
+        cmocka_unit_test(unknown_id_remembers_its_origin),
         cmocka_unit_test(known_when_parent_in_state),
         cmocka_unit_test(replaced_parent_makes_child_replace),
         cmocka_unit_test(for_each_over_map),
