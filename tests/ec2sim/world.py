@@ -85,16 +85,17 @@ ID_KINDS = {
     "igw": ("igws", "InvalidInternetGatewayID.NotFound", "internetGateway ID"),
     "vpce": ("endpoints", "InvalidVpcEndpointId.NotFound", "VpcEndpoint Id"),
     "eni": ("enis", "InvalidNetworkInterfaceID.NotFound", "networkInterface ID"),
+    "acl": ("nacls", "InvalidNetworkAclID.NotFound", "network ACL"),
 }
 COLLECTIONS = ["vpcs", "subnets", "route_tables", "security_groups", "sg_rules", "igws",
-               "endpoints", "enis"]
+               "endpoints", "enis", "nacls"]
 
 # Which Create* may carry which TagSpecification ResourceType
 TAG_TYPES = {
     "CreateVpc": "vpc", "CreateSubnet": "subnet", "CreateRouteTable": "route-table",
     "CreateSecurityGroup": "security-group", "CreateInternetGateway": "internet-gateway",
     "CreateVpcEndpoint": "vpc-endpoint", "AuthorizeSecurityGroupIngress": "security-group-rule",
-    "AuthorizeSecurityGroupEgress": "security-group-rule",
+    "AuthorizeSecurityGroupEgress": "security-group-rule", "CreateNetworkAcl": "network-acl",
 }
 
 # MaxResults bounds the model does not carry but EC2 enforces
@@ -195,6 +196,7 @@ class World:
                 "internet_gateways": [self._view_igw(i) for i in self._sorted(self.igws)],
                 "vpc_endpoints": [self._view_ep(e) for e in self._sorted(self.endpoints)],
                 "network_interfaces": [self._view_eni(e) for e in self._sorted(self.enis)],
+                "network_acls": [self._view_nacl(a) for a in self._sorted(self.nacls)],
                 "tags": self.tags,
             }, default=str))
 
@@ -476,6 +478,11 @@ class World:
         self._add_rule(sg["GroupId"], False, "-1", -1, -1,
                        ("group", {"GroupId": sg["GroupId"], "UserId": self.account}), None)
         self._add_rule(sg["GroupId"], True, "-1", -1, -1, ("CidrIpv4", "0.0.0.0/0"), None)
+        # the default network ACL: allow everything both ways (rule 100), then the final deny
+        acl = self._new_nacl(vid, True)
+        for egress in (False, True):
+            acl["_entries"].append({"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow",
+                                    "Egress": egress, "CidrBlock": "0.0.0.0/0"})
         self._apply_tags(vid, tags)
         out = self._view_vpc(vpc)
         out["State"] = "pending"  # as EC2's CreateVpc answer
@@ -492,6 +499,8 @@ class World:
             return True
         if any(e["VpcId"] == vid and e["State"] != "deleted" for e in self.endpoints.values()):
             return True
+        if any(a["VpcId"] == vid and not a["IsDefault"] for a in self.nacls.values()):
+            return True
         return any(e["VpcId"] == vid for e in self.enis.values())
 
     def op_DeleteVpc(self, p):
@@ -506,6 +515,8 @@ class World:
             for rule in self._rules_of(g["GroupId"]):
                 self._forget(self.sg_rules, rule["SecurityGroupRuleId"])
             self._forget(self.security_groups, g["GroupId"])
+        for a in [a for a in self.nacls.values() if a["VpcId"] == vid]:
+            self._forget(self.nacls, a["NetworkAclId"])
         self._forget(self.vpcs, vid)
         return {}
 
@@ -616,6 +627,10 @@ class World:
         })
         s.pop("PrivateDnsNameOptionsOnLaunch")
         self.subnets[sid] = s
+        for a in self.nacls.values():
+            if a["VpcId"] == vpc["VpcId"] and a["IsDefault"]:
+                a["_assocs"].append({"NetworkAclAssociationId": self.new_id("aclassoc"),
+                                     "NetworkAclId": a["NetworkAclId"], "SubnetId": sid})
         self._apply_tags(sid, tags)
         return {"Subnet": self._view_subnet(s)}
 
@@ -627,6 +642,8 @@ class World:
                            "The subnet '%s' has dependencies and cannot be deleted." % sid)
         for r in self.route_tables.values():
             r["_assocs"] = [a for a in r["_assocs"] if a.get("SubnetId") != sid]
+        for a in self.nacls.values():
+            a["_assocs"] = [x for x in a["_assocs"] if x["SubnetId"] != sid]
         for e in self.endpoints.values():
             if sid in e.get("SubnetIds", []):
                 e["SubnetIds"].remove(sid)
@@ -1796,6 +1813,150 @@ class World:
         return self._describe("DescribeVpcEndpoints", p, self._sorted(self.endpoints),
                               lambda e: e["VpcEndpointId"], "VpcEndpointIds", "vpce", filters,
                               self._view_ep, "VpcEndpoints")
+
+    # ================================================================== network ACLs
+    def _new_nacl(self, vid, default):
+        aid = self.new_id("acl")
+        acl = self._stamp({"NetworkAclId": aid, "VpcId": vid, "OwnerId": self.account,
+                           "IsDefault": default, "_entries": [], "_assocs": []})
+        self.nacls[aid] = acl
+        return acl
+
+    def _view_nacl(self, a):
+        d = self._public(a)
+        final = [{"RuleNumber": 32767, "Protocol": "-1", "RuleAction": "deny", "Egress": e,
+                  "CidrBlock": "0.0.0.0/0"} for e in (False, True)]
+        d["Entries"] = sorted(copy.deepcopy(a["_entries"]) + final,
+                              key=lambda x: (x["Egress"], x["RuleNumber"]))
+        d["Associations"] = copy.deepcopy(a["_assocs"])
+        d["Tags"] = self._tag_list(a["NetworkAclId"])
+        return d
+
+    def op_CreateNetworkAcl(self, p):
+        tags = self._tag_specs("CreateNetworkAcl", p)
+        self._get(p["VpcId"], "vpc")
+        acl = self._new_nacl(p["VpcId"], False)
+        self._apply_tags(acl["NetworkAclId"], tags)
+        out = {"NetworkAcl": self._view_nacl(acl)}
+        if "ClientToken" in p:
+            out["ClientToken"] = p["ClientToken"]
+        return out
+
+    def op_DeleteNetworkAcl(self, p):
+        aid = p["NetworkAclId"]
+        acl = self._get(aid, "acl")
+        if acl["IsDefault"]:
+            raise EC2Error("InvalidParameterValue", "cannot delete default network ACL %s" % aid)
+        if acl["_assocs"]:
+            raise EC2Error("DependencyViolation",
+                           "The networkAcl '%s' has dependencies and cannot be deleted." % aid)
+        self._forget(self.nacls, aid)
+        return {}
+
+    def _entry_from(self, p):
+        """A network ACL entry from Create/ReplaceNetworkAclEntry parameters, checked as EC2 does."""
+        rn = p["RuleNumber"]
+        if not 1 <= rn <= 32766:
+            raise invalid_value(rn, "ruleNumber", "Rule numbers must be between 1 and 32766.")
+        proto = p["Protocol"]
+        if proto != "-1" and not (proto.isdigit() and 0 <= int(proto) <= 255):
+            raise invalid_value(proto, "protocol", "Use -1 or a protocol number from 0 to 255.")
+        v4, v6 = p.get("CidrBlock"), p.get("Ipv6CidrBlock")
+        if v4 is None and v6 is None:
+            raise EC2Error("MissingParameter", "Either 'cidrBlock' or 'ipv6CidrBlock' should be provided.")
+        if v4 is not None and v6 is not None:
+            raise EC2Error("InvalidParameterCombination",
+                           "Only one of cidrBlock or ipv6CidrBlock may be specified")
+        e = {"RuleNumber": rn, "Protocol": proto, "RuleAction": p["RuleAction"], "Egress": p["Egress"]}
+        if v4 is not None:
+            e["CidrBlock"] = str(parse_cidr(v4, "cidrBlock"))
+        else:
+            e["Ipv6CidrBlock"] = str(parse_cidr(v6, "ipv6CidrBlock", v6=True))
+        if proto in ("6", "17"):
+            pr = p.get("PortRange")
+            if pr is None or "From" not in pr or "To" not in pr:
+                raise EC2Error("MissingParameter", "The request must contain the parameter portRange")
+            if not (0 <= pr["From"] <= 65535 and 0 <= pr["To"] <= 65535) or pr["From"] > pr["To"]:
+                raise invalid_value("%d-%d" % (pr["From"], pr["To"]), "portRange")
+            e["PortRange"] = {"From": pr["From"], "To": pr["To"]}
+        elif proto in ("1", "58"):
+            ic = p.get("IcmpTypeCode")
+            if ic is None or "Type" not in ic or "Code" not in ic:
+                raise EC2Error("MissingParameter", "The request must contain the parameter icmpTypeCode")
+            e["IcmpTypeCode"] = {"Type": ic["Type"], "Code": ic["Code"]}
+        return e
+
+    @staticmethod
+    def _entry_index(acl, rn, egress):
+        for i, x in enumerate(acl["_entries"]):
+            if x["RuleNumber"] == rn and x["Egress"] == egress:
+                return i
+        return None
+
+    def op_CreateNetworkAclEntry(self, p):
+        acl = self._get(p["NetworkAclId"], "acl")
+        e = self._entry_from(p)
+        if self._entry_index(acl, e["RuleNumber"], e["Egress"]) is not None:
+            raise EC2Error("NetworkAclEntryAlreadyExists",
+                           "The network acl entry identified by %d already exists." % e["RuleNumber"])
+        acl["_entries"].append(e)
+        return {}
+
+    def op_ReplaceNetworkAclEntry(self, p):
+        acl = self._get(p["NetworkAclId"], "acl")
+        e = self._entry_from(p)
+        i = self._entry_index(acl, e["RuleNumber"], e["Egress"])
+        if i is None:
+            raise EC2Error("InvalidNetworkAclEntry.NotFound",
+                           "The network acl entry identified by %d could not be found." % e["RuleNumber"])
+        acl["_entries"][i] = e
+        return {}
+
+    def op_DeleteNetworkAclEntry(self, p):
+        acl = self._get(p["NetworkAclId"], "acl")
+        i = self._entry_index(acl, p["RuleNumber"], p["Egress"])
+        if i is None:
+            raise EC2Error("InvalidNetworkAclEntry.NotFound",
+                           "The network acl entry identified by %d could not be found." % p["RuleNumber"])
+        del acl["_entries"][i]
+        return {}
+
+    def op_ReplaceNetworkAclAssociation(self, p):
+        target = self._get(p["NetworkAclId"], "acl")
+        for acl in self.nacls.values():
+            for a in acl["_assocs"]:
+                if a["NetworkAclAssociationId"] != p["AssociationId"]:
+                    continue
+                if acl["VpcId"] != target["VpcId"]:
+                    raise EC2Error("InvalidParameterValue", "Network ACL %s and subnet %s belong to "
+                                   "different VPCs" % (target["NetworkAclId"], a["SubnetId"]))
+                acl["_assocs"].remove(a)
+                new = {"NetworkAclAssociationId": self.new_id("aclassoc"),
+                       "NetworkAclId": target["NetworkAclId"], "SubnetId": a["SubnetId"]}
+                target["_assocs"].append(new)
+                return {"NewAssociationId": new["NetworkAclAssociationId"]}
+        raise EC2Error("InvalidAssociationID.NotFound",
+                       "The association ID '%s' does not exist" % p["AssociationId"])
+
+    def op_DescribeNetworkAcls(self, p):
+        def assocs(key):
+            return lambda a: [x[key] for x in a["_assocs"]]
+
+        def entries(key):
+            return lambda a: [x.get(key) for x in self._view_nacl(a)["Entries"] if x.get(key) is not None]
+        filters = {
+            "network-acl-id": lambda a: [a["NetworkAclId"]], "vpc-id": lambda a: [a["VpcId"]],
+            "default": lambda a: [a["IsDefault"]], "owner-id": lambda a: [a["OwnerId"]],
+            "association.association-id": assocs("NetworkAclAssociationId"),
+            "association.network-acl-id": assocs("NetworkAclId"),
+            "association.subnet-id": assocs("SubnetId"),
+            "entry.cidr": entries("CidrBlock"), "entry.ipv6-cidr": entries("Ipv6CidrBlock"),
+            "entry.egress": entries("Egress"), "entry.protocol": entries("Protocol"),
+            "entry.rule-action": entries("RuleAction"), "entry.rule-number": entries("RuleNumber"),
+        }
+        return self._describe("DescribeNetworkAcls", p, self._sorted(self.nacls),
+                              lambda a: a["NetworkAclId"], "NetworkAclIds", "acl", filters,
+                              self._view_nacl, "NetworkAcls")
 
     # ================================================================== drift helper
     def mutate(self, req):
