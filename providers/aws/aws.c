@@ -84,6 +84,8 @@ static const vpce_block_schema config_schema = {config_attrs, config_blocks};
 
 static const vpce_resource_type *const resources[] = {
     &vpce_aws_internet_gateway,
+    &vpce_aws_network_acl,
+    &vpce_aws_network_acl_rule,
     &vpce_aws_route,
     &vpce_aws_route_table,
     &vpce_aws_route_table_association,

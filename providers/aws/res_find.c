@@ -3,7 +3,8 @@
  * find_by_address / find_planned ops of providers/provider.h). One generic search driven by a
  * table per type name:
  *
- *  - tagged objects (VPC, subnet, route table, internet gateway, security group, endpoint): every
+ *  - tagged objects (VPC, subnet, route table, internet gateway, security group, network ACL,
+ *    endpoint): every
  *    create tags its object vpce:address = address through TagSpecification, so the object a
  *    crashed create made is found with a Describe* filtered on tag:vpce:address (the tag is then
  *    checked exactly, since EC2 filter values take '*' and '?' wildcards). Exactly one match is
@@ -11,6 +12,7 @@
  *    create gives; none gives NULL; several is an error naming the ids (a duplicate exists and
  *    the user must decide which to keep). Endpoints that are deleting or deleted do not count.
  *  - objects without tags (aws_route, aws_route_table_association, aws_security_group_rule,
+ *    aws_network_acl_rule,
  *    the aws_vpc_endpoint_*_association types, aws_vpc_endpoint_policy): the planned values the
  *    create was sent with (kept by apply in the journal entry's details) name the object: the
  *    type's own refresh (read_batch, with the planned values as the prior) or import (for route
@@ -75,6 +77,9 @@ static const char *const route_targets[] = {
         .type = (t), .mode = FIND_READ, .read_batch = (rb), .same = (same_attrs)                   \
     }
 
+/* A rule number taken by another entry is not the rule the create made. */
+static const char *const nacl_rule_same[] = {"rule_action", "cidr_block", "ipv6_cidr_block", NULL};
+
 static const find_kind kinds[] = {
     TAGGED("aws_vpc", "DescribeVpcs", "vpcSet", "vpcId", NULL, vpce_aws_vpc_import),
     TAGGED("aws_subnet", "DescribeSubnets", "subnetSet", "subnetId", NULL, vpce_aws_subnet_import),
@@ -84,6 +89,8 @@ static const find_kind kinds[] = {
            "internetGatewayId", NULL, vpce_aws_igw_import),
     TAGGED("aws_security_group", "DescribeSecurityGroups", "securityGroupInfo", "groupId", NULL,
            vpce_aws_sg_import),
+    TAGGED("aws_network_acl", "DescribeNetworkAcls", "networkAclSet", "networkAclId", NULL,
+           vpce_aws_nacl_import),
     TAGGED("aws_vpc_endpoint", "DescribeVpcEndpoints", "vpcEndpointSet", "vpcEndpointId", "state",
            vpce_aws_endpoint_import),
     READ("aws_route", vpce_aws_route_read_batch, route_targets),
@@ -91,6 +98,7 @@ static const find_kind kinds[] = {
      .mode = FIND_RTB_ASSOC,
      .import = vpce_aws_rtb_assoc_import},
     READ("aws_security_group_rule", vpce_aws_sg_rule_read_batch, NULL),
+    READ("aws_network_acl_rule", vpce_aws_nacl_rule_read_batch, nacl_rule_same),
     READ("aws_vpc_endpoint_route_table_association", vpce_aws_endpoint_rt_assoc_read_batch, NULL),
     READ("aws_vpc_endpoint_subnet_association", vpce_aws_endpoint_subnet_assoc_read_batch, NULL),
     READ("aws_vpc_endpoint_security_group_association", vpce_aws_endpoint_sg_assoc_read_batch,

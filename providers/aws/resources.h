@@ -1,8 +1,8 @@
 /*
  * providers/aws/resources.h (internal to providers/aws/): every resource and data-source type of
- * the "aws" provider, one global per type, each defined in its own providers/aws/schema_*.c file
- * (schema now; the CRUD functions are filled in by the same files later). The short flag macros
- * below keep the schema tables readable.
+ * the "aws" provider, one global per type, each defined in its own providers/aws/schema_*.c or
+ * res_*.c file (schema now; the CRUD functions are filled in by the same files later). The short
+ * flag macros below keep the schema tables readable.
  */
 #ifndef VPCE_AWS_RESOURCES_H
 #define VPCE_AWS_RESOURCES_H
@@ -60,6 +60,8 @@ extern const vpce_resource_type vpce_aws_route;
 extern const vpce_resource_type vpce_aws_internet_gateway;
 extern const vpce_resource_type vpce_aws_security_group;
 extern const vpce_resource_type vpce_aws_security_group_rule;
+extern const vpce_resource_type vpce_aws_network_acl;
+extern const vpce_resource_type vpce_aws_network_acl_rule;
 
 /* Data sources (the type names are the same as Terraform's, the globals carry a data_ prefix). */
 extern const vpce_resource_type vpce_aws_data_vpc;

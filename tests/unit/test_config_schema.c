@@ -25,6 +25,8 @@ static const char *resources[] = {
     "aws_internet_gateway",
     "aws_security_group",
     "aws_security_group_rule",
+    "aws_network_acl",
+    "aws_network_acl_rule",
 };
 static const char *data_sources[] = {
     "aws_vpc",
