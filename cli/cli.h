@@ -20,6 +20,7 @@ struct cli_command {
 int cmd_validate(int argc, char **argv);
 int cmd_fmt(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
 int cmd_show(int argc, char **argv);

@@ -5,7 +5,6 @@
 #include "config/config.h"
 #include "planner/planner.h"
 #include "render/render.h"
-#include "state/state.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -44,13 +43,7 @@ int cmd_plan(int argc, char **argv)
     const char *out_path = NULL;
     bool json_out = false, md_out = false, detailed = false, have_dir = false;
     cli_plan_args args;
-    json_t *vars = NULL, *prior = NULL, *imports = NULL;
-    vpce_config *cfg = NULL;
-    vpce_plan_providers *ps = NULL;
-    vpce_state *st = NULL;
-    vpce_plan *plan = NULL;
-    vpce_diags diags = VPCE_DIAGS_INIT;
-    char *state_path = NULL;
+    cli_planned run = {0};
     int ret = CLI_ERROR, rc;
 
     cli_plan_args_init(&args);
@@ -95,51 +88,13 @@ int cmd_plan(int argc, char **argv)
         ret = cli_fail("-json and -markdown cannot be used together");
         goto cleanup;
     }
-    if (cli_plan_args_load(&args, &cfg, &vars, &diags) < 0)
+    if (cli_plan_run(&args, &run) != CLI_OK)
         goto cleanup;
-
-    /* State: a missing database is an empty state (and there is nothing to lock). */
-    state_path = cli_plan_args_state_path(&args);
-    rc = cli_state_open(&st, state_path, false);
-    if (rc == VPCE_ENOTFOUND) {
-        st = NULL;
-    } else if (rc < 0) {
-        ret = cli_fail("cannot open the state \"%s\": %s", state_path, vpce_error_last());
-        goto cleanup;
-    }
-    if (st && args.lock && cli_lock_state(st, "plan", args.lock_timeout_ms) < 0)
-        goto cleanup;
-    if (st && vpce_state_load(st, &prior) < 0) {
-        ret = cli_fail("cannot read the state: %s", vpce_error_last());
-        goto cleanup;
-    }
-
-    /* Import blocks: planned against as if their objects were in the state already. */
-    if (cfg->imports.len && !args.destroy && !args.refresh_only) {
-        if (vpce_plan_providers_new(&ps, cfg, vars, &diags) < 0 || vpce_diags_has_errors(&diags)) {
-            cli_print_diags(&diags);
-            goto cleanup;
-        }
-        if (!prior)
-            prior = json_object();
-        if (cli_import_blocks(prior, cfg, vars, ps, &imports) < 0)
-            goto cleanup;
-        if (json_array_size(imports) && out_path) {
-            ret = cli_fail("a plan with import blocks cannot be saved yet: run `vpce apply`, "
-                           "or `vpce import` first");
-            goto cleanup;
-        }
-    }
-
-    vpce_plan_opts opts = cli_plan_args_opts(&args, ps);
-    rc = vpce_plan_make(&plan, cfg, vars, prior, &opts, &diags);
-    if (st && args.lock)
-        vpce_state_unlock(st);
-    if (diags.len)
-        cli_print_diags(&diags);
-    if (rc < 0) {
-        if (rc != VPCE_EINVALID || !vpce_diags_has_errors(&diags))
-            ret = cli_fail("planning failed: %s", vpce_error_last());
+    vpce_plan *plan = run.plan;
+    json_t *imports = run.imports;
+    if (json_array_size(imports) && out_path) {
+        ret = cli_fail("a plan with import blocks cannot be saved yet: run `vpce apply`, "
+                       "or `vpce import` first");
         goto cleanup;
     }
 
@@ -172,15 +127,7 @@ int cmd_plan(int argc, char **argv)
                                                                                 : CLI_OK;
 
 cleanup:
-    vpce_plan_free(plan);
-    vpce_plan_providers_free(ps);
-    json_decref(imports);
-    vpce_state_close(st);
-    vpce_config_free(cfg);
-    vpce_diags_release(&diags);
-    json_decref(vars);
-    json_decref(prior);
+    cli_planned_release(&run);
     cli_plan_args_release(&args);
-    free(state_path);
     return ret;
 }

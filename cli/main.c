@@ -9,6 +9,7 @@ static const struct cli_command commands[] = {
     {"validate", cmd_validate, "Check whether the configuration is valid"},
     {"fmt", cmd_fmt, "Rewrite .vpce files in the canonical format"},
     {"plan", cmd_plan, "Show the changes required by the configuration"},
+    {"check", cmd_check, "Check that workloads can reach every endpoint once planned"},
     {"apply", cmd_apply, "Create or update the infrastructure"},
     {"destroy", cmd_destroy, "Destroy the infrastructure vpce manages"},
     {"show", cmd_show, "Show a saved plan or the current state"},

@@ -1,5 +1,7 @@
 /* cli/plan_args.c: the flags of plan, apply and destroy, and loading what they name. */
 #include "cli/plan_args.h"
+#include "analysis/analysis.h"
+#include "cli/apply_common.h"
 #include "state/state.h"
 
 #include <stdlib.h>
@@ -115,4 +117,81 @@ vpce_plan_opts cli_plan_args_opts(const cli_plan_args *a, const vpce_plan_provid
         .providers = ps,
     };
     return opts;
+}
+
+void cli_planned_release(cli_planned *p)
+{
+    vpce_plan_free(p->plan);
+    vpce_plan_providers_free(p->ps);
+    json_decref(p->imports);
+    vpce_config_free(p->cfg);
+    json_decref(p->vars);
+    memset(p, 0, sizeof(*p));
+}
+
+int cli_plan_run(const cli_plan_args *a, cli_planned *out)
+{
+    json_t *prior = NULL;
+    vpce_state *st = NULL;
+    vpce_diags diags = VPCE_DIAGS_INIT;
+    char *state_path = NULL;
+    int ret = CLI_ERROR, rc;
+    memset(out, 0, sizeof(*out));
+    if (cli_plan_args_load(a, &out->cfg, &out->vars, &diags) < 0)
+        goto cleanup;
+
+    /* State: a missing database is an empty state (and there is nothing to lock). */
+    state_path = cli_plan_args_state_path(a);
+    rc = cli_state_open(&st, state_path, false);
+    if (rc == VPCE_ENOTFOUND) {
+        st = NULL;
+    } else if (rc < 0) {
+        cli_fail("cannot open the state \"%s\": %s", state_path, vpce_error_last());
+        goto cleanup;
+    }
+    if (st && a->lock && cli_lock_state(st, "plan", a->lock_timeout_ms) < 0)
+        goto cleanup;
+    if (st && vpce_state_load(st, &prior) < 0) {
+        cli_fail("cannot read the state: %s", vpce_error_last());
+        goto cleanup;
+    }
+
+    /* Import blocks: planned against as if their objects were in the state already. */
+    if (out->cfg->imports.len && !a->destroy && !a->refresh_only) {
+        if (vpce_plan_providers_new(&out->ps, out->cfg, out->vars, &diags) < 0 ||
+            vpce_diags_has_errors(&diags)) {
+            cli_print_diags(&diags);
+            goto cleanup;
+        }
+        if (!prior)
+            prior = json_object();
+        if (cli_import_blocks(prior, out->cfg, out->vars, out->ps, &out->imports) < 0)
+            goto cleanup;
+    }
+
+    vpce_plan_opts opts = cli_plan_args_opts(a, out->ps);
+    rc = vpce_plan_make(&out->plan, out->cfg, out->vars, prior, &opts, &diags);
+    if (st && a->lock)
+        vpce_state_unlock(st);
+    if (diags.len)
+        cli_print_diags(&diags);
+    if (rc < 0) {
+        if (rc != VPCE_EINVALID || !vpce_diags_has_errors(&diags))
+            cli_fail("planning failed: %s", vpce_error_last());
+        goto cleanup;
+    }
+    vpce_findings findings;
+    if (vpce_analysis_run(&findings, out->plan, out->cfg) < 0) {
+        cli_fail("the reachability analysis failed: %s", vpce_error_last());
+        goto cleanup;
+    }
+    out->plan->findings = vpce_findings_to_json(&findings);
+    vpce_findings_release(&findings);
+    ret = CLI_OK;
+cleanup:
+    vpce_state_close(st);
+    vpce_diags_release(&diags);
+    json_decref(prior);
+    free(state_path);
+    return ret;
 }

@@ -35,4 +35,22 @@ char *cli_plan_args_state_path(const cli_plan_args *a);
 /* Planning options from the flags (targets and replacements borrowed from a). */
 vpce_plan_opts cli_plan_args_opts(const cli_plan_args *a, const vpce_plan_providers *ps);
 
+/* What cli_plan_run makes; release with cli_planned_release(). */
+typedef struct cli_planned {
+    vpce_config *cfg;
+    json_t *vars;
+    vpce_plan_providers *ps;
+    vpce_plan *plan; /* with plan->findings set: the reachability analysis has run */
+    json_t *imports; /* import blocks planned: [{"address", "id"}], or NULL */
+} cli_planned;
+
+/*
+ * What `vpce plan` and `vpce check` share: loads the configuration and variables, reads (and
+ * locks, unless -lock=false) the state, plans import blocks, makes the plan and runs the
+ * reachability analysis on it (analysis/analysis.h), attaching its findings to the plan.
+ * Diagnostics and errors are printed. Returns 0, or CLI_ERROR (out may be partly set).
+ */
+int cli_plan_run(const cli_plan_args *a, cli_planned *out);
+void cli_planned_release(cli_planned *p);
+
 #endif

@@ -373,7 +373,7 @@ static json_t *eval_block_body(const vpce_eval_ctx *ctx, const vpce_ast_body *bo
 
     for (size_t i = 0; i < body->nblocks; i++) {
         const vpce_ast_block *b = body->blocks[i];
-        if (top && strcmp(b->type, "lifecycle") == 0)
+        if (top && (strcmp(b->type, "lifecycle") == 0 || strcmp(b->type, "vpce_checks") == 0))
             continue;
         bool dyn = strcmp(b->type, "dynamic") == 0;
         if (dyn && b->nlabels != 1) {

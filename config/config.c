@@ -509,6 +509,36 @@ static void decode_lifecycle(decoder *d, vpce_cfg_resource *r, const vpce_ast_bl
     }
 }
 
+/* `vpce_checks { skip = ["rule-id", ...] }`: a literal list of strings. */
+static void decode_checks(decoder *d, vpce_cfg_resource *r, const vpce_ast_block *cb)
+{
+    static const char *const allowed[] = {"skip", NULL};
+    check_names(cb->body, allowed, NULL, "a vpce_checks block", d->diags);
+    const vpce_ast_attr *a = find_attr(cb->body, "skip");
+    if (!a)
+        return;
+    const vpce_ast_expr *e = a->expr;
+    if (e->kind != VPCE_EXPR_TUPLE) {
+        vpce_diags_error(d->diags, e->range,
+                         "skip lists the ids of the checks to skip, such as "
+                         "[\"interface-az-coverage\"]",
+                         "invalid \"skip\" value");
+        return;
+    }
+    r->check_skips =
+        vpce_realloc(r->check_skips, (r->ncheck_skips + e->u.list.n + 1) * sizeof(char *));
+    for (size_t i = 0; i < e->u.list.n; i++) {
+        const char *id = static_string(e->u.list.items[i]);
+        if (!id) {
+            vpce_diags_error(d->diags, e->u.list.items[i]->range,
+                             "each item is a check id in quotes, such as \"gateway-unused\"",
+                             "invalid \"skip\" item");
+            continue;
+        }
+        r->check_skips[r->ncheck_skips++] = vpce_strdup(id);
+    }
+}
+
 static void free_resource(vpce_cfg_resource *r)
 {
     free(r->type);
@@ -522,6 +552,9 @@ static void free_resource(vpce_cfg_resource *r)
     free(r->preconditions);
     free(r->postconditions);
     free(r->replace_triggered_by);
+    for (size_t k = 0; k < r->ncheck_skips; k++)
+        free(r->check_skips[k]);
+    free(r->check_skips);
     free(r);
 }
 
@@ -590,6 +623,14 @@ static void decode_resource(decoder *d, const vpce_ast_block *b, vpce_mode mode)
     }
     for (size_t i = 0; i < b->body->nblocks; i++) {
         const vpce_ast_block *lb = b->body->blocks[i];
+        if (strcmp(lb->type, "vpce_checks") == 0) {
+            if (mode == VPCE_MODE_DATA)
+                vpce_diags_error(d->diags, lb->type_range, NULL,
+                                 "unsupported vpce_checks block in a data source");
+            else
+                decode_checks(d, r, lb);
+            continue;
+        }
         if (strcmp(lb->type, "lifecycle") != 0)
             continue;
         if (mode == VPCE_MODE_MANAGED) {

@@ -102,6 +102,10 @@ typedef struct vpce_cfg_resource {
        (aws_x.y, aws_x.y[count.index], aws_x.y.attr), checked when decoding. */
     vpce_ast_expr **replace_triggered_by;
     size_t nreplace_triggered_by;
+    /* Reachability checks this endpoint opts out of: `vpce_checks { skip = ["rule-id"] }` in
+       the resource block (a meta block, like lifecycle; analysis/analysis.h names the rules). */
+    char **check_skips;
+    size_t ncheck_skips;
 } vpce_cfg_resource;
 
 typedef struct vpce_cfg_import {
@@ -171,9 +175,10 @@ void vpce_config_free(vpce_config *c);
  * schema's type, default_json for omitted attributes that have one, vpce_unknown() for omitted
  * computed ones, null for other omitted ones; nested blocks as lists (LIST, SET: sets sorted) of
  * objects, or an object or null (SINGLE); `dynamic` blocks expanded. Meta-arguments (count,
- * for_each, depends_on, lifecycle, provider) are skipped. Wrongly typed and missing required
- * arguments, unsupported arguments and blocks, and invalid JSON in VPCE_ATTR_JSON arguments are
- * appended to ctx->diags with their ranges. Returns a new reference, or NULL after errors.
+ * for_each, depends_on, lifecycle, vpce_checks, provider) are skipped. Wrongly typed and missing
+ * required arguments, unsupported arguments and blocks, and invalid JSON in VPCE_ATTR_JSON
+ * arguments are appended to ctx->diags with their ranges. Returns a new reference, or NULL after
+ * errors.
  */
 struct vpce_eval_ctx;
 json_t *vpce_body_eval(const struct vpce_eval_ctx *ctx, const vpce_ast_body *body,

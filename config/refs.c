@@ -174,7 +174,7 @@ static void walk_body(walker *w, const vpce_ast_body *body, bool top)
     }
     for (size_t i = 0; i < body->nblocks; i++) {
         const vpce_ast_block *b = body->blocks[i];
-        if (top && strcmp(b->type, "lifecycle") == 0)
+        if (top && (strcmp(b->type, "lifecycle") == 0 || strcmp(b->type, "vpce_checks") == 0))
             continue;
         if (strcmp(b->type, "dynamic") != 0) {
             walk_body(w, b->body, false);

@@ -61,6 +61,7 @@ void vpce_plan_free(vpce_plan *p)
     free(p->config_hash);
     free(p->lineage);
     json_decref(p->prior);
+    json_decref(p->findings);
     free(p);
 }
 

@@ -85,6 +85,8 @@ json_t *vpce_plan_to_json(const vpce_plan *p)
     json_object_set_new(o, "sensitive_vars",
                         p->sensitive_vars ? json_incref(p->sensitive_vars) : json_array());
     json_object_set_new(o, "prior", ref_or_null(p->prior));
+    if (p->findings)
+        json_object_set(o, "findings", p->findings);
     return o;
 }
 
@@ -262,7 +264,8 @@ int vpce_plan_from_json(vpce_plan **out, const json_t *doc)
         (rc = get_json(&p->output_changes, doc, "output_changes", JSON_OBJECT, what)) < 0 ||
         (rc = get_json(&p->variables, doc, "variables", JSON_OBJECT, what)) < 0 ||
         (rc = get_json(&p->sensitive_vars, doc, "sensitive_vars", JSON_ARRAY, what)) < 0 ||
-        (rc = get_json(&p->prior, doc, "prior", JSON_OBJECT, what)) < 0)
+        (rc = get_json(&p->prior, doc, "prior", JSON_OBJECT, what)) < 0 ||
+        (rc = get_json(&p->findings, doc, "findings", JSON_OBJECT, what)) < 0)
         goto cleanup;
     if (!p->drift)
         p->drift = json_array();

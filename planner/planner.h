@@ -83,6 +83,10 @@ typedef struct vpce_plan {
     bool destroy;      /* planned with -destroy */
     bool refresh_only; /* planned with -refresh-only */
     json_t *prior;     /* the (refreshed) prior state document it was made against, owned */
+    /* The reachability findings (analysis/analysis.h's vpce_findings_to_json shape), set by
+       whoever ran the analysis, or NULL; owned. Saved in plan files and shown by the renderers
+       at the top of the plan. */
+    json_t *findings;
 } vpce_plan;
 
 void vpce_plan_free(vpce_plan *p);

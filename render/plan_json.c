@@ -273,6 +273,8 @@ static json_t *plan_json_doc(const vpce_plan *p)
                       cost.monthly_usd_delta, "hourly_usd_per_eni", VPCE_COST_USD_PER_ENI_HOUR,
                       "hours_per_month", VPCE_COST_HOURS_PER_MONTH));
     json_object_set_new(doc, "diagnostics", json_array());
+    if (p->findings)
+        json_object_set(doc, "reachability", p->findings);
     json_object_set_new(doc, "errored", json_false());
     return doc;
 }

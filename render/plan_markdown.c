@@ -182,6 +182,14 @@ char *vpce_plan_render_markdown(const vpce_plan *p)
     }
 
     put(&m, p->destroy ? "## vpce plan (destroy)\n\n" : "## vpce plan\n\n");
+    if (p->findings) {
+        char *f = vpce_render_findings_markdown(p->findings);
+        if (!f)
+            m.failed = true;
+        else
+            put(&m, f);
+        free(f);
+    }
     if (json_array_size(p->drift) > 0) {
         put(&m, "**Note:** objects have changed outside of vpce:\n\n");
         size_t i;

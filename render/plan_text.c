@@ -370,6 +370,16 @@ char *vpce_plan_render_text(const vpce_plan *p, bool color)
     size_t nout = count_output_changes(p);
     bool drift = json_array_size(p->drift) > 0;
 
+    /* Reachability findings first: what the reviewer must not miss. */
+    if (p->findings) {
+        char *f = vpce_render_findings_text(p->findings, color);
+        if (!f)
+            r.failed = true;
+        else
+            txt_put(&r, f);
+        free(f);
+    }
+
     /* Drift is news only when something is planned, or when recording it is the plan. */
     if (drift && (p->refresh_only || nres > 0 || nout > 0))
         render_drift(&r, p);

@@ -30,6 +30,20 @@ char *vpce_plan_render_json(const vpce_plan *p);
 /* A Markdown summary for a pull-request comment. Caller frees. */
 char *vpce_plan_render_markdown(const vpce_plan *p);
 
+/* ---- reachability findings (render/findings.c) ------------------------------------------------
+ */
+
+/*
+ * The reachability findings of a plan (vpce_plan.findings: the shape of analysis/analysis.h's
+ * vpce_findings_to_json) as the text plan prints them at its top: "Reachability: 1 error, 0
+ * warnings", then per finding "Error: ENDPOINT: SUMMARY [RULE]" with "  in the way:" and "  fix:"
+ * lines. "" when there are none. Entries of the wrong shape (from a hostile plan file) are left
+ * out. Caller frees; NULL only past the output cap.
+ */
+char *vpce_render_findings_text(const json_t *findings, bool color);
+/* The same as Markdown: a "### Reachability" heading and one list item per finding. */
+char *vpce_render_findings_markdown(const json_t *findings);
+
 /* ---- state ---------------------------------------------------------------------------------- */
 
 /*
