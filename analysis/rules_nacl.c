@@ -155,10 +155,9 @@ static void report(vpce_findings *out, const wobj *ep, const nacl *a, const wobj
         snprintf(ports, sizeof(ports), "%lld", lo);
     else
         snprintf(ports, sizeof(ports), "%lld-%lld", lo, hi);
-    char *summary =
-        vpce_asprintf("network ACL %s on %s denies %s%s TCP %s %s %s (%s)", a->acl->address,
-                      subnet->address, v == V_DENY_PART ? "part of " : "", what, ports, dir, target,
-                      v == V_DENY_PART ? "some of it" : "all of it");
+    char *summary = vpce_asprintf("network ACL %s on %s denies %sTCP %s (%s) %s %s",
+                                  a->acl->address, subnet->address,
+                                  v == V_DENY_PART ? "part of " : "", ports, what, dir, target);
     char *detail = by ? vpce_asprintf("rule %lld: %s %s %s", by->no, by->deny ? "deny" : "allow",
                                       by->proto, by->cidr)
                       : vpce_strdup("no rule allows it: the final rule 32767 denies everything");

@@ -100,7 +100,7 @@ static void md_code(vpce_buf *b, const char *s)
 static void md_text(vpce_buf *b, const char *s)
 {
     for (; *s; s++) {
-        if (strchr("\\`*_<>[]|#", *s))
+        if (strchr("\\`*<>[]|", *s))
             vpce_buf_putc(b, '\\');
         vpce_buf_append(b, *s == '\n' ? " " : s, 1);
     }
