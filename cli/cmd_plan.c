@@ -16,7 +16,12 @@ static void usage(FILE *out)
           "  would change, against the state in DIR/vpce.db.\n\n"
           "  -out FILE            Save the plan to FILE for `vpce apply FILE`\n"
           "  -json                Print the plan as JSON\n"
-          "  -markdown            Print the plan as Markdown (for a pull-request comment)\n"
+          "  -markdown            Print the plan as Markdown (for a pull-request comment);\n"
+          "                       past GitHub's 65,536-character limit, a summary\n"
+          "  -markdown-split N    With -markdown: write the Markdown in parts of at most N\n"
+          "                       bytes to DIR/plan-1.md, plan-2.md, ... (part 1 is what\n"
+          "                       -markdown prints) and print their paths\n"
+          "  -markdown-dir DIR    Where -markdown-split writes (default: the current directory)\n"
           "  -detailed-exitcode   Exit 2 when there are changes (0 none, 1 error)\n"
           "  -refresh=false       Do not read the current objects before planning\n"
           "  -refresh-only        Only bring the state up to date with the real objects\n"
@@ -40,7 +45,8 @@ static void print_text(const char *text)
 
 int cmd_plan(int argc, char **argv)
 {
-    const char *out_path = NULL;
+    const char *out_path = NULL, *md_dir = ".";
+    long md_split = 0;
     bool json_out = false, md_out = false, detailed = false, have_dir = false;
     cli_plan_args args;
     cli_planned run = {0};
@@ -69,6 +75,16 @@ int cmd_plan(int argc, char **argv)
             cli_no_color = true;
         } else if ((v = cli_flag_arg(argc, argv, &i, "out", &missing))) {
             out_path = v;
+        } else if ((v = cli_flag_arg(argc, argv, &i, "markdown-dir", &missing))) {
+            md_dir = v;
+        } else if ((v = cli_flag_arg(argc, argv, &i, "markdown-split", &missing))) {
+            char *end = NULL;
+            md_split = strtol(v, &end, 10);
+            if (!end || *end || md_split < 1024 || md_split > VPCE_MARKDOWN_COMMENT_MAX) {
+                ret = cli_fail("-markdown-split takes a size from 1024 to %d bytes, not \"%s\"",
+                               VPCE_MARKDOWN_COMMENT_MAX, v);
+                goto cleanup;
+            }
         } else if (missing) {
             ret = cli_fail("flag \"%s\" needs a value", argv[i]);
             goto cleanup;
@@ -84,6 +100,10 @@ int cmd_plan(int argc, char **argv)
             goto cleanup;
         }
     }
+    if (md_split && !md_out) {
+        ret = cli_fail("-markdown-split needs -markdown");
+        goto cleanup;
+    }
     if (json_out && md_out) {
         ret = cli_fail("-json and -markdown cannot be used together");
         goto cleanup;
@@ -98,8 +118,12 @@ int cmd_plan(int argc, char **argv)
         goto cleanup;
     }
 
+    if (md_out) {
+        if (cli_markdown_out(plan, (size_t)md_split, md_dir) < 0)
+            goto cleanup;
+    }
     char *text = json_out ? vpce_plan_render_json(plan)
-                 : md_out ? vpce_plan_render_markdown(plan)
+                 : md_out ? NULL
                           : vpce_plan_render_text(plan, cli_color(stdout));
     print_text(text);
     if (json_out && text && text[0] && text[strlen(text) - 1] != '\n')

@@ -2,6 +2,7 @@
 #include "cli/plan_args.h"
 #include "analysis/analysis.h"
 #include "cli/apply_common.h"
+#include "render/render.h"
 #include "state/state.h"
 
 #include <stdlib.h>
@@ -193,5 +194,38 @@ cleanup:
     vpce_diags_release(&diags);
     json_decref(prior);
     free(state_path);
+    return ret;
+}
+
+int cli_markdown_out(const vpce_plan *p, size_t split, const char *dir)
+{
+    size_t n = 0;
+    char **parts =
+        vpce_plan_render_markdown_parts(p, split ? split : VPCE_MARKDOWN_COMMENT_MAX, &n);
+    int ret = 0;
+    if (!parts)
+        return cli_fail("cannot render the plan: %s", vpce_error_last());
+    for (size_t i = 0; i < n; i++) {
+        if (!split) {
+            if (i == 0)
+                fputs(parts[0], stdout);
+            continue;
+        }
+        char *path = vpce_asprintf("%s/plan-%zu.md", dir, i + 1);
+        FILE *f = fopen(path, "w");
+        bool ok = f && fputs(parts[i], f) >= 0;
+        if (f && fclose(f) != 0)
+            ok = false;
+        if (!ok) {
+            ret = cli_fail("cannot write \"%s\"", path);
+            free(path);
+            break;
+        }
+        puts(path);
+        free(path);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(parts[i]);
+    free(parts);
     return ret;
 }

@@ -51,6 +51,14 @@ typedef struct cli_planned {
  * Diagnostics and errors are printed. Returns 0, or CLI_ERROR (out may be partly set).
  */
 int cli_plan_run(const cli_plan_args *a, cli_planned *out);
+
+/*
+ * Prints plan p as Markdown for a pull-request comment: within GitHub's comment limit (a
+ * summary when the whole is longer). With split > 0, writes every part of at most split bytes
+ * to dir/plan-1.md, plan-2.md, ... instead and prints their paths, one per line. Returns 0, or
+ * CLI_ERROR after printing the error.
+ */
+int cli_markdown_out(const vpce_plan *p, size_t split, const char *dir);
 void cli_planned_release(cli_planned *p);
 
 #endif

@@ -166,7 +166,59 @@ static bool is_replace(vpce_action a)
     return a == VPCE_ACTION_DELETE_THEN_CREATE || a == VPCE_ACTION_CREATE_THEN_DELETE;
 }
 
-char *vpce_plan_render_markdown(const vpce_plan *p)
+/* Which parts of the document to write. */
+typedef struct md_opts {
+    bool table;             /* the per-resource table */
+    bool details;           /* the per-resource <details> blocks and the outputs */
+    size_t destructive_cap; /* list at most this many destructive changes (0: all) */
+} md_opts;
+
+static bool has_findings(const vpce_plan *p)
+{
+    return json_array_size(json_object_get(p->findings, "findings")) > 0;
+}
+
+/* One resource's collapsible block (appended to m). */
+static void put_details(mctx *m, const vpce_change *c)
+{
+    char *text = vpce_change_render_text(c, false);
+    if (!text) {
+        m->failed = true;
+        return;
+    }
+    put(m, "<details><summary>");
+    put_html(m, c->address);
+    put(m, " (");
+    put(m, short_verb(c->action));
+    put(m, ")</summary>\n\n");
+    put_fenced(m, text);
+    put(m, "\n</details>\n\n");
+    free(text);
+}
+
+static void put_outputs(mctx *m, const char *outputs)
+{
+    if (*outputs) {
+        put(m, "### Changes to Outputs\n\n");
+        put_fenced(m, outputs);
+        put(m, "\n");
+    }
+}
+
+static char *finish(mctx *m)
+{
+    if (m->failed) {
+        vpce_buf_release(&m->b);
+        vpce_error_setc(VPCE_ETOOBIG, "the plan is too large to render");
+        return NULL;
+    }
+    /* One trailing newline. */
+    while (m->b.len > 1 && m->b.data[m->b.len - 1] == '\n' && m->b.data[m->b.len - 2] == '\n')
+        m->b.data[--m->b.len] = 0;
+    return vpce_buf_detach(&m->b);
+}
+
+static char *render(const vpce_plan *p, const md_opts *o)
 {
     mctx m = {.b = VPCE_BUF_INIT(MD_CAP)};
     int add, change, destroy;
@@ -178,6 +230,14 @@ char *vpce_plan_render_markdown(const vpce_plan *p)
     char *outputs = vpce_plan_render_outputs_text(p, false);
     if (!outputs) {
         m.failed = true;
+        goto done;
+    }
+    /* Nothing to say: one line, so a pipeline can tell at a glance and skip the comment. */
+    if (nres == 0 && !*outputs && json_array_size(p->drift) == 0 && !has_findings(p)) {
+        put(&m, p->refresh_only ? "No changes. Your infrastructure still matches the "
+                                  "configuration.\n"
+                : p->destroy    ? "No changes. No objects need to be destroyed.\n"
+                                : "No changes. Your infrastructure matches the configuration.\n");
         goto done;
     }
 
@@ -228,14 +288,18 @@ char *vpce_plan_render_markdown(const vpce_plan *p)
         put(&m, "**No resource changes**: only output values change.\n\n");
     }
 
-    bool destructive = false;
+    size_t ndestructive = 0;
     for (size_t i = 0; i < p->nchanges; i++) {
         vpce_action a = p->changes[i]->action;
         if (!shown(p->changes[i]) || (a != VPCE_ACTION_DELETE && !is_replace(a)))
             continue;
-        if (!destructive)
+        if (!ndestructive)
             put(&m, "### ⚠️ Destructive changes\n\n");
-        destructive = true;
+        if (o->destructive_cap && ndestructive >= o->destructive_cap) {
+            ndestructive++;
+            continue;
+        }
+        ndestructive++;
         put(&m, "- ");
         put_code(&m, p->changes[i]->address);
         put(&m, is_replace(a) ? " will be **replaced**" : " will be **destroyed**");
@@ -245,10 +309,17 @@ char *vpce_plan_render_markdown(const vpce_plan *p)
             put(&m, " due to changes in replace_triggered_by");
         put(&m, "\n");
     }
-    if (destructive)
+    if (o->destructive_cap && ndestructive > o->destructive_cap) {
+        char *more = vpce_asprintf("- … and %zu more (see `vpce show -markdown` of the saved "
+                                   "plan, or the parts of `-markdown-split`)\n",
+                                   ndestructive - o->destructive_cap);
+        put(&m, more);
+        free(more);
+    }
+    if (ndestructive)
         put(&m, "\n");
 
-    if (nres > 0) {
+    if (nres > 0 && o->table) {
         /* The table groups changes by action, most dangerous first. */
         static const vpce_action order[] = {
             VPCE_ACTION_DELETE,
@@ -270,39 +341,129 @@ char *vpce_plan_render_markdown(const vpce_plan *p)
                 put(&m, " |\n");
             }
         put(&m, "\n");
-        for (size_t i = 0; i < p->nchanges; i++) {
-            const vpce_change *c = p->changes[i];
-            if (!shown(c))
-                continue;
-            char *text = vpce_change_render_text(c, false);
-            if (!text) {
-                m.failed = true;
-                goto done;
-            }
-            put(&m, "<details><summary>");
-            put_html(&m, c->address);
-            put(&m, " (");
-            put(&m, short_verb(c->action));
-            put(&m, ")</summary>\n\n");
-            put_fenced(&m, text);
-            put(&m, "\n</details>\n\n");
-            free(text);
-        }
     }
-    if (*outputs) {
-        put(&m, "### Changes to Outputs\n\n");
-        put_fenced(&m, outputs);
-        put(&m, "\n");
+    if (o->details) {
+        for (size_t i = 0; i < p->nchanges && !m.failed; i++)
+            if (shown(p->changes[i]))
+                put_details(&m, p->changes[i]);
+        put_outputs(&m, outputs);
     }
 done:
     free(outputs);
-    if (m.failed) {
-        vpce_buf_release(&m.b);
-        vpce_error_setc(VPCE_ETOOBIG, "the plan is too large to render");
+    return finish(&m);
+}
+
+char *vpce_plan_render_markdown(const vpce_plan *p)
+{
+    md_opts o = {.table = true, .details = true};
+    return render(p, &o);
+}
+
+/* Appends part to the vector of parts (steals it). */
+static void add_part(vpce_vec *parts, char *part)
+{
+    vpce_vec_push(parts, part);
+}
+
+/* A part of the details: its heading and the blocks (new string). */
+static char *details_part(const vpce_plan *p, size_t k, const char *body)
+{
+    return vpce_asprintf("## vpce plan%s: details, part %zu\n\n%s", p->destroy ? " (destroy)" : "",
+                         k, body);
+}
+
+char **vpce_plan_render_markdown_parts(const vpce_plan *p, size_t max, size_t *n)
+{
+    vpce_vec parts = VPCE_VEC_INIT;
+    char *full = vpce_plan_render_markdown(p);
+    *n = 0;
+    if (!full)
         return NULL;
+    if (max == 0 || strlen(full) <= max) {
+        add_part(&parts, full);
+        goto out;
     }
-    /* One trailing newline. */
-    while (m.b.len > 1 && m.b.data[m.b.len - 1] == '\n' && m.b.data[m.b.len - 2] == '\n')
-        m.b.data[--m.b.len] = 0;
-    return vpce_buf_detach(&m.b);
+    free(full);
+    /* The summary: everything but the details, then without the table, then with the
+       destructive list cut, until it fits. */
+    static const md_opts tries[] = {
+        {.table = true, .details = false},
+        {.table = false, .details = false},
+        {.table = false, .details = false, .destructive_cap = 50},
+        {.table = false, .details = false, .destructive_cap = 5},
+    };
+    const char *note = "\n\n> The whole plan is longer than one comment can hold: per-resource "
+                       "details follow in the next parts (`vpce plan -markdown-split`), and "
+                       "`vpce show -markdown PLANFILE` prints it all.\n";
+    char *summary = NULL;
+    for (size_t t = 0; t < sizeof(tries) / sizeof(tries[0]); t++) {
+        char *s = render(p, &tries[t]);
+        if (!s)
+            goto fail;
+        char *with = vpce_asprintf("%s%s", s, note);
+        free(s);
+        free(summary);
+        summary = with;
+        if (strlen(summary) <= max)
+            break;
+    }
+    if (strlen(summary) > max) {
+        /* Even the shortest summary is too long for max: cut it (a tiny max only). */
+        summary[max] = 0;
+    }
+    add_part(&parts, summary);
+
+    /* The details: whole blocks packed into parts; a block larger than a part is cut. */
+    vpce_buf cur = VPCE_BUF_INIT(MD_CAP);
+    size_t k = 2;
+    size_t overhead = strlen("## vpce plan (destroy): details, part 99999\n\n");
+    size_t room = max > overhead + 64 ? max - overhead : 64;
+    for (size_t i = 0; i <= p->nchanges; i++) {
+        mctx m = {.b = VPCE_BUF_INIT(MD_CAP)};
+        if (i < p->nchanges) {
+            if (!shown(p->changes[i]))
+                continue;
+            put_details(&m, p->changes[i]);
+        } else {
+            char *outputs = vpce_plan_render_outputs_text(p, false);
+            if (outputs)
+                put_outputs(&m, outputs);
+            else
+                m.failed = true;
+            free(outputs);
+        }
+        if (m.failed) {
+            vpce_buf_release(&m.b);
+            vpce_buf_release(&cur);
+            goto fail;
+        }
+        if (m.b.len > room) {
+            static const char cut[] = "\n… (cut: too long for one comment)\n```\n</details>\n\n";
+            size_t keep = room > sizeof(cut) ? room - sizeof(cut) : 0;
+            while (keep > 0 && ((unsigned char)m.b.data[keep] & 0xC0) == 0x80)
+                keep--; /* never split a UTF-8 sequence */
+            m.b.len = keep;
+            m.b.data[keep] = 0;
+            vpce_buf_puts(&m.b, cut);
+        }
+        if (cur.len + m.b.len > room && cur.len > 0) {
+            add_part(&parts, details_part(p, k++, cur.data));
+            cur.len = 0;
+            cur.data[0] = 0;
+        }
+        vpce_buf_append(&cur, m.b.data ? m.b.data : "", m.b.len);
+        vpce_buf_release(&m.b);
+    }
+    if (cur.len > 0)
+        add_part(&parts, details_part(p, k, cur.data));
+    vpce_buf_release(&cur);
+out:
+    *n = parts.len;
+    vpce_vec_push(&parts, NULL);
+    return (char **)parts.items;
+fail:
+    for (size_t i = 0; i < parts.len; i++)
+        free(parts.items[i]);
+    vpce_vec_release(&parts);
+    return NULL;
 }

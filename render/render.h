@@ -27,8 +27,22 @@ char *vpce_change_render_text(const vpce_change *c, bool color);
 char *vpce_plan_render_outputs_text(const vpce_plan *p, bool color);
 /* The machine-readable plan, format documented in docs/plan-json.md. Caller frees. */
 char *vpce_plan_render_json(const vpce_plan *p);
-/* A Markdown summary for a pull-request comment. Caller frees. */
+/* A Markdown summary for a pull-request comment: the reachability findings and the cost first,
+ * the destructive changes, a table of every change and a collapsible block per resource. A plan
+ * with no changes, drift or findings is the one line "No changes. ...". Caller frees. */
 char *vpce_plan_render_markdown(const vpce_plan *p);
+
+/* GitHub's limit on the body of a pull-request comment, in characters. */
+#define VPCE_MARKDOWN_COMMENT_MAX 65536
+/*
+ * The Markdown plan in parts of at most max bytes each (bytes, so never more characters):
+ * when the whole fits (or max is 0) one part, the whole. Otherwise part 1 is the summary (the
+ * findings, the cost, the destructive changes, the table when it fits, a note that details
+ * follow), and the next parts hold the per-resource blocks in order, whole blocks per part (a
+ * block longer than a part is cut). A NULL-terminated array of *n strings; the caller frees
+ * each and the array. NULL with the message set past the output cap.
+ */
+char **vpce_plan_render_markdown_parts(const vpce_plan *p, size_t max, size_t *n);
 
 /* ---- reachability findings (render/findings.c) ------------------------------------------------
  */
