@@ -13,8 +13,11 @@ enum { CLI_OK = 0, CLI_ERROR = 1, CLI_CHANGES = 2 };
 struct cli_command {
     const char *name;
     int (*fn)(int argc, char **argv);
-    const char *summary;
+    const char *summary; /* NULL: a hidden command, not listed by -help */
 };
+
+/* The command table (cli/main.c), *n entries. */
+const struct cli_command *cli_commands(size_t *n);
 
 /* One function per command, one file per command: cli/cmd_<name>.c. argv[0] is the command name. */
 int cmd_validate(int argc, char **argv);
@@ -31,6 +34,8 @@ int cmd_force_unlock(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_whoami(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
+int cmd_addresses(int argc, char **argv);
 
 /* True when colour may be used on f: a terminal, no NO_COLOR, and -no-color not given. */
 bool cli_color(FILE *f);

@@ -20,7 +20,16 @@ static const struct cli_command commands[] = {
     {"graph", cmd_graph, "Print the resource graph in Graphviz DOT"},
     {"whoami", cmd_whoami, "Show who the AWS credentials belong to, and their source"},
     {"version", cmd_version, "Show the vpce version"},
+    {"completion", cmd_completion, "Print a shell completion script (bash or zsh)"},
+    /* Hidden: what the completion scripts call (no summary, not listed). */
+    {"__addresses", cmd_addresses, NULL},
 };
+
+const struct cli_command *cli_commands(size_t *n)
+{
+    *n = sizeof(commands) / sizeof(commands[0]);
+    return commands;
+}
 
 int cmd_version(int argc, char **argv)
 {
@@ -38,7 +47,8 @@ static void usage(FILE *out)
           "vpce plans and applies AWS VPC endpoints described in .vpce files.\n\nCommands:\n",
           out);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].summary);
+        if (commands[i].summary)
+            fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].summary);
     fputs("\nRun `vpce COMMAND -help` for a command's flags.\n", out);
 }
 
