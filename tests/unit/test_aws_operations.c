@@ -632,6 +632,62 @@ static void test_every_operation(void **state)
     vpce_aws_params_add(&p, "RouteTableId.1", rtb);
     not_found("DescribeRouteTables", &p);
 
+    /* Network ACLs: a new ACL with an entry, a subnet moved to it and back, then gone. */
+    vpce_aws_params_add(&p, "VpcId", vpc);
+    r = ok("CreateNetworkAcl", &p);
+    char *acl = vpce_strdup(str(json_object_get(r, "networkAcl"), "networkAclId"));
+    json_decref(r);
+    assert_true(strncmp(acl, "acl-", 4) == 0);
+    vpce_aws_params_add(&p, "NetworkAclId", acl);
+    vpce_aws_params_add(&p, "RuleNumber", "100");
+    vpce_aws_params_add(&p, "Protocol", "6");
+    vpce_aws_params_add(&p, "RuleAction", "allow");
+    vpce_aws_params_add(&p, "Egress", "false");
+    vpce_aws_params_add(&p, "CidrBlock", "10.0.0.0/16");
+    vpce_aws_params_add(&p, "PortRange.From", "443");
+    vpce_aws_params_add(&p, "PortRange.To", "443");
+    json_decref(ok("CreateNetworkAclEntry", &p));
+    vpce_aws_params_add(&p, "NetworkAclId", acl);
+    vpce_aws_params_add(&p, "RuleNumber", "100");
+    vpce_aws_params_add(&p, "Protocol", "-1");
+    vpce_aws_params_add(&p, "RuleAction", "deny");
+    vpce_aws_params_add(&p, "Egress", "false");
+    vpce_aws_params_add(&p, "CidrBlock", "0.0.0.0/0");
+    json_decref(ok("ReplaceNetworkAclEntry", &p));
+    vpce_aws_params_add_filter(&p, "association.subnet-id", (const char *[]){sub1}, 1);
+    items = ok_paged("DescribeNetworkAcls", &p, "networkAclSet");
+    assert_int_equal(json_array_size(items), 1);
+    const json_t *dflt = json_array_get(items, 0);
+    char *dflt_id = vpce_strdup(str(dflt, "networkAclId"));
+    char *acl_assoc = NULL;
+    size_t k;
+    const json_t *as;
+    json_array_foreach(json_object_get(dflt, "associationSet"), k, as)
+    {
+        if (strcmp(str(as, "subnetId"), sub1) == 0)
+            acl_assoc = vpce_strdup(str(as, "networkAclAssociationId"));
+    }
+    json_decref(items);
+    assert_non_null(acl_assoc);
+    vpce_aws_params_add(&p, "AssociationId", acl_assoc);
+    vpce_aws_params_add(&p, "NetworkAclId", acl);
+    r = ok("ReplaceNetworkAclAssociation", &p);
+    char *moved = vpce_strdup(str(r, "newAssociationId"));
+    json_decref(r);
+    vpce_aws_params_add(&p, "AssociationId", moved);
+    vpce_aws_params_add(&p, "NetworkAclId", dflt_id);
+    json_decref(ok("ReplaceNetworkAclAssociation", &p));
+    vpce_aws_params_add(&p, "NetworkAclId", acl);
+    vpce_aws_params_add(&p, "RuleNumber", "100");
+    vpce_aws_params_add(&p, "Egress", "false");
+    json_decref(ok("DeleteNetworkAclEntry", &p));
+    vpce_aws_params_add(&p, "NetworkAclId", acl);
+    json_decref(ok("DeleteNetworkAcl", &p));
+    free(acl);
+    free(dflt_id);
+    free(acl_assoc);
+    free(moved);
+
     vpce_aws_params_add(&p, "SubnetId", sub1);
     json_decref(ok("DeleteSubnet", &p));
     vpce_aws_params_add(&p, "SubnetId", sub2);
@@ -668,7 +724,7 @@ static void test_every_operation(void **state)
     assert_non_null(model);
     json_t *ops = json_object_get(model, "operations");
     assert_true(json_is_object(ops));
-    assert_int_equal(json_object_size(ops), 39);
+    assert_int_equal(json_object_size(ops), 46);
     const char *name;
     json_t *unused;
     json_object_foreach(ops, name, unused)
