@@ -192,6 +192,8 @@ static void network_acl_rule_lifecycle(void **state)
     json_t *imp = NULL;
     assert_int_equal(vpce_aws_network_acl_rule.import(prov, imp_id, &imp), 0);
     assert_string_equal(vpce_test_str(imp, "rule_action"), "allow");
+    json_decref(imp);
+    imp = NULL;
     assert_int_equal(vpce_aws_network_acl_rule.import(prov, "acl-1:x:6:true", &imp), VPCE_EINVALID);
     free(imp_id);
     json_decref(imp);
