@@ -90,7 +90,7 @@ int vpce_aws_update_op_tags(vpce_resource_op *op);
 /* ---- idempotency, timeouts, retries ------------------------------------------------------- */
 
 /* Adds ClientToken = op->token (only for actions that accept it: CreateRouteTable,
- * CreateVpcEndpoint). Nothing when op->token is NULL or empty. */
+ * CreateVpcEndpoint, CreateNetworkAcl). Nothing when op->token is NULL or empty. */
 void vpce_aws_add_client_token(vpce_aws_params *params, const vpce_resource_op *op);
 /* The timeout of an operation: timeouts.<which> ("10m", "30s") of the config, or of the prior
  * state when the config has no timeouts block (a delete), when set; else op->timeout_ms when
