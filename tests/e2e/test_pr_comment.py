@@ -15,6 +15,9 @@ import tempfile
 import threading
 import unittest
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_support import Sim  # noqa: E402
+
 SRC = os.environ.get("VPCE_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 SCRIPT = os.path.join(SRC, "contrib", "github-actions", "vpce-pr-comment.py")
 BINARY = os.environ.get("VPCE_BINARY")
@@ -145,12 +148,12 @@ class PrCommentTest(unittest.TestCase):
             return "## vpce plan\n\n**Plan: 18 to add, 0 to change, 0 to destroy.**\n"
         d = os.path.join(self.tmp, "seed")
         shutil.copytree(os.path.join(SRC, "examples", "seed"), d)
-        env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
-                   AWS_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true",
-                   AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null",
-                   AWS_ENDPOINT_URL_EC2="http://127.0.0.1:9", NO_COLOR="1")
-        p = subprocess.run([BINARY, "plan", "-markdown"], cwd=d, env=env, capture_output=True,
-                           text=True, timeout=120)
+        sim = Sim()  # an empty account: the plan creates everything
+        try:
+            p = subprocess.run([BINARY, "plan", "-markdown"], cwd=d, env=sim.env(),
+                               capture_output=True, text=True, timeout=120)
+        finally:
+            sim.stop()
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("**Plan: 18 to add", p.stdout)
         return p.stdout

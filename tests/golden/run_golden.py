@@ -3,13 +3,35 @@
 
 Runs BINARY with the arguments of CASEDIR/args (shell words; default "validate") in CASEDIR,
 with NO_COLOR=1, and compares stdout followed by stderr, byte for byte, with CASEDIR/expected,
-and the exit code with CASEDIR/exit (default 0). With UPDATE_GOLDEN=1 in the environment the
+and the exit code with CASEDIR/exit (default 0). An env value "@SIM" is replaced by the URL of a
+tests/ec2sim simulator started for the case (and stopped after it), so a case can let vpce reach
+STS or EC2 while the rest stays offline. With UPDATE_GOLDEN=1 in the environment the
 expected files are rewritten instead. See tests/golden/README.md.
 """
 import os
 import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
+
+SIM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ec2sim", "ec2sim.py")
+
+
+def start_sim():
+    """Starts the simulator on a free port; returns (process, url, temporary directory)."""
+    d = tempfile.mkdtemp(prefix="vpce-golden-sim-")
+    port_file = os.path.join(d, "port")
+    proc = subprocess.Popen([sys.executable, SIM, "--port", "0", "--port-file", port_file],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 30
+    while not (os.path.exists(port_file) and open(port_file).read().strip()):
+        if proc.poll() is not None or time.time() > deadline:
+            proc.kill()
+            raise RuntimeError("the simulator did not start")
+        time.sleep(0.05)
+    return proc, "http://127.0.0.1:%s" % open(port_file).read().strip(), d
 
 
 def main():
@@ -36,8 +58,18 @@ def main():
                 if line and not line.startswith("#"):
                     k, _, v = line.partition("=")
                     env[k] = v
-    proc = subprocess.run([binary] + args, cwd=case, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, timeout=120)
+    sim = None
+    if "@SIM" in env.values():
+        sim = start_sim()
+        env = {k: (sim[1] if v == "@SIM" else v) for k, v in env.items()}
+    try:
+        proc = subprocess.run([binary] + args, cwd=case, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=120)
+    finally:
+        if sim:
+            sim[0].terminate()
+            sim[0].wait(10)
+            shutil.rmtree(sim[2], ignore_errors=True)
     got = proc.stdout + proc.stderr
     exp_path = os.path.join(case, "expected")
     exit_path = os.path.join(case, "exit")
