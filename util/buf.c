@@ -2,7 +2,9 @@
 #include "util/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 void vpce_buf_init(vpce_buf *b, size_t cap)
 {
@@ -111,11 +113,15 @@ int vpce_read_file(char **out, size_t *out_len, const char *path, size_t cap)
 {
     vpce_buf b = VPCE_BUF_INIT(cap);
     char chunk[65536];
-    int rc = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return vpce_error_setc(errno == ENOENT ? VPCE_ENOTFOUND : VPCE_ERROR,
-                               "cannot open \"%s\": %s", path, strerror(errno));
+    int fd = -1;
+    int rc = vpce_open_regular(&fd, path, O_RDONLY);
+    if (rc)
+        return rc;
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return vpce_error_set("cannot read \"%s\": %s", path, strerror(errno));
+    }
     for (;;) {
         size_t n = fread(chunk, 1, sizeof(chunk), f);
         if (n > 0 && (rc = vpce_buf_append(&b, chunk, n)) != 0) {

@@ -97,8 +97,23 @@ char *vpce_buf_detach(vpce_buf *b);
 /* A borrowed C string of the contents ("" when empty). */
 const char *vpce_buf_cstr(const vpce_buf *b);
 
-/* Reads a whole file into *out (NUL-terminated, caller frees) with a size cap. */
+/*
+ * Reads a whole file into *out (NUL-terminated, caller frees) with a size cap. Only a regular
+ * file is read (see vpce_open_regular): VPCE_ENOTFOUND when it does not exist, VPCE_EINVALID
+ * when it is a directory, a FIFO or a device, VPCE_ETOOBIG past cap.
+ */
 int vpce_read_file(char **out, size_t *out_len, const char *path, size_t cap);
+/*
+ * Opens path (open(2) flags, O_RDONLY or O_RDWR) only if it is a regular file, without ever
+ * blocking: a directory ("\"PATH\" is a directory, not a file"), a FIFO, a socket or a device
+ * ("\"PATH\" is not a regular file: it is a FIFO (named pipe)") is refused at once with
+ * VPCE_EINVALID; a missing file is VPCE_ENOTFOUND; other failures
+ * VPCE_ERROR. Every reader of a file a user names goes through this or vpce_read_file().
+ * On success *out_fd is a blocking, close-on-exec descriptor the caller closes.
+ */
+int vpce_open_regular(int *out_fd, const char *path, int flags);
+/* The same checks without opening: 0 when path is a regular file (symbolic links followed). */
+int vpce_check_regular(const char *path);
 
 /* ---- arena ------------------------------------------------------------------------------- */
 
