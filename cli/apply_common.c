@@ -520,6 +520,14 @@ int cli_apply_run(int argc, char **argv, bool destroy)
     }
     if (args.lock && cli_lock_state(st, cmd, args.lock_timeout_ms) < 0)
         goto cleanup;
+    /* A damaged state is refused before anything acts on it, the journal's recovery and a
+       saved plan included. */
+    if (vpce_state_load(st, &prior) < 0) {
+        ret = cli_fail("cannot read the state: %s", vpce_error_last());
+        goto cleanup;
+    }
+    json_decref(prior);
+    prior = NULL;
 
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);

@@ -110,6 +110,21 @@ static void select_resources(vpce_vec *out, json_t *doc, const char **filters, i
     }
 }
 
+/* The same over a list of addresses (vpce_state_list_addresses()); borrowed strings. */
+static void select_addresses(vpce_vec *out, json_t *addresses, const char **filters, int nfilters)
+{
+    size_t i;
+    json_t *a;
+    json_array_foreach(addresses, i, a)
+    {
+        bool keep = nfilters == 0;
+        for (int f = 0; !keep && f < nfilters; f++)
+            keep = address_matches(json_string_value(a), filters[f]);
+        if (keep)
+            vpce_vec_push(out, (void *)json_string_value(a));
+    }
+}
+
 static int state_list(vpce_state *st, const struct opts *o)
 {
     json_t *doc = NULL;
@@ -170,13 +185,15 @@ static int state_rm(vpce_state *st, const struct opts *o)
             return cli_fail("%s", vpce_error_last());
     if (lock_state(st, o, "state rm") != CLI_OK)
         return CLI_ERROR;
-    if (vpce_state_load(st, &doc) != 0) {
+    /* Addresses only, so that a damaged row, which every other reader refuses, can be
+       forgotten. */
+    if (vpce_state_list_addresses(st, &doc) != 0) {
         rc = cli_fail("%s", vpce_error_last());
         goto cleanup;
     }
     for (int i = 0; i < o->nargs; i++) {
         size_t before = sel.len;
-        select_resources(&sel, doc, &o->args[i], 1);
+        select_addresses(&sel, doc, &o->args[i], 1);
         if (sel.len == before) {
             rc = cli_fail("no resource in the state matches \"%s\"; nothing was removed",
                           o->args[i]);
@@ -189,7 +206,7 @@ static int state_rm(vpce_state *st, const struct opts *o)
         err = vpce_state_history_begin(st, "state rm", &hid);
     size_t removed = 0;
     for (size_t i = 0; err == 0 && i < sel.len; i++) {
-        const char *addr = json_string_value(json_object_get(sel.items[i], "address"));
+        const char *addr = sel.items[i];
         /* The same instance may be selected by two arguments. */
         err = vpce_state_remove_resource(st, addr);
         if (err == VPCE_ENOTFOUND) {
@@ -213,7 +230,7 @@ static int state_rm(vpce_state *st, const struct opts *o)
         goto cleanup;
     }
     for (size_t i = 0; i < sel.len; i++)
-        printf("Removed %s\n", json_string_value(json_object_get(sel.items[i], "address")));
+        printf("Removed %s\n", (const char *)sel.items[i]);
     printf("Successfully removed %zu resource instance(s).\n", removed);
 cleanup:
     vpce_state_unlock(st);

@@ -202,8 +202,8 @@ json_t *st_column_json(sqlite3_stmt *s, int i)
     const char *text = (const char *)sqlite3_column_text(s, i);
     if (!text)
         return json_null();
-    json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
-    return v ? v : json_null();
+    /* NULL, not json null: a damaged value must never read as an empty or absent one. */
+    return json_loadb(text, (size_t)sqlite3_column_bytes(s, i), JSON_DECODE_ANY, NULL);
 }
 
 json_t *st_column_string(sqlite3_stmt *s, int i)
@@ -454,29 +454,128 @@ static int migrate(vpce_state *st, int target)
     return rc;
 }
 
-/* Creates the file with mode 0600 so the database never exists with wider permissions. */
-static int create_file(const char *path, bool create_if_missing)
+static int not_a_state(const char *path, const char *why)
 {
-    int fd = open(path, O_RDWR | O_CLOEXEC);
-    if (fd >= 0) {
-        close(fd);
-        return 0;
-    }
-    if (errno == EACCES)
-        return vpce_error_set("cannot open state database \"%s\": %s", path, strerror(errno));
-    if (errno != ENOENT)
-        return vpce_error_set("cannot open state database \"%s\": %s", path, strerror(errno));
-    if (!create_if_missing)
-        return vpce_error_setc(VPCE_ENOTFOUND, "no state database at \"%s\"", path);
-    fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0 && errno != EEXIST)
-        return vpce_error_set("cannot create state database \"%s\": %s", path, strerror(errno));
-    if (fd >= 0) {
-        /* The mode passed to open() is filtered by umask; make sure it is exactly 0600. */
-        fchmod(fd, 0600);
-        close(fd);
-    }
+    return vpce_error_setc(VPCE_EINVALID,
+                           "\"%s\" is not a vpce state database: %s; vpce never leaves such a "
+                           "file behind: restore the state from a backup, or move the file away "
+                           "to start a new, empty state",
+                           path, why);
+}
+
+/* A new connection to path (which exists), without pragmas. */
+static int db_connect(vpce_state **out, const char *path)
+{
+    vpce_state *st = vpce_calloc(1, sizeof(*st));
+    st->path = vpce_strdup(path);
+    *out = st;
+    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+        SQLITE_OK)
+        return vpce_error_set("cannot open state database \"%s\": %s", path,
+                              st->db ? sqlite3_errmsg(st->db) : "out of memory");
+    sqlite3_busy_timeout(st->db, 5000);
+    sqlite3_extended_result_codes(st->db, 1);
     return 0;
+}
+
+/*
+ * Creates a new state database at path, at schema version `version`. It is built under a
+ * temporary name and linked into place complete, so path never names an empty or half-made
+ * database: a 0-byte vpce.db can then only be damage, and is refused. Mode 0600 throughout.
+ * When another process creates path first, its database is kept.
+ */
+static int create_database(const char *path, int version)
+{
+    char *tmp = vpce_asprintf("%s.new-XXXXXX", path);
+    vpce_state *st = NULL;
+    int fd = mkstemp(tmp);
+    int rc = 0;
+    if (fd < 0) {
+        rc = vpce_error_set("cannot create state database \"%s\": %s", path, strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    /* mkstemp makes 0600 files; make sure whatever the umask. */
+    fchmod(fd, 0600);
+    close(fd);
+    rc = db_connect(&st, tmp);
+    if (rc == 0)
+        rc = st_exec(st, "PRAGMA synchronous = FULL");
+    if (rc == 0)
+        rc = migrate(st, version);
+    if (st && st->db && sqlite3_close(st->db) != SQLITE_OK && rc == 0)
+        rc =
+            vpce_error_set("cannot create state database \"%s\": %s", path, sqlite3_errmsg(st->db));
+    if (st) {
+        st->db = NULL;
+        vpce_state_close(st);
+    }
+    if (rc == 0 && link(tmp, path) != 0 && errno != EEXIST) {
+        /* A file system without hard links: rename, unless path appeared meanwhile. */
+        if ((errno == EPERM || errno == ENOTSUP || errno == ENOSYS) && access(path, F_OK) != 0) {
+            if (rename(tmp, path) != 0)
+                rc = vpce_error_set("cannot create state database \"%s\": %s", path,
+                                    strerror(errno));
+        } else {
+            rc = vpce_error_set("cannot create state database \"%s\": %s", path, strerror(errno));
+        }
+    }
+    unlink(tmp);
+    char *journal = vpce_asprintf("%s-journal", tmp);
+    unlink(journal);
+    free(journal);
+    free(tmp);
+    return rc;
+}
+
+/* Makes sure path is an existing regular file that may hold a state database: creates a new
+ * database when it is missing and create_if_missing, refuses a 0-byte file. */
+static int prepare_file(const char *path, bool create_if_missing, int version)
+{
+    int fd = -1;
+    int rc = vpce_open_regular(&fd, path, O_RDWR);
+    if (rc == VPCE_ENOTFOUND) {
+        if (!create_if_missing)
+            return vpce_error_setc(VPCE_ENOTFOUND, "no state database at \"%s\"", path);
+        return create_database(path, version);
+    }
+    if (rc == VPCE_EINVALID)
+        return not_a_state(path, "it is not a regular file");
+    if (rc)
+        return vpce_error_setc(rc, "cannot open state database \"%s\": %s", path,
+                               vpce_error_last());
+    struct stat sb;
+    if (fstat(fd, &sb) != 0)
+        rc = vpce_error_set("cannot open state database \"%s\": %s", path, strerror(errno));
+    else if (sb.st_size == 0)
+        rc = not_a_state(path, "the file is empty (0 bytes)");
+    close(fd);
+    return rc;
+}
+
+/* Refuses a SQLite database that vpce did not make: one without a schema version, or without
+ * the tables of schema version 1. Reads only. */
+static int check_schema(vpce_state *st)
+{
+    int version = 0;
+    int rc = read_user_version(st, &version);
+    if (rc)
+        return rc;
+    if (version == 0)
+        return not_a_state(st->path, "it is a SQLite database without vpce's tables");
+    sqlite3_stmt *s = NULL;
+    rc = st_prepare(st, &s,
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                    "('meta', 'resources', 'outputs', 'history', 'history_changes', 'journal', "
+                    "'lock')");
+    if (rc)
+        return rc;
+    if (sqlite3_step(s) != SQLITE_ROW)
+        rc = db_error(st, "cannot read the schema");
+    else if (sqlite3_column_int(s, 0) != 7)
+        rc = not_a_state(st->path, "it is a SQLite database without vpce's tables");
+    sqlite3_finalize(s);
+    return rc;
 }
 
 int vpce_state_open_at_version(vpce_state **out, const char *path, bool create_if_missing,
@@ -485,36 +584,30 @@ int vpce_state_open_at_version(vpce_state **out, const char *path, bool create_i
     *out = NULL;
     if (version < 1 || version > VPCE_STATE_SCHEMA_VERSION)
         return vpce_error_setc(VPCE_EINVALID, "no state schema version %d", version);
-    int rc = create_file(path, create_if_missing);
+    int rc = prepare_file(path, create_if_missing, version);
     if (rc)
         return rc;
-    vpce_state *st = vpce_calloc(1, sizeof(*st));
-    st->path = vpce_strdup(path);
-    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
-        SQLITE_OK) {
-        rc = vpce_error_set("cannot open state database \"%s\": %s", path,
-                            st->db ? sqlite3_errmsg(st->db) : "out of memory");
-        goto cleanup;
-    }
-    sqlite3_busy_timeout(st->db, 5000);
-    sqlite3_extended_result_codes(st->db, 1);
+    vpce_state *st = NULL;
+    rc = db_connect(&st, path);
+    /* The schema is checked before anything is written, so another program's database is
+       left exactly as it was. */
+    if (rc == 0)
+        rc = check_schema(st);
     /* WAL first: synchronous=FULL and the rest apply per connection. */
-    rc = st_exec(st, "PRAGMA journal_mode = WAL");
+    if (rc == 0)
+        rc = st_exec(st, "PRAGMA journal_mode = WAL");
     if (rc == 0)
         rc = st_exec(st, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON");
-    if (rc)
-        goto cleanup;
-    rc = migrate(st, version);
-    if (rc)
-        goto cleanup;
-    rc = read_meta(st, "lineage", &st->lineage);
-    if (rc)
-        goto cleanup;
-    *out = st;
-    st = NULL;
-cleanup:
-    if (st && rc && strstr(vpce_error_last(), "file is not a database"))
-        rc = vpce_error_setc(VPCE_EINVALID, "\"%s\" is not a vpce state database", path);
+    if (rc == 0)
+        rc = migrate(st, version);
+    if (rc == 0)
+        rc = read_meta(st, "lineage", &st->lineage);
+    if (rc == 0) {
+        *out = st;
+        st = NULL;
+    }
+    if (st && rc && st->db && (sqlite3_errcode(st->db) & 0xff) == SQLITE_NOTADB)
+        rc = not_a_state(path, "it is not a SQLite database");
     vpce_state_close(st);
     return rc;
 }

@@ -40,7 +40,8 @@ int st_run(vpce_state *st, sqlite3_stmt *s);
 /* Binds helpers (NULL text or json binds SQL NULL). */
 int st_bind_text(sqlite3_stmt *s, int i, const char *v);
 int st_bind_json(sqlite3_stmt *s, int i, const json_t *v);
-/* A column holding JSON text as a new reference (json null for SQL NULL or bad JSON). */
+/* A column holding JSON text as a new reference: json null for SQL NULL, NULL when the text is
+ * not valid JSON (the caller reports the state as damaged, naming what it was reading). */
 json_t *st_column_json(sqlite3_stmt *s, int i);
 /* A column as a new json string, or json null. */
 json_t *st_column_string(sqlite3_stmt *s, int i);

@@ -48,14 +48,29 @@ int vpce_state_journal_list(vpce_state *st, json_t **out)
         goto cleanup;
     int r;
     while ((r = st_step(st, s)) == SQLITE_ROW) {
+        json_t *details = st_column_json(s, 5);
         json_t *e = json_object();
         json_object_set_new(e, "id", json_integer(sqlite3_column_int64(s, 0)));
         json_object_set_new(e, "address", st_column_string(s, 1));
         json_object_set_new(e, "action", st_column_string(s, 2));
         json_object_set_new(e, "token", st_column_string(s, 3));
         json_object_set_new(e, "started_at", st_column_string(s, 4));
-        json_object_set_new(e, "details", st_column_json(s, 5));
+        json_object_set_new(e, "details", details);
         json_array_append_new(arr, e);
+        /* An entry that cannot be read in full cannot be reconciled safely: a create it
+           stands for could be sent a second time. */
+        if (!details || !json_is_string(json_object_get(e, "address")) ||
+            !json_is_string(json_object_get(e, "action"))) {
+            const char *address = (const char *)sqlite3_column_text(s, 1);
+            rc = vpce_error_setc(VPCE_EINVALID,
+                                 "the state \"%s\" is damaged: the journal entry %lld for "
+                                 "\"%.200s\" cannot be read (column \"details\" is not valid "
+                                 "JSON, or its address or action is not text); restore a "
+                                 "backup of the state",
+                                 st->path, (long long)sqlite3_column_int64(s, 0),
+                                 address ? address : "");
+            goto cleanup;
+        }
     }
     if (r != SQLITE_DONE) {
         rc = VPCE_ERROR;
@@ -214,11 +229,23 @@ int vpce_state_history_list(vpce_state *st, json_t **out)
         sqlite3_bind_int64(c, 1, sqlite3_column_int64(s, 0));
         int rr;
         while ((rr = st_step(st, c)) == SQLITE_ROW) {
+            json_t *before = st_column_json(c, 2), *after = st_column_json(c, 3);
+            if (!before || !after) {
+                const char *address = (const char *)sqlite3_column_text(c, 0);
+                rc = vpce_error_setc(VPCE_EINVALID,
+                                     "the state \"%s\" is damaged: in the history entry %lld, "
+                                     "the change of \"%.200s\" is not valid JSON",
+                                     st->path, (long long)sqlite3_column_int64(s, 0),
+                                     address ? address : "");
+                json_decref(before);
+                json_decref(after);
+                goto cleanup;
+            }
             json_t *ch = json_object();
             json_object_set_new(ch, "address", st_column_string(c, 0));
             json_object_set_new(ch, "action", st_column_string(c, 1));
-            json_object_set_new(ch, "before", st_column_json(c, 2));
-            json_object_set_new(ch, "after", st_column_json(c, 3));
+            json_object_set_new(ch, "before", before);
+            json_object_set_new(ch, "after", after);
             json_array_append_new(changes, ch);
         }
         if (rr != SQLITE_DONE) {

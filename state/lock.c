@@ -34,8 +34,9 @@ static int read_lock(vpce_state *st, json_t **out)
         bool alive = true;
         char *host = st_host();
         pid_t pid = (pid_t)sqlite3_column_int64(s, 3);
-        if (strcmp(host, json_string_value(json_object_get(o, "host"))) == 0 && pid > 0 &&
-            kill(pid, 0) != 0 && errno == ESRCH)
+        const char *lock_host = json_string_value(json_object_get(o, "host"));
+        if (lock_host && strcmp(host, lock_host) == 0 && pid > 0 && kill(pid, 0) != 0 &&
+            errno == ESRCH)
             alive = false;
         free(host);
         json_object_set_new(o, "pid_alive", json_boolean(alive));

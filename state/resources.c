@@ -100,41 +100,81 @@ bad:
 
 /* ---- reading ----------------------------------------------------------------------------- */
 
+/* Sets the error for a damaged resource row and returns VPCE_EINVALID. */
+static int damaged_row(vpce_state *st, const char *address, const char *what)
+{
+    return vpce_error_setc(VPCE_EINVALID,
+                           "the state \"%s\" is damaged: in the row of \"%.200s\", %s; nothing "
+                           "is planned from it: restore a backup of the state, or forget the "
+                           "resource with `vpce state rm` and import it again",
+                           st->path, address ? address : "(no address)", what);
+}
+
 /* Builds a resource object from a row selected with RESOURCE_COLUMNS, or NULL (with the error
- * set) when the row is damaged: a state edited or corrupted outside vpce must not be trusted. */
+ * set) when the row is damaged: a state edited or corrupted outside vpce must not be trusted,
+ * and a value that cannot be read is never taken as an empty one (that would plan to create
+ * the object a second time). */
 static json_t *row_to_resource(vpce_state *st, sqlite3_stmt *s)
 {
     const char *address = (const char *)sqlite3_column_text(s, 0);
+    static const struct {
+        int col;
+        const char *key;
+        json_type type; /* JSON_NULL: null, integer or string (the index) */
+    } json_cols[] = {
+        {4, "index", JSON_NULL},
+        {8, "attributes", JSON_OBJECT},
+        {9, "sensitive_attributes", JSON_ARRAY},
+        {10, "dependencies", JSON_ARRAY},
+    };
     json_t *r = json_object();
     json_object_set_new(r, "address", st_column_string(s, 0));
     json_object_set_new(r, "mode", st_column_string(s, 1));
     json_object_set_new(r, "type", st_column_string(s, 2));
     json_object_set_new(r, "name", st_column_string(s, 3));
-    json_object_set_new(r, "index", st_column_json(s, 4));
+    json_object_set_new(r, "index", json_null()); /* placeholders keep the keys' order */
     json_object_set_new(r, "provider", st_column_string(s, 5));
     json_object_set_new(r, "id", st_column_string(s, 6));
     json_object_set_new(r, "schema_version", json_integer(sqlite3_column_int64(s, 7)));
-    json_object_set_new(r, "attributes", st_column_json(s, 8));
-    json_object_set_new(r, "sensitive_attributes", st_column_json(s, 9));
-    json_object_set_new(r, "dependencies", st_column_json(s, 10));
+    for (size_t i = 1; i < sizeof(json_cols) / sizeof(json_cols[0]); i++)
+        json_object_set_new(r, json_cols[i].key, json_null());
     const json_t *addr = json_object_get(r, "address");
     const char *mode = json_string_value(json_object_get(r, "mode"));
-    const json_t *attrs = json_object_get(r, "attributes");
-    const json_t *deps = json_object_get(r, "dependencies");
     if (!json_is_string(addr) || json_string_length(addr) == 0 ||
         !json_is_string(json_object_get(r, "type")) ||
         !json_is_string(json_object_get(r, "name")) || !mode ||
-        (strcmp(mode, "managed") != 0 && strcmp(mode, "data") != 0) ||
-        !(json_is_object(attrs) || json_is_null(attrs)) ||
-        !(json_is_array(deps) || json_is_null(deps))) {
-        vpce_error_setc(VPCE_EINVALID,
-                        "the state \"%s\" is damaged: the resource row \"%.80s\" cannot be read; "
-                        "restore a backup, or remove the row with `vpce state rm`",
-                        st->path, address ? address : "(no address)");
-        json_decref(r);
-        return NULL;
+        (strcmp(mode, "managed") != 0 && strcmp(mode, "data") != 0)) {
+        damaged_row(st, address, "the address, type, name or mode cannot be read");
+        goto bad;
+    }
+    for (size_t i = 0; i < sizeof(json_cols) / sizeof(json_cols[0]); i++) {
+        json_t *v = st_column_json(s, json_cols[i].col);
+        if (!v) {
+            char *what = vpce_asprintf("column \"%s\" is not valid JSON",
+                                       sqlite3_column_name(s, json_cols[i].col));
+            damaged_row(st, address, what);
+            free(what);
+            goto bad;
+        }
+        bool ok = json_cols[i].type == JSON_NULL
+                      ? json_is_null(v) || json_is_integer(v) || json_is_string(v)
+                      : json_typeof(v) == json_cols[i].type;
+        json_object_set_new(r, json_cols[i].key, v);
+        if (!ok) {
+            char *what = vpce_asprintf("column \"%s\" is not a JSON %s",
+                                       sqlite3_column_name(s, json_cols[i].col),
+                                       json_cols[i].type == JSON_OBJECT  ? "object"
+                                       : json_cols[i].type == JSON_ARRAY ? "array"
+                                                                         : "integer or string");
+            damaged_row(st, address, what);
+            free(what);
+            goto bad;
+        }
     }
     return r;
+bad:
+    json_decref(r);
+    return NULL;
 }
 
 /* Length of an address without its index ("aws_subnet.a" of "aws_subnet.a[2]"). */
@@ -201,10 +241,18 @@ static int load_outputs(vpce_state *st, json_t *obj)
         return rc;
     int r;
     while ((r = st_step(st, s)) == SQLITE_ROW) {
-        json_t *o = json_object();
-        json_object_set_new(o, "value", st_column_json(s, 1));
-        json_object_set_new(o, "sensitive", json_boolean(sqlite3_column_int(s, 2) != 0));
         const char *name = (const char *)sqlite3_column_text(s, 0);
+        json_t *value = st_column_json(s, 1);
+        if (!value) {
+            rc = vpce_error_setc(VPCE_EINVALID,
+                                 "the state \"%s\" is damaged: the value of the output "
+                                 "\"%.200s\" is not valid JSON; apply again to record it anew",
+                                 st->path, name ? name : "");
+            break;
+        }
+        json_t *o = json_object();
+        json_object_set_new(o, "value", value);
+        json_object_set_new(o, "sensitive", json_boolean(sqlite3_column_int(s, 2) != 0));
         if (!name || json_object_set_new(obj, name, o) != 0) {
             rc = vpce_error_setc(VPCE_EINVALID,
                                  "the state \"%s\" is damaged: an output has no valid name",
@@ -248,6 +296,42 @@ cleanup:
     json_decref(doc);
     json_decref(resources);
     json_decref(outputs);
+    return rc;
+}
+
+int vpce_state_list_addresses(vpce_state *st, json_t **out)
+{
+    *out = NULL;
+    sqlite3_stmt *s = NULL;
+    vpce_vec rows = VPCE_VEC_INIT;
+    int rc = st_prepare(st, &s, "SELECT address FROM resources");
+    if (rc)
+        return rc;
+    int r;
+    while ((r = st_step(st, s)) == SQLITE_ROW) {
+        /* Ordered as vpce_state_load() orders, with the index read from the address itself:
+           its column may be the damaged one. */
+        const char *address = (const char *)sqlite3_column_text(s, 0);
+        json_t *index = NULL;
+        if (!address || vpce_state_parse_address(address, NULL, NULL, NULL, &index) != 0)
+            continue;
+        vpce_vec_push(&rows, json_pack("{s:s, s:o}", "address", address, "index",
+                                       index ? index : json_null()));
+    }
+    if (r != SQLITE_DONE)
+        rc = VPCE_ERROR;
+    sqlite3_finalize(s);
+    vpce_vec_sort(&rows, cmp_resources);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < rows.len; i++) {
+        json_array_append(arr, json_object_get(rows.items[i], "address"));
+        json_decref(rows.items[i]);
+    }
+    vpce_vec_release(&rows);
+    if (rc == 0)
+        *out = arr;
+    else
+        json_decref(arr);
     return rc;
 }
 
@@ -535,15 +619,21 @@ int vpce_state_move_resource(vpce_state *st, const char *src, const char *dst, i
     st_bind_text(s, 3, sname);
     int r;
     while ((r = st_step(st, s)) == SQLITE_ROW) {
+        json_t *idx = st_column_json(s, 1);
+        if (!idx) {
+            rc = damaged_row(st, (const char *)sqlite3_column_text(s, 0),
+                             "column \"index_key\" is not valid JSON");
+            break;
+        }
         vpce_vec_push(&from, vpce_strdup((const char *)sqlite3_column_text(s, 0)));
-        vpce_vec_push(&from, st_column_json(s, 1));
+        vpce_vec_push(&from, idx);
     }
     sqlite3_finalize(s);
     s = NULL;
-    if (r != SQLITE_DONE) {
+    if (rc == 0 && r != SQLITE_DONE)
         rc = VPCE_ERROR;
+    if (rc)
         goto cleanup;
-    }
     if (from.len == 0) {
         rc = vpce_error_setc(VPCE_ENOTFOUND, "no resource \"%s\" in the state", src);
         goto cleanup;

@@ -112,7 +112,9 @@ int vpce_state_open_backend(vpce_state **out, vpce_state_backend *b, bool create
 /* ---- the document ------------------------------------------------------------------------ */
 
 /* The whole state document (shape above). Resources are sorted by address, integer indexes
- * numerically ([2] before [10]) and before string keys. Caller owns *out. */
+ * numerically ([2] before [10]) and before string keys. Caller owns *out. A row or an output
+ * whose JSON cannot be read (or has the wrong shape) is never read as an empty value: the whole
+ * load fails with VPCE_EINVALID and a message that names the file and the address. */
 int vpce_state_load(vpce_state *st, json_t **out);
 /*
  * Replaces every resource and output with those of doc (same shape; "lineage" is optional and
@@ -121,7 +123,14 @@ int vpce_state_load(vpce_state *st, json_t **out);
  * older serial) are the caller's, with vpce_state_serial().
  */
 int vpce_state_store(vpce_state *st, const json_t *doc);
-/* One resource by address, in the document's shape; VPCE_ENOTFOUND when absent. Caller owns. */
+/*
+ * The addresses of every resource row as a JSON array of strings, in vpce_state_load()'s order,
+ * read without the rows' other columns: what `state rm` needs to forget a damaged row that
+ * vpce_state_load() refuses (VPCE_EINVALID, naming the file and the address). Caller owns.
+ */
+int vpce_state_list_addresses(vpce_state *st, json_t **out);
+/* One resource by address, in the document's shape; VPCE_ENOTFOUND when absent, VPCE_EINVALID
+ * when its row is damaged. Caller owns. */
 int vpce_state_get_resource(vpce_state *st, const char *address, json_t **out);
 /*
  * Inserts or replaces one resource (an object of the document's resources[] shape; "address",

@@ -24,8 +24,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vpce_state *st = NULL;
     if (vpce_state_open(&st, path, false) == 0) {
         json_t *doc = NULL;
-        if (vpce_state_load(st, &doc) == 0 && !json_is_object(doc))
-            abort(); /* a load that succeeds gives a document */
+        if (vpce_state_load(st, &doc) == 0) {
+            if (!json_is_object(doc))
+                abort(); /* a load that succeeds gives a document */
+            size_t i;
+            json_t *r;
+            /* ... and never reads a damaged row as an empty one */
+            json_array_foreach(json_object_get(doc, "resources"), i, r)
+            {
+                if (!json_is_object(json_object_get(r, "attributes")) ||
+                    !json_is_array(json_object_get(r, "dependencies")))
+                    abort();
+            }
+        }
         json_decref(doc);
         json_t *journal = NULL;
         if (vpce_state_journal_list(st, &journal) == 0)
