@@ -9,7 +9,10 @@ static _Thread_local char last_error[2048];
 
 static int verror(int code, const char *fmt, va_list ap)
 {
-    vsnprintf(last_error, sizeof(last_error), fmt, ap);
+    /* Through a copy: the arguments may quote the last message itself, to add context to it. */
+    char msg[sizeof(last_error)];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    memcpy(last_error, msg, sizeof(msg));
     return code;
 }
 

@@ -35,7 +35,7 @@ enum {
 };
 
 /* Sets this thread's error message (printf-style); returns VPCE_ERROR for `return
- * vpce_error_set(...)`. */
+ * vpce_error_set(...)`. The arguments may include vpce_error_last() to add context to it. */
 int vpce_error_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Like vpce_error_set() but returns `code`. */
 int vpce_error_setc(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -5,8 +5,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/util.h"
 
@@ -29,6 +32,73 @@ static void util_buf_cap_is_enforced(void **state)
     assert_string_equal(s, "42-ok");
     assert_null(b.data);
     free(s);
+}
+
+/* A message that quotes the previous one (a common way to add context) keeps it whole. */
+static void util_error_may_quote_the_last_error(void **state)
+{
+    (void)state;
+    vpce_error_set("127.0.0.1 port %d: connection refused", 9);
+    vpce_error_set("cannot look for what aws_subnet.b made: %s", vpce_error_last());
+    assert_string_equal(vpce_error_last(),
+                        "cannot look for what aws_subnet.b made: 127.0.0.1 port 9: connection "
+                        "refused");
+    vpce_error_setc(VPCE_EINVALID, "outer: %s", vpce_error_last());
+    assert_string_equal(vpce_error_last(), "outer: cannot look for what aws_subnet.b made: "
+                                           "127.0.0.1 port 9: connection refused");
+}
+
+/* Files that are not regular files are refused at once, each with what it is; a FIFO with no
+ * writer never blocks the read. */
+static void util_read_file_refuses_what_is_not_a_regular_file(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/vpce-util-files-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *fifo = vpce_asprintf("%s/pipe", dir);
+    char *reg = vpce_asprintf("%s/file.txt", dir);
+    char *missing = vpce_asprintf("%s/missing", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    FILE *f = fopen(reg, "w");
+    assert_non_null(f);
+    fputs("hello\n", f);
+    fclose(f);
+
+    char *data = NULL;
+    size_t len = 0;
+    assert_int_equal(vpce_read_file(&data, &len, fifo, 1024), VPCE_EINVALID);
+    assert_null(data);
+    assert_non_null(strstr(vpce_error_last(), "is not a regular file: it is a FIFO"));
+    assert_non_null(strstr(vpce_error_last(), fifo));
+    assert_int_equal(vpce_read_file(&data, &len, dir, 1024), VPCE_EINVALID);
+    assert_non_null(strstr(vpce_error_last(), "is a directory"));
+    assert_int_equal(vpce_read_file(&data, &len, "/dev/null", 1024), VPCE_EINVALID);
+    assert_non_null(strstr(vpce_error_last(), "character device"));
+    assert_int_equal(vpce_read_file(&data, &len, missing, 1024), VPCE_ENOTFOUND);
+    assert_int_equal(vpce_read_file(&data, &len, reg, 1024), 0);
+    assert_string_equal(data, "hello\n");
+    assert_int_equal(len, 6);
+    free(data);
+
+    int fd = -1;
+    assert_int_equal(vpce_open_regular(&fd, fifo, O_RDWR), VPCE_EINVALID);
+    assert_int_equal(fd, -1);
+    assert_int_equal(vpce_open_regular(&fd, reg, O_RDONLY), 0);
+    assert_true(fd >= 0);
+    assert_int_equal(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+    close(fd);
+
+    assert_int_equal(vpce_check_regular(reg), 0);
+    assert_int_equal(vpce_check_regular(fifo), VPCE_EINVALID);
+    assert_int_equal(vpce_check_regular(dir), VPCE_EINVALID);
+    assert_int_equal(vpce_check_regular(missing), VPCE_ENOTFOUND);
+
+    unlink(fifo);
+    unlink(reg);
+    rmdir(dir);
+    free(fifo);
+    free(reg);
+    free(missing);
 }
 
 static void util_map_keeps_insertion_order_and_removes(void **state)
@@ -192,6 +262,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(util_buf_cap_is_enforced),
+        cmocka_unit_test(util_error_may_quote_the_last_error),
+        cmocka_unit_test(util_read_file_refuses_what_is_not_a_regular_file),
         cmocka_unit_test(util_map_keeps_insertion_order_and_removes),
         cmocka_unit_test(util_suggest_finds_close_names),
         cmocka_unit_test(util_diag_prints_caret_under_range),
