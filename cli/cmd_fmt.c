@@ -267,7 +267,7 @@ static int fmt_file(const fmt_opts *o, const char *path)
     char *text = NULL;
     size_t len = 0;
     if (vpce_read_file(&text, &len, path, VPCE_PARSE_MAX_FILE) != 0) {
-        cli_fail("cannot read \"%s\": %s", path, vpce_error_last());
+        cli_fail("%s", vpce_error_last()); /* names the file and says why */
         return -1;
     }
     int r = fmt_text(o, path, text, len, false);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
@@ -1034,7 +1035,11 @@ int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags)
                      : ends_with(dir, "/") ? vpce_asprintf("%s%s", dir, name)
                                            : vpce_asprintf("%s/%s", dir, name);
         vpce_file *f = NULL;
-        vpce_parse_file(&f, path, diags);
+        struct stat sb;
+        /* A directory named *.vpce is skipped, as Terraform skips one named *.tf; a FIFO or a
+           device is an error (vpce_parse_file refuses it without blocking). */
+        if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            vpce_parse_file(&f, path, diags);
         free(path);
         if (!f)
             continue;

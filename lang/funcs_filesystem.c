@@ -30,10 +30,13 @@ static json_t *f_file(fcall *c)
         goto cleanup;
     }
     if (rc < 0) {
-        fn_fail(c,
-                "no file exists at %s; this function works only with files that are part of the "
-                "configuration",
-                p);
+        if (rc == VPCE_ENOTFOUND)
+            fn_fail(c,
+                    "no file exists at %s; this function works only with files that are part of "
+                    "the configuration",
+                    p);
+        else
+            fn_fail(c, "%s", vpce_error_last()); /* a directory, a FIFO, a device... */
         goto cleanup;
     }
     r = json_stringn(data, len);
@@ -55,11 +58,11 @@ static json_t *f_fileexists(fcall *c)
     if (!p)
         return NULL;
     char *path = resolve_path(c, p);
-    FILE *f = fopen(path, "rb");
+    int rc = vpce_check_regular(path);
     free(path);
-    if (f)
-        fclose(f);
-    return json_boolean(f != NULL);
+    if (rc < 0 && rc != VPCE_ENOTFOUND)
+        return fn_fail(c, "%s", vpce_error_last()); /* as Terraform: not a regular file */
+    return json_boolean(rc == 0);
 }
 
 static bool valid_utf8(const char *s, size_t len)
@@ -93,7 +96,10 @@ static json_t *f_templatefile(fcall *c)
     vpce_ast_expr *expr = NULL;
     int rc = vpce_read_file(&data, &len, path, FILE_MAX);
     if (rc < 0) {
-        fn_fail(c, "no file exists at %s", p);
+        if (rc == VPCE_ENOTFOUND)
+            fn_fail(c, "no file exists at %s", p);
+        else
+            fn_fail(c, "%s", vpce_error_last()); /* too big, a directory, a FIFO... */
         goto cleanup;
     }
     if (!valid_utf8(data, len)) {

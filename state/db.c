@@ -541,9 +541,12 @@ static int prepare_file(const char *path, bool create_if_missing, int version)
     }
     if (rc == VPCE_EINVALID)
         return not_a_state(path, "it is not a regular file");
-    if (rc)
-        return vpce_error_setc(rc, "cannot open state database \"%s\": %s", path,
-                               vpce_error_last());
+    if (rc) {
+        char *why = vpce_strdup(vpce_error_last());
+        rc = vpce_error_setc(rc, "cannot open state database \"%s\": %s", path, why);
+        free(why);
+        return rc;
+    }
     struct stat sb;
     if (fstat(fd, &sb) != 0)
         rc = vpce_error_set("cannot open state database \"%s\": %s", path, strerror(errno));
