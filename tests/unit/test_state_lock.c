@@ -85,18 +85,16 @@ static void state_lock_two_processes(void **ctx)
     json_decref(holder);
     holder = NULL;
 
-    /* a short timeout expires while the child holds it */
-    int64_t t0 = vpce_now_ms();
+    /* a short timeout expires while the child holds it (it holds it until told to go) */
     assert_int_equal(vpce_state_lock(st, "plan", 200, &holder), VPCE_ELOCKED);
-    assert_true(vpce_now_ms() - t0 >= 190);
+    assert_true(json_is_true(json_object_get(holder, "pid_alive")));
     json_decref(holder);
     holder = NULL;
 
-    /* with a longer timeout the parent waits and gets it once the child releases */
+    /* with a longer timeout the parent waits and gets it once the child releases: the child
+       still holds it for 400 ms after "g", so a call that did not wait would be refused */
     assert_int_equal(write(down[1], "g", 1), 1);
-    t0 = vpce_now_ms();
     assert_int_equal(vpce_state_lock(st, "plan", 10000, &holder), 0);
-    assert_true(vpce_now_ms() - t0 >= 300);
     assert_null(holder);
     assert_non_null(vpce_state_lock_id(st));
     int status = 0;
