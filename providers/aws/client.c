@@ -25,11 +25,14 @@ const aws_service aws_service_sts = {"STS", "sts", "2011-06-15", "AWS_ENDPOINT_U
 struct vpce_aws_client {
     const aws_service *svc;
     char *region;
-    char *endpoint; /* scheme://authority[/path], no trailing slash */
-    char *host;     /* authority, for the Host header */
-    int max_attempts;
+    char *endpoint;  /* scheme://authority[/path], no trailing slash */
+    char *host;      /* authority, for the Host header */
+    int max_retries; /* after the first attempt; 0: none */
+    int64_t retry_max_time_ms;
     long connect_timeout_ms;
     long timeout_ms;
+    long low_speed_limit;
+    long low_speed_time_ms;
     size_t max_response_bytes;
     bool sign; /* false: requests go unsigned (AssumeRoleWithWebIdentity) */
 
@@ -137,6 +140,71 @@ int aws_endpoint_resolve(char **url, char **host, const aws_service *svc, const 
     return 0;
 }
 
+/* A duration setting: the configured value when > 0, else the environment variable, else dflt. */
+static int duration_setting(int64_t *out, long configured, const char *env, int64_t dflt)
+{
+    const char *s = aws_env(env);
+    *out = dflt;
+    if (configured > 0) {
+        *out = configured;
+    } else if (s && vpce_aws_parse_duration_ms(s, out) != 0) {
+        return vpce_error_setc(VPCE_EINVALID,
+                               "%s=\"%.40s\" is not a duration: give seconds (\"30\") or a number "
+                               "with a unit (\"500ms\", \"30s\", \"10m\"), from 1 ms to 24 h",
+                               env, s);
+    }
+    return 0;
+}
+
+/* The retry and time bounds of vpce_aws_config, from cfg, the environment or the defaults. */
+static int retry_settings(vpce_aws_client *c, const vpce_aws_config *cfg)
+{
+    int64_t v = 0;
+    int rc = 0;
+    if (cfg->max_retries != 0) {
+        c->max_retries = cfg->max_retries < 0 ? 0 : cfg->max_retries;
+    } else {
+        /* The SDKs' variable counts attempts, the first included. */
+        const char *s = aws_env("AWS_MAX_ATTEMPTS");
+        char *end = NULL;
+        long n = s ? strtol(s, &end, 10) : 0;
+        if (s && (!end || *end != '\0' || n < 1 || n > 1000))
+            return vpce_error_setc(VPCE_EINVALID,
+                                   "AWS_MAX_ATTEMPTS=\"%.40s\" is not a number of attempts from 1 "
+                                   "to 1000",
+                                   s);
+        c->max_retries = s ? (int)n - 1 : VPCE_AWS_DEFAULT_MAX_RETRIES;
+    }
+    if ((rc = duration_setting(&c->retry_max_time_ms, cfg->retry_max_time_ms,
+                               "VPCE_AWS_RETRY_MAX_TIME", VPCE_AWS_DEFAULT_RETRY_MAX_TIME)) < 0)
+        return rc;
+    if ((rc = duration_setting(&v, cfg->connect_timeout_ms, "VPCE_HTTP_CONNECT_TIMEOUT", 10000)) <
+        0)
+        return rc;
+    c->connect_timeout_ms = (long)v;
+    if ((rc = duration_setting(&v, cfg->timeout_ms, "VPCE_HTTP_TIMEOUT", 60000)) < 0)
+        return rc;
+    c->timeout_ms = (long)v;
+    if ((rc = duration_setting(&v, cfg->low_speed_time_ms, "VPCE_HTTP_LOW_SPEED_TIME",
+                               AWS_HTTP_LOW_SPEED_TIME_MS)) < 0)
+        return rc;
+    /* libcurl measures the low-speed window in whole seconds */
+    c->low_speed_time_ms = (long)((v + 999) / 1000 * 1000);
+    c->low_speed_limit = cfg->low_speed_limit > 0 ? cfg->low_speed_limit : AWS_HTTP_LOW_SPEED_LIMIT;
+    const char *s = cfg->low_speed_limit > 0 ? NULL : aws_env("VPCE_HTTP_LOW_SPEED_LIMIT");
+    if (s) {
+        char *end = NULL;
+        long n = strtol(s, &end, 10);
+        if (!end || *end != '\0' || n < 1 || n > 1000000000L)
+            return vpce_error_setc(VPCE_EINVALID,
+                                   "VPCE_HTTP_LOW_SPEED_LIMIT=\"%.40s\" is not a number of bytes "
+                                   "per second from 1",
+                                   s);
+        c->low_speed_limit = n;
+    }
+    return 0;
+}
+
 static double reserve(double capacity)
 {
     return capacity >= 2 ? capacity - 1 : capacity;
@@ -161,11 +229,17 @@ int aws_client_new_fixed(vpce_aws_client **out, const aws_service *svc, const aw
     vpce_aws_client *c = client_alloc(svc);
     *out = NULL;
     c->region = vpce_strdup(where->region);
-    c->max_attempts = where->max_attempts > 0 ? where->max_attempts : 5;
-    c->connect_timeout_ms = where->connect_timeout_ms > 0 ? where->connect_timeout_ms : 10000;
-    c->timeout_ms = where->timeout_ms > 0 ? where->timeout_ms : 60000;
+    /* The caller's attempts and timeouts; the other bounds as every client's. */
+    vpce_aws_config bounds;
+    memset(&bounds, 0, sizeof(bounds));
+    int attempts = where->max_attempts > 0 ? where->max_attempts : 5;
+    bounds.max_retries = attempts > 1 ? attempts - 1 : -1;
+    bounds.connect_timeout_ms = where->connect_timeout_ms;
+    bounds.timeout_ms = where->timeout_ms;
     c->max_response_bytes = 1u << 20;
-    int rc = aws_endpoint_resolve(&c->endpoint, &c->host, svc, where->endpoint, c->region);
+    int rc = retry_settings(c, &bounds);
+    if (rc == 0)
+        rc = aws_endpoint_resolve(&c->endpoint, &c->host, svc, where->endpoint, c->region);
     if (rc < 0) {
         vpce_aws_client_free(c);
         return rc;
@@ -191,9 +265,9 @@ int vpce_aws_client_new(vpce_aws_client **out, const vpce_aws_config *cfg)
     vpce_aws_client *c = client_alloc(&aws_service_ec2);
     *out = NULL;
 
-    c->max_attempts = cfg->max_retries > 0 ? cfg->max_retries : 5;
-    c->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 10000;
-    c->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 60000;
+    rc = retry_settings(c, cfg);
+    if (rc < 0)
+        goto cleanup;
     c->max_response_bytes = cfg->max_response_bytes ? cfg->max_response_bytes : (16u << 20);
 
     rc = vpce_aws_region_resolve(&c->region, cfg->region, cfg->profile);
@@ -473,7 +547,7 @@ static void log_response(const vpce_aws_client *c, const char *action, const aws
 }
 
 /* One exchange, signed with one snapshot of the credentials unless the client sends unsigned. */
-static int send_once(vpce_aws_client *c, const char *action, const char *body,
+static int send_once(vpce_aws_client *c, const char *action, const char *body, long timeout_ms,
                      aws_http_response *resp)
 {
     int rc = 0;
@@ -523,15 +597,20 @@ static int send_once(vpce_aws_client *c, const char *action, const char *body,
     if (!h_auth)
         headers[3] = NULL;
     url = path ? vpce_strdup(c->endpoint) : vpce_asprintf("%s/", c->endpoint);
-    aws_http_request req = {"POST",
-                            url,
-                            headers,
-                            body,
-                            strlen(body),
-                            c->connect_timeout_ms,
-                            c->timeout_ms,
-                            c->max_response_bytes,
-                            c->svc->paced && vpce_aws_action_category(action) != 2};
+    aws_http_request req = {
+        .method = "POST",
+        .url = url,
+        .headers = headers,
+        .body = body,
+        .body_len = strlen(body),
+        .connect_timeout_ms =
+            c->connect_timeout_ms < timeout_ms ? c->connect_timeout_ms : timeout_ms,
+        .timeout_ms = timeout_ms,
+        .max_response_bytes = c->max_response_bytes,
+        .fresh_connection = c->svc->paced && vpce_aws_action_category(action) != 2,
+        .low_speed_limit = c->low_speed_limit,
+        .low_speed_time_ms = c->low_speed_time_ms,
+    };
     aws_http_perform(&req, resp);
 
 cleanup:
@@ -551,11 +630,44 @@ static bool is_not_found(const char *code)
     return (n >= 8 && strcmp(code + n - 8, "NotFound") == 0);
 }
 
+/* Sets the message of a transfer that failed, naming the bound and the setting of a timeout. */
+static int transport_error(const vpce_aws_client *c, const char *action,
+                           const aws_http_response *resp, long timeout_ms)
+{
+    switch (resp->timeout_kind) {
+    case AWS_HTTP_CONNECT_TIMEOUT:
+        return vpce_error_set(
+            "request to %s for %s failed: no connection within %.3g s (%s)", c->svc->label, action,
+            (double)(c->connect_timeout_ms < timeout_ms ? c->connect_timeout_ms : timeout_ms) /
+                1000.0,
+            timeout_ms < c->connect_timeout_ms ? "VPCE_AWS_RETRY_MAX_TIME"
+                                               : "VPCE_HTTP_CONNECT_TIMEOUT");
+    case AWS_HTTP_LOW_SPEED:
+        return vpce_error_set("request to %s for %s failed: the answer stalled: less than %ld "
+                              "byte%s/s for %.3g s (VPCE_HTTP_LOW_SPEED_LIMIT, "
+                              "VPCE_HTTP_LOW_SPEED_TIME)",
+                              c->svc->label, action, c->low_speed_limit,
+                              c->low_speed_limit == 1 ? "" : "s",
+                              (double)c->low_speed_time_ms / 1000.0);
+    case AWS_HTTP_TOTAL_TIMEOUT:
+        return vpce_error_set("request to %s for %s failed: no complete answer within %.3g s (%s)",
+                              c->svc->label, action, (double)timeout_ms / 1000.0,
+                              timeout_ms < c->timeout_ms ? "VPCE_AWS_RETRY_MAX_TIME"
+                                                         : "VPCE_HTTP_TIMEOUT");
+    default:
+        return vpce_error_set("request to %s for %s failed: %s", c->svc->label, action,
+                              resp->error);
+    }
+}
+
 static int call(vpce_aws_client *c, const char *action, const vpce_aws_params *params,
                 vpce_aws_probe_fn probe, void *probe_ud, json_t **out_result)
 {
     int rc = 0;
     bool outcome_unknown = false;
+    /* Time spent on this call's attempts and the waits between them; waits for a pacing token
+       are not counted (they are the account's budget, not this call's trouble). */
+    int64_t spent = 0;
     json_t *result = NULL;
     char *body = vpce_aws_query_encode(action, c->svc->version, params);
     set_code("");
@@ -598,7 +710,12 @@ static int call(vpce_aws_client *c, const char *action, const vpce_aws_params *p
         if (attempt > 1)
             stat_add(c, &c->stats.retries, 1);
         memset(&resp, 0, sizeof(resp));
-        rc = send_once(c, action, body, &resp);
+        /* An attempt never runs past the call's time bound. */
+        int64_t left = c->retry_max_time_ms - spent;
+        long timeout = left < c->timeout_ms ? (long)(left > 1000 ? left : 1000) : c->timeout_ms;
+        int64_t sent_at = vpce_now_ms();
+        rc = send_once(c, action, body, timeout, &resp);
+        spent += vpce_now_ms() - sent_at;
         if (rc < 0) {
             aws_http_response_release(&resp);
             goto cleanup;
@@ -630,8 +747,7 @@ static int call(vpce_aws_client *c, const char *action, const vpce_aws_params *p
                 vpce_error_setc(VPCE_ETOOBIG, "the response from %s to %s is larger than %zu bytes",
                                 c->svc->label, action, c->max_response_bytes);
         } else {
-            rc = vpce_error_set("request to %s for %s failed: %s", c->svc->label, action,
-                                resp.error);
+            rc = transport_error(c, action, &resp, timeout);
         }
         vpce_aws_retry_kind kind = vpce_aws_retry_decide(
             resp.curl_code == CURLE_OK ? resp.status : 0, resp.curl_code, code);
@@ -648,18 +764,25 @@ static int call(vpce_aws_client *c, const char *action, const vpce_aws_params *p
             set_code(code);
         if (rc == 0 || kind == VPCE_AWS_NO_RETRY)
             break;
-        if (attempt >= c->max_attempts) {
-            /* Keep the last message; say that retries ran out. */
-            char *msg = vpce_strdup(vpce_error_last());
-            rc = vpce_error_setc(VPCE_ERETRY, "%s (gave up after %d attempts)", msg, attempt);
-            free(msg);
-            break;
-        }
         int64_t delay = vpce_aws_backoff_ms(attempt, random01(), VPCE_AWS_BACKOFF_BASE_MS,
                                             VPCE_AWS_BACKOFF_CAP_MS);
+        if (attempt > c->max_retries || spent + delay >= c->retry_max_time_ms) {
+            /* Keep the last message; say that retries ran out, and which bound. */
+            rc = attempt > c->max_retries
+                     ? vpce_error_setc(VPCE_ERETRY,
+                                       "%s (gave up after %d attempts: max_retries "
+                                       "is %d)",
+                                       vpce_error_last(), attempt, c->max_retries)
+                     : vpce_error_setc(VPCE_ERETRY,
+                                       "%s (gave up after %d attempts in %.3g s: "
+                                       "VPCE_AWS_RETRY_MAX_TIME)",
+                                       vpce_error_last(), attempt, (double)spent / 1000.0);
+            break;
+        }
         vpce_log(VPCE_LOG_DEBUG, "aws: retrying %s in %lld ms (%s)", action, (long long)delay,
                  vpce_error_last());
         vpce_sleep_ms(delay);
+        spent += delay;
     }
     if (rc < 0 && rc != VPCE_ERETRY && is_not_found(tl_code))
         rc = VPCE_ENOTFOUND;

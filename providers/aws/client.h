@@ -97,9 +97,22 @@ typedef struct vpce_aws_config {
     const vpce_aws_web_identity *web_identity; /* may be NULL */
     const vpce_aws_assume_role *assume_roles;
     size_t nassume_roles;
-    int max_retries;           /* maximum attempts per call, first included; default 5 */
-    long connect_timeout_ms;   /* default 10000 */
-    long timeout_ms;           /* whole request, default 60000 */
+    /*
+     * Retries and time bounds (README "Talking to AWS"). Each is taken from here when set, else
+     * from its environment variable, else its default.
+     */
+    int max_retries;           /* retries of one call after its first attempt, as Terraform's
+                                  max_retries; < 0: none; 0: AWS_MAX_ATTEMPTS (attempts, the first
+                                  included) or 25 */
+    long retry_max_time_ms;    /* one call, every attempt and wait between them (pacing waits
+                                  excluded): no retry starts past it and an attempt is cut at it;
+                                  VPCE_AWS_RETRY_MAX_TIME, default 600000 */
+    long connect_timeout_ms;   /* one attempt's connection: VPCE_HTTP_CONNECT_TIMEOUT, 10000 */
+    long timeout_ms;           /* one attempt, connection to last byte: VPCE_HTTP_TIMEOUT, 60000 */
+    long low_speed_limit;      /* an attempt whose answer arrives slower than this many bytes/s */
+    long low_speed_time_ms;    /* for this long is abandoned (and retried):
+                                  VPCE_HTTP_LOW_SPEED_LIMIT, default 1; VPCE_HTTP_LOW_SPEED_TIME,
+                                  default 30000 */
     size_t max_response_bytes; /* default 16 MiB */
     vpce_aws_rate_limits rate_limits;
     bool no_pacing; /* turns the client-side buckets off (tests) */
@@ -208,8 +221,13 @@ const char *vpce_aws_client_sts_endpoint(const vpce_aws_client *c);
  * On failure returns a negative code and sets the message once:
  *  - an AWS error answer: "Code: message"; VPCE_ENOTFOUND when the code ends in "NotFound"
  *    ("InvalidVpcID.NotFound"), else VPCE_ERROR;
- *  - retries ran out on a transient failure (throttling, 5xx, broken connection): VPCE_ERETRY, the
- *    last message followed by "(gave up after N attempts)";
+ *  - retries ran out on a transient failure (throttling, 5xx, broken connection, a timeout):
+ *    VPCE_ERETRY, the last message followed by "(gave up after N attempts: max_retries is M)" or
+ *    "(gave up after N attempts in S s: VPCE_AWS_RETRY_MAX_TIME)";
+ *  - a timeout names the bound that ran out and its setting: "request to EC2 for <Action>
+ *    failed: the answer stalled: less than 1 byte/s for 30 s (VPCE_HTTP_LOW_SPEED_LIMIT,
+ *    VPCE_HTTP_LOW_SPEED_TIME)", "... no complete answer within 60 s (VPCE_HTTP_TIMEOUT)", "... no
+ *    connection within 10 s (VPCE_HTTP_CONNECT_TIMEOUT)";
  *  - a broken answer: VPCE_EINVALID, "unexpected response from EC2 (HTTP 502) to DescribeVpcs:
  *    not XML"; over the size cap: VPCE_ETOOBIG;
  *  - a transport failure that is not retried (TLS, bad URL): VPCE_ERROR, "request to EC2 for
@@ -361,6 +379,16 @@ vpce_aws_retry_kind vpce_aws_retry_decide(long http_status, int curl_code,
 int64_t vpce_aws_backoff_ms(int attempt, double random01, int64_t base_ms, int64_t cap_ms);
 #define VPCE_AWS_BACKOFF_BASE_MS 200
 #define VPCE_AWS_BACKOFF_CAP_MS  20000
+/* Defaults of the retry bounds (vpce_aws_config). */
+#define VPCE_AWS_DEFAULT_MAX_RETRIES    25
+#define VPCE_AWS_DEFAULT_RETRY_MAX_TIME 600000
+
+/*
+ * Parses a duration as the VPCE_HTTP_*_TIME(OUT) and VPCE_AWS_RETRY_MAX_TIME variables take it:
+ * a number of seconds ("30", "2.5") or a number with a unit ms, s, m or h ("500ms", "30s",
+ * "10m"). VPCE_EINVALID (no message set) unless it is at least 1 ms and at most 24 h. Pure.
+ */
+int vpce_aws_parse_duration_ms(const char *s, int64_t *out_ms);
 
 /* A token bucket with an injectable clock (milliseconds). Thread-safety is the caller's. */
 typedef struct vpce_aws_bucket {

@@ -21,7 +21,22 @@ typedef struct aws_http_request {
      * connection closed without an answer; for a mutating request that may have been applied,
      * that resend could create a second object, so mutating requests never reuse one. */
     bool fresh_connection;
+    /* A stalled answer: abandoned when fewer than low_speed_limit bytes per second arrive for
+     * low_speed_time_ms (0: the defaults below). */
+    long low_speed_limit;
+    long low_speed_time_ms;
 } aws_http_request;
+
+#define AWS_HTTP_LOW_SPEED_LIMIT   1 /* bytes per second */
+#define AWS_HTTP_LOW_SPEED_TIME_MS 30000
+
+/* Which bound ended a request that timed out (curl_code CURLE_OPERATION_TIMEDOUT). */
+typedef enum {
+    AWS_HTTP_NO_TIMEOUT = 0,
+    AWS_HTTP_CONNECT_TIMEOUT, /* no connection within connect_timeout_ms */
+    AWS_HTTP_LOW_SPEED,       /* the answer stalled (low_speed_limit, low_speed_time_ms) */
+    AWS_HTTP_TOTAL_TIMEOUT,   /* no complete answer within timeout_ms */
+} aws_http_timeout_kind;
 
 typedef struct aws_http_response {
     long status;          /* 0 when no answer arrived */
@@ -30,6 +45,7 @@ typedef struct aws_http_response {
     char error[256];      /* curl's message when curl_code != 0 */
     vpce_buf body;        /* released by aws_http_response_release() */
     char request_id[128]; /* x-amzn-requestid header if any */
+    aws_http_timeout_kind timeout_kind;
 } aws_http_response;
 
 /* Performs the request. Returns 0 when an HTTP answer (any status) arrived, else -1 with

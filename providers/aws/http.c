@@ -108,6 +108,13 @@ int aws_http_perform(const aws_http_request *req, aws_http_response *resp)
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                      req->connect_timeout_ms > 0 ? req->connect_timeout_ms : 10000L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 60000L);
+    /* A server that trickles its answer (a byte every few seconds) never reaches the total
+       timeout's end quickly: a low-speed limit ends it once it stalls. libcurl counts whole
+       seconds here; anything shorter rounds up to one. */
+    long ls_limit = req->low_speed_limit > 0 ? req->low_speed_limit : AWS_HTTP_LOW_SPEED_LIMIT;
+    long ls_time = req->low_speed_time_ms > 0 ? req->low_speed_time_ms : AWS_HTTP_LOW_SPEED_TIME_MS;
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, ls_limit);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (ls_time + 999) / 1000);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -142,6 +149,18 @@ int aws_http_perform(const aws_http_request *req, aws_http_response *resp)
         if (resp->too_big)
             snprintf(resp->error, sizeof(resp->error), "the response is larger than %zu bytes",
                      resp->body.cap);
+        if (cc == CURLE_OPERATION_TIMEDOUT) {
+            /* Which bound ran out: before the request could be sent, the connection was never
+               made; libcurl words the low-speed abort "Operation too slow". */
+            curl_off_t pre = 0;
+            curl_easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &pre);
+            if (pre == 0)
+                resp->timeout_kind = AWS_HTTP_CONNECT_TIMEOUT;
+            else if (strstr(resp->error, "too slow"))
+                resp->timeout_kind = AWS_HTTP_LOW_SPEED;
+            else
+                resp->timeout_kind = AWS_HTTP_TOTAL_TIMEOUT;
+        }
         rc = -1;
     } else {
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);

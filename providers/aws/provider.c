@@ -259,7 +259,15 @@ int vpce_aws_configure(vpce_provider **out, const json_t *config)
     cfg.secret_key = str_or_null(config, "secret_key");
     cfg.session_token = str_or_null(config, "token");
     cfg.sts_region = str_or_null(config, "sts_region");
-    cfg.max_retries = (int)num_or_zero(config, "max_retries");
+    /* As Terraform's: retries after the first attempt; 0 turns them off; unset is the default. */
+    const json_t *retries = json_object_get(config, "max_retries");
+    if (vpce_is_number(retries)) {
+        double n = vpce_number(retries);
+        if (n < 0 || n > 1000 || n != (double)(int)n)
+            return vpce_error_setc(VPCE_EINVALID,
+                                   "\"max_retries\" must be a whole number from 0 to 1000");
+        cfg.max_retries = n == 0 ? -1 : (int)n;
+    }
     if (endpoints) {
         cfg.endpoint_ec2 = str_or_null(endpoints, "ec2");
         cfg.endpoint_sts = str_or_null(endpoints, "sts");

@@ -4,6 +4,7 @@
  */
 #include "providers/aws/client.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
@@ -70,6 +71,28 @@ vpce_aws_retry_kind vpce_aws_retry_decide(long http_status, int curl_code,
     if (http_status >= 500 && http_status <= 599)
         return VPCE_AWS_RETRY_TRANSIENT;
     return VPCE_AWS_NO_RETRY;
+}
+
+int vpce_aws_parse_duration_ms(const char *s, int64_t *out_ms)
+{
+    static const struct {
+        const char *unit;
+        double ms;
+    } units[] = {{"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+    char *end = NULL;
+    if (!s || !((*s >= '0' && *s <= '9') || *s == '.'))
+        return VPCE_EINVALID;
+    double v = strtod(s, &end);
+    for (size_t i = 0; end && i < sizeof(units) / sizeof(units[0]); i++) {
+        if (strcmp(end, units[i].unit) != 0)
+            continue;
+        double ms = v * units[i].ms;
+        if (!(ms >= 1 && ms <= 86400000.0))
+            return VPCE_EINVALID;
+        *out_ms = (int64_t)ms;
+        return 0;
+    }
+    return VPCE_EINVALID;
 }
 
 int64_t vpce_aws_backoff_ms(int attempt, double random01, int64_t base_ms, int64_t cap_ms)

@@ -54,11 +54,12 @@ static int reset(void **state)
     return 0;
 }
 
-static vpce_aws_client *client_with(int max_retries, bool no_pacing)
+/* A client making at most `attempts` attempts per call (0: the default bounds). */
+static vpce_aws_client *client_with(int attempts, bool no_pacing)
 {
     vpce_aws_config cfg;
     memset(&cfg, 0, sizeof(cfg));
-    cfg.max_retries = max_retries;
+    cfg.max_retries = attempts == 0 ? 0 : attempts > 1 ? attempts - 1 : -1;
     cfg.no_pacing = no_pacing;
     vpce_aws_client *c = NULL;
     int rc = vpce_aws_client_new(&c, &cfg);

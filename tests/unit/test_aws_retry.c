@@ -137,12 +137,35 @@ static void test_categories(void **state)
     assert_true(set.describe_refill == 2 && set.describe_capacity == 100);
 }
 
+/* Durations of the VPCE_HTTP_* and VPCE_AWS_RETRY_MAX_TIME settings. */
+static void test_parse_duration(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        int64_t ms;
+    } ok[] = {{"30", 30000},  {"2.5", 2500},   {"500ms", 500},
+              {"30s", 30000}, {"10m", 600000}, {"1h", 3600000}};
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        int64_t ms = 0;
+        assert_int_equal(vpce_aws_parse_duration_ms(ok[i].s, &ms), 0);
+        assert_int_equal(ms, ok[i].ms);
+    }
+    static const char *const bad[] = {"",    "0",   "0s",  "-1",     "s",   "10x", "1 s",
+                                      "25h", "nan", "inf", "0.0001", "1e9", NULL};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int64_t ms = 0;
+        assert_int_equal(vpce_aws_parse_duration_ms(bad[i], &ms), VPCE_EINVALID);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_retry_throttling), cmocka_unit_test(test_retry_transient),
         cmocka_unit_test(test_retry_never),      cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_bucket_math),      cmocka_unit_test(test_categories),
+        cmocka_unit_test(test_parse_duration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
