@@ -195,16 +195,23 @@ static vpce_ast_expr *index_(parse_ctx *ctx, vpce_ast_expr *obj, vpce_ast_expr *
     return e;
 }
 
-/* Parts of a template: one literal alone becomes that literal. */
+/*
+ * Parts of a template: one string literal alone becomes that literal. One other part alone is
+ * passed through unconverted only when it was the whole template ("${x}"); otherwise an empty
+ * literal joins it so that the template evaluates to a string.
+ */
 static vpce_ast_expr *template(parse_ctx *ctx, plist *parts, VPCE_YYLTYPE loc)
 {
     if (!parts || parts->n == 0)
         return lit_string(ctx, "", 0, loc);
     vpce_ast_expr *first = parts->items[0];
-    if (parts->n == 1 && first->kind == VPCE_EXPR_LITERAL) {
+    if (parts->n == 1 && first->kind == VPCE_EXPR_LITERAL &&
+        (!parts->no_passthru || json_is_string(first->u.literal))) {
         first->range = R(ctx, loc);
         return first;
     }
+    if (parts->n == 1 && parts->no_passthru)
+        plist_push(ctx, &parts, lit_string(ctx, "", 0, (VPCE_YYLTYPE){loc.end, loc.end}));
     vpce_ast_expr *e = mk(ctx, VPCE_EXPR_TEMPLATE, loc);
     e->u.list.items = (vpce_ast_expr **)parts->items;
     e->u.list.n = parts->n;
@@ -359,6 +366,11 @@ static vpce_ast_expr *directive_if(parse_ctx *ctx, vpce_ast_expr *cond, plist *t
                                    VPCE_YYLTYPE loc)
 {
     vpce_ast_expr *e = mk(ctx, VPCE_EXPR_COND, loc);
+    /* each branch is a template of its own: a string */
+    if (then)
+        then->no_passthru = true;
+    if (els)
+        els->no_passthru = true;
     e->u.cond.cond = kid(ctx, e, cond);
     e->u.cond.then = kid(ctx, e, template(ctx, then, then_loc));
     e->u.cond.els = kid(ctx, e, template(ctx, els, els_loc));
@@ -368,6 +380,8 @@ static vpce_ast_expr *directive_if(parse_ctx *ctx, vpce_ast_expr *cond, plist *t
 static vpce_ast_expr *directive_for(parse_ctx *ctx, forhead h, plist *body, VPCE_YYLTYPE body_loc,
                                     VPCE_YYLTYPE loc)
 {
+    if (body)
+        body->no_passthru = true;
     vpce_ast_expr *f = forx(ctx, false, h, NULL, template(ctx, body, body_loc), false, NULL, loc);
     plist *args = NULL;
     plist_push(ctx, &args, lit_string(ctx, "", 0, loc));
@@ -585,23 +599,34 @@ template:
 
 tparts:
     %empty                  { $$ = NULL; }
-  | tparts TLIT             { $$ = $1; plist_push(ctx, &$$, lit_string(ctx, $2.s, $2.len, @2)); }
+  | tparts TLIT
+        {
+            $$ = $1;
+            if ($2.len)
+                plist_push(ctx, &$$, lit_string(ctx, $2.s, $2.len, @2));
+            else if (!$$)
+                $$ = vpce_arena_alloc(ctx->file->arena, sizeof(plist));
+            $$->no_passthru = true;
+        }
   | tparts TINTERP expr TCLOSE { $$ = $1; plist_push(ctx, &$$, $3); }
   | tparts TINTERP error TCLOSE { $$ = $1; yyerrok; }
   | tparts TDIRECTIVE IF expr TCLOSE tparts TDIRECTIVE ENDIF TCLOSE
         {
             $$ = $1;
             plist_push(ctx, &$$, directive_if(ctx, $4, $6, @6, NULL, @8, @$));
+            $$->no_passthru = true;
         }
   | tparts TDIRECTIVE IF expr TCLOSE tparts TDIRECTIVE ELSE_ TCLOSE tparts TDIRECTIVE ENDIF TCLOSE
         {
             $$ = $1;
             plist_push(ctx, &$$, directive_if(ctx, $4, $6, @6, $10, @10, @$));
+            $$->no_passthru = true;
         }
   | tparts TDIRECTIVE FOR for_head TCLOSE tparts TDIRECTIVE ENDFOR TCLOSE
         {
             $$ = $1;
             plist_push(ctx, &$$, directive_for(ctx, $4, $6, @6, @$));
+            $$->no_passthru = true;
         }
 ;
 

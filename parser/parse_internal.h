@@ -24,6 +24,10 @@ typedef struct VPCE_YYLTYPE {
 typedef struct plist {
     void **items;
     size_t n, cap;
+    /* Template parts only: the template had literal text (maybe all stripped by "~") or a
+     * directive, so even a single part is converted to a string, as HCL does; only a template
+     * that is exactly one "${...}" passes its value through unconverted. */
+    bool no_passthru;
 } plist;
 
 /* Kinds of lexer nesting entries. */
@@ -37,7 +41,7 @@ typedef struct nest {
     uint32_t end;       /* end of the opening token */
     const char *marker; /* heredoc marker (points into the source) */
     size_t marker_len;
-    size_t strip;     /* <<- indentation to remove from each line */
+    bool flush;       /* <<-: the template's common indentation is removed (vpce_yylex) */
     bool is_template; /* a template file's whole text: a heredoc without marker, ended by EOF */
 } nest;
 
@@ -66,6 +70,7 @@ typedef struct parse_ctx {
     VPCE_YYLTYPE prev2_loc;
     int pending_tok; /* token to return next (after a synthetic newline) */
     VPCE_YYLTYPE pending_loc;
+    void *queue; /* tokens read ahead for a <<- heredoc (lexer.l), arena-owned */
 
     /* results */
     vpce_ast_body *body;

@@ -317,6 +317,12 @@ static void files(void **state)
     fputs("no newline ${name}", f);
     fclose(f);
     OK("templatefile", "[\"/tmp/vpce_eval_test.tpl\", {\"name\": 5}]", "\"no newline 5\"");
+    /* strip markers trim within a line, as HCL's (the indentation of the next line stays) */
+    f = fopen("/tmp/vpce_eval_test.tpl", "wb");
+    fputs("%{ for p in ports ~}\n  port ${p}\n%{ endfor ~}\nend\n", f);
+    fclose(f);
+    OK("templatefile", "[\"/tmp/vpce_eval_test.tpl\", {\"ports\": [80, 443]}]",
+       "\"  port 80\\n  port 443\\nend\\n\"");
     remove("/tmp/vpce_eval_test.tpl");
     remove("/tmp/vpce_eval_test_file.txt");
     remove("/tmp/vpce_eval_test_bin.txt");

@@ -230,13 +230,41 @@ static void parsed(void **state)
     assert_err(evs("var.objs[5]", objs), "invalid index");
 }
 
+/* Strip markers and template values as HCL evaluates them: "~" trims within one line of a
+ * heredoc, and a template with any literal text or a directive is a string. */
+static void templates_strip_markers_evaluate_as_hcl(void **state)
+{
+    (void)state;
+    assert_json(evs("\" ${~ true ~} \"", NULL), "\"true\"");
+    assert_json(evs("\"${true}\"", NULL), "true");
+    assert_json(evs("\"%{ if true }${5}%{ endif }\"", NULL), "\"5\"");
+    assert_json(evs("\"%{ if false }${5}%{ else }${6}%{ endif }\"", NULL), "\"6\"");
+    assert_json(
+        evs("<<EOT\n%{ for x in [\"a\", \"b\"] ~}\n  - ${x}\n%{ endfor ~}\ndone\nEOT\n", NULL),
+        "\"  - a\\n  - b\\ndone\\n\"");
+    /* HCL's own result: "%{~" empties the indentation token of the first line, so no
+       indentation is removed from the others */
+    assert_json(
+        evs("<<-EOT\n    %{~ for x in [1, 2] ~}\n    ${x},\n    %{~ endfor ~}\n    EOT\n", NULL),
+        "\"    1,\\n    2,\\n\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(arithmetic), T(arithmetic_errors), T(comparisons),
-        T(logic),      T(traversal),         T(splats),
-        T(templates),  T(conditionals),      T(collections),
-        T(for_exprs),  T(function_calls),    T(parsed),
+        T(arithmetic),
+        T(arithmetic_errors),
+        T(comparisons),
+        T(logic),
+        T(traversal),
+        T(splats),
+        T(templates),
+        T(conditionals),
+        T(collections),
+        T(for_exprs),
+        T(function_calls),
+        T(parsed),
+        T(templates_strip_markers_evaluate_as_hcl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

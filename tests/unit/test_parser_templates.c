@@ -139,12 +139,15 @@ static void templates_directives(void **state)
 {
     (void)state;
     /* %{ if } is a conditional of templates, %{ for } a join over a for expression */
-    expect_attr("a = \"%{ if x }yes%{ else }no%{ endif }\"\n", "(tmpl (? x \"yes\" \"no\"))");
-    expect_attr("a = \"<%{ if x }${x}%{ endif }>\"\n", "(tmpl \"<\" (? x (tmpl x) \"\") \">\")");
+    /* (a template that is only a directive, and each branch or body, is a string: the empty
+       literal that ends them makes it so, see templates_passthrough) */
+    expect_attr("a = \"%{ if x }yes%{ else }no%{ endif }\"\n", "(tmpl (? x \"yes\" \"no\") \"\")");
+    expect_attr("a = \"<%{ if x }${x}%{ endif }>\"\n",
+                "(tmpl \"<\" (? x (tmpl x \"\") \"\") \">\")");
     expect_attr("a = \"%{if a}%{if b}ab%{endif}%{endif}\"\n",
-                "(tmpl (? a (tmpl (? b \"ab\" \"\")) \"\"))");
+                "(tmpl (? a (tmpl (? b \"ab\" \"\") \"\") \"\") \"\")");
     expect_attr("a = \"%{ for x in [1, 2] }${x},%{ endfor }\"\n",
-                "(tmpl (call join \"\" (for[] - x (tuple 1 2) : (tmpl x \",\"))))");
+                "(tmpl (call join \"\" (for[] - x (tuple 1 2) : (tmpl x \",\"))) \"\")");
     expect_attr("a = <<EOT\n%{ for k, v in m }${k}=${v}\n%{ endfor }\nEOT\n",
                 "(tmpl (call join \"\" (for[] k v m : (tmpl k \"=\" v \"\\n\"))) \"\\n\")");
 }
@@ -154,9 +157,93 @@ static void templates_strip_markers(void **state)
     (void)state;
     expect_attr("a = \"x  ${~ y ~}  z\"\n", "(tmpl \"x\" y \"z\")");
     expect_attr("a = \"x ${~y}\"\n", "(tmpl \"x\" y)");
-    expect_attr("a = \" \t ${~y}\"\n", "(tmpl y)");
+    /* literal text, even stripped whole, makes the template a string */
+    expect_attr("a = \" \t ${~y}\"\n", "(tmpl y \"\")");
+}
+
+/*
+ * Strip markers, compared with HCL (hclsyntax's template parser and its tests): "~" trims the
+ * whitespace of the adjacent literal *token* only. In a quoted string a literal token is the
+ * whole run between two sequences (escaped newlines included); in a heredoc (and a template
+ * file) a literal token ends with each line, so "~}" trims at most the rest of its own line
+ * (its newline included) and "${~" / "%{~" at most the part of the line before it, or the whole
+ * previous line when the sequence starts a line. The expected values are what HCL gives.
+ */
+static void templates_strip_markers_as_hcl(void **state)
+{
+    (void)state;
+    /* HCL's own cases (expression_template_test.go), as quoted strings */
+    expect_attr("a = \"trim ${~ \"trim\"}\"\n", "(tmpl \"trim\" \"trim\")");
+    expect_attr("a = \"${\"trim\" ~} trim\"\n", "(tmpl \"trim\" \"trim\")");
+    expect_attr("a = \" ${~ true ~} \"\n", "(tmpl true \"\")"); /* "true", not true */
+    expect_attr("a = \"${\"hello \"}${~\"trim\"~}${\" hello\"}\"\n",
+                "(tmpl \"hello \" \"trim\" \" hello\")"); /* nothing to trim between sequences */
+    expect_attr("a = \"%{ if true ~} hello %{~ endif }\"\n", "(tmpl (? true \"hello\" \"\") \"\")");
+    expect_attr("a = \"%{ if false ~} hello %{~ else ~} goodbye %{~ endif }\"\n",
+                "(tmpl (? false \"hello\" \"goodbye\") \"\")");
+    expect_attr("a = \"%{ for v in [\"a\", \"b\"] ~} ${v} %{~ endfor }\"\n",
+                "(tmpl (call join \"\" (for[] - v (tuple \"a\" \"b\") : (tmpl v \"\"))) \"\")");
+    expect_attr(
+        "a = \"%{ for v in [\"a\", \"b\"] } ${v} %{ endfor }\"\n",
+        "(tmpl (call join \"\" (for[] - v (tuple \"a\" \"b\") : (tmpl \" \" v \" \"))) \"\")");
+    /* HCL's multi-line case, as a heredoc: trim\n${~"trim"~}\ntrim */
+    expect_attr("a = <<EOT\ntrim\n${~\"trim\"~}\ntrim\nEOT\n",
+                "(tmpl \"trim\" \"trim\" \"trim\\n\")");
+    /* quoted strings: a literal token spans escaped newlines, and any Unicode space goes */
+    expect_attr("a = \"a \\n\\t ${~x}\"\n", "(tmpl \"a\" x)");
+    expect_attr("a = \"a\\u00a0\\u3000${~x~}\\u2003\\u0085b\"\n", "(tmpl \"a\" x \"b\")");
+
+    /* heredocs: the issue's case, "~}" ends the directive's line, the next line stays */
     expect_attr("a = <<EOT\n%{ for i in l ~}\n  - ${i}\n%{ endfor ~}\ndone\nEOT\n",
-                "(tmpl (call join \"\" (for[] - i l : (tmpl \"- \" i \"\\n\"))) \"done\\n\")");
+                "(tmpl (call join \"\" (for[] - i l : (tmpl \"  - \" i \"\\n\"))) \"done\\n\")");
+    /* "%{~" after indentation trims the indentation only, not the line before */
+    expect_attr("a = <<EOT\nhello\n  %{~ if true ~}\n  world\n  %{~ endif ~}\nEOT\n",
+                "(tmpl \"hello\\n\" (? true \"  world\\n\" \"\"))");
+    /* at the start of a line it trims the previous line's end, newline included */
+    expect_attr("a = <<EOT\nx  \n%{~ if true ~}\ny\n%{~ endif ~}\nz\nEOT\n",
+                "(tmpl \"x\" (? true \"y\" \"\") \"z\\n\")");
+    /* ... but only that line: a blank line before it stays empty, the line before that stays */
+    expect_attr("a = <<EOT\na\n   \n${~x}\nEOT\n", "(tmpl \"a\\n\" x \"\\n\")");
+    /* "~}" followed by text on its line: the spaces up to the text go, the next line stays */
+    expect_attr("a = <<EOT\n%{ if true ~}   a\n  b\n%{ endif }\nEOT\n",
+                "(tmpl (? true \"a\\n  b\\n\" \"\") \"\\n\")");
+    expect_attr("a = <<EOT\nfoo \t ${~x}\nEOT\n", "(tmpl \"foo\" x \"\\n\")");
+    /* a line of spaces after "~}": that line goes (its newline too), not the next one's indent */
+    expect_attr("a = <<EOT\n${x~}   \n  y\nEOT\n", "(tmpl x \"  y\\n\")");
+}
+
+/* <<- heredocs with strip markers, as HCL computes the indentation to remove: after trimming,
+ * over the literal tokens that start a line (a line of spaces only does not count and keeps its
+ * spaces; a line that starts with a sequence counts as no indentation). */
+static void templates_flush_heredoc_as_hcl(void **state)
+{
+    (void)state;
+    /* a line of spaces only keeps them */
+    expect_attr("a = <<-EOT\n    a\n      \n    b\n    EOT\n", "\"a\\n      \\nb\\n\"");
+    /* "%{~" after indentation leaves that line's token empty: no indentation at all is removed */
+    expect_attr("a = <<-EOT\n    a\n    %{~ if true ~}\n    b\n    %{~ endif ~}\n    EOT\n",
+                "(tmpl \"    a\\n\" (? true \"    b\\n\" \"\"))");
+    /* the line after "~}" no longer starts a line: it keeps its indentation */
+    expect_attr("a = <<-EOT\n  %{ if true ~}\n  foo\n  %{ endif }\n  EOT\n",
+                "(tmpl (? true \"  foo\\n\" \"\") \"\\n\")");
+    /* a sequence starting a line counts as no indentation */
+    expect_attr("a = <<-EOT\n${x}\n  y\n  EOT\n", "(tmpl x \"\\n  y\\n\")");
+    expect_attr("a = <<-EOT\n  ${x}\n  y\n  EOT\n", "(tmpl x \"\\ny\\n\")");
+    /* nested: a <<- heredoc inside an interpolation of another is flushed on its own */
+    expect_attr(
+        "a = <<-EOT\n    ${f(<<-IN\n      deep\n        deeper\n      IN\n    )}\n    x\n    EOT\n",
+        "(tmpl (call f \"deep\\n  deeper\\n\") \"\\nx\\n\")");
+}
+
+/* Only a template that is exactly one interpolation passes its value through unconverted. */
+static void templates_passthrough(void **state)
+{
+    (void)state;
+    expect_attr("a = \"${x}\"\n", "(tmpl x)");
+    expect_attr("a = \"${5}\"\n", "5");
+    expect_attr("a = \" ${~5~} \"\n", "(tmpl 5 \"\")");
+    expect_attr("a = \"%{ if c }${5}%{ endif }\"\n", "(tmpl (? c (tmpl 5 \"\") \"\") \"\")");
+    expect_attr("a = <<EOT\n${x~}\nEOT\n", "(tmpl x \"\")");
 }
 
 static void templates_directive_errors(void **state)
@@ -187,6 +274,9 @@ int main(void)
         cmocka_unit_test(templates_heredoc_in_expressions),
         cmocka_unit_test(templates_directives),
         cmocka_unit_test(templates_strip_markers),
+        cmocka_unit_test(templates_strip_markers_as_hcl),
+        cmocka_unit_test(templates_flush_heredoc_as_hcl),
+        cmocka_unit_test(templates_passthrough),
         cmocka_unit_test(templates_directive_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
