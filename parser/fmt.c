@@ -1,8 +1,11 @@
 /*
- * parser/fmt.c: the canonical layout behind `vpce fmt`, computed from tokens as hclwrite does:
- * the input is split into lines, each line is indented by the brackets still open before it,
- * tokens are re-spaced by what they are, and `=` signs and trailing comments are aligned across
- * runs of consecutive lines. Strings and heredocs are copied verbatim, interpolations included.
+ * parser/fmt.c: the canonical layout behind `vpce fmt`, computed from tokens as hclwrite (behind
+ * `terraform fmt`) does: the input is split into lines, each line is indented by the brackets
+ * still open before it, tokens are re-spaced by what they are, and `=` signs and trailing
+ * comments are aligned across runs of consecutive lines that have them. Inside strings and
+ * heredocs the literal text is copied as written, while the tokens of interpolations and
+ * directives are spaced like any others ("${ x }" becomes "${x}", as with terraform fmt). A
+ * heredoc belongs to the line of its attribute: it neither ends nor splits an alignment run.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +18,7 @@
 
 /* Token kinds the formatter adds to the grammar's. */
 enum {
-    FT_STRING = 10000, /* a quoted template, kept as written */
-    FT_HEREDOC,        /* a heredoc, kept as written */
-    FT_KEYWORD,        /* "in" and "if": never a call or an index, so spaced as operators */
+    FT_LIT = 10000, /* literal text of a string or heredoc, copied as written */
 };
 
 typedef struct ftok {
@@ -39,17 +40,24 @@ static void ftoks_push(ftoks *t, int type, uint32_t start, uint32_t end)
     t->items[t->n++] = (ftok){type, start, end};
 }
 
-/* Scans the (already validated) source into formatter tokens: templates become one token. */
+/*
+ * Scans the (already validated) source into formatter tokens. Inside a string or a heredoc the
+ * text between its sequences becomes one FT_LIT token (the source bytes, whatever the literal
+ * decodes to); the tokens of "${...}" and "%{...}" are kept as they are outside templates.
+ */
 static int tokenize(vpce_file *f, ftoks *out, vpce_diags *diags)
 {
     parse_ctx *ctx = vpce_calloc(1, sizeof(*ctx));
     yyscan_t scanner = NULL;
-    int rc = 0, depth = 0;
-    uint32_t tstart = 0;
-    int ttype = 0;
+    int rc = 0;
+    /* what each open level is: 0 code, 1 a template's literal level */
+    char levels[PARSE_MAX_NESTING + 2];
+    size_t nlevels = 1;
+    uint32_t lit_from = 0;
     VPCE_YYSTYPE lval;
     VPCE_YYLTYPE lloc;
 
+    levels[0] = 0;
     ctx->file = f;
     ctx->src = f->src;
     ctx->diags = diags;
@@ -65,26 +73,30 @@ static int tokenize(vpce_file *f, ftoks *out, vpce_diags *diags)
         int t = parse_lex_raw(&lval, &lloc, scanner);
         if (t == 0 || ctx->fatal)
             break;
-        if (t == OQUOTE || t == HEREDOC_OPEN) {
-            if (depth++ == 0) {
-                tstart = lloc.start;
-                ttype = t == OQUOTE ? FT_STRING : FT_HEREDOC;
-            }
+        bool in_template = levels[nlevels - 1] == 1;
+        if (in_template) {
+            if (t == TLIT)
+                continue; /* the gap before the next sequence is the literal */
+            if (lloc.start > lit_from)
+                ftoks_push(out, FT_LIT, lit_from, lloc.start);
+            ftoks_push(out, t, lloc.start, lloc.end);
+            if ((t == TINTERP || t == TDIRECTIVE) && nlevels < sizeof(levels))
+                levels[nlevels++] = 0;
+            else if ((t == CQUOTE || t == HEREDOC_CLOSE) && nlevels > 1)
+                nlevels--;
             continue;
         }
-        if (t == CQUOTE || t == HEREDOC_CLOSE) {
-            if (--depth == 0)
-                ftoks_push(out, ttype, tstart, lloc.end);
-            continue;
-        }
-        if (depth != 0)
-            continue;
-        if (t == IDENT && (strcmp(lval.str.s, "in") == 0 || strcmp(lval.str.s, "if") == 0))
-            t = FT_KEYWORD;
         ftoks_push(out, t, lloc.start, lloc.end);
+        if ((t == OQUOTE || t == HEREDOC_OPEN) && nlevels < sizeof(levels)) {
+            levels[nlevels++] = 1;
+            lit_from = lloc.end;
+        } else if (t == TCLOSE && nlevels > 1) {
+            nlevels--;
+            lit_from = lloc.end;
+        }
     }
     vpce_yy_delete_buffer(buf, scanner);
-    if (ctx->nerrors || depth != 0)
+    if (ctx->nerrors || nlevels != 1)
         rc = VPCE_EINVALID;
 
 cleanup:
@@ -95,16 +107,17 @@ cleanup:
     return rc;
 }
 
+/* hclwrite counts "${" and "%{" as opening brackets and their "}" as closing ones. */
 static int bracket_change(int t)
 {
-    if (t == '(' || t == '[' || t == '{')
+    if (t == '(' || t == '[' || t == '{' || t == TINTERP || t == TDIRECTIVE)
         return 1;
-    if (t == ')' || t == ']' || t == '}')
+    if (t == ')' || t == ']' || t == '}' || t == TCLOSE)
         return -1;
     return 0;
 }
 
-/* True when a '-' after a token of this type must be a negation. */
+/* True when a '-' after a token of this type must be a negation (hclwrite's list). */
 static bool before_negation(int t)
 {
     switch (t) {
@@ -130,50 +143,110 @@ static bool before_negation(int t)
     case GE:
     case AND:
     case OR:
-    case ARROW:
-    case FT_KEYWORD:
         return true;
     default:
         return false;
     }
 }
 
-/* The space rule between `prev` and `next`; `before` precedes prev (0 at line start). */
-static bool space_between(int before, int prev, int next)
+static bool is_in_keyword(const vpce_source *src, const ftok *t)
 {
-    if (prev == IDENT && next == '(')
+    return t->type == IDENT && t->end - t->start == 2 && memcmp(src->text + t->start, "in", 2) == 0;
+}
+
+/*
+ * Whether a space follows `subj` when `next` comes after it; `before` precedes subj (NULL at the
+ * start of a cell). The rules of hclwrite's spaceAfterToken, in its order.
+ */
+static bool space_between(const vpce_source *src, const ftok *before, const ftok *subj,
+                          const ftok *next)
+{
+    int s = subj->type, a = next->type, b = before ? before->type : 0;
+    if (s == IDENT && a == '(')
+        return false; /* a call */
+    if (s == '.' || a == '.')
         return false;
-    if (prev == '.' || next == '.')
+    if (a == ',' || a == ELLIPSIS)
         return false;
-    if (next == ',' || next == ELLIPSIS || next == ')' || next == ']')
+    if (s == ',')
+        return true; /* a trailing comma too: f(a, ) and [1, 2, ] stay so */
+    if (s == FT_LIT || s == OQUOTE || s == HEREDOC_OPEN || a == FT_LIT || a == CQUOTE ||
+        a == HEREDOC_CLOSE)
+        return false; /* nothing is added inside templates */
+    if (is_in_keyword(src, subj) && b == IDENT)
+        return true; /* for x in [y] */
+    if (a == '[' && (s == IDENT || s == NUMBER || bracket_change(s) < 0))
         return false;
-    if (prev == ',')
+    if (s == '!')
+        return false;
+    if (s == '-')
+        return !before_negation(b);
+    if (s == '{' || a == '}')
+        return !(s == '{' && a == '}');
+    if ((s == TINTERP || s == TDIRECTIVE) && a == '{')
+        return true; /* "${ {a = 1} }" */
+    if (s == '}' && a == TCLOSE)
         return true;
-    if (prev == '!')
+    if (s == TCLOSE && (a == TINTERP || a == TDIRECTIVE))
         return false;
-    if (prev == '-')
-        return !before_negation(before);
-    if (prev == '{' && next == '}')
+    if (bracket_change(s) > 0)
         return false;
-    if (prev == '{' || next == '}')
-        return true;
-    if (prev == '(' || prev == '[')
-        return false;
-    if (next == ')' || next == ']')
-        return false;
-    if (next == '[' && (prev == IDENT || prev == NUMBER || prev == ')' || prev == ']' ||
-                        prev == '}' || prev == FT_STRING || prev == '*'))
+    if (bracket_change(a) < 0)
         return false;
     return true;
 }
 
-/* Columns of UTF-8 text (continuation bytes do not count). */
+/* The code point at s (n bytes available) and its length; U+FFFD for a broken sequence. */
+static uint32_t code_point(const unsigned char *s, size_t n, size_t *len)
+{
+    size_t k = vpce_utf8_seq_len(s, n);
+    if (k == 0) {
+        *len = 1;
+        return 0xFFFD;
+    }
+    *len = k;
+    if (k == 1)
+        return s[0];
+    uint32_t cp = s[0] & (0x7F >> k);
+    for (size_t i = 1; i < k; i++)
+        cp = (cp << 6) | (s[i] & 0x3F);
+    return cp;
+}
+
+/* Code points that extend the character before them rather than start one. */
+static bool extends(uint32_t cp)
+{
+    return (cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x1AB0 && cp <= 0x1AFF) ||
+           (cp >= 0x1DC0 && cp <= 0x1DFF) || (cp >= 0x20D0 && cp <= 0x20FF) ||
+           (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xFE20 && cp <= 0xFE2F) ||
+           (cp >= 0x1F3FB && cp <= 0x1F3FF) || (cp >= 0xE0020 && cp <= 0xE007F) ||
+           (cp >= 0xE0100 && cp <= 0xE01EF) || cp == 0x200D;
+}
+
+/*
+ * Columns of UTF-8 text, counted as hclwrite counts them: in user-perceived characters
+ * (grapheme clusters), so "é" written with a combining accent, a flag (two regional
+ * indicators) or an emoji joined with ZWJ is one column. An approximation of Unicode's rules
+ * that covers marks, variation selectors, skin tones, tags, ZWJ sequences and flags.
+ */
 static size_t columns(const char *s, size_t len)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
-            n++;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = 0, i = 0, k;
+    bool after_zwj = false, open_flag = false;
+    while (i < len) {
+        uint32_t cp = code_point(u + i, len - i, &k);
+        i += k;
+        bool regional = cp >= 0x1F1E6 && cp <= 0x1F1FF;
+        if (after_zwj || extends(cp) || (regional && open_flag)) {
+            after_zwj = cp == 0x200D;
+            open_flag = false;
+            continue;
+        }
+        n++;
+        after_zwj = false;
+        open_flag = regional;
+    }
     return n;
 }
 
@@ -181,7 +254,6 @@ typedef struct fline {
     size_t first, n;   /* tokens */
     size_t assign;     /* index (within the line) of the '=' cell, or n */
     size_t comment;    /* index of the trailing comment cell, or n */
-    bool ends_chains;  /* a heredoc or multi-line comment: nothing aligns across it */
     size_t indent;     /* in spaces */
     vpce_buf text[3];  /* lead, assign, comment */
     size_t pad_assign; /* spaces before the assign cell */
@@ -203,11 +275,6 @@ static void put_text(vpce_buf *out, const vpce_buf *b)
 {
     if (b->len)
         vpce_buf_append(out, b->data, b->len);
-}
-
-static bool multi_line(const vpce_source *src, const ftok *t)
-{
-    return memchr(src->text + t->start, '\n', t->end - t->start) != NULL;
 }
 
 int vpce_fmt(char **out, const char *name, const char *text, size_t len, vpce_diags *diags)
@@ -294,12 +361,15 @@ int vpce_fmt_file(char **out, const vpce_file *cf, vpce_diags *diags)
                 l->assign = k;
             break;
         }
+        /* brackets of the lead cell up to a heredoc, and all of the assign cell (hclwrite) */
         int net = 0;
-        for (size_t k = 0; k < l->n; k++) {
+        for (size_t k = 0; k < l->assign && k < lead_end; k++) {
             net += bracket_change(t[k].type);
-            if (t[k].type == FT_HEREDOC || multi_line(src, &t[k]))
-                l->ends_chains = true;
+            if (t[k].type == HEREDOC_OPEN)
+                break;
         }
+        for (size_t k = l->assign; k < lead_end; k++)
+            net += bracket_change(t[k].type);
         /* indentation: one level per line that leaves brackets open (hclwrite's rule) */
         if (net > 0) {
             l->indent = 2 * nindents;
@@ -322,17 +392,15 @@ int vpce_fmt_file(char **out, const vpce_file *cf, vpce_diags *diags)
             }
             l->indent = 2 * nindents;
         }
-        /* cells */
-        int before = 0, prev = 0;
+        /* cells; `before` restarts with each cell, as hclwrite spaces each cell on its own */
         for (size_t k = 0; k < l->n; k++) {
             int cell = k >= l->comment ? 2 : k >= l->assign ? 1 : 0;
             vpce_buf *b = &l->text[cell];
-            bool cell_start = k == 0 || k == l->assign || k == l->comment;
-            if (!cell_start && space_between(before, prev, t[k].type))
+            size_t cell_first = cell == 2 ? l->comment : cell == 1 ? l->assign : 0;
+            if (k > cell_first &&
+                space_between(src, k - 1 > cell_first ? &t[k - 2] : NULL, &t[k - 1], &t[k]))
                 vpce_buf_putc(b, ' ');
             put_token(b, src, &t[k]);
-            before = prev;
-            prev = t[k].type;
         }
         l->pad_assign = 1;
         l->pad_comment = 1;
@@ -349,8 +417,7 @@ int vpce_fmt_file(char **out, const vpce_file *cf, vpce_diags *diags)
             size_t w = lines[end].indent + columns(lines[end].text[0].data, lines[end].text[0].len);
             if (w > maxw)
                 maxw = w;
-            if (lines[end++].ends_chains)
-                break;
+            end++;
         }
         for (size_t k = li; k < end; k++) {
             size_t w = lines[k].indent + columns(lines[k].text[0].data, lines[k].text[0].len);
@@ -372,8 +439,7 @@ int vpce_fmt_file(char **out, const vpce_file *cf, vpce_diags *diags)
                 w += l->pad_assign + columns(l->text[1].data, l->text[1].len);
             if (w > maxw)
                 maxw = w;
-            if (lines[end++].ends_chains)
-                break;
+            end++;
         }
         for (size_t k = li; k < end; k++) {
             fline *l = &lines[k];

@@ -90,9 +90,9 @@ static void fmt_alignment(void **state)
                "a = 1\nlonger = {\n  x = 1\n}\nb   = 2\nccc = 3\n");
     /* single-line objects and calls align */
     expect_fmt("a = { x = 1 }\nlong = f(1)\n", "a    = { x = 1 }\nlong = f(1)\n");
-    /* a heredoc line aligns with the lines above, not below */
+    /* a heredoc belongs to its attribute's line: the lines around it align as one run */
     expect_fmt("a = 1\nlong = <<EOF\nx\nEOF\nb = 2\nccc = 3\n",
-               "a    = 1\nlong = <<EOF\nx\nEOF\nb   = 2\nccc = 3\n");
+               "a    = 1\nlong = <<EOF\nx\nEOF\nb    = 2\nccc  = 3\n");
     /* inside objects too, per nesting level */
     expect_fmt("x = {\na = 1\nbbb = {\nc = 1\ndddd = 2\n}\n}\n",
                "x = {\n  a = 1\n  bbb = {\n    c    = 1\n    dddd = 2\n  }\n}\n");
@@ -131,12 +131,104 @@ static void fmt_spacing(void **state)
                "q = 1 <= 2 && !(3 == 4) || 5 % 2 > 1\n");
     expect_fmt("blk   \"x\"   y{\n}\n", "blk \"x\" y {\n}\n");
     expect_fmt("a { b = 1 }\n", "a { b = 1 }\n");
-    /* in and if are keywords there, not calls or indexes */
+    /* "in" before "[" keeps its space; otherwise for/in/if are identifiers to hclwrite's rules,
+       so terraform fmt writes "in(y)", "if(x > 1)" and "if - x": vpce fmt does the same */
     expect_fmt("a = [for x in [1,2] : x if (x > 1)]\nb = [for x in (y) : -x if -x<0]\n",
-               "a = [for x in [1, 2] : x if (x > 1)]\nb = [for x in (y) : -x if -x < 0]\n");
-    expect_fmt("a = [1,2,]\n", "a = [1, 2,]\n");
-    /* strings are copied as written, interpolations included */
-    expect_fmt("a = \"${ x }  y\"\n", "a = \"${ x }  y\"\n");
+               "a = [for x in [1, 2] : x if(x > 1)]\nb = [for x in(y) : -x if - x < 0]\n");
+    /* a trailing comma keeps its space before the bracket */
+    expect_fmt("a = [1,2,]\n", "a = [1, 2, ]\n");
+    /* literal text is copied as written; the tokens of interpolations are spaced */
+    expect_fmt("a = \"${ x }  y\"\n", "a = \"${x}  y\"\n");
+}
+
+/*
+ * hclwrite's own cases (hclwrite/format_test.go, the formatter behind terraform fmt), made into
+ * attributes where they were bare expressions, plus the three differences reported against
+ * terraform fmt: trailing commas, spacing inside template sequences, alignment around heredocs.
+ */
+static void fmt_as_hclwrite(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"a=1\n", "a = 1\n"},
+        {"a=b.c\n", "a = b.c\n"},
+        {"a=b[c]\n", "a = b[c]\n"},
+        {"a=b()[c]\n", "a = b()[c]\n"},
+        {"a=[\"hello\"][0]\n", "a = [\"hello\"][0]\n"},
+        {"x = ( a+2 )\n", "x = (a + 2)\n"},
+        {"x = ( a*-2 )\n", "x = (a * -2)\n"},
+        {"x = (-2+1)\n", "x = (-2 + 1)\n"},
+        {"x = foo(1, -2,a*b, b,c)\n", "x = foo(1, -2, a * b, b, c)\n"},
+        {"x = foo(a,b...)\n", "x = foo(a, b...)\n"},
+        {"x = ! true\n", "x = !true\n"},
+        {"a=\"hello ${ name }\"\n", "a = \"hello ${name}\"\n"},
+        {"a=\"hello ${~ name ~}\"\n", "a = \"hello ${~name~}\"\n"},
+        {"a=\"${b}${c}${ d } ${e}\"\n", "a = \"${b}${c}${d} ${e}\"\n"},
+        {"x = \"%{if true}${var.foo}%{endif}\"\n", "x = \"%{if true}${var.foo}%{endif}\"\n"},
+        {"b{}\n", "b {}\n"},
+        {"x = \"${\nhello\n}\"\n", "x = \"${\n  hello\n}\"\n"},
+        {"x = foo(\n1,\n- 2,\na*b,\nb,\nc,\n)\n",
+         "x = foo(\n  1,\n  -2,\n  a * b,\n  b,\n  c,\n)\n"},
+        {"x = a?b:c\n", "x = a ? b : c\n"},
+        {"x = [ [ ] ]\n", "x = [[]]\n"},
+        {"x = [for x in y : x]\n", "x = [for x in y : x]\n"},
+        {"x = [for x in [y] : x]\n", "x = [for x in [y] : x]\n"},
+        {"x = [\n[\na\n]\n]\n", "x = [\n  [\n    a\n  ]\n]\n"},
+        {"x = [[\na\n]]\n", "x = [[\n  a\n]]\n"},
+        {"b {\na = 1\n}\n", "b {\n  a = 1\n}\n"},
+        {"b {a = 1}\n", "b { a = 1 }\n"},
+        {"a = 1\nbungle = 2\n", "a      = 1\nbungle = 2\n"},
+        {"a = 1\n\nbungle = 2\n", "a = 1\n\nbungle = 2\n"},
+        {"a = 1 # foo\nbungle = 2\n", "a      = 1 # foo\nbungle = 2\n"},
+        {"a = 1 # foo\nbungle = \"bonce\" # baz\n",
+         "a      = 1       # foo\nbungle = \"bonce\" # baz\n"},
+        {"foo {} # here we go\na = 1 # foo\nbungle = \"bonce\" # baz\n",
+         "foo {}           # here we go\na      = 1       # foo\nbungle = \"bonce\" # baz\n"},
+        {"a = 1 # foo\nbungle = (\n    \"bonce\"\n) # baz\nzebra = \"striped\" # baz\n",
+         "a = 1 # foo\nbungle = (\n  \"bonce\"\n)                 # baz\nzebra = \"striped\" # "
+         "baz\n"},
+        {"a = 1 # foo\nbungle = \"\xf0\x9f\x87\xac\xf0\x9f\x87\xa7\" # baz\nzebra = \"striped\" # "
+         "baz\n",
+         "a      = 1         # foo\nbungle = \"\xf0\x9f\x87\xac\xf0\x9f\x87\xa7\"       # baz\n"
+         "zebra  = \"striped\" # baz\n"},
+        {"foo {\nbar = <<EOT\nFoo bar baz\nEOT\n}\n",
+         "foo {\n  bar = <<EOT\nFoo bar baz\nEOT\n}\n"},
+        {"foo {\nbar = <<-EOT\n  Foo bar baz\nEOT\n}\n",
+         "foo {\n  bar = <<-EOT\n  Foo bar baz\nEOT\n}\n"},
+        {"foo {\nbar = <<-EOT\n  ${{ blahblahblah = x }}\nEOT\n}\n",
+         "foo {\n  bar = <<-EOT\n  ${ { blahblahblah = x } }\nEOT\n}\n"},
+        {"foo {\n  bar = <<-EOT\n  ${a}${b}${ c } ${d}\nEOT\n}\n",
+         "foo {\n  bar = <<-EOT\n  ${a}${b}${c} ${d}\nEOT\n}\n"},
+        {"foo {\nbar = <<EOT\nFoo bar baz\nEOT\nbaz = <<EOT\nFoo bar baz\nEOT\n}\n\nbar {\nfoo = "
+         "\"bar\"\n}\n",
+         "foo {\n  bar = <<EOT\nFoo bar baz\nEOT\n  baz = <<EOT\nFoo bar baz\nEOT\n}\n\nbar {\n  "
+         "foo "
+         "= \"bar\"\n}\n"},
+        /* the reported differences */
+        {"x = format(\"x\", y, )\n", "x = format(\"x\", y, )\n"},
+        {"x = format(\"x\", y,)\n", "x = format(\"x\", y, )\n"},
+        {"a = [1, 2, ]\n", "a = [1, 2, ]\n"},
+        {"x = \"%{ for x in y ~}${x}%{ endfor ~}\"\n", "x = \"%{for x in y~}${x}%{endfor~}\"\n"},
+        {"x = <<EOT\n%{ for x in y ~}\n  ${ x }\n%{ endfor ~}\nEOT\n",
+         "x = <<EOT\n%{for x in y~}\n  ${x}\n%{endfor~}\nEOT\n"},
+        {"d = 1\nffff = <<EOT\nx\nEOT\ng = 2\nhh = 3\n",
+         "d    = 1\nffff = <<EOT\nx\nEOT\ng    = 2\nhh   = 3\n"},
+        /* a string's literal text, spaces and escapes included, stays as written */
+        {"x = \"a  ${ b }  \\n  c\"\n", "x = \"a  ${b}  \\n  c\"\n"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        expect_fmt(cases[i][0], cases[i][1]);
+}
+
+/* Columns count user-perceived characters: a combining accent, a flag and a ZWJ emoji are one
+ * column each, so the `=` after them aligns as in terraform fmt. */
+static void fmt_columns_are_characters(void **state)
+{
+    (void)state;
+    expect_fmt("x = {\n\"e\xcc\x81\" = 1\nab = 2\n}\n",
+               "x = {\n  \"e\xcc\x81\" = 1\n  ab  = 2\n}\n");
+    expect_fmt("x = {\n\"\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb\" = 1\nabcd = 2\n}\n",
+               "x = {\n  \"\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb\"  = 1\n  abcd = 2\n}\n");
 }
 
 static void fmt_comments(void **state)
@@ -391,6 +483,8 @@ int main(void)
         cmocka_unit_test(fmt_indentation),
         cmocka_unit_test(fmt_alignment),
         cmocka_unit_test(fmt_spacing),
+        cmocka_unit_test(fmt_as_hclwrite),
+        cmocka_unit_test(fmt_columns_are_characters),
         cmocka_unit_test(fmt_comments),
         cmocka_unit_test(fmt_heredocs_untouched),
         cmocka_unit_test(fmt_whitespace),
