@@ -204,6 +204,16 @@ static void fmt_as_hclwrite(void **state)
          "foo {\n  bar = <<EOT\nFoo bar baz\nEOT\n  baz = <<EOT\nFoo bar baz\nEOT\n}\n\nbar {\n  "
          "foo "
          "= \"bar\"\n}\n"},
+        {"foo = [{\n# ...\n}]\n", "foo = [{\n  # ...\n}]\n"},
+        {"foo {\nbar = [\n# ...\n]\n}\n", "foo {\n  bar = [\n    # ...\n  ]\n}\n"},
+        {"module \"foo\" {\nfoo = <<EOF\n5\nEOF\n}\n\nmodule \"x\" {\na = \"b\"\nabcde = "
+         "\"456\"\n}\n",
+         "module \"foo\" {\n  foo = <<EOF\n5\nEOF\n}\n\nmodule \"x\" {\n  a     = \"b\"\n  abcde = "
+         "\"456\"\n}\n"},
+        {"a=\"apple\"# foo\nbungle=(# woo parens\n\"bonce\"\n)# baz\nzebra=\"striped\"# baz\n",
+         "a = \"apple\" # foo\nbungle = (  # woo parens\n  \"bonce\"\n)                 # "
+         "baz\nzebra = "
+         "\"striped\" # baz\n"},
         /* the reported differences */
         {"x = format(\"x\", y, )\n", "x = format(\"x\", y, )\n"},
         {"x = format(\"x\", y,)\n", "x = format(\"x\", y, )\n"},
