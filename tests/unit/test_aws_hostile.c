@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "providers/aws/client.h"
+#include "providers/aws/provider.h"
 
 typedef struct server {
     int fd;
@@ -373,6 +374,38 @@ static void test_hostile_max_retries(void **state)
     unsetenv("AWS_MAX_ATTEMPTS");
 }
 
+/* The provider block's max_retries, as Terraform's: a number of retries, 0 turning them off;
+ * anything but a whole number from 0 to 1000 is refused. */
+static void test_hostile_provider_max_retries(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"{\"max_retries\": -1}", "{\"max_retries\": 2.5}",
+                                      "{\"max_retries\": 1001}"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        json_t *cfg = json_loads(bad[i], 0, NULL);
+        vpce_provider *p = NULL;
+        assert_int_equal(vpce_aws_configure(&p, cfg), VPCE_EINVALID);
+        assert_null(p);
+        assert_non_null(strstr(vpce_error_last(), "max_retries"));
+        json_decref(cfg);
+    }
+    for (int retries = 0; retries <= 3; retries += 3) {
+        set_answer(ok_answer, sizeof(ok_answer) - 1, 0);
+        pthread_mutex_lock(&srv.lock);
+        srv.throttle_first = 100;
+        pthread_mutex_unlock(&srv.lock);
+        json_t *cfg = json_pack("{s:i}", "max_retries", retries);
+        vpce_provider *p = NULL;
+        assert_int_equal(vpce_aws_configure(&p, cfg), 0);
+        json_t *r = NULL;
+        assert_int_equal(vpce_aws_call(vpce_aws_provider_client(p), "DescribeVpcs", NULL, &r),
+                         VPCE_ERETRY);
+        assert_int_equal(requests_served(), retries + 1);
+        vpce_aws_provider_free(p);
+        json_decref(cfg);
+    }
+}
+
 /* A server that trickles its answer (a byte every 1.5 s) is cut off by the low-speed limit
  * (here set through the environment to 1 s), not left to run to the total timeout, and the
  * error says which bound ended it. */
@@ -460,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_hostile_timeout),
         cmocka_unit_test(test_hostile_throttling_waited_out),
         cmocka_unit_test(test_hostile_max_retries),
+        cmocka_unit_test(test_hostile_provider_max_retries),
         cmocka_unit_test(test_hostile_trickle_cut_by_low_speed_limit),
         cmocka_unit_test(test_hostile_call_time_bound),
         cmocka_unit_test(test_hostile_bad_settings),
