@@ -53,13 +53,49 @@ struct vpce_aws_client {
 
     pthread_mutex_t stats_lock;
     vpce_aws_stats stats;
+
+    pthread_mutex_t refused_lock;
+    vpce_map *refused; /* "Action filter-name" -> non-NULL: filters the endpoint refused */
 };
 
 static __thread char tl_code[128];
+static __thread long tl_status;
 
 const char *vpce_aws_last_error_code(void)
 {
     return tl_code;
+}
+
+long vpce_aws_last_http_status(void)
+{
+    return tl_status;
+}
+
+static char *refused_key(const char *action, const char *filter)
+{
+    return vpce_asprintf("%s %s", action, filter);
+}
+
+bool vpce_aws_client_refuse_filter(vpce_aws_client *c, const char *action, const char *filter)
+{
+    char *key = refused_key(action, filter);
+    pthread_mutex_lock(&c->refused_lock);
+    bool first = !vpce_map_has(c->refused, key);
+    if (first)
+        vpce_map_set(c->refused, key, c);
+    pthread_mutex_unlock(&c->refused_lock);
+    free(key);
+    return first;
+}
+
+bool vpce_aws_client_filter_refused(vpce_aws_client *c, const char *action, const char *filter)
+{
+    char *key = refused_key(action, filter);
+    pthread_mutex_lock(&c->refused_lock);
+    bool has = vpce_map_has(c->refused, key);
+    pthread_mutex_unlock(&c->refused_lock);
+    free(key);
+    return has;
 }
 
 static void set_code(const char *code)
@@ -220,6 +256,8 @@ static vpce_aws_client *client_alloc(const aws_service *svc)
     pthread_mutex_init(&c->pace_lock, NULL);
     pthread_cond_init(&c->pace_cond, NULL);
     pthread_mutex_init(&c->stats_lock, NULL);
+    pthread_mutex_init(&c->refused_lock, NULL);
+    c->refused = vpce_map_new();
     return c;
 }
 
@@ -339,6 +377,8 @@ void vpce_aws_client_free(vpce_aws_client *c)
     pthread_mutex_destroy(&c->pace_lock);
     pthread_cond_destroy(&c->pace_cond);
     pthread_mutex_destroy(&c->stats_lock);
+    pthread_mutex_destroy(&c->refused_lock);
+    vpce_map_free(c->refused);
     free(c);
 }
 
@@ -661,7 +701,7 @@ static int transport_error(const vpce_aws_client *c, const char *action,
 }
 
 static int call(vpce_aws_client *c, const char *action, const vpce_aws_params *params,
-                vpce_aws_probe_fn probe, void *probe_ud, json_t **out_result)
+                vpce_aws_probe_fn probe, void *probe_ud, unsigned flags, json_t **out_result)
 {
     int rc = 0;
     bool outcome_unknown = false;
@@ -671,6 +711,7 @@ static int call(vpce_aws_client *c, const char *action, const vpce_aws_params *p
     json_t *result = NULL;
     char *body = vpce_aws_query_encode(action, c->svc->version, params);
     set_code("");
+    tl_status = 0;
     if (out_result)
         *out_result = NULL;
     stat_add(c, &c->stats.calls, 1);
@@ -749,10 +790,17 @@ static int call(vpce_aws_client *c, const char *action, const vpce_aws_params *p
         } else {
             rc = transport_error(c, action, &resp, timeout);
         }
-        vpce_aws_retry_kind kind = vpce_aws_retry_decide(
-            resp.curl_code == CURLE_OK ? resp.status : 0, resp.curl_code, code);
+        long status = resp.curl_code == CURLE_OK ? resp.status : 0;
+        tl_status = status;
+        vpce_aws_retry_kind kind = vpce_aws_retry_decide(status, resp.curl_code, code);
         if (rc == 0)
             kind = VPCE_AWS_NO_RETRY;
+        /* The caller has another way to ask: an answer that looks like a missing feature rather
+         * than a passing failure is not worth the whole backoff. */
+        int max_retries = c->max_retries;
+        if (rc < 0 && (flags & VPCE_AWS_CALL_HAS_FALLBACK) &&
+            vpce_aws_retry_opaque_5xx(status, code) && max_retries > VPCE_AWS_FALLBACK_ATTEMPTS - 1)
+            max_retries = VPCE_AWS_FALLBACK_ATTEMPTS - 1;
         /* Throttled requests were refused; a broken transfer or a 5xx may have been applied. */
         outcome_unknown = kind == VPCE_AWS_RETRY_TRANSIENT;
         if (kind == VPCE_AWS_RETRY_THROTTLE) {
@@ -766,13 +814,13 @@ static int call(vpce_aws_client *c, const char *action, const vpce_aws_params *p
             break;
         int64_t delay = vpce_aws_backoff_ms(attempt, random01(), VPCE_AWS_BACKOFF_BASE_MS,
                                             VPCE_AWS_BACKOFF_CAP_MS);
-        if (attempt > c->max_retries || spent + delay >= c->retry_max_time_ms) {
+        if (attempt > max_retries || spent + delay >= c->retry_max_time_ms) {
             /* Keep the last message; say that retries ran out, and which bound. */
-            rc = attempt > c->max_retries
+            rc = attempt > max_retries
                      ? vpce_error_setc(VPCE_ERETRY,
                                        "%s (gave up after %d attempts: max_retries "
                                        "is %d)",
-                                       vpce_error_last(), attempt, c->max_retries)
+                                       vpce_error_last(), attempt, max_retries)
                      : vpce_error_setc(VPCE_ERETRY,
                                        "%s (gave up after %d attempts in %.3g s: "
                                        "VPCE_AWS_RETRY_MAX_TIME)",
@@ -804,17 +852,29 @@ cleanup:
 int vpce_aws_call(vpce_aws_client *c, const char *action, const vpce_aws_params *params,
                   json_t **out_result)
 {
-    return call(c, action, params, NULL, NULL, out_result);
+    return call(c, action, params, NULL, NULL, 0, out_result);
+}
+
+int vpce_aws_call_flags(vpce_aws_client *c, const char *action, const vpce_aws_params *params,
+                        unsigned flags, json_t **out_result)
+{
+    return call(c, action, params, NULL, NULL, flags, out_result);
 }
 
 int vpce_aws_call_probed(vpce_aws_client *c, const char *action, const vpce_aws_params *params,
                          vpce_aws_probe_fn probe, void *probe_ud, json_t **out_result)
 {
-    return call(c, action, params, probe, probe_ud, out_result);
+    return call(c, action, params, probe, probe_ud, 0, out_result);
 }
 
 int vpce_aws_call_paged(vpce_aws_client *c, const char *action, const vpce_aws_params *params,
                         const char *list_key, json_t **out_items)
+{
+    return vpce_aws_call_paged_flags(c, action, params, list_key, 0, out_items);
+}
+
+int vpce_aws_call_paged_flags(vpce_aws_client *c, const char *action, const vpce_aws_params *params,
+                              const char *list_key, unsigned flags, json_t **out_items)
 {
     int rc = 0;
     json_t *items = json_array();
@@ -833,7 +893,7 @@ int vpce_aws_call_paged(vpce_aws_client *c, const char *action, const vpce_aws_p
         if (token)
             vpce_aws_params_add(&p, "NextToken", token);
         json_t *res = NULL;
-        rc = vpce_aws_call(c, action, &p, &res);
+        rc = vpce_aws_call_flags(c, action, &p, flags, &res);
         vpce_aws_params_release(&p);
         if (rc < 0)
             goto cleanup;

@@ -228,8 +228,9 @@ const char *vpce_aws_client_sts_endpoint(const vpce_aws_client *c);
  *    failed: the answer stalled: less than 1 byte/s for 30 s (VPCE_HTTP_LOW_SPEED_LIMIT,
  *    VPCE_HTTP_LOW_SPEED_TIME)", "... no complete answer within 60 s (VPCE_HTTP_TIMEOUT)", "... no
  *    connection within 10 s (VPCE_HTTP_CONNECT_TIMEOUT)";
- *  - a broken answer: VPCE_EINVALID, "unexpected response from EC2 (HTTP 502) to DescribeVpcs:
- *    not XML"; over the size cap: VPCE_ETOOBIG;
+ *  - a broken answer: VPCE_EINVALID, saying what came back: "unexpected response from EC2 to
+ *    DescribeVpcs: HTTP 502 with an HTML body (title: \"502 Bad Gateway\")" (or an empty, JSON,
+ *    text or binary body, or malformed XML); over the size cap: VPCE_ETOOBIG;
  *  - a transport failure that is not retried (TLS, bad URL): VPCE_ERROR, "request to EC2 for
  *    <Action> failed: <curl's reason>".
  * vpce_aws_last_error_code() then returns the AWS code ("" when the failure had none). Messages
@@ -261,6 +262,32 @@ int vpce_aws_call_paged(vpce_aws_client *c, const char *action, const vpce_aws_p
 /* This thread's last AWS error code ("" if the last call succeeded or had no AWS code).
  * Borrowed: valid until this thread's next call. */
 const char *vpce_aws_last_error_code(void);
+/* The HTTP status of this thread's last answer (0 when the last attempt got none). */
+long vpce_aws_last_http_status(void);
+
+/*
+ * Flags of vpce_aws_call_flags() and vpce_aws_call_paged_flags().
+ * VPCE_AWS_CALL_HAS_FALLBACK: the caller can ask for the same thing another way (a Describe by
+ * filter that can fall back to the id list). An answer that vpce_aws_retry_opaque_5xx() calls
+ * opaque is then sent only VPCE_AWS_FALLBACK_ATTEMPTS times, not max_retries: an endpoint that
+ * lacks a feature answers the same every time, and the other way is quicker than four backoffs.
+ * Transient-looking 5xx answers (502/503/504, InternalError, Unavailable) and throttling keep
+ * the full retries.
+ */
+#define VPCE_AWS_CALL_HAS_FALLBACK 1u
+int vpce_aws_call_flags(vpce_aws_client *c, const char *action, const vpce_aws_params *params,
+                        unsigned flags, json_t **out_result);
+int vpce_aws_call_paged_flags(vpce_aws_client *c, const char *action, const vpce_aws_params *params,
+                              const char *list_key, unsigned flags, json_t **out_items);
+
+/*
+ * What this client learnt about the endpoint it talks to, for the rest of its life (one run):
+ * that `action` refuses the filter `filter` (an EC2-compatible endpoint may implement fewer
+ * filters than EC2). vpce_aws_client_refuse_filter() records it and returns true the first time
+ * only (so that the caller says so once); vpce_aws_client_filter_refused() asks. Thread-safe.
+ */
+bool vpce_aws_client_refuse_filter(vpce_aws_client *c, const char *action, const char *filter);
+bool vpce_aws_client_filter_refused(vpce_aws_client *c, const char *action, const char *filter);
 
 /* Request counters since the client was made (all attempts, incl. retries). */
 typedef struct vpce_aws_stats {
@@ -374,6 +401,18 @@ typedef enum {
  * finished, aws_error_code NULL or "" when the answer had none. */
 vpce_aws_retry_kind vpce_aws_retry_decide(long http_status, int curl_code,
                                           const char *aws_error_code);
+/*
+ * True for a 5xx answer without the signs of a passing failure: not 502/503/504 (what gateways
+ * and load balancers say while the service behind them is busy), and no EC2 error code that
+ * names a transient or throttling condition (InternalError, Unavailable, RequestLimitExceeded).
+ * In practice: an HTTP 500 or 501 with an HTML page, an empty body or an unknown code, which is
+ * what an EC2-compatible server sends for a feature it lacks. Pure.
+ */
+bool vpce_aws_retry_opaque_5xx(long http_status, const char *aws_error_code);
+/* How many times a call flagged VPCE_AWS_CALL_HAS_FALLBACK sends a request that keeps getting
+ * an opaque 5xx (vpce_aws_retry_opaque_5xx) before giving up so the caller can ask another way:
+ * twice, so that one stray 500 is still retried. */
+#define VPCE_AWS_FALLBACK_ATTEMPTS 2
 /* Full-jitter capped exponential backoff before attempt `attempt` (1 = the first retry):
  * random01 * min(cap_ms, base_ms * 2^(attempt-1)), random01 in [0, 1). Pure. */
 int64_t vpce_aws_backoff_ms(int attempt, double random01, int64_t base_ms, int64_t cap_ms);
@@ -417,8 +456,11 @@ typedef struct vpce_aws_xml_error {
  * Parses an EC2 XML answer safely (no DTD, no entities, no network, size and depth caps).
  * Returns 0 and sets *out_result (new reference) for a success document; returns VPCE_ERROR with
  * err filled for an error document (<Response><Errors><Error> or <ErrorResponse>); returns
- * VPCE_EINVALID with a message naming the action for anything else (not XML, DOCTYPE, too deep,
- * too big).
+ * VPCE_EINVALID with a message naming the action for anything else. A body that is not XML is
+ * never parsed and the message says what it was: "HTTP 500 with an HTML body (title: \"...\")",
+ * "with an empty body", "with a JSON body (first line: \"...\")", "with a text body (...)",
+ * "with a binary body (N bytes)"; XML that does not parse is "malformed XML (first line: ...)";
+ * XML declaring a DOCTYPE or an entity is refused as such; too deep or too big say so.
  */
 int vpce_aws_xml_parse(json_t **out_result, vpce_aws_xml_error *err, const char *action,
                        long http_status, const char *body, size_t len);

@@ -4,6 +4,7 @@
  * that folds every change to one endpoint into as few ModifyVpcEndpoint calls as possible.
  */
 #include "providers/aws/provider.h"
+#include "providers/aws/res_common.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -475,12 +476,16 @@ static int poll_once(vpce_provider *p, int64_t now)
             w->in_poll = true;
             vpce_vec_push(&ids, vpce_strdup(w->id));
         }
-    vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
-    vpce_aws_params_add_filter(&params, "vpc-endpoint-id", (const char *const *)ids.items, ids.len);
     pthread_mutex_unlock(&p->mu);
-    json_t *items = NULL;
-    int rc =
-        vpce_aws_call_paged(p->client, "DescribeVpcEndpoints", &params, "vpcEndpointSet", &items);
+    /* By the vpc-endpoint-id filter, or the id list where the endpoint lacks that filter. */
+    json_t *found = NULL, *items = json_array();
+    int rc = vpce_aws_describe_by_filter(p, "DescribeVpcEndpoints", "vpc-endpoint-id",
+                                         "vpcEndpointSet", "vpcEndpointId",
+                                         (const char *const *)ids.items, ids.len, 0, &found);
+    const char *key;
+    json_t *ep;
+    json_object_foreach(found, key, ep) json_array_append(items, ep);
+    json_decref(found);
     char *error = rc ? vpce_strdup(vpce_error_last()) : NULL;
     pthread_mutex_lock(&p->mu);
     if (rc == 0)
@@ -491,7 +496,6 @@ static int poll_once(vpce_provider *p, int64_t now)
                 finish(w, rc, error, NULL);
     free(error);
     json_decref(items);
-    vpce_aws_params_release(&params);
     for (size_t i = 0; i < ids.len; i++)
         free(ids.items[i]);
     vpce_vec_release(&ids);

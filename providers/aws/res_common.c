@@ -342,6 +342,173 @@ int vpce_aws_delete_retrying(vpce_resource_op *op, const char *action, const cha
 
 /* ---- batched reads ----------------------------------------------------------------------- */
 
+/* The id-list parameter of each filter that names objects by their id: what a Describe falls
+ * back to when the endpoint refuses the filter. */
+static const struct {
+    const char *action, *filter, *param;
+} id_filters[] = {
+    {"DescribeVpcs", "vpc-id", "VpcId"},
+    {"DescribeSubnets", "subnet-id", "SubnetId"},
+    {"DescribeRouteTables", "route-table-id", "RouteTableId"},
+    {"DescribeSecurityGroups", "group-id", "GroupId"},
+    {"DescribeInternetGateways", "internet-gateway-id", "InternetGatewayId"},
+    {"DescribeVpcEndpoints", "vpc-endpoint-id", "VpcEndpointId"},
+    {"DescribeNetworkInterfaces", "network-interface-id", "NetworkInterfaceId"},
+};
+
+static const char *id_param_of(const char *action, const char *filter)
+{
+    for (size_t i = 0; i < sizeof(id_filters) / sizeof(id_filters[0]); i++)
+        if (strcmp(id_filters[i].action, action) == 0 && strcmp(id_filters[i].filter, filter) == 0)
+            return id_filters[i].param;
+    return NULL;
+}
+
+/* The codes with which EC2, and endpoints that implement less of it, refuse a parameter. */
+static const char *const refusal_codes[] = {
+    "InvalidParameterValue", "InvalidParameter", "InvalidParameterCombination", "InvalidFilter",
+    "UnknownParameter",      "Unsupported",      "UnsupportedOperation",        "NotImplemented",
+};
+
+bool vpce_aws_refusal_shaped(int rc)
+{
+    if (rc == 0 || rc == VPCE_ENOTFOUND)
+        return false;
+    const char *code = vpce_aws_last_error_code();
+    for (size_t i = 0; i < sizeof(refusal_codes) / sizeof(refusal_codes[0]); i++)
+        if (strcmp(code, refusal_codes[i]) == 0)
+            return true;
+    long status = vpce_aws_last_http_status();
+    /* A 5xx after the retries, unless it says the account is throttled: a fallback would only
+       add load. Whether the 5xx is the filter's fault is told by the fallback succeeding. */
+    return status >= 500 && status <= 599 &&
+           vpce_aws_retry_decide(status, 0, code) != VPCE_AWS_RETRY_THROTTLE;
+}
+
+/* Adds the items of `items` (an array) to obj under their id_key. */
+static void add_items(json_t *obj, const json_t *items, const char *id_key)
+{
+    size_t i;
+    json_t *item;
+    json_array_foreach(items, i, item)
+    {
+        const char *id = vpce_aws_ec2_str(item, id_key);
+        if (id)
+            json_object_set(obj, id, item);
+    }
+}
+
+/*
+ * `action` with the ids as the list `param`.N, adding what it finds to out. EC2 fails such a call
+ * as a whole when one id no longer exists (*.NotFound, not always naming which): the list is
+ * split in halves until the ids that are gone stand alone, and those are left out.
+ */
+static int describe_id_list(vpce_provider *p, const char *action, const char *param,
+                            const char *list_key, const char *id_key, const char *const *ids,
+                            size_t n, json_t *out)
+{
+    if (n == 0)
+        return 0;
+    vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
+    vpce_aws_params_add_list(&params, param, ids, n);
+    json_t *items = NULL;
+    int rc = vpce_aws_call_paged(vpce_aws_provider_client(p), action, &params, list_key, &items);
+    vpce_aws_params_release(&params);
+    if (rc == 0)
+        add_items(out, items, id_key);
+    json_decref(items);
+    if (rc != VPCE_ENOTFOUND)
+        return rc;
+    if (n == 1) /* this one is gone */
+        return vpce_aws_gone_ok(rc);
+    vpce_error_clear();
+    rc = describe_id_list(p, action, param, list_key, id_key, ids, n / 2, out);
+    if (rc == 0)
+        rc = describe_id_list(p, action, param, list_key, id_key, ids + n / 2, n - n / 2, out);
+    return rc;
+}
+
+bool vpce_aws_note_refused_filter(vpce_provider *p, const char *action, const char *filter,
+                                  const char *reason, const char *instead)
+{
+    if (!vpce_aws_client_refuse_filter(vpce_aws_provider_client(p), action, filter))
+        return false;
+    vpce_log(VPCE_LOG_DEBUG,
+             "aws: the endpoint refused %s with the filter %s (%s); this run reads %s instead",
+             action, filter, reason, instead);
+    return true;
+}
+
+/* One filtered Describe of at most FILTER_CHUNK values, paginated, into out. */
+static int filter_chunk(vpce_provider *p, const char *action, const char *filter,
+                        const char *list_key, const char *id_key, const char *const *values,
+                        size_t n, int max_results, unsigned flags, json_t *out)
+{
+    vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
+    vpce_aws_params_add_filter(&params, filter, values, n);
+    if (max_results > 0)
+        vpce_aws_params_add_int(&params, "MaxResults", max_results);
+    json_t *items = NULL;
+    int rc = vpce_aws_call_paged_flags(vpce_aws_provider_client(p), action, &params, list_key,
+                                       flags, &items);
+    vpce_aws_params_release(&params);
+    if (rc == 0)
+        add_items(out, items, id_key);
+    json_decref(items);
+    return rc;
+}
+
+int vpce_aws_describe_filter_values(vpce_provider *p, const char *action, const char *filter,
+                                    const char *list_key, const char *id_key,
+                                    const char *const *values, size_t n, int max_results,
+                                    unsigned flags, json_t **out)
+{
+    *out = json_object();
+    int rc = 0;
+    for (size_t at = 0; at < n && rc == 0; at += FILTER_CHUNK) {
+        size_t k = n - at < FILTER_CHUNK ? n - at : FILTER_CHUNK;
+        rc = filter_chunk(p, action, filter, list_key, id_key, values + at, k, max_results, flags,
+                          *out);
+    }
+    if (rc) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* One chunk of ids (at most FILTER_CHUNK), by the filter unless the endpoint refused it. */
+static int describe_chunk(vpce_provider *p, const char *action, const char *filter,
+                          const char *list_key, const char *id_key, const char *const *ids,
+                          size_t n, int max_results, json_t *out)
+{
+    vpce_aws_client *c = vpce_aws_provider_client(p);
+    const char *param = id_param_of(action, filter);
+    if (param && vpce_aws_client_filter_refused(c, action, filter))
+        return describe_id_list(p, action, param, list_key, id_key, ids, n, out);
+    int rc = filter_chunk(p, action, filter, list_key, id_key, ids, n, max_results,
+                          param ? VPCE_AWS_CALL_HAS_FALLBACK : 0, out);
+    if (rc == 0 || !param || !vpce_aws_refusal_shaped(rc))
+        return rc;
+    /* The same ids by their list: if that works, the filter was the problem. */
+    char *why = vpce_strdup(vpce_error_last());
+    json_t *found = json_object();
+    int frc = describe_id_list(p, action, param, list_key, id_key, ids, n, found);
+    if (frc == 0) {
+        char *instead = vpce_asprintf("%s.N", param);
+        vpce_aws_note_refused_filter(p, action, filter, why, instead);
+        free(instead);
+        json_object_update(out, found);
+        vpce_error_clear();
+        rc = 0;
+    } else {
+        rc = vpce_error_setc(rc, "%s", why); /* the endpoint is in trouble: its first answer */
+    }
+    json_decref(found);
+    free(why);
+    return rc;
+}
+
 int vpce_aws_describe_by_filter(vpce_provider *p, const char *action, const char *filter,
                                 const char *list_key, const char *id_key, const char *const *ids,
                                 size_t n, int max_results, json_t **out)
@@ -350,22 +517,7 @@ int vpce_aws_describe_by_filter(vpce_provider *p, const char *action, const char
     int rc = 0;
     for (size_t at = 0; at < n && rc == 0; at += FILTER_CHUNK) {
         size_t k = n - at < FILTER_CHUNK ? n - at : FILTER_CHUNK;
-        vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
-        vpce_aws_params_add_filter(&params, filter, ids + at, k);
-        if (max_results > 0)
-            vpce_aws_params_add_int(&params, "MaxResults", max_results);
-        json_t *items = NULL;
-        rc = vpce_aws_call_paged(vpce_aws_provider_client(p), action, &params, list_key, &items);
-        vpce_aws_params_release(&params);
-        size_t i;
-        json_t *item;
-        json_array_foreach(items, i, item)
-        {
-            const char *id = vpce_aws_ec2_str(item, id_key);
-            if (id)
-                json_object_set(*out, id, item);
-        }
-        json_decref(items);
+        rc = describe_chunk(p, action, filter, list_key, id_key, ids + at, k, max_results, *out);
     }
     if (rc) {
         json_decref(*out);

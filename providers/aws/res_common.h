@@ -135,10 +135,38 @@ int vpce_aws_create_untokened(vpce_provider *p, const char *action, const vpce_a
  * call), paginated, in chunks of 200 ids: `action` ("DescribeVpcs"), `filter` ("vpc-id"),
  * `list_key` ("vpcSet"), `id_key` ("vpcId"). MaxResults is sent only when max_results > 0.
  * *out gets a new object id -> item.
+ *
+ * An EC2-compatible endpoint may lack a filter EC2 documents. When the filter names objects by
+ * id (vpc-endpoint-id, vpc-id of DescribeVpcs, subnet-id, ...) and the answer is shaped like a
+ * refusal (vpce_aws_refusal_shaped()), the same ids are asked for as the action's id list
+ * (VpcEndpointId.N, ...), split in halves until ids that answer *.NotFound stand alone and are
+ * left out. If that works, the client remembers the refusal for the rest of the run (every later
+ * read uses the id list at once) and it is logged once at debug level; if it fails too, the
+ * filter's own error is returned. Other filters (tag:...) have no fallback.
  */
 int vpce_aws_describe_by_filter(vpce_provider *p, const char *action, const char *filter,
                                 const char *list_key, const char *id_key, const char *const *ids,
                                 size_t n, int max_results, json_t **out);
+/* The filtered Describe alone, without a fallback: `filter` = values in chunks of 200, flags
+ * as vpce_aws_call_flags() (VPCE_AWS_CALL_HAS_FALLBACK when the caller has another way to ask).
+ * *out gets a new object id -> item, or NULL on failure. */
+int vpce_aws_describe_filter_values(vpce_provider *p, const char *action, const char *filter,
+                                    const char *list_key, const char *id_key,
+                                    const char *const *values, size_t n, int max_results,
+                                    unsigned flags, json_t **out);
+/*
+ * True when rc, just returned by a filtered Describe, may be the endpoint refusing the filter:
+ * an error code EC2-compatible endpoints use for a parameter they do not take
+ * (InvalidParameterValue, InvalidParameter, InvalidParameterCombination, InvalidFilter,
+ * UnknownParameter, Unsupported, UnsupportedOperation, NotImplemented), or a 5xx answer that is
+ * not throttling. Only asking another way tells whether it really was the filter.
+ */
+bool vpce_aws_refusal_shaped(int rc);
+/* Records that `action` refused `filter` for the rest of the run and, the first time only, logs
+ * it at debug level with the reason and what is read instead. Returns true that first time. */
+bool vpce_aws_note_refused_filter(vpce_provider *p, const char *action, const char *filter,
+                                  const char *reason, const char *instead);
+
 /*
  * Describes one object by id filter, retrying while it is not visible yet for up to wait_ms
  * (0: one try). *out gets a new reference to the item, or NULL when still not found (rc 0).

@@ -171,11 +171,28 @@ static int describe_endpoints_batch(vpce_provider *p, const char *const *ids,
             vpce_vec_push(&vpc_list, (void *)vpcs[i]);
         }
     }
-    if (chunks(vpc_list.len) + chunks(by_id.len) >= chunks(n)) {
+    if (chunks(vpc_list.len) + chunks(by_id.len) >= chunks(n) ||
+        vpce_aws_client_filter_refused(vpce_aws_provider_client(p), "DescribeVpcEndpoints",
+                                       "vpc-id")) {
         rc = describe_endpoints(p, ids, n, out);
         goto cleanup;
     }
-    rc = describe_by_filter(p, "vpc-id", (const char *const *)vpc_list.items, vpc_list.len, out);
+    rc = vpce_aws_describe_filter_values(p, "DescribeVpcEndpoints", "vpc-id", "vpcEndpointSet",
+                                         "vpcEndpointId", (const char *const *)vpc_list.items,
+                                         vpc_list.len, 1000, VPCE_AWS_CALL_HAS_FALLBACK, out);
+    if (rc < 0 && vpce_aws_refusal_shaped(rc)) {
+        /* An endpoint without the vpc-id filter: the same endpoints by id, which if it works
+           tells that the filter was the problem. */
+        char *why = vpce_strdup(vpce_error_last());
+        rc = describe_endpoints(p, ids, n, out);
+        if (rc == 0)
+            vpce_aws_note_refused_filter(p, "DescribeVpcEndpoints", "vpc-id", why,
+                                         "the endpoints by id");
+        else
+            rc = vpce_error_setc(rc, "%s", why);
+        free(why);
+        goto cleanup;
+    }
     if (rc == 0) {
         json_t *more = NULL;
         rc = describe_by_filter(p, "vpc-endpoint-id", (const char *const *)by_id.items, by_id.len,

@@ -68,7 +68,9 @@ vpce_aws_retry_kind vpce_aws_retry_decide(long http_status, int curl_code,
         return VPCE_AWS_RETRY_THROTTLE;
     if (*code && in_list(code, transient_codes, sizeof(transient_codes) / sizeof(*transient_codes)))
         return VPCE_AWS_RETRY_TRANSIENT;
-    if (http_status >= 500 && http_status <= 599)
+    /* The SDKs' transient statuses. 501 Not Implemented (and 505 and the rest) will answer the
+     * same again: retrying them only delays the error. */
+    if (http_status == 500 || http_status == 502 || http_status == 503 || http_status == 504)
         return VPCE_AWS_RETRY_TRANSIENT;
     return VPCE_AWS_NO_RETRY;
 }
@@ -109,4 +111,20 @@ int64_t vpce_aws_backoff_ms(int attempt, double random01, int64_t base_ms, int64
     if (ceiling > cap_ms)
         ceiling = cap_ms;
     return (int64_t)(random01 * (double)ceiling);
+}
+
+bool vpce_aws_retry_opaque_5xx(long http_status, const char *aws_error_code)
+{
+    if (http_status < 500 || http_status > 599)
+        return false;
+    /* Gateways and load balancers answer 502, 503 and 504 when the service behind them is busy
+     * or restarting: those pass, whatever their body. */
+    if (http_status == 502 || http_status == 503 || http_status == 504)
+        return false;
+    const char *code = aws_error_code ? aws_error_code : "";
+    if (*code &&
+        (in_list(code, throttle_codes, sizeof(throttle_codes) / sizeof(*throttle_codes)) ||
+         in_list(code, transient_codes, sizeof(transient_codes) / sizeof(*transient_codes))))
+        return false;
+    return true;
 }

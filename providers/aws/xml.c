@@ -149,6 +149,153 @@ static bool has_doctype(const char *body, size_t len)
     return false;
 }
 
+/* The body from its first byte that is not white space or a UTF-8 byte order mark. */
+static const char *skip_space(const char *b, const char *end)
+{
+    if (end - b >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0)
+        b += 3;
+    while (b < end && (*b == ' ' || *b == '\t' || *b == '\r' || *b == '\n'))
+        b++;
+    return b;
+}
+
+static bool starts_with_ci(const char *b, const char *end, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return (size_t)(end - b) >= n && strncasecmp(b, prefix, n) == 0;
+}
+
+/* True for an HTML page: <!DOCTYPE html ...> or <html ...> first, after an optional XML
+ * declaration (XHTML). Such a body is described, never parsed. */
+static bool looks_html(const char *b, const char *end)
+{
+    b = skip_space(b, end);
+    if (starts_with_ci(b, end, "<?xml")) {
+        const char *q = b;
+        while (q + 1 < end && !(q[0] == '?' && q[1] == '>'))
+            q++;
+        b = skip_space(q + 2 <= end ? q + 2 : end, end);
+    }
+    while (starts_with_ci(b, end, "<!--")) { /* comments before the root */
+        const char *q = b + 4;
+        while (q + 2 < end && memcmp(q, "-->", 3) != 0)
+            q++;
+        b = skip_space(q + 3 <= end ? q + 3 : end, end);
+    }
+    if (starts_with_ci(b, end, "<!doctype")) {
+        const char *q = skip_space(b + 9, end);
+        return starts_with_ci(q, end, "html");
+    }
+    return starts_with_ci(b, end, "<html") && (end - b == 5 || strchr(" \t\r\n>", b[5]) != NULL);
+}
+
+/* True when the first bytes hold a NUL or control characters other than white space. */
+static bool looks_binary(const char *b, size_t len)
+{
+    size_t n = len < 512 ? len : 512;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)b[i];
+        if (c == 0 || (c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f)
+            return true;
+    }
+    return false;
+}
+
+/* Appends up to `max` bytes of text to dst (a buffer of cap bytes, already terminated), white
+ * space runs as one space, bytes that are not printable ASCII as '?', "..." when cut. */
+static void append_excerpt(char *dst, size_t cap, const char *t, size_t n, size_t max)
+{
+    size_t at = strlen(dst);
+    size_t used = 0;
+    bool space = false;
+    for (size_t i = 0; i < n && at + 4 < cap; i++) {
+        unsigned char c = (unsigned char)t[i];
+        bool ws = c == ' ' || c == '\t' || c == '\r' || c == '\n';
+        if (ws) {
+            space = used > 0;
+            continue;
+        }
+        if (used >= max) {
+            snprintf(dst + at, cap - at, "...");
+            return;
+        }
+        if (space) {
+            dst[at++] = ' ';
+            space = false;
+        }
+        dst[at++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+        dst[at] = '\0';
+        used++;
+    }
+}
+
+/* The first line of the body that is not blank, quoted, for a message. */
+static void first_line(char *dst, size_t cap, const char *b, const char *end)
+{
+    b = skip_space(b, end);
+    const char *nl = b;
+    while (nl < end && *nl != '\n' && *nl != '\r')
+        nl++;
+    snprintf(dst, cap, "first line: \"");
+    append_excerpt(dst, cap, b, (size_t)(nl - b), 100);
+    size_t at = strlen(dst);
+    snprintf(dst + at, cap - at, "\"");
+}
+
+/* The <title> of an HTML page ("500 Internal Server Error"), quoted, or its first line. */
+static void html_summary(char *dst, size_t cap, const char *b, const char *end)
+{
+    for (const char *q = b; q + 7 <= end; q++) {
+        if (!starts_with_ci(q, end, "<title"))
+            continue;
+        const char *start = q + 6;
+        while (start < end && *start != '>')
+            start++;
+        if (start >= end)
+            break;
+        start++;
+        const char *stop = start;
+        while (stop < end && !starts_with_ci(stop, end, "</title"))
+            stop++;
+        snprintf(dst, cap, "title: \"");
+        append_excerpt(dst, cap, start, (size_t)(stop - start), 100);
+        size_t at = strlen(dst);
+        snprintf(dst + at, cap - at, "\"");
+        return;
+    }
+    first_line(dst, cap, b, end);
+}
+
+/*
+ * What came back, for a body that is not an EC2 XML document: "an HTML body (title: ...)",
+ * "an empty body", "a JSON body (first line: ...)", "a binary body (N bytes)", "a text body
+ * (first line: ...)". Returns false for a body that starts like XML (the caller parses it).
+ */
+static bool describe_non_xml(char *dst, size_t cap, const char *body, size_t len)
+{
+    const char *end = body + len;
+    const char *b = body ? skip_space(body, end) : end;
+    char detail[200];
+    if (!body || b >= end) {
+        snprintf(dst, cap, "an empty body");
+        return true;
+    }
+    if (looks_html(b, end)) {
+        html_summary(detail, sizeof(detail), b, end);
+        snprintf(dst, cap, "an HTML body (%s)", detail);
+        return true;
+    }
+    if (looks_binary(body, len)) {
+        snprintf(dst, cap, "a binary body (%zu bytes)", len);
+        return true;
+    }
+    if (*b == '<')
+        return false;
+    first_line(detail, sizeof(detail), b, end);
+    snprintf(dst, cap, "%s body (%s)", *b == '{' || *b == '[' ? "a JSON" : "a text", detail);
+    return true;
+}
+
 static void silent_generic(void *ctx, const char *msg, ...)
 {
     (void)ctx;
@@ -184,9 +331,12 @@ int vpce_aws_xml_parse_service(json_t **out_result, vpce_aws_xml_error *err, con
                              status, action, XML_MAX_BYTES);
         goto cleanup;
     }
-    if (!body || len == 0) {
-        rc = vpce_error_setc(VPCE_EINVALID, "unexpected response from %s%s to %s: empty body",
-                             service, status, action);
+    /* Answers that are not XML at all (an HTML error page from a proxy or an emulator, JSON, an
+     * empty body) say what they are, rather than what a parser made of them. */
+    char what[320];
+    if (describe_non_xml(what, sizeof(what), body, len)) {
+        rc = vpce_error_setc(VPCE_EINVALID, "unexpected response from %s to %s: HTTP %ld with %s",
+                             service, action, http_status, what);
         goto cleanup;
     }
     if (has_doctype(body, len)) {
@@ -207,8 +357,11 @@ int vpce_aws_xml_parse_service(json_t **out_result, vpce_aws_xml_error *err, con
     doc = xmlReadMemory(body, (int)len, "ec2.xml", NULL, opts);
     const xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
     if (!root) {
-        rc = vpce_error_setc(VPCE_EINVALID, "unexpected response from %s%s to %s: not XML", service,
-                             status, action);
+        char line[160];
+        first_line(line, sizeof(line), body, body + len);
+        rc = vpce_error_setc(VPCE_EINVALID,
+                             "unexpected response from %s to %s: HTTP %ld with malformed XML (%s)",
+                             service, action, http_status, line);
         goto cleanup;
     }
     if (doc->intSubset || doc->extSubset) {

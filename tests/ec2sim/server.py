@@ -30,7 +30,12 @@ FAULT_KNOBS = {
     "deleted_linger_ms": float, "time_scale": float, "buckets": bool, "fault_actions": list,
     "sts_duration_s": float, "sts_deny_roles": list, "sts_idp_errors": float,
     "sts_issue_limit": float,
+    "refuse_filters": list, "refuse_shape": str,
 }
+REFUSE_SHAPES = ("html500", "invalid")
+HTML_500 = ("<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n"
+            "<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was "
+            "unable to complete your request.</p>\n")
 
 # AWS request-rate buckets: (capacity, refill per second)
 ENDPOINT_ACTIONS = {"CreateVpcEndpoint", "ModifyVpcEndpoint", "DeleteVpcEndpoints"}
@@ -65,6 +70,10 @@ class Config:
         self.sts_deny_roles = []  # role ARNs AssumeRole* refuses (AccessDenied)
         self.sts_idp_errors = 0.0  # the next N AssumeRoleWithWebIdentity get IDPCommunicationError
         self.sts_issue_limit = 0.0  # > 0: after this many credentials issued, AccessDenied
+        # "Action:filter-name" pairs answered as an EC2-compatible server lacking that filter
+        # would: an HTML 500 page ("html500") or InvalidParameterValue ("invalid").
+        self.refuse_filters = []
+        self.refuse_shape = "html500"
         self.state_file = None
         self.verbose = False
         for k, v in kw.items():
@@ -81,6 +90,10 @@ class Config:
                 if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
                     raise ValueError("%s must be a list of strings" % k)
                 setattr(self, k, list(v))
+            elif FAULT_KNOBS[k] is str:
+                if k == "refuse_shape" and v not in REFUSE_SHAPES:
+                    raise ValueError("refuse_shape must be one of %s" % ", ".join(REFUSE_SHAPES))
+                setattr(self, k, v)
             elif FAULT_KNOBS[k] is bool:
                 if isinstance(v, str):
                     v = v.lower() in ("on", "true", "1", "yes")
@@ -351,6 +364,13 @@ class Handler(BaseHTTPRequestHandler):
                 if sim.chance(0.5):
                     raise EC2Error("InternalError", "An internal error has occurred", 500)
                 raise EC2Error("Unavailable", "The server is overloaded and can't handle the request.", 503)
+            refused = self._refused_filter(action, params)
+            if refused and cfg.refuse_shape == "html500":
+                sim.count(error="HTML500")
+                self.close_connection = True
+                return self._send(500, HTML_500, "text/html; charset=utf-8")
+            if refused:
+                raise EC2Error("InvalidParameterValue", "The filter '%s' is not supported" % refused)
             parsed = sim.model.parse_input(action, params)
             result = sim.world.call(action, parsed)
             xml = sim.model.serialize_response(action, result, rid)
@@ -397,6 +417,13 @@ class Handler(BaseHTTPRequestHandler):
             sim.count(error=e.code, sts=True)
             return self._send(e.status, stsmod.error_xml(e, rid), "text/xml")
         return self._send(200, xml, "text/xml")
+    def _refused_filter(self, action, params):
+        """The first Filter.N.Name of the request that refuse_filters names for this action."""
+        pairs = self.sim.cfg.refuse_filters
+        for k, v in params.items():
+            if pairs and k.startswith("Filter.") and k.endswith(".Name") and "%s:%s" % (action, v) in pairs:
+                return v
+        return None
 
     def _params(self, body):
         """Form body for POST (query string for GET) -> dict; repeated names are refused."""

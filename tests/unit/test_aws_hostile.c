@@ -156,6 +156,8 @@ static void set_answer(const char *ans, size_t len, int hang_ms)
 }
 
 /* Calls DescribeVpcs with the given answer; returns the code; *requests gets the server's count. */
+static int call_flags(const char *ans, size_t len, int attempts, unsigned flags, int *requests);
+
 static int call_with(const char *ans, size_t len, int hang_ms, int attempts, size_t max_bytes,
                      int *requests)
 {
@@ -183,6 +185,26 @@ static int call_with(const char *ans, size_t len, int hang_ms, int attempts, siz
     return rc;
 }
 
+/* DescribeVpcs through vpce_aws_call_flags(); returns the code, *requests the server's count. */
+static int call_flags(const char *ans, size_t len, int attempts, unsigned flags, int *requests)
+{
+    set_answer(ans, len, 0);
+    vpce_aws_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.max_retries = attempts;
+    cfg.no_pacing = true;
+    vpce_aws_client *c = NULL;
+    assert_int_equal(vpce_aws_client_new(&c, &cfg), 0);
+    json_t *r = NULL;
+    int rc = vpce_aws_call_flags(c, "DescribeVpcs", NULL, flags, &r);
+    assert_null(r);
+    vpce_aws_client_free(c);
+    pthread_mutex_lock(&srv.lock);
+    *requests = srv.requests;
+    pthread_mutex_unlock(&srv.lock);
+    return rc;
+}
+
 static char *http(const char *status, const char *body)
 {
     return vpce_asprintf("HTTP/1.1 %s\r\nContent-Type: text/html\r\nContent-Length: %zu\r\n"
@@ -199,10 +221,59 @@ static void test_hostile_html_502(void **state)
     int rc = call_with(a, strlen(a), 0, 2, 0, &n);
     assert_int_equal(rc, VPCE_ERETRY); /* 5xx is retried, then given up */
     assert_int_equal(n, 2);
-    assert_non_null(strstr(vpce_error_last(), "unexpected response from EC2 (HTTP 502) to "
-                                              "DescribeVpcs: not XML"));
+    assert_non_null(strstr(vpce_error_last(), "unexpected response from EC2 to DescribeVpcs: "
+                                              "HTTP 502 with an HTML body (title: \"502\")"));
     assert_string_equal(vpce_aws_last_error_code(), "");
     free(a);
+}
+
+/*
+ * How often a 5xx is sent. An opaque one (an HTML 500, an unknown code) keeps its retries unless
+ * the caller has another way to ask; then twice. 502/503/504 and EC2's transient codes keep all
+ * their retries either way; 501 is never retried.
+ */
+static void test_hostile_opaque_5xx(void **state)
+{
+    (void)state;
+    char *html500 = http("500 Internal Server Error",
+                         "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>"
+                         "\n<h1>Internal Server Error</h1>\n");
+    char *html503 = http("503 Service Unavailable",
+                         "<html><head><title>503</title></head><body>busy</body></html>");
+    char *xml500 = http("500 Internal Server Error",
+                        "<Response><Errors><Error><Code>InternalError</Code><Message>x</Message>"
+                        "</Error></Errors></Response>");
+    char *xml500odd = http("500 Internal Server Error",
+                           "<Response><Errors><Error><Code>NotImplemented</Code><Message>no"
+                           "</Message></Error></Errors></Response>");
+    char *html501 = http("501 Not Implemented", "<html><title>501</title></html>");
+    int n = 0;
+    assert_int_equal(call_flags(html500, strlen(html500), 4, 0, &n), VPCE_ERETRY);
+    assert_int_equal(n, 4);
+    assert_non_null(strstr(vpce_error_last(), "HTTP 500 with an HTML body (title: \"500 Internal "
+                                              "Server Error\") (gave up after 4 attempts)"));
+    assert_int_equal(vpce_aws_last_http_status(), 500);
+    assert_int_equal(call_flags(html500, strlen(html500), 4, VPCE_AWS_CALL_HAS_FALLBACK, &n),
+                     VPCE_ERETRY);
+    assert_int_equal(n, VPCE_AWS_FALLBACK_ATTEMPTS);
+    assert_int_equal(call_flags(xml500odd, strlen(xml500odd), 4, VPCE_AWS_CALL_HAS_FALLBACK, &n),
+                     VPCE_ERETRY);
+    assert_int_equal(n, VPCE_AWS_FALLBACK_ATTEMPTS);
+    assert_string_equal(vpce_aws_last_error_code(), "NotImplemented");
+    assert_int_equal(call_flags(html503, strlen(html503), 4, VPCE_AWS_CALL_HAS_FALLBACK, &n),
+                     VPCE_ERETRY);
+    assert_int_equal(n, 4);
+    assert_int_equal(call_flags(xml500, strlen(xml500), 4, VPCE_AWS_CALL_HAS_FALLBACK, &n),
+                     VPCE_ERETRY);
+    assert_int_equal(n, 4);
+    assert_int_equal(call_flags(html501, strlen(html501), 4, 0, &n), VPCE_EINVALID);
+    assert_int_equal(n, 1);
+    assert_int_equal(vpce_aws_last_http_status(), 501);
+    free(html500);
+    free(html503);
+    free(xml500);
+    free(xml500odd);
+    free(html501);
 }
 
 static void test_hostile_entities(void **state)
@@ -242,7 +313,7 @@ static void test_hostile_garbage(void **state)
     const char a[] = "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n\x00\xff\xfe<\x01>\x02&";
     int n = 0;
     assert_int_equal(call_with(a, sizeof(a) - 1, 0, 2, 0, &n), VPCE_EINVALID);
-    assert_non_null(strstr(vpce_error_last(), "not XML"));
+    assert_non_null(strstr(vpce_error_last(), "HTTP 200 with a binary body (8 bytes)"));
     const char *b = "NOT HTTP AT ALL\r\n\r\n";
     assert_true(call_with(b, strlen(b), 0, 1, 0, &n) < 0);
 }
@@ -486,6 +557,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hostile_html_502),
+        cmocka_unit_test(test_hostile_opaque_5xx),
         cmocka_unit_test(test_hostile_entities),
         cmocka_unit_test(test_hostile_closed_mid_body),
         cmocka_unit_test(test_hostile_no_answer),

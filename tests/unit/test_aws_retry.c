@@ -52,12 +52,34 @@ static void test_retry_never(void **state)
         assert_int_equal(vpce_aws_retry_decide(403, 0, codes[i]), VPCE_AWS_NO_RETRY);
     }
     assert_int_equal(vpce_aws_retry_decide(404, 0, NULL), VPCE_AWS_NO_RETRY);
+    /* Not Implemented answers the same again; the SDKs retry 500, 502, 503 and 504 only. */
+    assert_int_equal(vpce_aws_retry_decide(501, 0, NULL), VPCE_AWS_NO_RETRY);
+    assert_int_equal(vpce_aws_retry_decide(505, 0, ""), VPCE_AWS_NO_RETRY);
     assert_int_equal(vpce_aws_retry_decide(200, 0, NULL), VPCE_AWS_NO_RETRY);
     /* TLS problems, bad URLs, a response over the cap: retrying cannot help. */
     assert_int_equal(vpce_aws_retry_decide(0, CURLE_PEER_FAILED_VERIFICATION, NULL),
                      VPCE_AWS_NO_RETRY);
     assert_int_equal(vpce_aws_retry_decide(0, CURLE_URL_MALFORMAT, NULL), VPCE_AWS_NO_RETRY);
     assert_int_equal(vpce_aws_retry_decide(0, CURLE_WRITE_ERROR, NULL), VPCE_AWS_NO_RETRY);
+}
+
+/* Which 5xx answers look like a missing feature rather than a passing failure. */
+static void test_retry_opaque_5xx(void **state)
+{
+    (void)state;
+    assert_true(vpce_aws_retry_opaque_5xx(500, ""));
+    assert_true(vpce_aws_retry_opaque_5xx(500, NULL));
+    assert_true(vpce_aws_retry_opaque_5xx(501, ""));
+    assert_true(vpce_aws_retry_opaque_5xx(500, "NotImplemented"));
+    assert_false(vpce_aws_retry_opaque_5xx(500, "InternalError"));
+    assert_false(vpce_aws_retry_opaque_5xx(500, "InternalFailure"));
+    assert_false(vpce_aws_retry_opaque_5xx(503, "Unavailable"));
+    assert_false(vpce_aws_retry_opaque_5xx(503, "RequestLimitExceeded"));
+    assert_false(vpce_aws_retry_opaque_5xx(502, ""));
+    assert_false(vpce_aws_retry_opaque_5xx(503, ""));
+    assert_false(vpce_aws_retry_opaque_5xx(504, NULL));
+    assert_false(vpce_aws_retry_opaque_5xx(400, ""));
+    assert_false(vpce_aws_retry_opaque_5xx(200, NULL));
 }
 
 static void test_backoff(void **state)
@@ -165,7 +187,7 @@ int main(void)
         cmocka_unit_test(test_retry_throttling), cmocka_unit_test(test_retry_transient),
         cmocka_unit_test(test_retry_never),      cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_bucket_math),      cmocka_unit_test(test_categories),
-        cmocka_unit_test(test_parse_duration),
+        cmocka_unit_test(test_parse_duration),   cmocka_unit_test(test_retry_opaque_5xx),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

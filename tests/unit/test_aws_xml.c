@@ -112,21 +112,25 @@ static void test_xml_hostile(void **state)
                       "\"file:///etc/passwd\">]><DescribeVpcsResponse>&x;</DescribeVpcsResponse>";
     expect_invalid(200, xxe, strlen(xxe), "DOCTYPE");
     const char *lower = "<!doctype html><html><body>hi</body></html>";
-    expect_invalid(502, lower, strlen(lower), "HTTP 502");
+    expect_invalid(502, lower, strlen(lower), "HTTP 502 with an HTML body");
 
     const char *html = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 "
                        "Bad Gateway</h1></center><hr><center>nginx</center></body></html>";
-    expect_invalid(502, html, strlen(html), "(HTTP 502) to DescribeVpcs: not XML");
+    expect_invalid(502, html, strlen(html),
+                   "to DescribeVpcs: HTTP 502 with an HTML body (title: \"502 Bad Gateway\")");
     const char *wellformed_html = "<html><body><p>Bad Gateway</p></body></html>";
     expect_invalid(502, wellformed_html, strlen(wellformed_html), "HTTP 502");
-    expect_invalid(200, wellformed_html, strlen(wellformed_html), "<html>");
+    expect_invalid(200, wellformed_html, strlen(wellformed_html),
+                   "HTTP 200 with an HTML body (first line: \"<html><body><p>Bad Gateway</p>");
 
     const char *truncated = "<DescribeVpcsResponse><vpcSet><item><vpcId>vpc-";
-    expect_invalid(200, truncated, strlen(truncated), "not XML");
+    expect_invalid(200, truncated, strlen(truncated),
+                   "HTTP 200 with malformed XML (first line: \"<DescribeVpcsResponse><vpcSet>");
     const char garbage[] = "\x89PNG\r\n\x1a\n\x00\x01\x02\xff\xfe";
-    expect_invalid(200, garbage, sizeof(garbage) - 1, "not XML");
-    expect_invalid(200, "", 0, "empty");
-    expect_invalid(200, "{\"json\": true}", 14, "not XML");
+    expect_invalid(200, garbage, sizeof(garbage) - 1, "HTTP 200 with a binary body (13 bytes)");
+    expect_invalid(200, "", 0, "HTTP 200 with an empty body");
+    expect_invalid(200, "{\"json\": true}", 14,
+                   "HTTP 200 with a JSON body (first line: \"{\"json\": true}\")");
     expect_invalid(200, "<a>&undefined;</a>", 18, NULL);
     expect_invalid(200, "<OtherActionResponse/>", 22, "is not its answer");
 
@@ -164,12 +168,46 @@ static void test_xml_hostile(void **state)
     free(huge);
 }
 
+/* What came back is named for any body that is not XML, and never blamed on a DOCTYPE unless it
+ * is XML declaring one. */
+static void test_xml_what_came_back(void **state)
+{
+    (void)state;
+    /* The page moto's server (Werkzeug) sends for a filter it does not implement. */
+    const char *moto = "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n"
+                       "<h1>Internal Server Error</h1>\n<p>The server encountered an internal "
+                       "error and was unable to complete your request.</p>\n";
+    expect_invalid(500, moto, strlen(moto),
+                   "unexpected response from EC2 to DescribeVpcs: HTTP 500 with an HTML body "
+                   "(title: \"500 Internal Server Error\")");
+    assert_null(strstr(vpce_error_last(), "DOCTYPE"));
+    const char *xhtml = "<?xml version=\"1.0\"?>\n<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 "
+                        "Strict//EN\" \"x\">\n<html><head><title>Oops</title></head></html>";
+    expect_invalid(503, xhtml, strlen(xhtml), "HTTP 503 with an HTML body (title: \"Oops\")");
+    expect_invalid(500, " \r\n\t ", 5, "HTTP 500 with an empty body");
+    const char *text = "\n\nService Unavailable\nretry later";
+    expect_invalid(503, text, strlen(text),
+                   "HTTP 503 with a text body (first line: \"Service Unavailable\")");
+    const char *json = "{\"__type\":\"UnknownOperationException\"}";
+    expect_invalid(400, json, strlen(json), "HTTP 400 with a JSON body (first line: \"{");
+    char long_line[400];
+    memset(long_line, 'x', sizeof(long_line) - 1);
+    long_line[sizeof(long_line) - 1] = '\0';
+    expect_invalid(500, long_line, strlen(long_line), "xxx...\")");
+    assert_true(strlen(vpce_error_last()) < 250);
+    /* Real XML declaring a DOCTYPE is still refused as such, whatever the status. */
+    const char *dtd = "<?xml version=\"1.0\"?><!DOCTYPE Response [<!ENTITY e \"x\">]>"
+                      "<Response><Errors><Error><Code>&e;</Code></Error></Errors></Response>";
+    expect_invalid(500, dtd, strlen(dtd), "XML with a DOCTYPE refused");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_xml_success_shape),
         cmocka_unit_test(test_xml_errors),
         cmocka_unit_test(test_xml_hostile),
+        cmocka_unit_test(test_xml_what_came_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
