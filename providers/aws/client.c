@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,7 +49,8 @@ struct vpce_aws_client {
 
     pthread_mutex_t pace_lock;
     pthread_cond_t pace_cond;
-    bool pacing;
+    bool pacing;  /* false: never paced (tests) */
+    bool engaged; /* pacing from now on; under pace_lock */
     vpce_aws_bucket buckets[3];
 
     pthread_mutex_t stats_lock;
@@ -241,6 +243,28 @@ static int retry_settings(vpce_aws_client *c, const vpce_aws_config *cfg)
     return 0;
 }
 
+/* True for AWS's own EC2 endpoints (ec2.REGION.amazonaws.com, FIPS, PrivateLink
+ * *.vpce.amazonaws.com, the China, ISO and api.aws partitions): those whose request buckets AWS
+ * publishes. */
+static bool host_is_aws(const char *host)
+{
+    size_t n = strcspn(host, ":"); /* without the port */
+    static const char *const suffixes[] = {".amazonaws.com", ".amazonaws.com.cn", ".api.aws",
+                                           ".c2s.ic.gov", ".sc2s.sgov.gov"};
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        size_t k = strlen(suffixes[i]);
+        if (n > k && strncasecmp(host + n - k, suffixes[i], k) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool rate_limits_set(const vpce_aws_rate_limits *rl)
+{
+    return rl->endpoint_capacity > 0 || rl->endpoint_refill > 0 || rl->mutating_capacity > 0 ||
+           rl->mutating_refill > 0 || rl->describe_capacity > 0 || rl->describe_refill > 0;
+}
+
 static double reserve(double capacity)
 {
     return capacity >= 2 ? capacity - 1 : capacity;
@@ -350,8 +374,19 @@ int vpce_aws_client_new(vpce_aws_client **out, const vpce_aws_config *cfg)
     vpce_aws_bucket_init(&c->buckets[2], reserve(rl.describe_capacity), rl.describe_refill * scale,
                          now);
     c->pacing = !cfg->no_pacing;
-    vpce_log(VPCE_LOG_DEBUG, "aws: region %s, endpoint %s, credentials from %s%s", c->region,
-             c->endpoint, c->source, c->chain ? " (refreshed before they expire)" : "");
+    /*
+     * AWS publishes EC2's buckets, so against AWS vpce keeps under them from the first request.
+     * Another endpoint (an emulator, a test double) has limits of its own that nobody told us:
+     * pacing it at EC2's rates would only make an apply that it answers at once take as long as
+     * against EC2 (a few seconds per endpoint). There the buckets engage at the first throttling
+     * answer, as the SDKs' adaptive retry mode does, unless rate limits were configured.
+     */
+    c->engaged = host_is_aws(c->host) || rate_limits_set(&cfg->rate_limits) || s != NULL;
+    vpce_log(VPCE_LOG_DEBUG, "aws: region %s, endpoint %s, credentials from %s%s, pacing %s",
+             c->region, c->endpoint, c->source, c->chain ? " (refreshed before they expire)" : "",
+             !c->pacing   ? "off"
+             : c->engaged ? "at EC2's published rates"
+                          : "from the first throttling answer");
 
 cleanup:
     if (rc < 0) {
@@ -366,6 +401,12 @@ void vpce_aws_client_free(vpce_aws_client *c)
 {
     if (!c)
         return;
+    vpce_log(VPCE_LOG_DEBUG,
+             "aws: %llu calls, %llu requests (%llu retries, %llu throttled), %llu failed, %llu ms "
+             "waiting for pacing",
+             (unsigned long long)c->stats.calls, (unsigned long long)c->stats.requests,
+             (unsigned long long)c->stats.retries, (unsigned long long)c->stats.throttles,
+             (unsigned long long)c->stats.errors, (unsigned long long)c->stats.paced_ms);
     vpce_aws_creds_release(&c->creds);
     aws_chain_free(c->chain);
     free(c->refresh_error);
@@ -466,7 +507,7 @@ static void pace(vpce_aws_client *c, const char *action)
     int cat = vpce_aws_action_category(action);
     int64_t start = vpce_now_ms();
     pthread_mutex_lock(&c->pace_lock);
-    for (;;) {
+    while (c->engaged) {
         int64_t wait = vpce_aws_bucket_take(&c->buckets[cat], vpce_now_ms());
         if (wait == 0 || vpce_cancel_requested())
             break;
@@ -493,6 +534,10 @@ static void drain(vpce_aws_client *c, const char *action)
     if (!c->pacing)
         return;
     pthread_mutex_lock(&c->pace_lock);
+    if (!c->engaged) {
+        vpce_log(VPCE_LOG_DEBUG, "aws: %s was throttled; pacing requests from now on", action);
+        c->engaged = true;
+    }
     vpce_aws_bucket_drain(&c->buckets[vpce_aws_action_category(action)], vpce_now_ms());
     pthread_mutex_unlock(&c->pace_lock);
 }

@@ -434,8 +434,8 @@ bool vpce_aws_note_refused_filter(vpce_provider *p, const char *action, const ch
     if (!vpce_aws_client_refuse_filter(vpce_aws_provider_client(p), action, filter))
         return false;
     vpce_log(VPCE_LOG_DEBUG,
-             "aws: the endpoint refused %s with the filter %s (%s); this run reads %s instead",
-             action, filter, reason, instead);
+             "aws: the EC2 server refused the filter %s of %s (%s); this run asks by %s instead",
+             filter, action, reason, instead);
     return true;
 }
 

@@ -63,7 +63,10 @@ class Sim:
         e.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
                   "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL_EC2": self.url,
                   "AWS_ENDPOINT_URL_STS": self.url,
-                  "AWS_EC2_METADATA_DISABLED": "true", "NO_COLOR": "1"})
+                  "AWS_EC2_METADATA_DISABLED": "true", "NO_COLOR": "1",
+                  # The simulator enforces EC2's request buckets, like EC2 and unlike other
+                  # local endpoints: vpce is told to pace at EC2's rates from the first request.
+                  "VPCE_AWS_RATE_SCALE": "1"})
         for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ROLE_ARN",
                   "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_SESSION_NAME",
                   "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"):

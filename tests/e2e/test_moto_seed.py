@@ -15,7 +15,7 @@ from e2e_support import Moto, vpce, workdir  # noqa: E402
 
 INTERFACE_SERVICES = ("ssm", "ssmmessages", "ec2messages")
 SERVICES = {"com.amazonaws.us-east-1." + s for s in ("s3", "dynamodb") + INTERFACE_SERVICES}
-REFUSED_LOG = re.compile(r"aws: the endpoint refused (\S+) with the filter (\S+)")
+REFUSED_LOG = re.compile(r"aws: the EC2 server refused the filter (\S+) of (\S+)")
 
 
 def edit(path, old, new):
@@ -90,6 +90,7 @@ class MotoSeed(unittest.TestCase):
         self.assertNotIn("DOCTYPE", err)
         refused = REFUSED_LOG.findall(err)
         self.assertEqual(len(refused), len(set(refused)), "a refused filter was logged twice: %s" % refused)
+        self.assertIn(("vpc-endpoint-id", "DescribeVpcEndpoints"), refused)
         vpc = self.seed_vpc()
         self.assertEqual(vpc["CidrBlock"], "10.0.0.0/16")
         self.assertEqual(tags(vpc).get("Name"), "seed-vpc")
