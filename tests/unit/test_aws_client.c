@@ -411,6 +411,43 @@ static void test_client_pacing(void **state)
     free(id);
 }
 
+/* Against an endpoint that is not AWS's and without configured limits, nothing is paced until
+ * the endpoint throttles; from then on the client paces at EC2's rates. */
+static void test_client_pacing_engages_on_throttle(void **state)
+{
+    (void)state;
+    json_decref(vpce_sim_post(&sim, "/_sim/faults", "{\"time_scale\":20}"));
+    unsetenv("VPCE_AWS_RATE_SCALE");
+    vpce_aws_client *c = client_with(5, false);
+    char *id = make_endpoint(c);
+    vpce_aws_client_free(c);
+    json_decref(vpce_sim_post(&sim, "/_sim/buckets/reset", NULL));
+    json_decref(vpce_sim_post(&sim, "/_sim/counts/reset", NULL));
+    c = client_with(5, false);
+    /* The simulator's bucket holds 4: paced at EC2's rates the 4th would wait (one token is kept
+       in reserve); here all 4 go at once. */
+    modify_job j = {c, id, 4, 0};
+    modify_worker(&j);
+    assert_int_equal(j.failures, 0);
+    vpce_aws_stats st;
+    vpce_aws_client_stats(c, &st);
+    assert_int_equal(st.paced_ms, 0);
+    assert_int_equal(st.throttles, 0);
+    /* The 5th is throttled, and its retry waits for a token: requests are paced from then on. */
+    modify_job k = {c, id, 1, 0};
+    modify_worker(&k);
+    assert_int_equal(k.failures, 0);
+    vpce_aws_client_stats(c, &st);
+    assert_true(st.throttles >= 1);
+    assert_true(st.paced_ms > 0);
+    long throttled = vpce_sim_count(&sim, "errors", "RequestLimitExceeded");
+    print_message("engaged after %ld throttled answers, paced %llu ms\n", throttled,
+                  (unsigned long long)st.paced_ms);
+    assert_true(throttled <= 2);
+    vpce_aws_client_free(c);
+    free(id);
+}
+
 /* ---- no secret in any log line or message ------------------------------------------------ */
 
 static vpce_buf logbuf = VPCE_BUF_INIT(1 << 24);
@@ -477,6 +514,7 @@ int main(void)
         cmocka_unit_test_setup(test_client_pagination, reset),
         cmocka_unit_test_setup(test_client_retries, reset),
         cmocka_unit_test_setup(test_client_pacing, reset),
+        cmocka_unit_test_setup(test_client_pacing_engages_on_throttle, reset),
         cmocka_unit_test_setup(test_client_no_secret_in_logs, reset),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
