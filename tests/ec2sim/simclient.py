@@ -34,7 +34,10 @@ class Result:
     def __init__(self, status, body):
         self.status = status
         self.body = body
-        self.root = ET.fromstring(body) if body.strip() else None
+        try:
+            self.root = ET.fromstring(body) if body.strip() else None
+        except ET.ParseError:  # not XML: an HTML error page (refuse_filters)
+            self.root = None
         self.code = self.message = None
         if self.root is not None and self.root.tag == "Response":
             self.code = self.root.findtext("Errors/Error/Code")

@@ -93,6 +93,29 @@ class FaultTests(unittest.TestCase):
                 self.assertTrue(s.client().call("DescribeVpcs").ok)
             self.assertIn(unittest.mock.call(0.2), slept.call_args_list)
 
+    def test_refuse_filters(self):
+        with InProcessSim() as s:
+            c = s.client()
+            vpc = c.ok("CreateVpc", {"CidrBlock": "10.0.0.0/16"}).data["vpc"]["vpcId"]
+            by_filter = {"Filter": [{"Name": "vpc-id", "Value": [vpc]}]}
+            self.assertTrue(c.call("DescribeVpcs", by_filter).ok)
+            st, _ = c.control("POST", "/_sim/faults", {"refuse_filters": ["DescribeVpcs:vpc-id"]})
+            self.assertEqual(st, 200)
+            r = c.call("DescribeVpcs", by_filter)
+            self.assertEqual(r.status, 500)
+            self.assertTrue(r.body.startswith("<!doctype html>"), r.body)
+            self.assertTrue(c.call("DescribeVpcs", {"VpcId": [vpc]}).ok)  # the id list works
+            self.assertTrue(c.call("DescribeSubnets", {"Filter": [{"Name": "vpc-id", "Value": [vpc]}]}).ok)
+            c.control("POST", "/_sim/faults", {"refuse_shape": "invalid"})
+            r = c.call("DescribeVpcs", by_filter)
+            self.assertEqual((r.status, r.code), (400, "InvalidParameterValue"))
+            st, counts = c.control("GET", "/_sim/counts")
+            self.assertEqual(counts["errors"].get("HTML500"), 1)
+            st, _ = c.control("POST", "/_sim/faults", {"refuse_shape": "teapot"})
+            self.assertEqual(st, 400)
+            c.control("POST", "/_sim/faults", {"refuse_filters": []})
+            self.assertTrue(c.call("DescribeVpcs", by_filter).ok)
+
     def test_bad_faults_rejected(self):
         with InProcessSim() as s:
             st, body = s.client().control("POST", "/_sim/faults", {"nope": 1})
