@@ -612,7 +612,37 @@ char *aws_redact_xml(const char *body, size_t len)
     return vpce_buf_detach(&b);
 }
 
-static void log_response(const vpce_aws_client *c, const char *action, const aws_http_response *r)
+/*
+ * text with every occurrence of the client's secret access key and session token replaced by
+ * "[redacted]", as a new string; NULL when neither occurs. An answer is the server's text, and a
+ * proxy's error page may echo the request's headers: what vpce repeats of it goes through here.
+ */
+static char *redact_secrets(vpce_aws_client *c, const char *text)
+{
+    char *out = NULL;
+    pthread_mutex_lock(&c->creds_lock);
+    const char *secrets[] = {c->creds.secret_access_key, c->creds.session_token};
+    for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+        const char *sec = secrets[i];
+        size_t n = sec ? strlen(sec) : 0;
+        if (n < 4 || !strstr(out ? out : text, sec))
+            continue;
+        vpce_buf b = VPCE_BUF_INIT(1u << 20);
+        const char *from = out ? out : text, *hit;
+        while ((hit = strstr(from, sec)) != NULL) {
+            vpce_buf_append(&b, from, (size_t)(hit - from));
+            vpce_buf_puts(&b, "[redacted]");
+            from = hit + n;
+        }
+        vpce_buf_puts(&b, from);
+        free(out);
+        out = vpce_buf_detach(&b);
+    }
+    pthread_mutex_unlock(&c->creds_lock);
+    return out;
+}
+
+static void log_response(vpce_aws_client *c, const char *action, const aws_http_response *r)
 {
     if (!vpce_log_enabled(VPCE_LOG_DEBUG))
         return;
@@ -622,12 +652,17 @@ static void log_response(const vpce_aws_client *c, const char *action, const aws
                  r->error);
         return;
     }
+    /* STS's credential elements hidden, then any echo of this client's own secrets. */
     char *text = aws_redact_xml(r->body.data ? r->body.data : "", r->body.len);
     size_t tl = strlen(text);
-    int n = tl > LOG_BODY_MAX ? LOG_BODY_MAX : (int)tl;
-    vpce_log(VPCE_LOG_DEBUG, "aws: <- %s%s%s HTTP %ld request-id %s: %.*s%s",
+    char *head = vpce_strndup(text, tl > LOG_BODY_MAX ? LOG_BODY_MAX : tl);
+    char *clean = redact_secrets(c, head);
+    vpce_log(VPCE_LOG_DEBUG, "aws: <- %s%s%s HTTP %ld request-id %s: %s%s",
              c->svc->paced ? "" : c->svc->signing_name, c->svc->paced ? "" : ":", action, r->status,
-             r->request_id[0] ? r->request_id : "-", n, text, tl > LOG_BODY_MAX ? "..." : "");
+             r->request_id[0] ? r->request_id : "-", clean ? clean : head,
+             tl > LOG_BODY_MAX ? "..." : "");
+    free(clean);
+    free(head);
     free(text);
 }
 
@@ -879,6 +914,12 @@ static int call(vpce_aws_client *c, const char *action, const vpce_aws_params *p
     }
     if (rc < 0 && rc != VPCE_ERETRY && is_not_found(tl_code))
         rc = VPCE_ENOTFOUND;
+    if (rc < 0) {
+        char *clean = redact_secrets(c, vpce_error_last());
+        if (clean)
+            vpce_error_setc(rc, "%s", clean);
+        free(clean);
+    }
 
 cleanup:
     free(body);

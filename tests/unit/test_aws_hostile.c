@@ -276,6 +276,24 @@ static void test_hostile_opaque_5xx(void **state)
     free(html501);
 }
 
+/* A proxy's error page that echoes the request's credentials: what vpce repeats of the page (the
+ * message, the debug log) never carries the secret key or the session token. */
+static void test_hostile_echoed_secrets(void **state)
+{
+    (void)state;
+    setenv("AWS_SESSION_TOKEN", "hostile-session-token-never-shown", 1);
+    char *a =
+        http("500 Internal Server Error", "<html><title>bad key hostile-secret-never-shown, token "
+                                          "hostile-session-token-never-shown</title></html>");
+    int n = 0;
+    assert_int_equal(call_with(a, strlen(a), 0, 1, 0, &n), VPCE_ERETRY);
+    const char *msg = vpce_error_last();
+    assert_null(strstr(msg, "hostile-session-token-never-shown"));
+    assert_non_null(strstr(msg, "bad key [redacted], token [redacted]"));
+    unsetenv("AWS_SESSION_TOKEN");
+    free(a);
+}
+
 static void test_hostile_entities(void **state)
 {
     (void)state;
@@ -558,6 +576,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hostile_html_502),
         cmocka_unit_test(test_hostile_opaque_5xx),
+        cmocka_unit_test(test_hostile_echoed_secrets),
         cmocka_unit_test(test_hostile_entities),
         cmocka_unit_test(test_hostile_closed_mid_body),
         cmocka_unit_test(test_hostile_no_answer),
