@@ -60,14 +60,17 @@ static void add_attr_filter(vpce_aws_params *params, const json_t *config, const
         vpce_aws_params_add_filter(params, filter, &s, 1);
 }
 
-/* Describes with params and requires exactly one item (*out: new reference). */
-static int describe_one_match(vpce_provider *p, const char *action, const vpce_aws_params *params,
-                              const char *list_key, const char *what, const char *plural,
-                              json_t **out)
+/* Describes with params (flags as vpce_aws_call_flags()) and requires exactly one item (*out: new
+ * reference). */
+static int describe_one_match_flags(vpce_provider *p, const char *action,
+                                    const vpce_aws_params *params, const char *list_key,
+                                    const char *what, const char *plural, unsigned flags,
+                                    json_t **out)
 {
     json_t *items = NULL;
     *out = NULL;
-    int rc = vpce_aws_call_paged(vpce_aws_provider_client(p), action, params, list_key, &items);
+    int rc = vpce_aws_call_paged_flags(vpce_aws_provider_client(p), action, params, list_key, flags,
+                                       &items);
     if (rc)
         return rc;
     if (json_array_size(items) == 0)
@@ -81,6 +84,13 @@ static int describe_one_match(vpce_provider *p, const char *action, const vpce_a
         *out = json_incref(json_array_get(items, 0));
     json_decref(items);
     return rc;
+}
+
+static int describe_one_match(vpce_provider *p, const char *action, const vpce_aws_params *params,
+                              const char *list_key, const char *what, const char *plural,
+                              json_t **out)
+{
+    return describe_one_match_flags(p, action, params, list_key, what, plural, 0, out);
 }
 
 /* The result: a copy of the configuration (unknowns become null) to fill in. */
@@ -349,6 +359,20 @@ int vpce_aws_data_security_group_read(vpce_provider *p, const json_t *config, js
 
 /* ---- aws_vpc_endpoint_service ------------------------------------------------------------- */
 
+/* The parameters of a DescribeVpcEndpointServices for config: the service's name as the
+ * service-name filter, or as ServiceName.1 where the server refused that filter. */
+static int service_params(vpce_aws_params *params, const json_t *config, const char *name,
+                          bool by_param)
+{
+    vpce_aws_params_init(params);
+    if (name && by_param)
+        vpce_aws_params_add(params, "ServiceName.1", name);
+    else if (name)
+        vpce_aws_params_add_filter(params, "service-name", &name, 1);
+    add_attr_filter(params, config, "service_type", "service-type");
+    return add_filters(params, config, true);
+}
+
 int vpce_aws_data_endpoint_service_read(vpce_provider *p, const json_t *config, json_t **out)
 {
     vpce_aws_params params = VPCE_AWS_PARAMS_INIT;
@@ -366,15 +390,37 @@ int vpce_aws_data_endpoint_service_read(vpce_provider *p, const json_t *config, 
         name = vpce_asprintf("com.amazonaws.%s.%s", vpce_aws_provider_region(p), service);
     else if (service_name)
         name = vpce_strdup(service_name);
-    if (name) {
-        const char *n = name;
-        vpce_aws_params_add_filter(&params, "service-name", &n, 1);
-    }
-    add_attr_filter(&params, config, "service_type", "service-type");
-    rc = add_filters(&params, config, true);
+    static const char action[] = "DescribeVpcEndpointServices";
+    bool by_param =
+        name && vpce_aws_client_filter_refused(vpce_aws_provider_client(p), action, "service-name");
+    rc = service_params(&params, config, name, by_param);
     if (rc == 0)
-        rc = describe_one_match(p, "DescribeVpcEndpointServices", &params, "serviceDetailSet",
-                                "VPC Endpoint Service", "VPC Endpoint Services", &s);
+        rc = describe_one_match_flags(p, action, &params, "serviceDetailSet",
+                                      "VPC Endpoint Service", "VPC Endpoint Services",
+                                      name && !by_param ? VPCE_AWS_CALL_HAS_FALLBACK : 0, &s);
+    if (rc < 0 && name && !by_param && vpce_aws_refusal_shaped(rc)) {
+        /* A server without the service-name filter (moto fails on it with an HTML 500): the
+           name as ServiceName.1, which EC2 documents too; if that works, the filter was it. */
+        char *why = vpce_strdup(vpce_error_last());
+        vpce_aws_params_release(&params);
+        int frc = service_params(&params, config, name, true);
+        if (frc == 0)
+            frc = describe_one_match(p, action, &params, "serviceDetailSet", "VPC Endpoint Service",
+                                     "VPC Endpoint Services", &s);
+        if (frc == 0 || (frc != VPCE_ERETRY && !vpce_aws_refusal_shaped(frc))) {
+            /* An answer (a match, none, several, an unknown name): the server can answer this
+               way, and that is the answer. */
+            char *msg = frc ? vpce_strdup(vpce_error_last()) : NULL;
+            vpce_aws_note_refused_filter(p, action, "service-name", why, "ServiceName.N");
+            rc = frc ? vpce_error_setc(frc, "%s", msg) : 0;
+            if (!frc)
+                vpce_error_clear();
+            free(msg);
+        } else {
+            rc = vpce_error_setc(rc, "%s", why);
+        }
+        free(why);
+    }
     if (rc)
         goto cleanup;
     json_t *st = result_from(config);

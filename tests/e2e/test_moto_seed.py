@@ -17,6 +17,55 @@ from e2e_support import BINARY, Moto, vpce, workdir  # noqa: E402
 
 INTERFACE_SERVICES = ("ssm", "ssmmessages", "ec2messages")
 SERVICES = {"com.amazonaws.us-east-1." + s for s in ("s3", "dynamodb") + INTERFACE_SERVICES}
+DATA_SOURCES = """
+data "aws_vpc" "seed" {
+  tags = { Name = "seed-vpc" }
+}
+
+data "aws_subnets" "private" {
+  filter {
+    name   = "vpc-id"
+    values = [data.aws_vpc.seed.id]
+  }
+  tags = { Name = "seed-private-*" }
+}
+
+data "aws_security_group" "endpoints" {
+  vpc_id = data.aws_vpc.seed.id
+  name   = "seed-endpoints"
+}
+
+data "aws_route_table" "private" {
+  subnet_id = data.aws_subnets.private.ids[0]
+}
+
+data "aws_vpc_endpoint_service" "ssm" {
+  service = "ssm"
+}
+
+data "aws_prefix_list" "s3" {
+  name = "com.amazonaws.us-east-1.s3"
+}
+
+data "aws_availability_zones" "available" {
+  state = "available"
+}
+
+data "aws_region" "current" {}
+
+output "looked_up" {
+  value = {
+    vpc             = data.aws_vpc.seed.id
+    private_subnets = data.aws_subnets.private.ids
+    group           = data.aws_security_group.endpoints.id
+    private_rt      = data.aws_route_table.private.id
+    ssm             = data.aws_vpc_endpoint_service.ssm.private_dns_name
+    s3_prefix_list  = data.aws_prefix_list.s3.id
+    azs             = data.aws_availability_zones.available.names
+    region          = data.aws_region.current.name
+  }
+}
+"""
 REFUSED_LOG = re.compile(r"aws: the EC2 server refused the filter (\S+) of (\S+)")
 
 
@@ -174,6 +223,23 @@ class MotoSeed(unittest.TestCase):
         self.assertIn(made, out)
         rc, out = self.plan_exit()
         self.assertEqual(rc, 0, out)
+
+        # 5b. data sources read the same objects the AWS CLI sees.
+        with open(os.path.join(self.dir, "data.vpce"), "w") as f:
+            f.write(DATA_SOURCES)
+        rc, out, err = self.run_vpce("apply", "-auto-approve")
+        d = self.state_ids()["looked_up"]["value"]
+        self.assertEqual(d["vpc"], vpc_id)
+        self.assertEqual(sorted(d["private_subnets"]),
+                         sorted(s["SubnetId"] for s in subnets if s["CidrBlock"] != "10.0.0.0/24"))
+        self.assertEqual(d["group"], groups[0]["GroupId"])
+        self.assertEqual(d["private_rt"], private_rt)
+        self.assertEqual(d["ssm"], "ssm.us-east-1.amazonaws.com")
+        pls = self.moto.aws("describe-prefix-lists", "--filters",
+                            "Name=prefix-list-name,Values=com.amazonaws.us-east-1.s3")["PrefixLists"]
+        self.assertEqual(d["s3_prefix_list"], pls[0]["PrefixListId"])
+        self.assertEqual(d["region"], "us-east-1")
+        self.assertIn("us-east-1a", d["azs"])
 
         # 6. destroy leaves nothing but moto's default VPC (and endpoints in state "deleted").
         rc, out, err = self.run_vpce("destroy", "-auto-approve")

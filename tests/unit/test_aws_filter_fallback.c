@@ -236,6 +236,40 @@ static void test_fallback_subnets(void **state)
     vpce_aws_provider_free(p);
 }
 
+/* The aws_vpc_endpoint_service data source: moto fails on its service-name filter; the name is
+ * then sent as ServiceName.1, and every answer of that form counts (a match, several, none). */
+static void test_fallback_endpoint_service(void **state)
+{
+    (void)state;
+    vpce_provider *p = fresh("{\"refuse_filters\":[\"DescribeVpcEndpointServices:service-name\"]}");
+    const vpce_resource_type *t = &vpce_aws_data_vpc_endpoint_service;
+    json_t *cfg = vpce_test_json("{\"service_name\":\"com.amazonaws.us-east-1.ssm\"}");
+    json_t *out = NULL;
+    assert_int_equal(t->read(p, cfg, &out), 0);
+    assert_string_equal(vpce_test_str(out, "service_type"), "Interface");
+    json_decref(out);
+    assert_int_equal(vpce_sim_count(&sim, "errors", "HTML500"), VPCE_AWS_FALLBACK_ATTEMPTS);
+    /* s3 is a Gateway and an Interface service: several match, as with the filter. */
+    json_t *s3 = vpce_test_json("{\"service\":\"s3\"}");
+    out = NULL;
+    assert_int_not_equal(t->read(p, s3, &out), 0);
+    assert_null(out);
+    assert_non_null(strstr(vpce_error_last(), "multiple"));
+    assert_int_equal(vpce_sim_count(&sim, "errors", "HTML500"), VPCE_AWS_FALLBACK_ATTEMPTS);
+    json_decref(cfg);
+    json_decref(s3);
+    vpce_aws_provider_free(p);
+
+    /* A new client whose first question is an unknown service: EC2's own error for the name. */
+    p = fresh("{\"refuse_filters\":[\"DescribeVpcEndpointServices:service-name\"]}");
+    json_t *nope = vpce_test_json("{\"service_name\":\"com.amazonaws.us-east-1.nope\"}");
+    out = NULL;
+    assert_int_not_equal(t->read(p, nope, &out), 0);
+    assert_non_null(strstr(vpce_error_last(), "InvalidServiceName"));
+    json_decref(nope);
+    vpce_aws_provider_free(p);
+}
+
 /* An endpoint failing every request (transient 5xx) is not taken for one lacking a filter: the
  * retries run, the id list is tried, and the filter's own error comes back; nothing is learnt. */
 static void test_no_fallback_when_all_fail(void **state)
@@ -277,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_fallback_invalid_and_vpc_filter),
         cmocka_unit_test(test_fallback_waiter),
         cmocka_unit_test(test_fallback_subnets),
+        cmocka_unit_test(test_fallback_endpoint_service),
         cmocka_unit_test(test_no_fallback_when_all_fail),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
