@@ -34,6 +34,10 @@
  * (for a simulator running faster than real time). The client keeps one token of each bucket in
  * reserve (capacity 4 paces as 3) so that jitter between its clock and EC2's never causes a
  * RequestLimitExceeded; a throttling answer empties the bucket so all threads slow down.
+ * The buckets apply from the first request when the endpoint is AWS's own (*.amazonaws.com and
+ * the other partitions' domains), when any limit is configured here, or when
+ * VPCE_AWS_RATE_SCALE is set; against another endpoint (an emulator) they engage at its first
+ * throttling answer, since its limits are not EC2's published ones.
  */
 typedef struct vpce_aws_rate_limits {
     double endpoint_capacity; /* Create/Modify/DeleteVpcEndpoint(s): default 4 */
