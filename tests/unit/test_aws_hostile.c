@@ -78,14 +78,21 @@ static void *serve(void *arg)
             "</Response>";
         pthread_mutex_lock(&srv.lock);
         srv.requests++;
-        const char *ans = srv.answer;
+        /* A copy: the test may free its answer as soon as the client has read it, which can be
+           before this thread's send() has returned. */
+        char *ans = NULL;
         size_t alen = srv.answer_len;
+        const char *src = srv.answer;
         int hang = srv.hang_ms, trickle = srv.trickle_ms;
         if (srv.throttle_first > 0) {
             srv.throttle_first--;
-            ans = throttled;
+            src = throttled;
             alen = sizeof(throttled) - 1;
             hang = trickle = 0;
+        }
+        if (src) {
+            ans = vpce_malloc(alen ? alen : 1);
+            memcpy(ans, src, alen);
         }
         pthread_mutex_unlock(&srv.lock);
         if (hang)
@@ -102,6 +109,7 @@ static void *serve(void *arg)
                     vpce_sleep_ms(trickle);
             }
         }
+        free(ans);
         shutdown(c, SHUT_RDWR);
         close(c);
     }
