@@ -473,7 +473,7 @@ static int db_connect(vpce_state **out, const char *path)
         SQLITE_OK)
         return vpce_error_set("cannot open state database \"%s\": %s", path,
                               st->db ? sqlite3_errmsg(st->db) : "out of memory");
-    sqlite3_busy_timeout(st->db, 5000);
+    sqlite3_busy_timeout(st->db, 30000);
     sqlite3_extended_result_codes(st->db, 1);
     return 0;
 }

@@ -167,8 +167,8 @@ class Moto:
         e = dict(os.environ)
         e.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
                   "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
-                  "AWS_ENDPOINT_URL_EC2": self.url, "AWS_EC2_METADATA_DISABLED": "true",
-                  "NO_COLOR": "1", "AWS_PAGER": "",
+                  "AWS_ENDPOINT_URL_EC2": self.url, "AWS_ENDPOINT_URL_STS": self.url,
+                  "AWS_EC2_METADATA_DISABLED": "true", "NO_COLOR": "1", "AWS_PAGER": "",
                   "AWS_CONFIG_FILE": os.path.join(self.dir, "none"),
                   "AWS_SHARED_CREDENTIALS_FILE": os.path.join(self.dir, "none")})
         for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "VPCE_AWS_RATE_SCALE"):

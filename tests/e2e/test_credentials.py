@@ -245,15 +245,6 @@ def free_port():
     return port
 
 
-def have_moto():
-    try:
-        import moto.server  # noqa: F401
-        return True
-    except ImportError:
-        return False
-
-
-@unittest.skipUnless(have_moto(), "moto is not installed")
 class Moto(unittest.TestCase):
     """The same flows against moto's STS and EC2 (python3 -m moto.server)."""
 

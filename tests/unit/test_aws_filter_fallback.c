@@ -275,7 +275,9 @@ static void test_fallback_endpoint_service(void **state)
 static void test_no_fallback_when_all_fail(void **state)
 {
     (void)state;
+    setenv("AWS_MAX_ATTEMPTS", "5", 1); /* five attempts a request, not the default 26 */
     vpce_provider *p = fresh(NULL);
+    unsetenv("AWS_MAX_ATTEMPTS");
     char *vpc = make_vpc(p);
     json_t *prior[1], *out[1];
     make_endpoints(p, vpc, prior, 1, false);
