@@ -300,7 +300,7 @@ static int fmt_dir(const fmt_opts *o, const char *dir, int depth)
         if (e->d_name[0] != '.')
             vpce_vec_push(&names, vpce_strdup(e->d_name));
     closedir(d);
-    qsort(names.items, names.len, sizeof(void *), cmp_names);
+    vpce_vec_sort(&names, cmp_names);
     int worst = 0;
     for (int pass = 0; pass < 2; pass++) {
         /* files first, then subdirectories, each in name order */

@@ -100,7 +100,7 @@ static void auto_var_files(vpce_vec *out, const char *dir)
             has_suffix(e->d_name, ".auto.vpcevars"))
             vpce_vec_push(&names, vpce_strdup(e->d_name));
     closedir(dh);
-    qsort(names.items, names.len, sizeof(names.items[0]), cmp_str);
+    vpce_vec_sort(&names, cmp_str);
     for (size_t i = 0; i < names.len; i++) {
         vpce_vec_push(out, vpce_asprintf("%s/%s", d, (char *)names.items[i]));
         free(names.items[i]);
