@@ -106,6 +106,12 @@ static int h_record(void *ctx, int64_t jid, const char *address, const json_t *r
                     : vpce_state_remove_resource(h->st, address);
 }
 
+static int h_move(void *ctx, const char *from, const char *to)
+{
+    hook_ctx *h = ctx;
+    return vpce_state_move_resource(h->st, from, to, NULL);
+}
+
 static int h_abandon(void *ctx, int64_t jid)
 {
     hook_ctx *h = ctx;
@@ -546,6 +552,7 @@ int cli_apply_run(int argc, char **argv, bool destroy)
         .begin = h_begin,
         .record = h_record,
         .abandon = h_abandon,
+        .move = h_move,
         .progress = h_progress,
         .interrupted = h_interrupted,
     };
@@ -656,6 +663,9 @@ int cli_apply_run(int argc, char **argv, bool destroy)
             if (!json_array_size(res.failed))
                 cli_print_diags(&od);
             outs = NULL;
+        } else if (od.len) {
+            /* check blocks, evaluated again against the state the apply left */
+            cli_print_diags(&od);
         }
         vpce_diags_release(&od);
     }

@@ -790,6 +790,14 @@ int vpce_config_validate(const vpce_config *c, vpce_diags *diags)
         if (o->value)
             json_decref(vpce_eval(&ctx, o->value));
     }
+    /* check blocks: data.* is wholly unknown here, the scoped data source included */
+    for (size_t i = 0; i < c->checks.len; i++) {
+        const vpce_cfg_check *ck = c->checks.items[i];
+        if (ck->data && ck->data->rtype)
+            json_decref(
+                vpce_body_eval_at(&ctx, ck->data->body, ck->data->rtype->schema, ck->data->range));
+        validate_conditions(&ctx, ck->asserts, ck->nasserts);
+    }
     json_decref(scope);
     merge_new(diags, &found);
     return diags->nerrors > errors_before ? VPCE_EINVALID : 0;

@@ -559,10 +559,13 @@ static void free_resource(vpce_cfg_resource *r)
     free(r);
 }
 
-static void decode_resource(decoder *d, const vpce_ast_block *b, vpce_mode mode)
+/* A resource or data block; scoped (a check block's data source): kept out of the
+   configuration's resources and returned instead, NULL when it cannot be decoded. */
+static vpce_cfg_resource *decode_resource_block(decoder *d, const vpce_ast_block *b, vpce_mode mode,
+                                                bool scoped)
 {
     if (!check_labels(b, 2, "type and name", d->diags))
-        return;
+        return NULL;
     const char *type = b->labels[0], *name = b->labels[1];
     const vpce_resource_type *rt =
         mode == VPCE_MODE_DATA ? vpce_providers_data_source(type) : vpce_providers_resource(type);
@@ -646,10 +649,178 @@ static void decode_resource(decoder *d, const vpce_ast_block *b, vpce_mode mode)
     }
     if (!fresh) {
         free_resource(r);
-        return;
+        return NULL;
     }
+    if (scoped)
+        return r;
     vpce_vec_push(&d->c->resources, r);
     vpce_map_set(d->c->by_addr, r->addr, r);
+    return r;
+}
+
+static void decode_resource(decoder *d, const vpce_ast_block *b, vpce_mode mode)
+{
+    decode_resource_block(d, b, mode, false);
+}
+
+/* ---- moved, removed, check ---------------------------------------------------------------- */
+
+/* The address in attribute name of b's body, into *out; false after a diagnostic. */
+static bool decode_addr_attr(decoder *d, const vpce_ast_block *b, const char *name, vpce_addr *out,
+                             vpce_range *range)
+{
+    const vpce_ast_attr *a = find_attr(b->body, name);
+    const char *err = NULL;
+    if (!a) {
+        vpce_diags_error(d->diags, b->open_range, NULL, "missing required argument \"%s\"", name);
+        return false;
+    }
+    *range = a->expr->range;
+    if (vpce_addr_from_expr(out, a->expr, &err) < 0) {
+        vpce_diags_error(d->diags, a->expr->range, err, "invalid \"%s\" address in a %s block",
+                         name, b->type);
+        return false;
+    }
+    if (out->mode == VPCE_MODE_DATA && out->type) {
+        vpce_diags_error(d->diags, a->expr->range,
+                         "data sources are read again on every plan and have nothing to move or "
+                         "remove",
+                         "invalid \"%s\" address in a %s block", name, b->type);
+        vpce_addr_release(out);
+        return false;
+    }
+    return true;
+}
+
+static void decode_moved(decoder *d, const vpce_ast_block *b)
+{
+    check_labels(b, 0, "", d->diags);
+    static const char *const allowed[] = {"from", "to", NULL};
+    check_names(b->body, allowed, NULL, "a moved block", d->diags);
+    vpce_cfg_moved *m = vpce_calloc(1, sizeof(*m));
+    m->range = b->open_range;
+    bool ok = decode_addr_attr(d, b, "from", &m->from, &m->from_range);
+    ok = decode_addr_attr(d, b, "to", &m->to, &m->to_range) && ok;
+    if (ok && !m->from.type != !m->to.type) {
+        vpce_diags_error(d->diags, m->to_range,
+                         "a module can only move to a module, and a resource to a resource",
+                         "invalid \"moved\" address");
+        ok = false;
+    }
+    if (ok && m->from.type && strcmp(m->from.type, m->to.type) != 0) {
+        char *f = vpce_addr_format(&m->from), *t = vpce_addr_format(&m->to);
+        char *detail = vpce_asprintf("this statement declares a move from %s to %s, which is a "
+                                     "resource of a different type",
+                                     f, t);
+        vpce_diags_error(d->diags, m->range, detail, "resource type mismatch");
+        free(detail);
+        free(f);
+        free(t);
+        ok = false;
+    }
+    if (ok && vpce_addr_equal(&m->from, &m->to)) {
+        vpce_diags_error(d->diags, m->range, "the \"from\" and \"to\" addresses are the same",
+                         "redundant move statement");
+        ok = false;
+    }
+    if (!ok) {
+        vpce_addr_release(&m->from);
+        vpce_addr_release(&m->to);
+        free(m);
+        return;
+    }
+    vpce_vec_push(&d->c->moved, m);
+}
+
+static void decode_removed(decoder *d, const vpce_ast_block *b)
+{
+    check_labels(b, 0, "", d->diags);
+    static const char *const allowed[] = {"from", NULL};
+    static const char *const blocks[] = {"lifecycle", NULL};
+    check_names(b->body, allowed, blocks, "a removed block", d->diags);
+    vpce_cfg_removed *rm = vpce_calloc(1, sizeof(*rm));
+    rm->range = b->open_range;
+    rm->destroy = true;
+    bool ok = decode_addr_attr(d, b, "from", &rm->from, &rm->from_range);
+    if (ok && rm->from.key) {
+        vpce_diags_error(d->diags, rm->from_range,
+                         "a removed block names a whole resource or module call: instance keys "
+                         "are not allowed",
+                         "invalid \"removed\" address");
+        ok = false;
+    }
+    for (size_t i = 0; i < rm->from.nmodules && ok; i++)
+        if (rm->from.modules[i].key) {
+            vpce_diags_error(d->diags, rm->from_range,
+                             "a removed block names a whole resource or module call: module "
+                             "instance keys are not allowed",
+                             "invalid \"removed\" address");
+            ok = false;
+        }
+    for (size_t i = 0; i < b->body->nblocks; i++) {
+        const vpce_ast_block *lb = b->body->blocks[i];
+        if (strcmp(lb->type, "lifecycle") != 0)
+            continue;
+        static const char *const lallowed[] = {"destroy", NULL};
+        check_names(lb->body, lallowed, NULL, "a removed block's lifecycle block", d->diags);
+        const vpce_ast_attr *a = find_attr(lb->body, "destroy");
+        if (a && !static_bool(a->expr, "destroy", &rm->destroy, d->diags))
+            ok = false;
+    }
+    if (!ok) {
+        vpce_addr_release(&rm->from);
+        free(rm);
+        return;
+    }
+    vpce_vec_push(&d->c->removed, rm);
+}
+
+static void free_check(vpce_cfg_check *ck)
+{
+    if (!ck)
+        return;
+    free(ck->name);
+    if (ck->data)
+        free_resource(ck->data);
+    free(ck->asserts);
+    free(ck);
+}
+
+static void decode_check(decoder *d, const vpce_ast_block *b)
+{
+    if (!check_labels(b, 1, "name", d->diags))
+        return;
+    static const char *const blocks[] = {"data", "assert", NULL};
+    check_names(b->body, NULL, blocks, "a check block", d->diags);
+    char *key = vpce_asprintf("check %s", b->labels[0]);
+    bool fresh = declare(d, key, b->label_ranges[0], "duplicate check block",
+                         "a check block with this name");
+    free(key);
+    if (!fresh)
+        return;
+    vpce_cfg_check *ck = vpce_calloc(1, sizeof(*ck));
+    ck->name = vpce_strdup(b->labels[0]);
+    ck->range = b->open_range;
+    for (size_t i = 0; i < b->body->nblocks; i++) {
+        const vpce_ast_block *db = b->body->blocks[i];
+        if (strcmp(db->type, "data") != 0)
+            continue;
+        if (ck->data) {
+            vpce_diags_error(d->diags, db->open_range,
+                             "a check block may hold one scoped data source",
+                             "multiple data blocks in a check block");
+            continue;
+        }
+        ck->data = decode_resource_block(d, db, VPCE_MODE_DATA, true);
+        if (ck->data && (ck->data->count || ck->data->for_each))
+            vpce_diags_error(d->diags, db->open_range, NULL,
+                             "a scoped data source cannot use count or for_each");
+    }
+    decode_conditions(d, b->body, "assert", &ck->asserts, &ck->nasserts);
+    if (!ck->nasserts)
+        vpce_diags_error(d->diags, b->open_range, "a check block needs at least one assert block",
+                         "missing assert block in check \"%s\"", ck->name);
+    vpce_vec_push(&d->c->checks, ck);
 }
 
 static void decode_import(decoder *d, const vpce_ast_block *b)
@@ -935,8 +1106,9 @@ static bool check_versions(const vpce_config *c, vpce_diags *diags)
 
 static void decode_file(decoder *d, const vpce_file *f)
 {
-    static const char *const top[] = {"data",     "import",    "locals",   "output", "provider",
-                                      "resource", "terraform", "variable", "vpce",   NULL};
+    static const char *const top[] = {"check",    "data",     "import",  "locals",   "moved",
+                                      "output",   "provider", "removed", "resource", "terraform",
+                                      "variable", "vpce",     NULL};
     if (!f->body)
         return;
     for (size_t i = 0; i < f->body->nattrs; i++) {
@@ -963,6 +1135,12 @@ static void decode_file(decoder *d, const vpce_file *f)
             decode_provider(d, b);
         else if (strcmp(t, "import") == 0)
             decode_import(d, b);
+        else if (strcmp(t, "moved") == 0)
+            decode_moved(d, b);
+        else if (strcmp(t, "removed") == 0)
+            decode_removed(d, b);
+        else if (strcmp(t, "check") == 0)
+            decode_check(d, b);
         else if (strcmp(t, "terraform") == 0)
             decode_terraform(d, b);
         else if (strcmp(t, "vpce") == 0)
@@ -971,6 +1149,152 @@ static void decode_file(decoder *d, const vpce_file *f)
             char *hint = did_you_mean(t, top, sizeof(top) / sizeof(top[0]) - 1);
             vpce_diags_error(d->diags, b->type_range, hint, "unsupported block type \"%s\"", t);
             free(hint);
+        }
+    }
+}
+
+/* ---- moved and removed statements together ----------------------------------------------- */
+
+static char *where_col(vpce_range r)
+{
+    if (!r.src)
+        return vpce_strdup("(unknown)");
+    int line, col;
+    vpce_source_pos(r.src, r.start, &line, &col);
+    return vpce_asprintf("%s:%d:%d", r.src->name, line, col);
+}
+
+/* The resource a whole-resource address names when the configuration declares it (root module
+   only: modules are not loaded here). */
+static const vpce_cfg_resource *declared_resource(const vpce_config *c, const vpce_addr *a)
+{
+    if (!a->type || a->nmodules || a->key)
+        return NULL;
+    char *ra = vpce_addr_resource(a);
+    const vpce_cfg_resource *r = vpce_config_resource(c, ra);
+    free(ra);
+    return r;
+}
+
+static bool move_cycle_from(const vpce_config *c, size_t i, int *state, size_t *stack, size_t depth,
+                            vpce_diags *diags)
+{
+    state[i] = 1;
+    stack[depth] = i;
+    const vpce_cfg_moved *m = c->moved.items[i];
+    for (size_t j = 0; j < c->moved.len; j++) {
+        const vpce_cfg_moved *n = c->moved.items[j];
+        if (!vpce_addr_chains(&m->to, &n->from))
+            continue;
+        if (state[j] == 1) {
+            /* Report the members from j round to i, once (at j's block). */
+            vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
+            vpce_buf_puts(&b, "the following chained move statements form a cycle, and so "
+                              "there is no final location to move objects to:");
+            size_t k = 0;
+            while (stack[k] != j)
+                k++;
+            for (; k <= depth; k++) {
+                const vpce_cfg_moved *x = c->moved.items[stack[k]];
+                char *w = where_col(x->range), *f = vpce_addr_format(&x->from),
+                     *t = vpce_addr_format(&x->to);
+                vpce_buf_printf(&b, "\n  - %s: %s \xe2\x86\x92 %s", w, f, t);
+                free(w);
+                free(f);
+                free(t);
+            }
+            vpce_diags_error(diags, n->range, b.data, "cyclic dependency in move statements");
+            vpce_buf_release(&b);
+            return true;
+        }
+        if (state[j] == 0 && move_cycle_from(c, j, state, stack, depth + 1, diags))
+            return true;
+    }
+    state[i] = 2;
+    return false;
+}
+
+/* Checks what moved and removed blocks say against each other and against the resources
+   declared: an object moved or removed must no longer be declared, two statements may not
+   disagree about where an object went or came from, and chains must end. */
+static void check_moves(const vpce_config *c, vpce_diags *diags)
+{
+    for (size_t i = 0; i < c->moved.len; i++) {
+        const vpce_cfg_moved *m = c->moved.items[i];
+        const vpce_cfg_resource *r = declared_resource(c, &m->from);
+        if (r) {
+            char *f = vpce_addr_format(&m->from), *w = where_col(r->range);
+            char *detail = vpce_asprintf("this statement declares a move from %s, but that "
+                                         "resource is still declared at %s; change your "
+                                         "configuration so that this resource is declared only "
+                                         "at the new address",
+                                         f, w);
+            vpce_diags_error(diags, m->from_range, detail, "moved object still exists");
+            free(detail);
+            free(f);
+            free(w);
+        }
+        for (size_t j = 0; j < i; j++) {
+            const vpce_cfg_moved *o = c->moved.items[j];
+            bool same_from = vpce_addr_equal(&m->from, &o->from);
+            bool same_to = vpce_addr_equal(&m->to, &o->to);
+            if (same_from == same_to)
+                continue; /* a repeated statement is harmless */
+            char *w = where_col(o->range);
+            char *of = vpce_addr_format(&o->from), *ot = vpce_addr_format(&o->to);
+            char *mf = vpce_addr_format(&m->from), *mt = vpce_addr_format(&m->to);
+            char *detail =
+                same_from
+                    ? vpce_asprintf("a statement at %s declared that %s moved to %s, but this "
+                                    "statement instead declares that it moved to %s",
+                                    w, of, ot, mt)
+                    : vpce_asprintf("a statement at %s declared that %s moved from %s, but this "
+                                    "statement instead declares that it moved from %s",
+                                    w, ot, of, mf);
+            vpce_diags_error(diags, m->range, detail, "ambiguous move statements");
+            free(detail);
+            free(w);
+            free(of);
+            free(ot);
+            free(mf);
+            free(mt);
+            break;
+        }
+    }
+    if (c->moved.len) {
+        int *state = vpce_calloc(c->moved.len, sizeof(*state));
+        size_t *stack = vpce_calloc(c->moved.len + 1, sizeof(*stack));
+        for (size_t i = 0; i < c->moved.len; i++)
+            if (state[i] == 0 && move_cycle_from(c, i, state, stack, 0, diags))
+                break;
+        free(state);
+        free(stack);
+    }
+    for (size_t i = 0; i < c->removed.len; i++) {
+        const vpce_cfg_removed *rm = c->removed.items[i];
+        const vpce_cfg_resource *r = declared_resource(c, &rm->from);
+        if (r) {
+            char *f = vpce_addr_format(&rm->from), *w = where_col(r->range);
+            char *detail = vpce_asprintf("this statement declares that %s was removed, but it is "
+                                         "still declared in configuration at %s",
+                                         f, w);
+            vpce_diags_error(diags, rm->from_range, detail, "removed resource still exists");
+            free(detail);
+            free(f);
+            free(w);
+        }
+        for (size_t j = 0; j < c->moved.len; j++) {
+            const vpce_cfg_moved *m = c->moved.items[j];
+            if (!vpce_addr_equal(&m->to, &rm->from))
+                continue;
+            char *f = vpce_addr_format(&rm->from), *w = where_col(m->range);
+            char *detail = vpce_asprintf("a moved block at %s moves objects to %s, which this "
+                                         "statement declares removed",
+                                         w, f);
+            vpce_diags_error(diags, rm->from_range, detail, "conflicting removed statement");
+            free(detail);
+            free(f);
+            free(w);
         }
     }
 }
@@ -1093,6 +1417,8 @@ int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags)
         }
     }
 
+    check_moves(c, diags);
+
     /* After syntax errors the trees are partial: checking references and evaluating them
        would only report consequences of those errors. */
     if (!syntax_errors) {
@@ -1151,6 +1477,22 @@ void vpce_config_free(vpce_config *c)
         free(im->to);
         free(im);
     }
+    for (size_t i = 0; i < c->moved.len; i++) {
+        vpce_cfg_moved *m = c->moved.items[i];
+        vpce_addr_release(&m->from);
+        vpce_addr_release(&m->to);
+        free(m);
+    }
+    for (size_t i = 0; i < c->removed.len; i++) {
+        vpce_cfg_removed *rm = c->removed.items[i];
+        vpce_addr_release(&rm->from);
+        free(rm);
+    }
+    for (size_t i = 0; i < c->checks.len; i++)
+        free_check(c->checks.items[i]);
+    vpce_vec_release(&c->moved);
+    vpce_vec_release(&c->removed);
+    vpce_vec_release(&c->checks);
     for (size_t i = 0; i < c->required_versions.len; i++) {
         vpce_cfg_version_req *v = c->required_versions.items[i];
         free(v->constraint);

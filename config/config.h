@@ -115,6 +115,82 @@ typedef struct vpce_cfg_import {
     vpce_range range;
 } vpce_cfg_import;
 
+/* ---- addresses (config/address.c) -------------------------------------------------------- */
+
+/* One module step of an address: module.NAME or module.NAME[KEY]. */
+typedef struct vpce_addr_module {
+    char *name;
+    json_t *key; /* NULL (no key), an integer or a string */
+} vpce_addr_module;
+
+/*
+ * An object address: an optional module path, then an optional resource ([data.]TYPE.NAME)
+ * with an optional instance key: "aws_vpc.main", "aws_subnet.a[0]", "data.aws_region.r",
+ * "module.net[\"x\"].aws_vpc.main", "module.net" (type NULL: a module call or instance).
+ * Every member is owned; release with vpce_addr_release().
+ */
+typedef struct vpce_addr {
+    vpce_addr_module *modules;
+    size_t nmodules;
+    vpce_mode mode;
+    char *type; /* NULL for a module address */
+    char *name;
+    json_t *key; /* NULL: no key (a whole resource, or an instance of one without count) */
+} vpce_addr;
+
+/* Parses text (keys as plans print them: [0], ["k"] with JSON escapes). Returns 0, or
+   VPCE_EINVALID with *err set to a static explanation; *out is released on failure. */
+int vpce_addr_parse(vpce_addr *out, const char *text, const char **err);
+/* The same from a traversal expression with literal keys (aws_subnet.a["x"]). */
+int vpce_addr_from_expr(vpce_addr *out, const vpce_ast_expr *e, const char **err);
+void vpce_addr_release(vpce_addr *a);
+void vpce_addr_copy(vpce_addr *out, const vpce_addr *a);
+/* The address as text, keys escaped as Terraform prints them. Caller frees. */
+char *vpce_addr_format(const vpce_addr *a);
+/* The address without its instance key ("aws_subnet.a" of "aws_subnet.a[0]"). Caller frees. */
+char *vpce_addr_resource(const vpce_addr *a);
+/* Appends [0] or ["k"] (escaped) for key; nothing for NULL or null. */
+void vpce_addr_key_append(vpce_buf *b, const json_t *key);
+/* Exactly the same address (keys included). */
+bool vpce_addr_equal(const vpce_addr *a, const vpce_addr *b);
+/* The same resource (module path, mode, type and name), keys ignored. */
+bool vpce_addr_same_resource(const vpce_addr *a, const vpce_addr *b);
+/* A resource address with an instance key. */
+bool vpce_addr_is_instance(const vpce_addr *a);
+/*
+ * Where the resource instance inst goes under the move from -> to: a whole resource moves
+ * every instance with its key kept, an instance (from has a key) only that instance (to's key
+ * taken), a module call or instance every resource instance under it with the rest of its path
+ * kept. Returns 1 with *out set (release it) when inst is under from, else 0.
+ */
+int vpce_addr_move(vpce_addr *out, const vpce_addr *from, const vpce_addr *to,
+                   const vpce_addr *inst);
+/* Whether what a move puts at `to` is (or contains) `from` of another move: they chain. */
+bool vpce_addr_chains(const vpce_addr *to, const vpce_addr *from);
+
+/* moved { from = ADDR  to = ADDR } */
+typedef struct vpce_cfg_moved {
+    vpce_addr from, to;
+    vpce_range range; /* the block header */
+    vpce_range from_range, to_range;
+} vpce_cfg_moved;
+
+/* removed { from = ADDR  lifecycle { destroy = BOOL } } */
+typedef struct vpce_cfg_removed {
+    vpce_addr from;
+    bool destroy; /* true (the default): destroy the object; false: only forget it */
+    vpce_range range, from_range;
+} vpce_cfg_removed;
+
+/* check "NAME" { data "T" "N" {...}  assert { condition  error_message } ... } */
+typedef struct vpce_cfg_check {
+    char *name;
+    vpce_range range;
+    struct vpce_cfg_resource *data; /* the scoped data source, or NULL (one at most) */
+    vpce_cfg_validation *asserts;
+    size_t nasserts;
+} vpce_cfg_check;
+
 /* A required_version constraint: `terraform { required_version }` or `vpce { required_version
    }`; both are checked against vpce's own version. */
 typedef struct vpce_cfg_version_req {
@@ -140,6 +216,9 @@ typedef struct vpce_config {
     vpce_vec providers;
     vpce_vec resources; /* managed and data, in source order */
     vpce_vec imports;
+    vpce_vec moved;    /* vpce_cfg_moved*, in source order */
+    vpce_vec removed;  /* vpce_cfg_removed* */
+    vpce_vec checks;   /* vpce_cfg_check* */
     vpce_map *by_addr; /* addr -> vpce_cfg_resource* */
     /* Settings from terraform {} and vpce {} blocks (every such block of every file). */
     vpce_vec required_versions;  /* vpce_cfg_version_req* */

@@ -22,6 +22,7 @@ typedef struct walker {
     const char **iterators; /* dynamic block iterator names in scope */
     size_t niterators;
     vpce_vec var_names, local_names, res_addrs, data_addrs; /* for suggestions */
+    const vpce_cfg_resource *scoped; /* a check block's data source, visible in the check */
 } walker;
 
 static void suggest_error(walker *w, vpce_range range, const char *name, const vpce_vec *cands,
@@ -105,7 +106,9 @@ static void visit(const char *root, const char *attr, const char *attr2, vpce_ra
             return;
         }
         char *addr = vpce_asprintf("data.%s.%s", attr, attr2);
-        if (vpce_config_resource(w->c, addr))
+        if (w->scoped && strcmp(w->scoped->addr, addr) == 0)
+            ; /* the check's own data source: not a node of the graph */
+        else if (vpce_config_resource(w->c, addr))
             edge(w, addr);
         else
             suggest_error(w, range, addr, &w->data_addrs,
@@ -347,6 +350,17 @@ int vpce_config_graph(vpce_graph **out, const vpce_config *c, vpce_diags *diags)
         walk_conditions(&w, o->preconditions, o->npreconditions);
     }
 
+    /* check blocks: evaluated after everything else, so they are not nodes of the graph. */
+    for (size_t i = 0; i < c->checks.len; i++) {
+        const vpce_cfg_check *ck = c->checks.items[i];
+        w.from = (size_t)-1;
+        w.has_count = w.has_each = false;
+        if (ck->data)
+            walk_body(&w, ck->data->body, true);
+        w.scoped = ck->data;
+        walk_conditions(&w, ck->asserts, ck->nasserts);
+        w.scoped = NULL;
+    }
     /* import blocks: the target must be a managed resource of the configuration. */
     for (size_t i = 0; i < c->imports.len; i++) {
         const vpce_cfg_import *im = c->imports.items[i];

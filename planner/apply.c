@@ -775,6 +775,36 @@ int vpce_apply(vpce_apply_result *out, const vpce_plan *p, const vpce_apply_opts
     pthread_mutex_init(&w.mu, NULL);
     pthread_cond_init(&w.cv, NULL);
 
+    /* Moves and forgets change only the state: made first, each in its own transaction. */
+    for (size_t k = 0; k < p->nchanges; k++) {
+        const vpce_change *c = p->changes[k];
+        json_t *entry = json_object_get(w.by_addr, c->address);
+        if (c->previous_address && entry) {
+            rc = hooks->move ? hooks->move(hooks->ctx, c->previous_address, c->address)
+                             : hooks->record(hooks->ctx, 0, c->previous_address, NULL);
+            if (rc == 0)
+                rc = hooks->record(hooks->ctx, 0, c->address, entry);
+            if (rc < 0) {
+                char *why = vpce_strdup(vpce_error_last());
+                rc = vpce_error_set("cannot move %s to %s in the state: %s", c->previous_address,
+                                    c->address, why);
+                free(why);
+                goto cleanup;
+            }
+        }
+        if (c->action == VPCE_ACTION_FORGET) {
+            rc = hooks->record(hooks->ctx, 0, c->address, NULL);
+            if (rc < 0 && rc != VPCE_ENOTFOUND) {
+                char *why = vpce_strdup(vpce_error_last());
+                rc = vpce_error_set("cannot remove %s from the state: %s", c->address, why);
+                free(why);
+                goto cleanup;
+            }
+            rc = 0;
+            json_object_del(w.by_addr, c->address);
+        }
+    }
+
     /* One task per step: a change, or each half of a replacement. */
     vpce_apply_graph_build(&w.g, p);
     w.ntasks = w.g.nsteps;

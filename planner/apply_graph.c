@@ -171,6 +171,7 @@ void vpce_apply_graph_build(vpce_apply_graph *g, const vpce_plan *p)
         b.w_step[i] = b.d_step[i] = NONE;
         switch (c->action) {
         case VPCE_ACTION_NOOP:
+        case VPCE_ACTION_FORGET: /* done before the walk (vpce_apply) */
             continue;
         case VPCE_ACTION_DELETE:
             b.d_step[i] = push_step(g, i, true);
@@ -203,7 +204,7 @@ void vpce_apply_graph_build(vpce_apply_graph *g, const vpce_plan *p)
        records, each added only where it closes no cycle. */
     for (size_t i = 0; i < nc; i++) {
         const vpce_change *c = p->changes[i];
-        if (c->action == VPCE_ACTION_NOOP)
+        if (c->action == VPCE_ACTION_NOOP || c->action == VPCE_ACTION_FORGET)
             continue;
         for (size_t j = 0; j < c->ndepends_on; j++)
             for_dep(&b, i, c->depends_on[j], config_edges);
@@ -221,7 +222,8 @@ void vpce_apply_graph_build(vpce_apply_graph *g, const vpce_plan *p)
     for (size_t i = 0; i < nc; i++) {
         const vpce_change *c = p->changes[i];
         json_t *deps = json_object_get(prior_deps, c->address);
-        if (c->action == VPCE_ACTION_NOOP || strcmp(c->mode, "managed") != 0 || !deps)
+        if (c->action == VPCE_ACTION_NOOP || c->action == VPCE_ACTION_FORGET ||
+            strcmp(c->mode, "managed") != 0 || !deps)
             continue;
         for (size_t j = 0; j < c->ndepends_on; j++)
             for_dep(&b, i, c->depends_on[j], NULL);

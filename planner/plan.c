@@ -38,7 +38,9 @@ typedef struct planner {
     vpce_map *change_by_addr; /* instance address -> vpce_change* */
     vpce_map *target_addrs;   /* -target addresses */
     vpce_map *replace_addrs;  /* -replace addresses */
+    vpce_map *previous;       /* instance address -> char* address before its move (owned) */
     vpce_vec changes;         /* vpce_change* */
+    vpce_vec forgotten;       /* char*: addresses planned to be forgotten */
     size_t ninstances;        /* instances expanded so far (count and for_each included) */
     bool failed;
 } planner;
@@ -213,6 +215,16 @@ static vpce_change *change_new(const vpce_cfg_resource *r, const json_t *prior_r
         c->index = ix && !json_is_null(ix) ? json_deep_copy(ix) : NULL;
     }
     return c;
+}
+
+/* Adds c to the plan. */
+static void push_change(planner *P, vpce_change *c)
+{
+    const char *prev = vpce_map_get(P->previous, c->address);
+    if (prev && !c->previous_address)
+        c->previous_address = vpce_strdup(prev);
+    vpce_vec_push(&P->changes, c);
+    vpce_map_set(P->change_by_addr, c->address, c);
 }
 
 static void add_dep(vpce_vec *deps, vpce_map *seen, const char *addr)
@@ -546,8 +558,7 @@ static json_t *plan_managed_instance(planner *P, size_t gi, const vpce_cfg_resou
         c->replace_paths = json_incref(paths);
     json_decref(paths);
     c->sensitive_paths = sensitive_paths(P, r);
-    vpce_vec_push(&P->changes, c);
-    vpce_map_set(P->change_by_addr, addr, c);
+    push_change(P, c);
     check_postconditions(P, r, planned, &pending);
     c->checks_pending = pending;
     return planned;
@@ -622,8 +633,7 @@ static json_t *plan_data_instance(planner *P, size_t gi, const vpce_cfg_resource
     }
     c->after = json_incref(value);
     set_depends(P, c, gi, NULL);
-    vpce_vec_push(&P->changes, c);
-    vpce_map_set(P->change_by_addr, addr, c);
+    push_change(P, c);
     /* Read now: its postconditions see what was read; read during apply: checked then. */
     if (c->action == VPCE_ACTION_NOOP)
         check_postconditions(P, r, value, &checks);
@@ -924,6 +934,28 @@ static json_t *output_changes(planner *P, bool destroy)
 
 /* ---- deletes ----------------------------------------------------------------------------- */
 
+/* The removed block whose `from` names the resource (or a module call holding it) of instance
+   address addr, or NULL. */
+static const vpce_cfg_removed *removed_for(const planner *P, const char *addr)
+{
+    if (!P->cfg->removed.len)
+        return NULL;
+    vpce_addr a;
+    const char *err;
+    const vpce_cfg_removed *found = NULL;
+    if (vpce_addr_parse(&a, addr, &err) < 0)
+        return NULL;
+    for (size_t i = 0; i < P->cfg->removed.len && !found; i++) {
+        const vpce_cfg_removed *rm = P->cfg->removed.items[i];
+        vpce_addr dst;
+        if (vpce_addr_move(&dst, &rm->from, &rm->from, &a) == 1)
+            found = rm;
+        vpce_addr_release(&dst);
+    }
+    vpce_addr_release(&a);
+    return found;
+}
+
 static void plan_orphans(planner *P)
 {
     json_t *resources = json_object_get(P->prior, "resources");
@@ -948,7 +980,11 @@ static void plan_orphans(planner *P)
         vpce_change *c = change_new(NULL, res, addr, NULL);
         c->action = VPCE_ACTION_DELETE;
         json_t *ix = json_object_get(res, "index");
-        if (!P->opts->destroy) {
+        const vpce_cfg_removed *rm = r ? NULL : removed_for(P, addr);
+        if (rm && !rm->destroy && !P->opts->destroy) {
+            c->action = VPCE_ACTION_FORGET;
+            vpce_vec_push(&P->forgotten, vpce_strdup(addr));
+        } else if (!P->opts->destroy) {
             if (!r)
                 c->reason = vpce_strdup("delete_because_no_resource_config");
             else if (r->count && json_is_integer(ix))
@@ -964,10 +1000,130 @@ static void plan_orphans(planner *P)
         set_depends(P, c, gi, json_object_get(res, "dependencies"));
         if (r && r->prevent_destroy)
             prevent_destroy_error(P, r, addr);
-        vpce_vec_push(&P->changes, c);
-        vpce_map_set(P->change_by_addr, addr, c);
+        push_change(P, c);
         free(raddr);
     }
+}
+
+/* ---- moved blocks and check blocks ------------------------------------------------------- */
+
+/* A moved block whose `from` is an instance the configuration still declares is an error, as
+   in Terraform (a whole resource was checked when loading). */
+static void moved_still_declared(planner *P)
+{
+    for (size_t i = 0; i < P->cfg->moved.len; i++) {
+        const vpce_cfg_moved *m = P->cfg->moved.items[i];
+        if (!m->from.type || !m->from.key || m->from.nmodules)
+            continue;
+        char *from = vpce_addr_format(&m->from);
+        if (vpce_map_has(P->matched, from)) {
+            char *ra = vpce_addr_resource(&m->from);
+            const vpce_cfg_resource *r = vpce_config_resource(P->cfg, ra);
+            char *w = NULL;
+            if (r && r->range.src) {
+                int line, col;
+                vpce_source_pos(r->range.src, r->range.start, &line, &col);
+                w = vpce_asprintf("%s:%d:%d", r->range.src->name, line, col);
+            }
+            char *detail = vpce_asprintf("this statement declares a move from %s, but that "
+                                         "resource instance is still declared by %s%s%s; change "
+                                         "your configuration so that this instance is declared "
+                                         "only at the new address",
+                                         from, ra, w ? " at " : "", w ? w : "");
+            vpce_diags_error(P->diags, m->from_range, detail, "moved object still exists");
+            P->failed = true;
+            free(detail);
+            free(w);
+            free(ra);
+        }
+        free(from);
+    }
+}
+
+/* Puts value (stolen) at data.TYPE.NAME of the scope, or removes it (value NULL). */
+static void scope_data(planner *P, const vpce_cfg_resource *r, json_t *value)
+{
+    json_t *data = json_object_get(P->scope, "data");
+    json_t *byt = json_object_get(data, r->type);
+    if (!value) {
+        json_object_del(byt, r->name);
+        if (byt && json_object_size(byt) == 0)
+            json_object_del(data, r->type);
+        return;
+    }
+    if (!byt) {
+        byt = json_object();
+        json_object_set_new(data, r->type, byt);
+    }
+    json_object_set_new(byt, r->name, value);
+}
+
+/*
+ * Evaluates every check block in the final scope, as Terraform does after planning (and, through
+ * the plan vpce_apply_outputs makes, after applying): its scoped data source is read when its
+ * configuration is known, then each assertion is tested. Failures and errors are warnings.
+ * Returns the results in the shape of vpce_plan.checks.
+ */
+static json_t *run_checks(planner *P)
+{
+    json_t *out = json_array();
+    for (size_t i = 0; i < P->cfg->checks.len; i++) {
+        const vpce_cfg_check *ck = P->cfg->checks.items[i];
+        vpce_diags local = VPCE_DIAGS_INIT;
+        vpce_eval_ctx ctx = {P->scope, P->cfg->dir, &local};
+        const char *status = "pass";
+        json_t *problems = json_array();
+        bool scoped = false;
+        if (ck->data && ck->data->rtype) {
+            json_t *config = vpce_body_eval(&ctx, ck->data->body, ck->data->rtype->schema);
+            json_t *value = NULL;
+            if (config && !config_unknown(ck->data, config) && ck->data->rtype->read) {
+                char pbuf[128];
+                vpce_provider *p =
+                    vpce_plan_providers_get(P->ps, provider_ref_of(ck->data, pbuf, sizeof(pbuf)));
+                if (ck->data->rtype->read(p, config, &value) < 0 || !value) {
+                    json_decref(value);
+                    value = NULL;
+                    vpce_diags_warning(P->diags, ck->data->range, vpce_error_last(),
+                                       "cannot read data source %s in check \"%s\"", ck->data->addr,
+                                       ck->name);
+                    status = "fail";
+                }
+            }
+            scope_data(P, ck->data, value ? value : vpce_unknown());
+            scoped = true;
+            json_decref(config);
+        }
+        for (size_t k = 0; k < ck->nasserts; k++) {
+            size_t before = local.len;
+            int rc = vpce_config_condition(&ctx, &ck->asserts[k], "check block assertion failed");
+            if (rc == 0 && strcmp(status, "pass") == 0)
+                status = "unknown";
+            if (rc < 0) {
+                status = "fail";
+                for (size_t d = before; d < local.len; d++)
+                    json_array_append_new(problems, json_pack("{s:s}", "message",
+                                                              local.items[d].detail
+                                                                  ? local.items[d].detail
+                                                                  : local.items[d].summary));
+            }
+        }
+        /* Everything a check finds is a warning: it never stops a plan or an apply. */
+        for (size_t d = 0; d < local.len; d++)
+            vpce_diags_warning(P->diags, local.items[d].range, local.items[d].detail, "%s",
+                               local.items[d].summary);
+        if (strcmp(status, "unknown") == 0)
+            vpce_diags_warning(P->diags, ck->range,
+                               "a condition depends on values known only after apply; it "
+                               "will be checked after apply",
+                               "check \"%s\" will be checked after apply", ck->name);
+        if (scoped)
+            scope_data(P, ck->data, NULL);
+        vpce_diags_release(&local);
+        json_array_append_new(out, json_pack("{s:s,s:s,s:o}", "name", ck->name, "status", status,
+                                             "problems", problems));
+    }
+    return out;
 }
 
 /* ---- setup ------------------------------------------------------------------------------- */
@@ -1096,9 +1252,11 @@ int vpce_plan_make(vpce_plan **out, const vpce_config *cfg, const json_t *vars,
     /* The prior document is shared, not copied, unless refresh is going to change it. Values
        taken from it into the plan are shared too: nothing changes a value in place. */
     bool refreshing = (P.opts->refresh || P.opts->refresh_only) && !P.opts->destroy;
+    bool moving =
+        cfg->moved.len > 0 && json_array_size(json_object_get(prior_state_doc, "resources")) > 0;
     if (!prior_state_doc)
         P.prior = json_object();
-    else if (refreshing || !json_is_array(json_object_get(prior_state_doc, "resources")))
+    else if (refreshing || moving || !json_is_array(json_object_get(prior_state_doc, "resources")))
         P.prior = json_deep_copy(prior_state_doc);
     else
         P.prior = json_incref((json_t *)prior_state_doc);
@@ -1109,6 +1267,7 @@ int vpce_plan_make(vpce_plan **out, const vpce_config *cfg, const json_t *vars,
     P.matched = vpce_map_new();
     P.change_by_addr = vpce_map_new();
     P.replace_addrs = vpce_map_new();
+    P.previous = vpce_map_new();
     for (size_t i = 0; i < P.opts->nreplace; i++)
         vpce_map_set(P.replace_addrs, P.opts->replace[i], (void *)1);
     json_t *drift = json_array();
@@ -1127,6 +1286,7 @@ int vpce_plan_make(vpce_plan **out, const vpce_config *cfg, const json_t *vars,
         if (rc < 0)
             goto cleanup;
     }
+    vpce_plan_moves(P.prior, cfg, P.previous, diags);
     index_prior(&P);
 
     rc = vpce_config_graph(&P.g, cfg, diags);
@@ -1184,9 +1344,28 @@ int vpce_plan_make(vpce_plan **out, const vpce_config *cfg, const json_t *vars,
             plan_orphans(&P);
     }
 
+    if (!P.opts->destroy)
+        moved_still_declared(&P);
+    if (P.forgotten.len) {
+        vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
+        vpce_buf_puts(&b, "If you apply this plan, vpce will discard its tracking information "
+                          "for the following objects, but it will not delete them:");
+        for (size_t i = 0; i < P.forgotten.len; i++)
+            vpce_buf_printf(&b, "\n - %s", (const char *)P.forgotten.items[i]);
+        vpce_buf_puts(&b, "\n\nAfter applying this plan, vpce will no longer manage these "
+                          "objects. You will need to import them to manage them again.");
+        vpce_diags_warning(diags, (vpce_range){0}, b.data,
+                           "some objects will no longer be managed by vpce");
+        vpce_buf_release(&b);
+    }
+
     plan = vpce_calloc(1, sizeof(*plan));
     plan->output_changes =
         P.opts->ntargets ? json_object() : output_changes(&P, P.opts->destroy != 0);
+    plan->checks = P.opts->ntargets || P.opts->destroy || P.opts->refresh_only || P.failed ||
+                           diags->nerrors > errors_before
+                       ? json_array()
+                       : run_checks(&P);
     if (P.failed || diags->nerrors > errors_before) {
         rc = VPCE_EINVALID;
         goto cleanup;
@@ -1240,6 +1419,12 @@ cleanup:
     vpce_map_free(P.change_by_addr);
     vpce_map_free(P.target_addrs);
     vpce_map_free(P.replace_addrs);
+    for (size_t it = 0; P.previous && vpce_map_next(P.previous, &it, &k, &v);)
+        free(v);
+    vpce_map_free(P.previous);
+    for (size_t i = 0; i < P.forgotten.len; i++)
+        free(P.forgotten.items[i]);
+    vpce_vec_release(&P.forgotten);
     json_decref(P.scope);
     json_decref(P.prior);
     json_decref(drift);

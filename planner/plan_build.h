@@ -42,4 +42,15 @@ void vpce_diff_keep_prior_equivalent(const vpce_block_schema *s, const json_t *p
  */
 int vpce_refresh_state(json_t *state_doc, const vpce_plan_providers *ps, json_t *drift);
 
+/*
+ * Makes the moves of cfg's moved blocks on the state document doc (modified in place; it must
+ * not be shared): every managed instance under a statement's `from` gets the address under
+ * `to` (chains followed), unless an object is already there (a warning). previous gets new
+ * address -> the address before the first move (a new string the map's owner frees). State
+ * dependencies are renamed too. Returns 0.
+ */
+struct vpce_config;
+int vpce_plan_moves(json_t *doc, const struct vpce_config *cfg, vpce_map *previous,
+                    vpce_diags *diags);
+
 #endif

@@ -21,6 +21,8 @@ const char *vpce_action_name(vpce_action a)
         return "create-then-delete";
     case VPCE_ACTION_DELETE:
         return "delete";
+    case VPCE_ACTION_FORGET:
+        return "forget";
     }
     return "unknown";
 }
@@ -44,6 +46,7 @@ void vpce_change_free(vpce_change *c)
         free(c->depends_on[i]);
     free(c->depends_on);
     free(c->import_id);
+    free(c->previous_address);
     free(c);
 }
 
@@ -62,6 +65,7 @@ void vpce_plan_free(vpce_plan *p)
     free(p->lineage);
     json_decref(p->prior);
     json_decref(p->findings);
+    json_decref(p->checks);
     free(p);
 }
 
@@ -90,6 +94,7 @@ void vpce_plan_counts(const vpce_plan *p, int *add, int *change, int *destroy)
             break;
         case VPCE_ACTION_NOOP:
         case VPCE_ACTION_READ:
+        case VPCE_ACTION_FORGET:
             break;
         }
     }
@@ -102,7 +107,7 @@ void vpce_plan_counts(const vpce_plan *p, int *add, int *change, int *destroy)
 }
 
 /* True when applying the plan would do anything: a resource action (reads included, as they run
-   during apply) or an output whose value changes. */
+   during apply, forgets and moves too) or an output whose value changes. */
 bool vpce_plan_has_changes(const vpce_plan *p)
 {
     if (!p)
@@ -110,7 +115,7 @@ bool vpce_plan_has_changes(const vpce_plan *p)
     if (p->refresh_only && json_array_size(p->drift) > 0)
         return true;
     for (size_t i = 0; i < p->nchanges; i++)
-        if (p->changes[i]->action != VPCE_ACTION_NOOP)
+        if (p->changes[i]->action != VPCE_ACTION_NOOP || p->changes[i]->previous_address)
             return true;
     const char *name;
     json_t *oc;

@@ -26,6 +26,7 @@ static const vpce_action all_actions[] = {
     VPCE_ACTION_DELETE_THEN_CREATE,
     VPCE_ACTION_CREATE_THEN_DELETE,
     VPCE_ACTION_DELETE,
+    VPCE_ACTION_FORGET,
 };
 
 static json_t *str_or_null(const char *s)
@@ -59,6 +60,8 @@ static json_t *change_to_json(const vpce_change *c)
         json_array_append_new(deps, json_string(c->depends_on[i]));
     json_object_set_new(o, "depends_on", deps);
     json_object_set_new(o, "import_id", str_or_null(c->import_id));
+    if (c->previous_address)
+        json_object_set_new(o, "previous_address", json_string(c->previous_address));
     if (c->checks_pending)
         json_object_set_new(o, "checks_pending", json_true());
     return o;
@@ -87,6 +90,8 @@ json_t *vpce_plan_to_json(const vpce_plan *p)
     json_object_set_new(o, "prior", ref_or_null(p->prior));
     if (p->findings)
         json_object_set(o, "findings", p->findings);
+    if (json_array_size(p->checks))
+        json_object_set_new(o, "checks", json_incref(p->checks));
     return o;
 }
 
@@ -144,6 +149,7 @@ static int change_from_json(vpce_change **out, const json_t *o, size_t i)
         (rc = get_str(&c->provider, o, "provider", false, what)) < 0 ||
         (rc = get_str(&c->reason, o, "reason", false, what)) < 0 ||
         (rc = get_str(&c->import_id, o, "import_id", false, what)) < 0 ||
+        (rc = get_str(&c->previous_address, o, "previous_address", false, what)) < 0 ||
         (rc = get_str(&action, o, "action", true, what)) < 0)
         goto cleanup;
     json_t *cp = json_object_get(o, "checks_pending");
@@ -266,6 +272,7 @@ int vpce_plan_from_json(vpce_plan **out, const json_t *doc)
         (rc = get_json(&p->sensitive_vars, doc, "sensitive_vars", JSON_ARRAY, what)) < 0 ||
         (rc = get_json(&p->prior, doc, "prior", JSON_OBJECT, what)) < 0 ||
         (rc = get_json(&p->findings, doc, "findings", JSON_OBJECT, what)) < 0)
+        (rc = get_json(&p->checks, doc, "checks", JSON_ARRAY, what)) < 0)
         goto cleanup;
     if (!p->drift)
         p->drift = json_array();

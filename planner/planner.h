@@ -32,9 +32,11 @@ typedef enum {
     VPCE_ACTION_DELETE_THEN_CREATE,
     VPCE_ACTION_CREATE_THEN_DELETE,
     VPCE_ACTION_DELETE,
+    VPCE_ACTION_FORGET, /* leaves the state; the object itself is kept (removed, destroy = false) */
 } vpce_action;
 
-/* "no-op", "create", "read", "update", "delete-then-create", "create-then-delete", "delete". */
+/* "no-op", "create", "read", "update", "delete-then-create", "create-then-delete", "delete",
+   "forget". */
 const char *vpce_action_name(vpce_action a);
 
 /* One resource instance's planned change. All members are owned by the change. */
@@ -61,6 +63,9 @@ typedef struct vpce_change {
     char **depends_on; /* addresses of the instances this one depends on (for the apply walk) */
     size_t ndepends_on;
     char *import_id; /* set when this change imports an existing object */
+    /* The address the object had in the prior state when a moved block moved it here, else
+       NULL. Applying the plan moves it in the state before anything else. */
+    char *previous_address;
     /* A precondition or postcondition could not be decided while planning (its result
        depends on values known only after apply): apply plans this instance again before its
        operation, so the conditions are checked with the values then known. */
@@ -82,11 +87,15 @@ typedef struct vpce_plan {
     int64_t serial;
     bool destroy;      /* planned with -destroy */
     bool refresh_only; /* planned with -refresh-only */
-    json_t *prior;     /* the (refreshed) prior state document it was made against, owned */
     /* The reachability findings (analysis/analysis.h's vpce_findings_to_json shape), set by
        whoever ran the analysis, or NULL; owned. Saved in plan files and shown by the renderers
        at the top of the plan. */
     json_t *findings;
+    json_t *prior;     /* the (refreshed) prior state document it was made against, with the
+                          moves of moved blocks made, owned */
+    /* Results of check blocks: [{"name", "status": "pass"|"fail"|"unknown", "problems":
+       [{"message", "range"?}]}], in configuration order; may be empty. */
+    json_t *checks;
 } vpce_plan;
 
 void vpce_plan_free(vpce_plan *p);
@@ -283,6 +292,10 @@ typedef struct vpce_apply_hooks {
     /* Clears a journal entry without changing resources (a failed update or delete, the old
        object of a create-then-delete). May be NULL. */
     int (*abandon)(void *ctx, int64_t journal_id);
+    /* Moves the object at `from` to `to` in one transaction (a moved block), before the walk
+       starts; record() is then called with the moved entry. May be NULL: record() alone then
+       removes `from` and puts `to`. */
+    int (*move)(void *ctx, const char *from, const char *to);
     /* Progress, may be NULL. */
     void (*progress)(void *ctx, const vpce_apply_event *ev);
     /* Polled often; true means start nothing new (finish and record what runs). May be NULL.
@@ -324,7 +337,10 @@ typedef struct vpce_apply_result {
 } vpce_apply_result;
 
 /*
- * Applies plan p. Returns 0 when the walk ran (even with failed changes: see out->failed), a
+ * Applies plan p: first the moves of its changes' previous_address (hooks->move) and its
+ * forgets (hooks->record with NULL: the state entry goes, the object stays), then the walk.
+ * A failing move or forget stops before the walk (an error, its message set). Returns 0 when
+ * the walk ran (even with failed changes: see out->failed), a
  * negative code when it could not start (its message set). *out is always initialised; release
  * it with vpce_apply_result_release().
  */

@@ -38,6 +38,9 @@ static json_t *actions_json(vpce_action a)
     case VPCE_ACTION_DELETE:
         json_array_append_new(arr, json_string("delete"));
         break;
+    case VPCE_ACTION_FORGET:
+        json_array_append_new(arr, json_string("forget"));
+        break;
     }
     return arr;
 }
@@ -125,11 +128,14 @@ static json_t *change_json(const vpce_change *c)
     if (c->index && !json_is_null(c->index))
         json_object_set_new(o, "index", json_deep_copy(c->index));
     json_object_set_new(o, "provider_name", json_string(c->provider ? c->provider : "aws"));
+    if (c->previous_address)
+        json_object_set_new(o, "previous_address", json_string(c->previous_address));
 
     json_t *ch = json_object();
     json_object_set_new(ch, "actions", actions_json(c->action));
     const json_t *before = c->action == VPCE_ACTION_CREATE ? NULL : c->before;
-    const json_t *after = c->action == VPCE_ACTION_DELETE ? NULL : c->after;
+    const json_t *after =
+        c->action == VPCE_ACTION_DELETE || c->action == VPCE_ACTION_FORGET ? NULL : c->after;
     json_object_set_new(ch, "before", strip_unknowns(before));
     json_object_set_new(ch, "after", strip_unknowns(after));
     json_object_set_new(ch, "after_unknown",
@@ -272,6 +278,34 @@ static json_t *plan_json_doc(const vpce_plan *p)
                       "eni_delta_known", cost.eni_delta_known, "monthly_usd_delta",
                       cost.monthly_usd_delta, "hourly_usd_per_eni", VPCE_COST_USD_PER_ENI_HOUR,
                       "hours_per_month", VPCE_COST_HOURS_PER_MONTH));
+    if (json_array_size(p->checks)) {
+        /* Terraform's "checks": one entry per check block with its status and problems. */
+        json_t *checks = json_array();
+        json_t *ck;
+        json_array_foreach(p->checks, i, ck)
+        {
+            json_t *e = json_object();
+            json_t *addr = json_object();
+            json_object_set_new(addr, "kind", json_string("check"));
+            json_object_set(addr, "name", json_object_get(ck, "name"));
+            json_object_set_new(
+                addr, "to_display",
+                json_sprintf("check.%s", json_string_value(json_object_get(ck, "name"))));
+            json_object_set_new(e, "address", addr);
+            json_object_set(e, "status", json_object_get(ck, "status"));
+            json_t *inst = json_object();
+            json_object_set_new(
+                inst, "address",
+                json_pack("{s:O}", "to_display", json_object_get(addr, "to_display")));
+            json_object_set(inst, "status", json_object_get(ck, "status"));
+            json_t *problems = json_object_get(ck, "problems");
+            if (json_array_size(problems))
+                json_object_set(inst, "problems", problems);
+            json_object_set_new(e, "instances", json_pack("[o]", inst));
+            json_array_append_new(checks, e);
+        }
+        json_object_set_new(doc, "checks", checks);
+    }
     json_object_set_new(doc, "diagnostics", json_array());
     if (p->findings)
         json_object_set(doc, "reachability", p->findings);

@@ -138,6 +138,8 @@ static const char *verb(vpce_action a)
         return "read";
     case VPCE_ACTION_NOOP:
         return "no-op";
+    case VPCE_ACTION_FORGET:
+        return "forget";
     }
     return "?";
 }
@@ -153,11 +155,11 @@ static const char *short_verb(vpce_action a)
     }
 }
 
-/* As the text renderer: no-ops and data sources leaving the state are not listed. */
+/* As the text renderer: no-ops (but moves) and data sources leaving the state are not listed. */
 static bool shown(const vpce_change *c)
 {
     if (c->action == VPCE_ACTION_NOOP)
-        return false;
+        return c->previous_address != NULL;
     return !(c->action == VPCE_ACTION_DELETE && c->mode && strcmp(c->mode, "data") == 0);
 }
 
@@ -189,7 +191,7 @@ static void put_details(mctx *m, const vpce_change *c)
     put(m, "<details><summary>");
     put_html(m, c->address);
     put(m, " (");
-    put(m, short_verb(c->action));
+    put(m, c->action == VPCE_ACTION_NOOP ? "move" : short_verb(c->action));
     put(m, ")</summary>\n\n");
     put_fenced(m, text);
     put(m, "\n</details>\n\n");
@@ -328,6 +330,8 @@ static char *render(const vpce_plan *p, const md_opts *o)
             VPCE_ACTION_UPDATE,
             VPCE_ACTION_CREATE,
             VPCE_ACTION_READ,
+            VPCE_ACTION_FORGET,
+            VPCE_ACTION_NOOP,
         };
         put(&m, "| Action | Resource |\n| --- | --- |\n");
         for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
@@ -335,9 +339,14 @@ static char *render(const vpce_plan *p, const md_opts *o)
                 if (p->changes[i]->action != order[k] || !shown(p->changes[i]))
                     continue;
                 put(&m, "| ");
-                put(&m, verb(order[k]));
+                put(&m, order[k] == VPCE_ACTION_NOOP ? "move" : verb(order[k]));
                 put(&m, " | ");
                 put_code(&m, p->changes[i]->address);
+                if (p->changes[i]->previous_address) {
+                    put(&m, " (moved from ");
+                    put_code(&m, p->changes[i]->previous_address);
+                    put(&m, ")");
+                }
                 put(&m, " |\n");
             }
         put(&m, "\n");

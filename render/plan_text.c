@@ -25,15 +25,18 @@ static int resource_act(vpce_action a)
         return A_READ;
     case VPCE_ACTION_NOOP:
         return A_NOOP;
+    case VPCE_ACTION_FORGET:
+        return A_FORGET;
     }
     return A_NOOP;
 }
 
-/* Changes the text shows: not no-ops, and not data sources leaving the state (nothing to do). */
+/* Changes the text shows: not no-ops (but moves), and not data sources leaving the state
+   (nothing to do). */
 static bool shown(const vpce_change *c)
 {
     if (c->action == VPCE_ACTION_NOOP)
-        return false;
+        return c->previous_address != NULL;
     return !(c->action == VPCE_ACTION_DELETE && c->mode && strcmp(c->mode, "data") == 0);
 }
 
@@ -83,8 +86,25 @@ static void render_change_comment(rctx *r, const vpce_change *c, bool drift)
     case VPCE_ACTION_NOOP:
         before = c->import_id ? "will be imported" : "has no changes";
         break;
+    case VPCE_ACTION_FORGET:
+        before = "will no longer be managed by vpce, but will not be destroyed";
+        break;
     }
-    txt_put(r, "  ");
+    if (c->action == VPCE_ACTION_NOOP && c->previous_address && !drift) {
+        txt_put(r, "  ");
+        txt_color_on(r, C_BOLD);
+        txt_put(r, "# ");
+        txt_put(r, c->previous_address);
+        txt_color_off(r);
+        txt_put(r, " has moved to ");
+        txt_color_on(r, C_BOLD);
+        txt_put(r, c->address);
+        txt_color_off(r);
+        txt_put(r, "\n");
+        return;
+    }
+    /* Terraform indents a forget's comments one column less, like its symbol */
+    txt_put(r, c->action == VPCE_ACTION_FORGET ? " " : "  ");
     txt_color_on(r, C_BOLD);
     txt_put(r, "# ");
     txt_put(r, c->address);
@@ -120,6 +140,10 @@ static void render_change_comment(rctx *r, const vpce_change *c, bool drift)
             txt_put(r, "  # (depends on a resource or a module with changes pending)\n");
     }
     free(idx);
+    if (c->action == VPCE_ACTION_FORGET)
+        txt_put(r, " # (destroy = false is set in the configuration)\n");
+    if (c->previous_address && !drift)
+        txt_putf(r, "  # (moved from %s)\n", c->previous_address);
     if (c->import_id && c->action != VPCE_ACTION_NOOP) {
         txt_putf(r, "  # (imported from \"%s\")\n", c->import_id);
         if (c->action == VPCE_ACTION_DELETE_THEN_CREATE ||
@@ -149,6 +173,8 @@ static void render_change(rctx *r, const vpce_change *c, bool drift)
     const json_t *a = txt_is_null(c->after) ? NULL : c->after;
     if (c->action == VPCE_ACTION_DELETE)
         a = NULL;
+    if (c->action == VPCE_ACTION_FORGET)
+        a = b; /* shown as it is: nothing happens to the object */
     if (c->action == VPCE_ACTION_CREATE)
         b = NULL;
     txt_render_body(r, b, a, 1);
@@ -360,7 +386,7 @@ char *vpce_plan_render_text(const vpce_plan *p, bool color)
 {
     vpce_buf b = VPCE_BUF_INIT(TEXT_CAP);
     rctx r = {.b = &b, .color = color, .path = json_array()};
-    size_t counts[7] = {0}, nres = 0;
+    size_t counts[A_COUNT] = {0}, nres = 0;
     for (size_t i = 0; i < p->nchanges; i++) {
         if (!shown(p->changes[i]))
             continue;
@@ -403,9 +429,13 @@ char *vpce_plan_render_text(const vpce_plan *p, bool color)
         }
         goto done;
     }
-    if (nres > 0) {
+    bool symbols = false;
+    for (int k = A_CREATE; k < A_COUNT; k++)
+        symbols = symbols || counts[k] > 0;
+    if (nres > 0 && symbols)
         txt_put(&r, "vpce used the selected providers to generate the following execution plan. "
                     "Resource actions are indicated with the following symbols:\n");
+    if (nres > 0) {
         static const struct {
             int act;
             const char *text;
@@ -416,6 +446,7 @@ char *vpce_plan_render_text(const vpce_plan *p, bool color)
             {A_DTC, "destroy and then create replacement"},
             {A_CTD, "create replacement and then destroy"},
             {A_READ, "read (data resources)"},
+            {A_FORGET, "forget"},
         };
         for (size_t i = 0; i < sizeof(legend) / sizeof(legend[0]); i++)
             if (counts[legend[i].act]) {
@@ -423,7 +454,8 @@ char *vpce_plan_render_text(const vpce_plan *p, bool color)
                 txt_put(&r, legend[i].text);
                 txt_put(&r, "\n");
             }
-        txt_put(&r, "\nvpce will perform the following actions:\n\n");
+        txt_put(&r, symbols ? "\nvpce will perform the following actions:\n\n"
+                            : "vpce will perform the following actions:\n\n");
         for (size_t i = 0; i < p->nchanges; i++) {
             if (!shown(p->changes[i]))
                 continue;

@@ -11,7 +11,7 @@
 /* Arrays longer than this are diffed as "all removed, all added" rather than by LCS. */
 #define LCS_MAX 2000
 
-enum { A_NOOP, A_CREATE, A_DELETE, A_UPDATE, A_DTC, A_CTD, A_READ };
+enum { A_NOOP, A_CREATE, A_DELETE, A_UPDATE, A_DTC, A_CTD, A_READ, A_FORGET, A_COUNT };
 
 #define C_RESET  "\033[0m"
 #define C_BOLD   "\033[1m"

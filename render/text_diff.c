@@ -90,6 +90,12 @@ void txt_sym(rctx *r, int act)
         txt_color_on(r, C_CYAN);
         txt_put(r, "<=");
         break;
+    case A_FORGET:
+        /* Terraform's forget symbol is one column narrower than the others */
+        txt_put(r, " ");
+        txt_color_on(r, C_RED);
+        txt_put(r, ".");
+        break;
     }
     txt_color_off(r);
     txt_put(r, " ");

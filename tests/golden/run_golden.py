@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """Golden test runner: run_golden.py BINARY CASEDIR.
 
-Runs BINARY with the arguments of CASEDIR/args (shell words; default "validate") in CASEDIR,
+Runs BINARY with the arguments of CASEDIR/args (shell words; default "validate") in CASEDIR
+(in a copy of it holding a vpce.db made from CASEDIR/state.json when there is one),
 with NO_COLOR=1, and compares stdout followed by stderr, byte for byte, with CASEDIR/expected,
 and the exit code with CASEDIR/exit (default 0). An env value "@SIM" is replaced by the URL of a
 tests/ec2sim simulator started for the case (and stopped after it), so a case can let vpce reach
 STS or EC2 while the rest stays offline. With UPDATE_GOLDEN=1 in the environment the
 expected files are rewritten instead. See tests/golden/README.md.
 """
+import json
 import os
 import shlex
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -32,6 +35,36 @@ def start_sim():
             raise RuntimeError("the simulator did not start")
         time.sleep(0.05)
     return proc, "http://127.0.0.1:%s" % open(port_file).read().strip(), d
+
+
+def make_state(binary, workdir, state_path, env):
+    """Creates workdir/vpce.db holding the resources of state.json (the state document shape).
+
+    The database is made by vpce itself (an apply of an empty configuration elsewhere), then
+    the resources are inserted with SQLite, so the schema is always the current one.
+    """
+    empty = tempfile.mkdtemp(prefix="golden-empty-")
+    try:
+        open(os.path.join(empty, "empty.vpce"), "w").close()
+        db = os.path.join(workdir, "vpce.db")
+        subprocess.run([binary, "apply", "-auto-approve", "-state", db], cwd=empty, env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
+                       timeout=60)
+    finally:
+        shutil.rmtree(empty)
+    doc = json.load(open(state_path, encoding="utf-8"))
+    con = sqlite3.connect(db)
+    for r in doc.get("resources", []):
+        con.execute(
+            "INSERT INTO resources (address, mode, type, name, index_key, provider, provider_id,"
+            " schema_version, attributes, sensitive_attributes, dependencies, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, '[]', ?, '2024-01-01T00:00:00Z')",
+            (r["address"], r.get("mode", "managed"), r["type"], r["name"],
+             json.dumps(r.get("index")), r.get("provider", "aws"),
+             r.get("attributes", {}).get("id"), json.dumps(r.get("attributes", {})),
+             json.dumps(r.get("dependencies", []))))
+    con.commit()
+    con.close()
 
 
 def main():
@@ -62,10 +95,19 @@ def main():
     if "@SIM" in env.values():
         sim = start_sim()
         env = {k: (sim[1] if v == "@SIM" else v) for k, v in env.items()}
+    workdir, tmp = case, None
     try:
-        proc = subprocess.run([binary] + args, cwd=case, env=env, stdout=subprocess.PIPE,
+        if os.path.exists(os.path.join(case, "state.json")):
+            # A prior state: run in a copy of the case, so the database never lands in the tree.
+            tmp = tempfile.mkdtemp(prefix="golden-")
+            workdir = os.path.join(tmp, os.path.basename(case))
+            shutil.copytree(case, workdir)
+            make_state(binary, workdir, os.path.join(case, "state.json"), env)
+        proc = subprocess.run([binary] + args, cwd=workdir, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, timeout=120)
     finally:
+        if tmp:
+            shutil.rmtree(tmp)
         if sim:
             sim[0].terminate()
             sim[0].wait(10)
