@@ -1,7 +1,10 @@
 /* parser/parse.c: the parse driver behind vpce_parse(): sets up the scanner and the grammar. */
+#include <locale.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wctype.h>
 
 #include "parser/parse_internal.h"
 #include "parser/grammar.h"
@@ -210,4 +213,83 @@ int vpce_parse_file(vpce_file **out, const char *path, vpce_diags *diags)
     rc = vpce_parse(out, path, text, len, diags);
     free(text);
     return rc;
+}
+
+/* ---- identifiers -------------------------------------------------------------------------- */
+
+static locale_t utf8_locale;
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+
+static void utf8_locale_init(void)
+{
+    utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+/* Combining marks and the few other ID_Continue characters the C library does not count as
+   letters or digits. */
+static bool extra_continue(uint32_t cp)
+{
+    static const uint32_t ranges[][2] = {
+        {0x00B7, 0x00B7}, {0x0300, 0x036F}, {0x0387, 0x0387}, {0x0483, 0x0487},   {0x0591, 0x05BD},
+        {0x0610, 0x061A}, {0x064B, 0x065F}, {0x0900, 0x0903}, {0x093A, 0x094F},   {0x0951, 0x0957},
+        {0x0962, 0x0963}, {0x1369, 0x1371}, {0x19DA, 0x19DA}, {0x1AB0, 0x1AFF},   {0x1DC0, 0x1DFF},
+        {0x200C, 0x200D}, {0x203F, 0x2040}, {0x20D0, 0x20FF}, {0x3099, 0x309A},   {0xFE00, 0xFE0F},
+        {0xFE20, 0xFE2F}, {0xFE33, 0xFE34}, {0xFF3F, 0xFF3F}, {0xE0100, 0xE01EF},
+    };
+    for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
+        if (cp >= ranges[i][0] && cp <= ranges[i][1])
+            return true;
+    return false;
+}
+
+/* Without the C.UTF-8 tables: everything but spaces, format characters and symbols counts. */
+static bool fallback_letter(uint32_t cp)
+{
+    return !(cp == 0x00A0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x206F) || cp == 0x3000 ||
+             cp == 0xFEFF || (cp >= 0x2190 && cp <= 0x2BFF) || (cp >= 0x1F000 && cp <= 0x1FAFF) ||
+             (cp >= 0xD800 && cp <= 0xDFFF) || (cp >= 0xE000 && cp <= 0xF8FF) ||
+             (cp >= 0x80 && cp <= 0xBF) || cp == 0xD7 || cp == 0xF7);
+}
+
+static bool ident_char(uint32_t cp, bool first)
+{
+    if (cp < 0x80)
+        return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || cp == '_' ||
+               (!first && ((cp >= '0' && cp <= '9') || cp == '-'));
+    pthread_once(&utf8_once, utf8_locale_init);
+    if (utf8_locale == (locale_t)0)
+        return fallback_letter(cp);
+    if (iswalpha_l((wint_t)cp, utf8_locale))
+        return true;
+    return !first && (iswalnum_l((wint_t)cp, utf8_locale) || extra_continue(cp));
+}
+
+uint32_t parse_utf8_decode(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t k = n ? vpce_utf8_seq_len(u, n) : 0;
+    if (k == 2)
+        return ((u[0] & 0x1Fu) << 6) | (u[1] & 0x3Fu);
+    if (k == 3)
+        return ((u[0] & 0x0Fu) << 12) | ((u[1] & 0x3Fu) << 6) | (u[2] & 0x3Fu);
+    if (k == 4)
+        return ((u[0] & 0x07u) << 18) | ((u[1] & 0x3Fu) << 12) | ((u[2] & 0x3Fu) << 6) |
+               (u[3] & 0x3Fu);
+    return n ? u[0] : 0;
+}
+
+size_t parse_ident_prefix(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        size_t k = vpce_utf8_seq_len(u + i, n - i);
+        if (k == 0)
+            return i;
+        uint32_t cp = parse_utf8_decode(s + i, n - i);
+        if (!ident_char(cp, i == 0))
+            return i;
+        i += k;
+    }
+    return i;
 }

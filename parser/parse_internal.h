@@ -86,6 +86,17 @@ void plist_push(parse_ctx *ctx, plist **l, void *item);
 /* Human-readable rendering of a byte string for messages ("\x00", "é", "abc"); caller frees. */
 char *parse_quote_bytes(const char *s, size_t len, size_t max);
 
+/*
+ * The length in bytes of the longest prefix of s (n bytes, a match of the scanner's identifier
+ * pattern) that is a valid HCL identifier: a letter or '_' first (Unicode ID_Start), then
+ * letters, digits, combining marks, '_' and '-' (ID_Continue). 0 when the first character
+ * already is not one. Unicode classes come from the C library's C.UTF-8 tables (a locale
+ * object of its own: the process locale is not touched).
+ */
+size_t parse_ident_prefix(const char *s, size_t n);
+/* The code point of the UTF-8 sequence at s (n bytes available); the first byte when invalid. */
+uint32_t parse_utf8_decode(const char *s, size_t n);
+
 /* A token's text: for identifiers and numbers the source text, for template literals the decoded
  * bytes. Arena-owned. */
 typedef struct tokstr {

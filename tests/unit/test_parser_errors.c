@@ -54,6 +54,20 @@ static void expect_errors_n(const char *text, size_t len, const want *w, size_t 
         expect_errors_n((text), strlen(text), w_, sizeof(w_) / sizeof(w_[0]));                     \
     } while (0)
 
+/* Characters that are not letters stop an identifier and are reported where they are. */
+static void errors_unicode_identifiers(void **state)
+{
+    (void)state;
+    EXPECT_ERRORS("a\xf0\x9f\x98\x80 = 1\n",
+                  {1, 2, "invalid character \"\xf0\x9f\x98\x80\" (U+1F600)"});
+    EXPECT_ERRORS("x = 1\nb\xc2\xa0= 2\n", {2, 2, "invalid character \"\xc2\xa0\" (U+00A0)"});
+    EXPECT_ERRORS("\xe2\x82\xac = 3\n", {1, 1, "invalid character \"\xe2\x82\xac\" (U+20AC)"},
+                  {1, 3, "unexpected \"=\""});
+    EXPECT_ERRORS("y = local.\xcc\x81"
+                  "a\n",
+                  {1, 11, "invalid character \"\xcc\x81\" (U+0301)"});
+}
+
 static void errors_several_in_one_run(void **state)
 {
     (void)state;
@@ -166,8 +180,9 @@ static void errors_binary_input(void **state)
                        {2, 6, "invalid character \"\\x00\""}};
     expect_errors_n(nul, sizeof(nul) - 1, w1, 2);
 
-    const char *bad = "a = \"\xff\xfe\"\nb = \xc3\xa9\n# \xc0 comment\n";
-    EXPECT_ERRORS(bad, {1, 6, "invalid UTF-8"}, {2, 5, "invalid character \"\xc3\xa9\""},
+    const char *bad = "a = \"\xff\xfe\"\nb = \xe2\x82\xac\n# \xc0 comment\n";
+    EXPECT_ERRORS(bad, {1, 6, "invalid UTF-8"},
+                  {2, 5, "invalid character \"\xe2\x82\xac\" (U+20AC)"},
                   {2, 6, "unexpected newline"}, {3, 3, "invalid UTF-8"});
 
     /* pseudo-random binary data: errors, capped, never a crash */
@@ -288,10 +303,15 @@ static void errors_expression_mode(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(errors_several_in_one_run), cmocka_unit_test(errors_printed_form),
-        cmocka_unit_test(errors_unterminated),       cmocka_unit_test(errors_bodies),
-        cmocka_unit_test(errors_expected_details),   cmocka_unit_test(errors_binary_input),
-        cmocka_unit_test(errors_huge_line),          cmocka_unit_test(errors_deep_nesting),
+        cmocka_unit_test(errors_several_in_one_run),
+        cmocka_unit_test(errors_unicode_identifiers),
+        cmocka_unit_test(errors_printed_form),
+        cmocka_unit_test(errors_unterminated),
+        cmocka_unit_test(errors_bodies),
+        cmocka_unit_test(errors_expected_details),
+        cmocka_unit_test(errors_binary_input),
+        cmocka_unit_test(errors_huge_line),
+        cmocka_unit_test(errors_deep_nesting),
         cmocka_unit_test(errors_expression_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -141,6 +141,19 @@ static void parser_calls(void **state)
     expect_expr("jsonencode({ a = [1] })", "(call jsonencode (obj id:\"a\"=(tuple 1)))");
 }
 
+/* HCL identifiers are Unicode: ID_Start, then ID_Continue and '-'. */
+static void parser_unicode_identifiers(void **state)
+{
+    (void)state;
+    expect_body("größe = 1\n", "größe=1");
+    expect_body("variable \"größe\" {}\n", "variable [größe] {}");
+    expect_expr("local.数", "(. local 数)");
+    expect_expr("var.größe-x", "(. var größe-x)");
+    expect_expr("local.café\xcc\x81", "(. local café\xcc\x81)"); /* a combining accent */
+    expect_expr("local.Ωμέγα_2", "(. local Ωμέγα_2)");
+    expect_expr("local.名前1", "(. local 名前1)");
+}
+
 static void parser_traversals_and_splats(void **state)
 {
     (void)state;
@@ -333,6 +346,7 @@ int main(void)
         cmocka_unit_test(parser_collections),
         cmocka_unit_test(parser_calls),
         cmocka_unit_test(parser_traversals_and_splats),
+        cmocka_unit_test(parser_unicode_identifiers),
         cmocka_unit_test(parser_for_expressions),
         cmocka_unit_test(parser_newlines_inside_brackets),
         cmocka_unit_test(parser_ranges),
