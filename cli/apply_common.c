@@ -333,7 +333,7 @@ int cli_import_blocks(json_t *doc, const vpce_config *cfg, const json_t *vars,
         const vpce_cfg_import *im = cfg->imports.items[i];
         if (!im->to || doc_has(doc, im->to))
             continue;
-        vpce_eval_ctx ctx = {scope, cfg->dir, &d};
+        vpce_eval_ctx ctx = {scope, cfg->dir, &d, NULL, NULL};
         json_t *idv = im->id ? vpce_eval(&ctx, im->id) : NULL;
         if (!json_is_string(idv)) {
             json_decref(idv);

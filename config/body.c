@@ -714,11 +714,11 @@ int vpce_config_validate(const vpce_config *c, vpce_diags *diags)
     size_t errors_before = diags->nerrors;
     vpce_diags found = VPCE_DIAGS_INIT;
     json_t *scope = vpce_config_unknown_scope(c);
-    vpce_eval_ctx ctx = {scope, c->dir, &found};
+    vpce_eval_ctx ctx = {scope, c->dir, &found, vpce_config_ref_sensitive, (void *)c};
 
     /* A default is a constant of the declared type. */
     json_t *empty = json_object();
-    vpce_eval_ctx cctx = {empty, c->dir, &found};
+    vpce_eval_ctx cctx = {empty, c->dir, &found, NULL, NULL};
     for (size_t i = 0; i < c->variables.len; i++) {
         const vpce_cfg_variable *v = c->variables.items[i];
         if (!v->default_expr)

@@ -281,6 +281,10 @@ vpce_cfg_resource *vpce_config_resource(const vpce_config *c, const char *addr);
  * is sensitive but which is not declared sensitive = true ("output refers to sensitive values").
  */
 bool vpce_config_expr_sensitive(const vpce_config *c, const vpce_ast_expr *e);
+/* The reference predicate behind it (ud: the const vpce_config *), for vpce_eval_ctx.sensitive
+   so issensitive() judges as the rest of vpce does. */
+vpce_sensitivity vpce_config_ref_sensitive(const char *root, const vpce_ref_step *steps,
+                                           size_t nsteps, void *ud);
 
 /* ---- version constraints (config/version.c) ----------------------------------------------- */
 

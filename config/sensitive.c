@@ -19,7 +19,8 @@ static bool schema_has_sensitive(const vpce_block_schema *s)
     return false;
 }
 
-static vpce_sensitivity ref_sensitive(const char *root, const vpce_ref_step *st, size_t n, void *ud)
+vpce_sensitivity vpce_config_ref_sensitive(const char *root, const vpce_ref_step *st, size_t n,
+                                           void *ud)
 {
     const vpce_config *c = ud;
     if (strcmp(root, "var") == 0 || strcmp(root, "local") == 0) {
@@ -67,14 +68,14 @@ static bool local_sensitive(const vpce_config *c, vpce_cfg_local *l)
 {
     if (l->sensitivity == 0) {
         l->sensitivity = 1; /* a cycle (reported elsewhere) stops here */
-        l->sensitivity = vpce_expr_sensitive(l->expr, ref_sensitive, (void *)c) ? 3 : 2;
+        l->sensitivity = vpce_expr_sensitive(l->expr, vpce_config_ref_sensitive, (void *)c) ? 3 : 2;
     }
     return l->sensitivity == 3;
 }
 
 bool vpce_config_expr_sensitive(const vpce_config *c, const vpce_ast_expr *e)
 {
-    return e && vpce_expr_sensitive(e, ref_sensitive, (void *)c);
+    return e && vpce_expr_sensitive(e, vpce_config_ref_sensitive, (void *)c);
 }
 
 void vpce_config_check_sensitive(vpce_config *c, vpce_diags *diags)

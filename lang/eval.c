@@ -707,11 +707,120 @@ static json_t *eval_try(const vpce_eval_ctx *ctx, const splat_frame *sf, const v
                "no expression succeeded in call to \"try\"");
 }
 
+/* issensitive(value): whether the argument is sensitive, judged from its expression as every
+   sensitivity in vpce is (vpce_expr_sensitive with the context's predicate). */
+static json_t *eval_issensitive(const vpce_eval_ctx *ctx, const splat_frame *sf,
+                                const vpce_ast_expr *e)
+{
+    if (e->u.call.nargs != 1 || e->u.call.expand_final) {
+        vpce_diags_error(ctx->diags, e->range, "expected 1 argument",
+                         "wrong number of arguments to \"issensitive\"");
+        return NULL;
+    }
+    json_t *v = ev(ctx, sf, e->u.call.args[0]);
+    if (!v)
+        return NULL;
+    json_decref(v);
+    return json_boolean(vpce_expr_sensitive(e->u.call.args[0], ctx->sensitive, ctx->sensitive_ud));
+}
+
+/* templatestring() inside a template is refused, as Terraform refuses it (and templatefile). */
+static _Thread_local int templatestring_depth;
+
+/*
+ * templatestring(ref, vars), Terraform 1.9's: renders the string ref refers to as a template
+ * with vars as its only scope. ref must be a reference to a named value (local.t,
+ * data.x.y.body), not a template written in place (that would already have been rendered).
+ */
+static json_t *eval_templatestring(const vpce_eval_ctx *ctx, const splat_frame *sf,
+                                   const vpce_ast_expr *e)
+{
+    if (e->u.call.nargs != 2 || e->u.call.expand_final) {
+        vpce_diags_error(ctx->diags, e->range, "expected 2 arguments",
+                         "wrong number of arguments to \"templatestring\"");
+        return NULL;
+    }
+    const vpce_ast_expr *ref = e->u.call.args[0];
+    while (ref->kind == VPCE_EXPR_PAREN)
+        ref = ref->u.inner;
+    if (ref->kind != VPCE_EXPR_VAR && ref->kind != VPCE_EXPR_GETATTR &&
+        ref->kind != VPCE_EXPR_INDEX) {
+        return err(ctx, e->u.call.args[0]->range,
+                   "the template must be given as a reference to a string defined elsewhere, "
+                   "such as local.template; a template written here is rendered before the "
+                   "call: use it directly instead",
+                   "invalid argument 1 to templatestring: a reference to a string is required");
+    }
+    if (templatestring_depth > 0)
+        return err(ctx, e->range, NULL,
+                   "cannot call templatestring from inside a template rendered by "
+                   "templatestring");
+    json_t *tmpl = ev(ctx, sf, e->u.call.args[0]);
+    json_t *vars = tmpl ? ev(ctx, sf, e->u.call.args[1]) : NULL;
+    json_t *r = NULL;
+    vpce_file *file = NULL;
+    vpce_ast_expr *expr = NULL;
+    if (!tmpl || !vars)
+        goto cleanup;
+    if (vpce_is_unknown(tmpl) || vpce_contains_unknown(vars)) {
+        r = vpce_unknown();
+        goto cleanup;
+    }
+    if (!json_is_string(tmpl)) {
+        vpce_diags_error(ctx->diags, e->u.call.args[0]->range, NULL,
+                         "invalid argument 1 to templatestring: a string is required, not %s",
+                         vpce_value_type_name(tmpl));
+        goto cleanup;
+    }
+    if (!json_is_object(vars) && !json_is_null(vars)) {
+        err(ctx, e->u.call.args[1]->range, NULL,
+            "invalid argument 2 to templatestring: a map or object of template variables is "
+            "required");
+        goto cleanup;
+    }
+    /* Errors inside the template point into the string, named after the reference. */
+    vpce_diags tdiags = VPCE_DIAGS_INIT;
+    if (vpce_parse_template(&file, &expr, "templatestring", json_string_value(tmpl),
+                            json_string_length(tmpl), &tdiags) < 0 ||
+        !expr) {
+        vpce_diags_append(ctx->diags, &tdiags);
+        err(ctx, e->u.call.args[0]->range, NULL,
+            "invalid template: the string given to templatestring has errors");
+        goto cleanup;
+    }
+    vpce_diags_append(ctx->diags, &tdiags);
+    json_t *scope = json_is_object(vars) ? json_incref(vars) : json_object();
+    vpce_eval_ctx tctx = {scope, ctx->base_dir, ctx->diags, NULL, NULL};
+    templatestring_depth++;
+    r = vpce_eval(&tctx, expr);
+    templatestring_depth--;
+    json_decref(scope);
+    if (r && !vpce_is_unknown(r) && !json_is_string(r)) {
+        json_t *st = json_string("string");
+        const char *why;
+        json_t *conv = vpce_convert(r, st, &why);
+        json_decref(st);
+        json_decref(r);
+        r = conv;
+        if (!r)
+            err(ctx, e->range, why, "the template given to templatestring must produce a string");
+    }
+cleanup:
+    json_decref(tmpl);
+    json_decref(vars);
+    vpce_file_free(file);
+    return r;
+}
+
 static json_t *eval_call(const vpce_eval_ctx *ctx, const splat_frame *sf, const vpce_ast_expr *e)
 {
     const char *name = e->u.call.name;
     if (strcmp(name, "try") == 0 || strcmp(name, "can") == 0)
         return eval_try(ctx, sf, e, name[0] == 'c');
+    if (strcmp(name, "issensitive") == 0)
+        return eval_issensitive(ctx, sf, e);
+    if (strcmp(name, "templatestring") == 0)
+        return eval_templatestring(ctx, sf, e);
     if (!vpce_eval_has_function(name)) {
         const char *const *names = vpce_eval_function_names();
         size_t cnt = 0;
@@ -1222,8 +1331,9 @@ static bool sens_expr(const vpce_ast_expr *e, const sens_bound *b, const sens_ct
     case VPCE_EXPR_SPLAT:
         return sens_splat(e, b, s);
     case VPCE_EXPR_CALL:
-        if (strcmp(e->u.call.name, "nonsensitive") == 0)
-            return false;
+        if (strcmp(e->u.call.name, "nonsensitive") == 0 ||
+            strcmp(e->u.call.name, "issensitive") == 0)
+            return false; /* issensitive's answer is not itself sensitive */
         if (strcmp(e->u.call.name, "sensitive") == 0)
             return true;
         for (size_t i = 0; i < e->u.call.nargs; i++)

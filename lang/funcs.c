@@ -249,9 +249,12 @@ static json_t *f_identity(fcall *c)
     return c->a[0] ? json_incref(c->a[0]) : json_null();
 }
 
-/* try() and can() need their arguments unevaluated: vpce_eval handles them. */
+/* try(), can(), issensitive() and templatestring() need their arguments unevaluated:
+   vpce_eval handles them. */
 static const fdef core_functions[] = {
     {"can", 1, 1, 0, NULL},
+    {"issensitive", 1, 1, 0, NULL},
+    {"templatestring", 2, 2, 0, NULL},
     {"nonsensitive", 1, 1, F_DEEP | F_NULL, f_identity},
     {"sensitive", 1, 1, F_DEEP | F_NULL, f_identity},
     {"try", 1, -1, 0, NULL},

@@ -112,7 +112,7 @@ static json_t *f_templatefile(fcall *c)
         goto cleanup;
     }
     scope = fn_is_null(c->a[1]) ? json_object() : json_incref(c->a[1]);
-    vpce_eval_ctx tctx = {scope, c->ctx->base_dir, c->ctx->diags};
+    vpce_eval_ctx tctx = {scope, c->ctx->base_dir, c->ctx->diags, NULL, NULL};
     template_depth++;
     r = vpce_eval(&tctx, expr);
     template_depth--;

@@ -29,10 +29,31 @@
 #define VPCE_LANG_MAX_STRING   (16u * 1024 * 1024)
 #define VPCE_LANG_MAX_ELEMENTS 1000000
 
+/* One step of a reference after its root: `.name` (index false), or an index: `[key]` with
+   name the key when it is a literal string (NULL otherwise), `[*]` of a splat (name NULL). */
+typedef struct vpce_ref_step {
+    const char *name;
+    bool index;
+} vpce_ref_step;
+
+/* How much of a referenced value is sensitive. */
+typedef enum {
+    VPCE_SENS_NONE = 0,  /* nothing */
+    VPCE_SENS_WHOLE = 1, /* the value as a whole (a sensitive variable, a sensitive attribute) */
+    VPCE_SENS_PART = 2,  /* some parts inside it (a resource object with a sensitive attribute) */
+} vpce_sensitivity;
+
+/* Whether a reference (root, steps) names a sensitive value; see vpce_expr_sensitive(). */
+typedef vpce_sensitivity (*vpce_sens_pred)(const char *root, const vpce_ref_step *steps,
+                                           size_t nsteps, void *ud);
+
 typedef struct vpce_eval_ctx {
     json_t *scope;        /* borrowed */
     const char *base_dir; /* for file() and templatefile(); relative paths resolve here */
     vpce_diags *diags;    /* errors are appended here with the expression's range */
+    /* Which references are sensitive, for issensitive(); NULL: only sensitive() calls are. */
+    vpce_sens_pred sensitive;
+    void *sensitive_ud;
 } vpce_eval_ctx;
 
 /*
@@ -75,20 +96,6 @@ void vpce_expr_walk_refs(const vpce_ast_expr *e,
                          void (*visit)(const char *root, const char *attr, const char *attr2,
                                        vpce_range range, void *ud),
                          void *ud);
-
-/* One step of a reference after its root: `.name` (index false), or an index: `[key]` with
-   name the key when it is a literal string (NULL otherwise), `[*]` of a splat (name NULL). */
-typedef struct vpce_ref_step {
-    const char *name;
-    bool index;
-} vpce_ref_step;
-
-/* How much of a referenced value is sensitive. */
-typedef enum {
-    VPCE_SENS_NONE = 0,  /* nothing */
-    VPCE_SENS_WHOLE = 1, /* the value as a whole (a sensitive variable, a sensitive attribute) */
-    VPCE_SENS_PART = 2,  /* some parts inside it (a resource object with a sensitive attribute) */
-} vpce_sensitivity;
 
 /*
  * Whether the value of e may be sensitive, as Terraform's marks would make it: e calls

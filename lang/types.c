@@ -642,7 +642,7 @@ static json_t *type_from_expr(const vpce_ast_expr *e, vpce_diags *diags, bool in
         *optional = true;
         if (na == 2) {
             const vpce_ast_expr *d = e->u.call.args[1];
-            vpce_eval_ctx ctx = {json_object(), NULL, diags};
+            vpce_eval_ctx ctx = {json_object(), NULL, diags, NULL, NULL};
             json_t *dv = vpce_eval(&ctx, d);
             json_decref(ctx.scope);
             if (!dv) {

@@ -291,7 +291,8 @@ static void set_depends(planner *P, vpce_change *c, size_t gi, const json_t *sta
 static bool check_conditions(planner *P, const vpce_cfg_validation *conds, size_t n,
                              const char *summary, bool *pending)
 {
-    vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags};
+    vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags, vpce_config_ref_sensitive,
+                         (void *)P->cfg};
     bool ok = true;
     for (size_t i = 0; i < n; i++) {
         int rc = vpce_config_condition(&ctx, &conds[i], summary);
@@ -424,7 +425,8 @@ static bool holds_replaced(const planner *P, const vpce_cfg_resource *r, const v
 static const json_t *value_at(planner *P, const json_t *v, const vpce_ast_expr *const *steps,
                               size_t n)
 {
-    vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags};
+    vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags, vpce_config_ref_sensitive,
+                         (void *)P->cfg};
     for (size_t i = 0; i < n && v; i++) {
         if (steps[i]->kind == VPCE_EXPR_GETATTR) {
             v = json_is_object(v) && !vpce_is_unknown(v)
@@ -466,7 +468,8 @@ static bool triggers(planner *P, const vpce_change *c, const vpce_ast_expr *cons
    change planned; those references are planned first (they are edges of the graph). */
 static bool replace_triggered(planner *P, const vpce_cfg_resource *r)
 {
-    vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags};
+    vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags, vpce_config_ref_sensitive,
+                         (void *)P->cfg};
     for (size_t t = 0; t < r->nreplace_triggered_by; t++) {
         const vpce_ast_expr *steps[64], *rev[64], *e = r->replace_triggered_by[t];
         size_t n = 0;
@@ -679,7 +682,8 @@ static bool instances_fit(planner *P, vpce_range range, size_t n, const char *me
    the each.value per key (array, same length). Returns false after a diagnostic. */
 static bool expand_keys(planner *P, const vpce_cfg_resource *r, json_t **keys, json_t **values)
 {
-    vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags};
+    vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags, vpce_config_ref_sensitive,
+                         (void *)P->cfg};
     *keys = json_array();
     *values = json_array();
     if (r->count) {
@@ -794,7 +798,8 @@ static void plan_resource(planner *P, size_t gi)
     }
     json_t *collected = r->count ? json_array() : r->for_each ? json_object() : NULL;
     json_t *single = NULL;
-    vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags};
+    vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags, vpce_config_ref_sensitive,
+                         (void *)P->cfg};
     for (size_t i = 0; i < json_array_size(keys); i++) {
         json_t *key = json_array_get(keys, i);
         char *addr = vpce_plan_instance_addr(r->addr, key);
@@ -854,7 +859,8 @@ static void plan_variable(planner *P, const vpce_cfg_variable *v, const json_t *
     if (val) {
         json_object_set(varobj, v->name, val);
     } else if (v->default_expr) {
-        vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags};
+        vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags, vpce_config_ref_sensitive,
+                             (void *)P->cfg};
         json_t *d = vpce_eval(&ctx, v->default_expr);
         if (!d)
             P->failed = true;
@@ -869,7 +875,8 @@ static void plan_variable(planner *P, const vpce_cfg_variable *v, const json_t *
 
 static void plan_local(planner *P, const vpce_cfg_local *l)
 {
-    vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags};
+    vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags, vpce_config_ref_sensitive,
+                         (void *)P->cfg};
     json_t *v = vpce_eval(&ctx, l->expr);
     if (!v) {
         P->failed = true;
@@ -891,7 +898,8 @@ static json_t *output_changes(planner *P, bool destroy)
     json_t *prior_outs = json_object_get(P->prior, "outputs");
     for (size_t i = 0; !destroy && i < P->cfg->outputs.len; i++) {
         const vpce_cfg_output *o = P->cfg->outputs.items[i];
-        vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags};
+        vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags, vpce_config_ref_sensitive,
+                             (void *)P->cfg};
         /* Not known yet: checked again when the outputs are stored after apply. */
         if (!check_conditions(P, o->preconditions, o->npreconditions,
                               "module output value precondition failed", NULL))
@@ -1070,7 +1078,8 @@ static json_t *run_checks(planner *P)
     for (size_t i = 0; i < P->cfg->checks.len; i++) {
         const vpce_cfg_check *ck = P->cfg->checks.items[i];
         vpce_diags local = VPCE_DIAGS_INIT;
-        vpce_eval_ctx ctx = {P->scope, P->cfg->dir, &local};
+        vpce_eval_ctx ctx = {P->scope, P->cfg->dir, &local, vpce_config_ref_sensitive,
+                             (void *)P->cfg};
         const char *status = "pass";
         json_t *problems = json_array();
         bool scoped = false;

@@ -38,7 +38,7 @@ static int configure_one(vpce_plan_providers *ps, const char *ref, const char *t
         vpce_ast_body empty = {0};
         json_t *scope = json_object();
         json_object_set_new(scope, "var", vars ? json_incref((json_t *)vars) : json_object());
-        vpce_eval_ctx ctx = {scope, base_dir, diags};
+        vpce_eval_ctx ctx = {scope, base_dir, diags, NULL, NULL};
         config = vpce_body_eval(&ctx, body ? body : &empty, t->config_schema);
         json_decref(scope);
         if (!config) {

@@ -25,7 +25,7 @@ static json_t *eval_first(parsed *p, const char *text, const vpce_block_schema *
     p->scope = json_pack("{s:{s:s,s:[s,s],s:{s:s}}}", "var", "cidr", "10.0.0.0/16", "ports", "443",
                          "80", "m", "a", "b");
     json_object_set_new(p->scope, "aws_vpc", json_pack("{s:{s:o}}", "main", "id", vpce_unknown()));
-    vpce_eval_ctx ctx = {p->scope, ".", &p->d};
+    vpce_eval_ctx ctx = {p->scope, ".", &p->d, NULL, NULL};
     return vpce_body_eval(&ctx, p->f->body->blocks[0]->body, schema);
 }
 

@@ -244,7 +244,7 @@ static E *splat(E *src, E *each)
 static json_t *eval_in(E *e, const char *scope_json)
 {
     json_t *scope = scope_json ? jparse(scope_json) : json_object();
-    vpce_eval_ctx ctx = {scope, NULL, &t_diags};
+    vpce_eval_ctx ctx = {scope, NULL, &t_diags, NULL, NULL};
     json_t *v = vpce_eval(&ctx, e);
     json_decref(scope);
     return v;
@@ -280,7 +280,7 @@ static json_t *fcall(const char *name, const char *args_json)
 {
     json_t *args = jparse(args_json);
     json_t *scope = json_object();
-    vpce_eval_ctx ctx = {scope, VPCE_TEST_DATA_DIR, &t_diags};
+    vpce_eval_ctx ctx = {scope, VPCE_TEST_DATA_DIR, &t_diags, NULL, NULL};
     size_t n = json_array_size(args);
     json_t **argv = calloc(n ? n : 1, sizeof(*argv));
     for (size_t i = 0; i < n; i++)

@@ -307,6 +307,76 @@ static void strings_collections_numbers(void **state)
     OK("ephemeralasnull", "[{\"a\": 1}]", "{\"a\": 1}");
 }
 
+/* A predicate that calls var.secret sensitive, as a configuration declaring it so would. */
+static vpce_sensitivity secret_only(const char *root, const vpce_ref_step *st, size_t n, void *ud)
+{
+    (void)ud;
+    return strcmp(root, "var") == 0 && n > 0 && st[0].name && strcmp(st[0].name, "secret") == 0
+               ? VPCE_SENS_WHOLE
+               : VPCE_SENS_NONE;
+}
+
+static json_t *evs_sens(const char *src, const char *scope_json)
+{
+    json_t *scope = jparse(scope_json);
+    vpce_eval_ctx ctx = {scope, NULL, &t_diags, secret_only, NULL};
+    json_t *v = vpce_eval(&ctx, parse(src));
+    json_decref(scope);
+    return v;
+}
+
+/* templatestring (Terraform 1.9) and issensitive (1.8), with the documentation's examples. */
+static void templatestring_and_issensitive(void **state)
+{
+    (void)state;
+    const char *scope = "{\"local\": {\"tmpl\": \"Hello, ${name}!\", "
+                        "\"list\": \"%{ for a in addrs ~}\\n${a}\\n%{ endfor ~}\", "
+                        "\"bad\": \"${\", \"n\": 5}, "
+                        "\"data\": {\"s3\": {\"x\": {\"body\": \"Bucket ${bucket}\"}}}}";
+    assert_json(evs("templatestring(local.tmpl, { name = \"Jodie\" })", scope),
+                "\"Hello, Jodie!\"");
+    assert_json(evs("templatestring(data.s3.x.body, { bucket = \"logs\" })", scope),
+                "\"Bucket logs\"");
+    assert_json(evs("templatestring(local.list, { addrs = [\"10.0.0.1\", \"10.0.0.2\"] })", scope),
+                "\"10.0.0.1\\n10.0.0.2\\n\"");
+    /* the template sees only the variables given to it */
+    json_t *v = evs("templatestring(local.tmpl, {})", scope);
+    assert_null(v);
+    assert_true(t_diags.len >= 1);
+    vpce_diags_release(&t_diags);
+    /* a template written in place is refused: it was rendered before the call */
+    assert_err(evs("templatestring(\"Hello, ${name}!\", { name = \"x\" })", scope),
+               "invalid argument 1 to templatestring: a reference to a string is required");
+    assert_err(evs("templatestring(upper(local.tmpl), {})", scope),
+               "invalid argument 1 to templatestring: a reference to a string is required");
+    assert_err(evs("templatestring(local.n, {})", scope),
+               "invalid argument 1 to templatestring: a string is required, not number");
+    v = evs("templatestring(local.bad, {})", scope);
+    assert_null(v);
+    /* the template's own syntax error, then the call's */
+    assert_true(t_diags.len >= 2);
+    assert_string_equal(t_diags.items[t_diags.len - 1].summary,
+                        "invalid template: the string given to templatestring has errors");
+    vpce_diags_release(&t_diags);
+    assert_err(evs("templatestring(local.tmpl, \"x\")", scope),
+               "invalid argument 2 to templatestring: a map or object of template variables is "
+               "required");
+    assert_err(evs("templatestring(local.tmpl)", scope),
+               "wrong number of arguments to \"templatestring\"");
+    assert_unknown(
+        evs("templatestring(local.u, { name = \"x\" })", "{\"local\": {\"u\": " UNK "}}"));
+
+    const char *vars = "{\"var\": {\"secret\": \"hunter2\", \"plain\": \"x\"}}";
+    assert_json(evs_sens("issensitive(var.secret)", vars), "true");
+    assert_json(evs_sens("issensitive(var.plain)", vars), "false");
+    assert_json(evs_sens("issensitive(sensitive(\"x\"))", vars), "true");
+    assert_json(evs_sens("issensitive(nonsensitive(var.secret))", vars), "false");
+    assert_json(evs_sens("issensitive(\"${var.secret}-suffix\")", vars), "true");
+    assert_json(evs_sens("issensitive(1)", vars), "false");
+    assert_err(evs_sens("issensitive(var.plain, 1)", vars),
+               "wrong number of arguments to \"issensitive\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -316,6 +386,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(encodings, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(yaml, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(times, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(templatestring_and_issensitive, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(paths, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(strings_collections_numbers, t_setup, t_teardown),
     };

@@ -27,7 +27,7 @@ static json_t *eval_with_x(const char *src, json_t *x)
 {
     json_t *scope = json_object();
     json_object_set(scope, "x", x);
-    vpce_eval_ctx ctx = {scope, NULL, &t_diags};
+    vpce_eval_ctx ctx = {scope, NULL, &t_diags, NULL, NULL};
     json_t *v = vpce_eval(&ctx, parse(src));
     json_decref(scope);
     return v;

@@ -41,7 +41,7 @@ static json_t *render(const char *name, const char *vars_json)
 {
     json_t *args[2] = {json_string(name), jparse(vars_json)};
     json_t *scope = json_object();
-    vpce_eval_ctx ctx = {scope, t_dir, &t_diags};
+    vpce_eval_ctx ctx = {scope, t_dir, &t_diags, NULL, NULL};
     vpce_range r = {NULL, 0, 0};
     json_t *v = vpce_eval_call(&ctx, "templatefile", args, 2, r);
     json_decref(args[0]);
