@@ -367,13 +367,14 @@ static int phase_delete(walker *w, task *t, const json_t *prior, bool deposed, c
     if (rc < 0)
         return rc;
 
+    bool nop = false;
     vpce_resource_op op = {
-        .provider = vpce_plan_providers_get(w->o->providers, c->provider),
+        .provider = vpce_plan_providers_for(w->o->providers, c->provider, prior, &nop),
         .address = c->address,
         .prior = prior,
         .timeout_ms = w->timeout,
     };
-    rc = rt->delete (&op);
+    rc = nop ? VPCE_ERROR : rt->delete (&op);
     json_decref(op.new_state);
     if (rc < 0)
         fail_msg(err, NULL);
@@ -473,17 +474,20 @@ static int phase_write(walker *w, task *t, bool create, bool after_delete, char 
     if (rc < 0)
         goto cleanup;
 
+    bool nop = false;
     vpce_resource_op op = {
-        .provider = vpce_plan_providers_get(w->o->providers, c->provider),
+        .provider = vpce_plan_providers_for(w->o->providers, c->provider, config, &nop),
         .address = c->address,
         .prior = prior,
         .config = config,
         .token = create ? token : NULL,
         .timeout_ms = w->timeout,
     };
-    rc = create ? rt->create(&op) : rt->update(&op);
+    rc = nop ? VPCE_ERROR : create ? rt->create(&op) : rt->update(&op);
     if (rc == 0 && !op.new_state)
         rc = vpce_error_set("the provider returned no state for %s", c->address);
+    if (rc == 0)
+        vpce_plan_providers_fill(w->o->providers, c->provider, op.provider, op.new_state);
     if (rc < 0 && resumed_jid) {
         /* The token is an earlier run's: what that run made may differ from what is sent
            now (the configuration changed since), and recovery could not find it. Say so: the
@@ -561,8 +565,13 @@ static int phase_read(walker *w, task *t, char **err)
         if (!rt || !rt->read || vpce_contains_unknown(config))
             rc = vpce_error_set("data source %s cannot be read: its configuration is not known",
                                 c->address);
-        else
-            rc = rt->read(vpce_plan_providers_get(w->o->providers, c->provider), config, &value);
+        else {
+            bool nop = false;
+            vpce_provider *p = vpce_plan_providers_for(w->o->providers, c->provider, config, &nop);
+            rc = nop ? VPCE_ERROR : rt->read(p, config, &value);
+            if (rc == 0)
+                vpce_plan_providers_fill(w->o->providers, c->provider, p, value);
+        }
     }
     if (rc < 0)
         fail_msg(err, NULL);

@@ -181,11 +181,15 @@ int vpce_apply_recover(const json_t *entries, const vpce_config *cfg, const vpce
             defref[n] = '\0';
             pref = defref;
         }
-        vpce_provider *p = vpce_plan_providers_get(ps, pref);
         /* The create's planned values, when its journal entry kept them (details.planned). */
         const json_t *planned = json_object_get(json_object_get(e, "details"), "planned");
-        rc = rt->find_planned ? rt->find_planned(p, addr, token, planned, &found)
-                              : rt->find_by_address(p, addr, token, &found);
+        bool nop = false;
+        vpce_provider *p = vpce_plan_providers_for(ps, pref, planned, &nop);
+        rc = nop                ? VPCE_ERROR
+             : rt->find_planned ? rt->find_planned(p, addr, token, planned, &found)
+                                : rt->find_by_address(p, addr, token, &found);
+        if (rc == 0 && found)
+            vpce_plan_providers_fill(ps, pref, p, found);
         if (rc < 0) {
             vpce_error_set("cannot look for what an interrupted create of %s made: %s", addr,
                            vpce_error_last());

@@ -556,6 +556,21 @@ static json_t *plan_managed_instance(planner *P, size_t gi, const vpce_cfg_resou
         }
         c->before = json_incref(prior);
     }
+    if (c->action != VPCE_ACTION_UPDATE && c->action != VPCE_ACTION_NOOP) {
+        /* A new object: what its provider instance decides itself (the region of an aws
+           object) is known now. */
+        char pbuf[128];
+        const char *ref = provider_ref_of(r, pbuf, sizeof(pbuf));
+        bool nop = false;
+        vpce_provider *p = vpce_plan_providers_for(P->ps, ref, planned, &nop);
+        if (!nop) {
+            vpce_plan_providers_fill(P->ps, ref, p, planned);
+        } else {
+            vpce_diags_error(P->diags, r->range, vpce_error_last(),
+                             "cannot configure provider \"%s\" for %s", ref, addr);
+            P->failed = true;
+        }
+    }
     c->after = json_incref(planned);
     if (json_array_size(paths) > 0)
         c->replace_paths = json_incref(paths);
@@ -618,8 +633,12 @@ static json_t *plan_data_instance(planner *P, size_t gi, const vpce_cfg_resource
     bool pending = !unknown && deps_pending(P, gi);
     if (!unknown && !pending && r->rtype->read) {
         char pbuf[128];
-        vpce_provider *p = vpce_plan_providers_get(P->ps, provider_ref_of(r, pbuf, sizeof(pbuf)));
-        if (r->rtype->read(p, config, &value) < 0 || !value) {
+        const char *ref = provider_ref_of(r, pbuf, sizeof(pbuf));
+        bool nop = false;
+        vpce_provider *p = vpce_plan_providers_for(P->ps, ref, config, &nop);
+        if (!nop && r->rtype->read(p, config, &value) == 0 && value)
+            vpce_plan_providers_fill(P->ps, ref, p, value);
+        if (nop || !value) {
             vpce_diags_error(P->diags, r->range, vpce_error_last(), "cannot read data source %s",
                              addr);
             P->failed = true;
@@ -1088,9 +1107,12 @@ static json_t *run_checks(planner *P)
             json_t *value = NULL;
             if (config && !config_unknown(ck->data, config) && ck->data->rtype->read) {
                 char pbuf[128];
-                vpce_provider *p =
-                    vpce_plan_providers_get(P->ps, provider_ref_of(ck->data, pbuf, sizeof(pbuf)));
-                if (ck->data->rtype->read(p, config, &value) < 0 || !value) {
+                const char *ref = provider_ref_of(ck->data, pbuf, sizeof(pbuf));
+                bool nop = false;
+                vpce_provider *p = vpce_plan_providers_for(P->ps, ref, config, &nop);
+                if (!nop && ck->data->rtype->read(p, config, &value) == 0 && value)
+                    vpce_plan_providers_fill(P->ps, ref, p, value);
+                if (nop || !value) {
                     json_decref(value);
                     value = NULL;
                     vpce_diags_warning(P->diags, ck->data->range, vpce_error_last(),

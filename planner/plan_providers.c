@@ -84,8 +84,46 @@ int vpce_plan_providers_new(vpce_plan_providers **out, const vpce_config *cfg, c
             rc = VPCE_EINVALID;
         free(tname);
     }
+    /* A check block's scoped data source may be the only user of its provider. */
+    for (size_t i = 0; i < cfg->checks.len; i++) {
+        const vpce_cfg_check *ck = cfg->checks.items[i];
+        if (!ck->data || !ck->data->provider_ref)
+            continue;
+        char *tname = vpce_strdup(ck->data->provider_ref);
+        char *dot = strchr(tname, '.');
+        if (dot)
+            *dot = '\0';
+        if (configure_one(ps, ck->data->provider_ref, tname, NULL, ck->data->range, vars, cfg->dir,
+                          diags) < 0)
+            rc = VPCE_EINVALID;
+        free(tname);
+    }
     *out = ps;
     return rc;
+}
+
+vpce_provider *vpce_plan_providers_for(const vpce_plan_providers *ps, const char *ref,
+                                       const json_t *values, bool *failed)
+{
+    if (failed)
+        *failed = false;
+    if (!ps || !ref)
+        return NULL;
+    pentry *e = vpce_map_get(ps->by_ref, ref);
+    if (!e || !e->inst || !values || !e->type->instance_for)
+        return e ? e->inst : NULL;
+    vpce_provider *p = e->type->instance_for(e->inst, values);
+    if (!p && failed)
+        *failed = true;
+    return p;
+}
+
+void vpce_plan_providers_fill(const vpce_plan_providers *ps, const char *ref, vpce_provider *inst,
+                              json_t *state)
+{
+    pentry *e = ps && ref ? vpce_map_get(ps->by_ref, ref) : NULL;
+    if (e && inst && json_is_object(state) && e->type->fill_state)
+        e->type->fill_state(inst, state);
 }
 
 vpce_provider *vpce_plan_providers_get(const vpce_plan_providers *ps, const char *ref)

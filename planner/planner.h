@@ -182,6 +182,17 @@ int vpce_plan_providers_new(vpce_plan_providers **out, const struct vpce_config 
                             const json_t *vars, vpce_diags *diags);
 /* The instance for ref (NULL when its type has no configure()); borrowed from ps. */
 struct vpce_provider *vpce_plan_providers_get(const vpce_plan_providers *ps, const char *ref);
+/*
+ * The instance that serves the object of ref whose values are `values` (borrowed; NULL: the
+ * configured instance): the type's instance_for (a per-resource region), else the configured
+ * instance. NULL when ref has no instance, or with the message set when one cannot be made
+ * (*failed then set). Borrowed from ps.
+ */
+struct vpce_provider *vpce_plan_providers_for(const vpce_plan_providers *ps, const char *ref,
+                                              const json_t *values, bool *failed);
+/* Lets the type of ref fill in what inst decides itself (fill_state) in state (modified). */
+void vpce_plan_providers_fill(const vpce_plan_providers *ps, const char *ref,
+                              struct vpce_provider *inst, json_t *state);
 void vpce_plan_providers_free(vpce_plan_providers *ps);
 
 typedef struct vpce_plan_opts {

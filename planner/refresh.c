@@ -53,7 +53,10 @@ int vpce_refresh_state(json_t *state_doc, const vpce_plan_providers *ps, json_t 
         if (!type || (mode && strcmp(mode, "managed") != 0))
             continue;
         const char *pref = provider_ref(res);
-        char *key = vpce_asprintf("%s %s", type, pref ? pref : "");
+        /* Objects of another region than their provider's are read through its client there. */
+        const char *region =
+            json_string_value(json_object_get(json_object_get(res, "attributes"), "region"));
+        char *key = vpce_asprintf("%s %s %s", type, pref ? pref : "", region ? region : "");
         vpce_vec *v = vpce_map_get(groups, key);
         if (!v) {
             v = vpce_calloc(1, sizeof(*v));
@@ -82,9 +85,20 @@ int vpce_refresh_state(json_t *state_doc, const vpce_plan_providers *ps, json_t 
         if (!rt || !rt->read_batch || k == 0)
             continue;
         vpce_provider *p = NULL;
+        const char *ref = NULL;
         if (ps) {
             const vpce_provider_type *pt = vpce_providers_for_type(type);
-            p = vpce_plan_providers_get(ps, pref ? pref : (pt ? pt->name : type));
+            ref = pref ? pref : (pt ? pt->name : type);
+            bool nop = false;
+            p = vpce_plan_providers_for(ps, ref, priors[0], &nop);
+            if (nop) {
+                rc = VPCE_ERROR;
+                goto cleanup;
+            }
+            /* What the provider decides itself (a region) is filled in before comparing, so
+               state written before it was recorded shows no drift. */
+            for (size_t m = 0; m < k; m++)
+                vpce_plan_providers_fill(ps, ref, p, priors[m]);
         }
         memset(out, 0, k * sizeof(*out));
         vpce_log(VPCE_LOG_DEBUG, "refresh: reading %zu instances of %s in one batch", k, type);
@@ -103,6 +117,8 @@ int vpce_refresh_state(json_t *state_doc, const vpce_plan_providers *ps, json_t 
         }
         for (size_t m = 0; m < k; m++) {
             json_t *res2 = json_array_get(resources, idx[m]);
+            if (out[m])
+                vpce_plan_providers_fill(ps, ref, p, out[m]);
             if (!out[m]) {
                 gone[idx[m]] = true;
                 json_array_append_new(drift, drift_entry(res2, "delete", priors[m], NULL));

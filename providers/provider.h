@@ -135,6 +135,17 @@ typedef struct vpce_provider_type {
     /* Optional: who a configured instance acts as, for `vpce whoami`: *out gets a new JSON
      * object of strings (for aws: account, arn, user_id, source, region). Never a secret. */
     int (*identity)(vpce_provider *p, json_t **out);
+    /*
+     * Optional: the instance that serves an object whose values (configuration, planned values
+     * or state; borrowed) are `values`. For aws: an instance for the object's own `region`
+     * argument when it names another region than the provider's, made on first use with the
+     * same credentials and kept by p (borrowed; freed with p). Returns p itself when the
+     * object is the provider's own, NULL with the message set when no instance can be made.
+     */
+    vpce_provider *(*instance_for)(vpce_provider *p, const json_t *values);
+    /* Optional: sets in state (an object, modified in place) the attributes the instance
+     * decides itself (aws: region) where they are missing, null or unknown. */
+    void (*fill_state)(vpce_provider *p, json_t *state);
 } vpce_provider_type;
 
 /*

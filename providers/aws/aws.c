@@ -124,4 +124,6 @@ const vpce_provider_type vpce_aws_provider = {
     .configure = vpce_aws_configure,
     .free = vpce_aws_provider_free,
     .identity = vpce_aws_provider_identity,
+    .instance_for = vpce_aws_provider_for_values,
+    .fill_state = vpce_aws_provider_fill_state,
 };

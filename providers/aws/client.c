@@ -37,6 +37,11 @@ struct vpce_aws_client {
     size_t max_response_bytes;
     bool sign; /* false: requests go unsigned (AssumeRoleWithWebIdentity) */
 
+    char *configured_endpoint;   /* endpoints { ec2 } as configured, for clients of other regions */
+    vpce_aws_client *creds_from; /* a client of another region: its credentials are this one's */
+    vpce_aws_rate_limits rate_limits; /* as configured, for clients of other regions */
+    bool no_pacing;
+
     aws_chain *chain; /* how to get the credentials again; NULL: they never change */
     char source[256]; /* where the first credentials came from */
     pthread_mutex_t creds_lock;
@@ -317,6 +322,44 @@ int aws_client_new_fixed(vpce_aws_client **out, const aws_service *svc, const aw
     return 0;
 }
 
+/* The client-side request buckets, from the configured rates (0: EC2's defaults). */
+static void init_pacing(vpce_aws_client *c, const vpce_aws_rate_limits *limits, bool no_pacing)
+{
+    c->rate_limits = *limits;
+    c->no_pacing = no_pacing;
+    vpce_aws_rate_limits rl = *limits;
+    vpce_aws_rate_limits_defaults(&rl);
+    double scale = 1.0;
+    const char *s = aws_env("VPCE_AWS_RATE_SCALE");
+    if (s) {
+        char *end = NULL;
+        double v = strtod(s, &end);
+        if (end && *end == '\0' && v > 0)
+            scale = v;
+    }
+    /*
+     * One token of each bucket is kept in reserve: a sequence our smaller bucket admits is then
+     * admitted by EC2's bucket of the same rate even when requests reach EC2 up to one refill
+     * interval closer together than they left (threads, network jitter).
+     */
+    int64_t now = vpce_now_ms();
+    vpce_aws_bucket_init(&c->buckets[0], reserve(rl.endpoint_capacity), rl.endpoint_refill * scale,
+                         now);
+    vpce_aws_bucket_init(&c->buckets[1], reserve(rl.mutating_capacity), rl.mutating_refill * scale,
+                         now);
+    vpce_aws_bucket_init(&c->buckets[2], reserve(rl.describe_capacity), rl.describe_refill * scale,
+                         now);
+    c->pacing = !no_pacing;
+    /*
+     * AWS publishes EC2's buckets, so against AWS vpce keeps under them from the first request.
+     * Another endpoint (an emulator, a test double) has limits of its own that nobody told us:
+     * pacing it at EC2's rates would only make an apply that it answers at once take as long as
+     * against EC2 (a few seconds per endpoint). There the buckets engage at the first throttling
+     * answer, as the SDKs' adaptive retry mode does, unless rate limits were configured.
+     */
+    c->engaged = host_is_aws(c->host) || rate_limits_set(limits) || s != NULL;
+}
+
 int vpce_aws_client_new(vpce_aws_client **out, const vpce_aws_config *cfg)
 {
     int rc = 0;
@@ -351,37 +394,8 @@ int vpce_aws_client_new(vpce_aws_client **out, const vpce_aws_config *cfg)
         c->creds.expiration = 0;
     }
 
-    vpce_aws_rate_limits rl = cfg->rate_limits;
-    vpce_aws_rate_limits_defaults(&rl);
-    double scale = 1.0;
-    const char *s = aws_env("VPCE_AWS_RATE_SCALE");
-    if (s) {
-        char *end = NULL;
-        double v = strtod(s, &end);
-        if (end && *end == '\0' && v > 0)
-            scale = v;
-    }
-    /*
-     * One token of each bucket is kept in reserve: a sequence our smaller bucket admits is then
-     * admitted by EC2's bucket of the same rate even when requests reach EC2 up to one refill
-     * interval closer together than they left (threads, network jitter).
-     */
-    int64_t now = vpce_now_ms();
-    vpce_aws_bucket_init(&c->buckets[0], reserve(rl.endpoint_capacity), rl.endpoint_refill * scale,
-                         now);
-    vpce_aws_bucket_init(&c->buckets[1], reserve(rl.mutating_capacity), rl.mutating_refill * scale,
-                         now);
-    vpce_aws_bucket_init(&c->buckets[2], reserve(rl.describe_capacity), rl.describe_refill * scale,
-                         now);
-    c->pacing = !cfg->no_pacing;
-    /*
-     * AWS publishes EC2's buckets, so against AWS vpce keeps under them from the first request.
-     * Another endpoint (an emulator, a test double) has limits of its own that nobody told us:
-     * pacing it at EC2's rates would only make an apply that it answers at once take as long as
-     * against EC2 (a few seconds per endpoint). There the buckets engage at the first throttling
-     * answer, as the SDKs' adaptive retry mode does, unless rate limits were configured.
-     */
-    c->engaged = host_is_aws(c->host) || rate_limits_set(&cfg->rate_limits) || s != NULL;
+    c->configured_endpoint = cfg->endpoint_ec2 ? vpce_strdup(cfg->endpoint_ec2) : NULL;
+    init_pacing(c, &cfg->rate_limits, cfg->no_pacing);
     vpce_log(VPCE_LOG_DEBUG, "aws: region %s, endpoint %s, credentials from %s%s, pacing %s",
              c->region, c->endpoint, c->source, c->chain ? " (refreshed before they expire)" : "",
              !c->pacing   ? "off"
@@ -397,6 +411,34 @@ cleanup:
     return 0;
 }
 
+int vpce_aws_client_for_region(vpce_aws_client **out, vpce_aws_client *base, const char *region)
+{
+    vpce_aws_client *c = client_alloc(&aws_service_ec2);
+    *out = NULL;
+    c->max_attempts = base->max_attempts;
+    c->connect_timeout_ms = base->connect_timeout_ms;
+    c->timeout_ms = base->timeout_ms;
+    c->max_response_bytes = base->max_response_bytes;
+    c->region = vpce_strdup(region);
+    c->configured_endpoint =
+        base->configured_endpoint ? vpce_strdup(base->configured_endpoint) : NULL;
+    int rc = aws_endpoint_resolve(&c->endpoint, &c->host, &aws_service_ec2, c->configured_endpoint,
+                                  region);
+    if (rc < 0) {
+        vpce_aws_client_free(c);
+        return rc;
+    }
+    /* The credentials (and their refreshes) stay the base client's: one chain for all. */
+    c->creds_from = base->creds_from ? base->creds_from : base;
+    snprintf(c->source, sizeof(c->source), "%s", base->source);
+    /* EC2's request limits are per region: this region gets buckets of its own. */
+    init_pacing(c, &base->rate_limits, base->no_pacing);
+    vpce_log(VPCE_LOG_DEBUG, "aws: region %s, endpoint %s, credentials of the %s client", c->region,
+             c->endpoint, base->region);
+    *out = c;
+    return 0;
+}
+
 void vpce_aws_client_free(vpce_aws_client *c)
 {
     if (!c)
@@ -407,6 +449,7 @@ void vpce_aws_client_free(vpce_aws_client *c)
              (unsigned long long)c->stats.calls, (unsigned long long)c->stats.requests,
              (unsigned long long)c->stats.retries, (unsigned long long)c->stats.throttles,
              (unsigned long long)c->stats.errors, (unsigned long long)c->stats.paced_ms);
+    free(c->configured_endpoint);
     vpce_aws_creds_release(&c->creds);
     aws_chain_free(c->chain);
     free(c->refresh_error);
@@ -440,6 +483,8 @@ static void format_time(char *buf, size_t cap, int64_t t)
  */
 static int creds_snapshot(vpce_aws_client *c, vpce_aws_creds *out)
 {
+    if (c->creds_from)
+        return creds_snapshot(c->creds_from, out);
     int rc = 0;
     memset(out, 0, sizeof(*out));
     pthread_mutex_lock(&c->creds_lock);
@@ -1017,6 +1062,8 @@ cleanup:
 
 int vpce_aws_client_identity(vpce_aws_client *c, vpce_aws_identity *out)
 {
+    if (c->creds_from)
+        return vpce_aws_client_identity(c->creds_from, out);
     memset(out, 0, sizeof(*out));
     pthread_mutex_lock(&c->creds_lock);
     bool have = c->have_identity;

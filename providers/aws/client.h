@@ -188,6 +188,13 @@ typedef struct vpce_aws_client vpce_aws_client;
  */
 int vpce_aws_client_new(vpce_aws_client **out, const vpce_aws_config *cfg);
 void vpce_aws_client_free(vpce_aws_client *c);
+/*
+ * A client of the same service in another region, for objects whose `region` is not the
+ * provider's: it signs with base's credentials (base refreshes them; base must outlive it),
+ * calls the configured endpoint when there is one (else the region's own), and paces its
+ * requests with buckets of its own (EC2's limits are per region).
+ */
+int vpce_aws_client_for_region(vpce_aws_client **out, vpce_aws_client *base, const char *region);
 
 /* The region and endpoint in use (borrowed from the client). */
 const char *vpce_aws_client_region(const vpce_aws_client *c);

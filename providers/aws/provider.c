@@ -34,6 +34,12 @@ struct vpce_provider {
     bool polling;        /* one thread polls for every waiter */
     vpce_map *fold_open; /* endpoint id -> struct fold* still accepting changes */
     uint64_t modifies;   /* ModifyVpcEndpoint calls sent */
+    /* Instances for objects of other regions (the per-resource `region` argument): region ->
+       struct vpce_provider*, made on first use under regions_mu; each has a client of its own
+       region signing with this instance's credentials. NULL in those instances themselves. */
+    vpce_map *regions;
+    pthread_mutex_t regions_mu;
+    struct vpce_provider *parent; /* the configured instance, for those of other regions */
 };
 
 struct endpoint_lock {
@@ -313,6 +319,8 @@ int vpce_aws_configure(vpce_provider **out, const json_t *config)
     pthread_cond_init(&p->cond, NULL);
     p->endpoint_locks = vpce_map_new();
     p->fold_open = vpce_map_new();
+    p->regions = vpce_map_new();
+    pthread_mutex_init(&p->regions_mu, NULL);
     *out = p;
 
 cleanup:
@@ -345,11 +353,55 @@ void vpce_aws_provider_free(vpce_provider *p)
         free(v);
     vpce_map_free(p->endpoint_locks);
     vpce_map_free(p->fold_open); /* empty: every fold is closed by its flusher */
+    for (it = 0; p->regions && vpce_map_next(p->regions, &it, NULL, &v);)
+        vpce_aws_provider_free(v);
+    vpce_map_free(p->regions);
+    if (!p->parent)
+        pthread_mutex_destroy(&p->regions_mu);
     json_decref(p->default_tags);
     vpce_aws_client_free(p->client);
     pthread_cond_destroy(&p->cond);
     pthread_mutex_destroy(&p->mu);
     free(p);
+}
+
+vpce_provider *vpce_aws_provider_for_values(vpce_provider *p, const json_t *values)
+{
+    const json_t *r = json_object_get(values, "region");
+    const char *region = json_is_string(r) ? json_string_value(r) : NULL;
+    vpce_provider *base = p->parent ? p->parent : p;
+    if (!region || !*region || strcmp(region, vpce_aws_client_region(base->client)) == 0)
+        return base;
+    if (strlen(region) > 64 ||
+        strspn(region, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(region)) {
+        vpce_error_setc(VPCE_EINVALID, "invalid region \"%s\"", region);
+        return NULL;
+    }
+    pthread_mutex_lock(&base->regions_mu);
+    vpce_provider *child = vpce_map_get(base->regions, region);
+    if (!child) {
+        vpce_aws_client *client = NULL;
+        if (vpce_aws_client_for_region(&client, base->client, region) == 0) {
+            child = vpce_calloc(1, sizeof(*child));
+            child->client = client;
+            child->default_tags = json_incref(base->default_tags);
+            pthread_mutex_init(&child->mu, NULL);
+            pthread_cond_init(&child->cond, NULL);
+            child->endpoint_locks = vpce_map_new();
+            child->fold_open = vpce_map_new();
+            child->parent = base;
+            vpce_map_set(base->regions, region, child);
+        }
+    }
+    pthread_mutex_unlock(&base->regions_mu);
+    return child;
+}
+
+void vpce_aws_provider_fill_state(vpce_provider *p, json_t *state)
+{
+    const json_t *r = json_object_get(state, "region");
+    if (!json_is_string(r) || json_string_length(r) == 0)
+        json_object_set_new(state, "region", json_string(vpce_aws_client_region(p->client)));
 }
 
 vpce_aws_client *vpce_aws_provider_client(vpce_provider *p)

@@ -21,6 +21,12 @@ void vpce_aws_provider_free(vpce_provider *p);
  * user_id, source, region, sts_endpoint. */
 int vpce_aws_provider_identity(vpce_provider *p, json_t **out);
 
+/* The instance_for hook: the instance for values' `region` (p's own when it is p's region or
+   not set), made on first use and kept by p. NULL with the message set for an invalid region. */
+vpce_provider *vpce_aws_provider_for_values(vpce_provider *p, const json_t *values);
+/* The fill_state hook: `region` = the instance's region where state has none. */
+void vpce_aws_provider_fill_state(vpce_provider *p, json_t *state);
+
 /* The client of the instance. Borrowed; lives as long as p. */
 vpce_aws_client *vpce_aws_provider_client(vpce_provider *p);
 const char *vpce_aws_provider_region(vpce_provider *p);

@@ -284,6 +284,9 @@ static json_t *endpoint_state(vpce_provider *p, const json_t *ep, const json_t *
     free(arn);
     json_object_set_new(st, "vpc_id", json_string(vpce_aws_ec2_str(ep, "vpcId")));
     json_object_set_new(st, "service_name", json_string(svc));
+    const char *sreg = vpce_aws_ec2_str(ep, "serviceRegion");
+    json_object_set_new(st, "service_region",
+                        json_string(sreg && *sreg ? sreg : vpce_aws_provider_region(p)));
     json_object_set_new(st, "vpc_endpoint_type", json_string(type ? type : "Gateway"));
     json_object_set_new(st, "state", json_string(vpce_aws_ec2_str(ep, "state")));
     json_object_set_new(st, "policy", normalise_policy(vpce_aws_ec2_str(ep, "policyDocument")));
@@ -458,6 +461,11 @@ int vpce_aws_endpoint_create(vpce_resource_op *op)
     vpce_aws_params_add(&params, "VpcId", attr_str(cfg, "vpc_id"));
     vpce_aws_params_add(&params, "ServiceName", attr_str(cfg, "service_name"));
     vpce_aws_params_add(&params, "VpcEndpointType", type);
+    /* A service in another region (cross-region PrivateLink); the endpoint's own region needs
+       no parameter. */
+    const char *sreg = attr_str(cfg, "service_region");
+    if (sreg && *sreg && strcmp(sreg, vpce_aws_provider_region(p)) != 0)
+        vpce_aws_params_add(&params, "ServiceRegion", sreg);
     const json_t *l;
     if ((l = vpce_aws_attr_list(cfg, "route_table_ids")) != NULL)
         rc = vpce_aws_params_add_json_list(&params, "RouteTableId", l);

@@ -39,6 +39,19 @@
         "tags_all", "map(string)", CMP, NULL, "tags including the provider's default_tags"         \
     }
 
+/* The AWS provider v6 `region` argument of every regional resource: the region the object is
+   in, the provider's by default; a change replaces the object. Data sources read there. */
+#define ATTR_REGION                                                                                \
+    {                                                                                              \
+        "region", "string", OPT | CMP | FNEW, NULL,                                                \
+            "the region of the object; else the "                                                  \
+            "provider's"                                                                           \
+    }
+#define ATTR_DATA_REGION                                                                           \
+    {                                                                                              \
+        "region", "string", OPT | CMP, NULL, "the region to read in; else the provider's"          \
+    }
+
 /* The `filter { name = ..., values = [...] }` block of data sources. */
 extern const vpce_block_schema vpce_aws_filter_schema;
 /* The `timeouts { create, update, delete }` block. */

@@ -32,6 +32,7 @@ static const vpce_nested_block filter_blocks[] = {
 };
 
 static const vpce_attr_schema vpc_attrs[] = {
+    ATTR_DATA_REGION,
     {"id", "string", OPT | CMP, NULL, NULL},
     {"cidr_block", "string", OPT | CMP, NULL, NULL},
     {"default", "bool", OPT | CMP, NULL, NULL},
@@ -52,6 +53,7 @@ const vpce_resource_type vpce_aws_data_vpc = {
     .name = "aws_vpc", .schema = &vpc_schema, .read = vpce_aws_data_vpc_read};
 
 static const vpce_attr_schema subnet_attrs[] = {
+    ATTR_DATA_REGION,
     {"id", "string", OPT | CMP, NULL, NULL},
     {"vpc_id", "string", OPT | CMP, NULL, NULL},
     {"cidr_block", "string", OPT | CMP, NULL, NULL},
@@ -72,6 +74,7 @@ const vpce_resource_type vpce_aws_data_subnet = {
     .name = "aws_subnet", .schema = &subnet_schema, .read = vpce_aws_data_subnet_read};
 
 static const vpce_attr_schema subnets_attrs[] = {
+    ATTR_DATA_REGION,
     {"tags", "map(string)", OPT, NULL, NULL},
     {"id", "string", CMP, NULL, NULL},
     {"ids", "list(string)", CMP, NULL, NULL},
@@ -82,6 +85,7 @@ const vpce_resource_type vpce_aws_data_subnets = {
     .name = "aws_subnets", .schema = &subnets_schema, .read = vpce_aws_data_subnets_read};
 
 static const vpce_attr_schema rt_attrs[] = {
+    ATTR_DATA_REGION,
     {"route_table_id", "string", OPT | CMP, NULL, NULL},
     {"subnet_id", "string", OPT | CMP, NULL, NULL},
     {"gateway_id", "string", OPT | CMP, NULL, NULL},
@@ -107,6 +111,7 @@ const vpce_resource_type vpce_aws_data_route_table = {
     .name = "aws_route_table", .schema = &rt_schema, .read = vpce_aws_data_route_table_read};
 
 static const vpce_attr_schema sg_attrs[] = {
+    ATTR_DATA_REGION,
     {"id", "string", OPT | CMP, NULL, NULL},
     {"name", "string", OPT | CMP, NULL, NULL},
     {"vpc_id", "string", OPT | CMP, NULL, NULL},
@@ -120,6 +125,7 @@ const vpce_resource_type vpce_aws_data_security_group = {
     .name = "aws_security_group", .schema = &sg_schema, .read = vpce_aws_data_security_group_read};
 
 static const vpce_attr_schema svc_attrs[] = {
+    ATTR_DATA_REGION,
     {"service", "string", OPT, NULL, "the short name, e.g. \"s3\""},
     {"service_name", "string", OPT | CMP, NULL, NULL},
     {"service_type", "string", OPT | CMP, NULL, "Gateway or Interface"},
@@ -147,6 +153,7 @@ const vpce_resource_type vpce_aws_data_vpc_endpoint_service = {
     .read = vpce_aws_data_endpoint_service_read};
 
 static const vpce_attr_schema pl_attrs[] = {
+    ATTR_DATA_REGION,
     {"prefix_list_id", "string", OPT, NULL, NULL},
     {"name", "string", OPT | CMP, NULL, NULL},
     {"id", "string", CMP, NULL, NULL},
@@ -158,6 +165,7 @@ const vpce_resource_type vpce_aws_data_prefix_list = {
     .name = "aws_prefix_list", .schema = &pl_schema, .read = vpce_aws_data_prefix_list_read};
 
 static const vpce_attr_schema az_attrs[] = {
+    ATTR_DATA_REGION,
     {"all_availability_zones", "bool", OPT, NULL, NULL},
     {"exclude_names", "set(string)", OPT, NULL, NULL},
     {"exclude_zone_ids", "set(string)", OPT, NULL, NULL},

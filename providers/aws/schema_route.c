@@ -12,6 +12,7 @@
     "vpc_peering_connection_id=string})"
 
 static const vpce_attr_schema rt_attrs[] = {
+    ATTR_REGION,
     {"vpc_id", "string", REQ | FNEW, NULL, NULL},
     {"route", "set(" ROUTE_OBJECT ")", OPT | CMP, NULL, "inline routes"},
     {"propagating_vgws", "set(string)", OPT | CMP, NULL, NULL},
@@ -38,6 +39,7 @@ const vpce_resource_type vpce_aws_route_table = {
 };
 
 static const vpce_attr_schema rta_attrs[] = {
+    ATTR_REGION,
     {"subnet_id", "string", OPT | FNEW, NULL, NULL},
     {"gateway_id", "string", OPT | FNEW, NULL, NULL},
     {"route_table_id", "string", REQ, NULL, NULL},
@@ -60,6 +62,7 @@ const vpce_resource_type vpce_aws_route_table_association = {
 };
 
 static const vpce_attr_schema route_attrs[] = {
+    ATTR_REGION,
     {"route_table_id", "string", REQ | FNEW, NULL, NULL},
     {"destination_cidr_block", "string", OPT | FNEW, NULL, NULL},
     {"destination_ipv6_cidr_block", "string", OPT | FNEW, NULL, NULL},

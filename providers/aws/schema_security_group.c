@@ -10,6 +10,7 @@
     "self=bool,description=string})"
 
 static const vpce_attr_schema sg_attrs[] = {
+    ATTR_REGION,
     {"name", "string", OPT | CMP | FNEW, NULL, NULL},
     {"name_prefix", "string", OPT | CMP | FNEW, NULL, NULL},
     {"description", "string", OPT | FNEW, "\"Managed by vpce\"", NULL},
@@ -40,6 +41,7 @@ const vpce_resource_type vpce_aws_security_group = {
 };
 
 static const vpce_attr_schema rule_attrs[] = {
+    ATTR_REGION,
     {"type", "string", REQ | FNEW, NULL, "ingress or egress"},
     {"from_port", "number", REQ | FNEW, NULL, NULL},
     {"to_port", "number", REQ | FNEW, NULL, NULL},

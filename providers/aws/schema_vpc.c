@@ -4,6 +4,7 @@
 #include "providers/aws/resources.h"
 
 static const vpce_attr_schema vpc_attrs[] = {
+    ATTR_REGION,
     {"cidr_block", "string", OPT | CMP | FNEW, NULL, "the IPv4 CIDR block"},
     {"instance_tenancy", "string", OPT | FNEW, "\"default\"", "default or dedicated"},
     {"enable_dns_support", "bool", OPT, "true", NULL},
@@ -39,6 +40,7 @@ const vpce_resource_type vpce_aws_vpc = {
 };
 
 static const vpce_attr_schema subnet_attrs[] = {
+    ATTR_REGION,
     {"vpc_id", "string", REQ | FNEW, NULL, NULL},
     {"cidr_block", "string", OPT | CMP | FNEW, NULL, NULL},
     {"availability_zone", "string", OPT | CMP | FNEW, NULL, NULL},
@@ -70,6 +72,7 @@ const vpce_resource_type vpce_aws_subnet = {
 };
 
 static const vpce_attr_schema igw_attrs[] = {
+    ATTR_REGION,
     {"vpc_id", "string", OPT | CMP, NULL, NULL},
     ATTR_TAGS,
     ATTR_TAGS_ALL,

@@ -18,8 +18,11 @@ static const vpce_attr_schema subnet_configuration_attrs[] = {
 static const vpce_block_schema subnet_configuration_schema = {subnet_configuration_attrs, NULL};
 
 static const vpce_attr_schema endpoint_attrs[] = {
+    ATTR_REGION,
     {"vpc_id", "string", REQ | FNEW, NULL, "the VPC the endpoint is in"},
     {"service_name", "string", REQ | FNEW, NULL, "com.amazonaws.REGION.SERVICE"},
+    {"service_region", "string", OPT | CMP | FNEW, NULL,
+     "the region of the endpoint service (cross-region PrivateLink); else the endpoint's"},
     {"vpc_endpoint_type", "string", OPT | FNEW, "\"Gateway\"", "Gateway, Interface, ..."},
     {"auto_accept", "bool", OPT, NULL, "accept the endpoint (same-account endpoint services)"},
     {"route_table_ids", "set(string)", OPT | CMP, NULL, "gateway endpoints"},
@@ -65,6 +68,7 @@ const vpce_resource_type vpce_aws_vpc_endpoint = {
 };
 
 static const vpce_attr_schema rt_assoc_attrs[] = {
+    ATTR_REGION,
     {"route_table_id", "string", REQ | FNEW, NULL, NULL},
     {"vpc_endpoint_id", "string", REQ | FNEW, NULL, NULL},
     ATTR_ID,
@@ -86,6 +90,7 @@ const vpce_resource_type vpce_aws_vpc_endpoint_route_table_association = {
 };
 
 static const vpce_attr_schema subnet_assoc_attrs[] = {
+    ATTR_REGION,
     {"subnet_id", "string", REQ | FNEW, NULL, NULL},
     {"vpc_endpoint_id", "string", REQ | FNEW, NULL, NULL},
     ATTR_ID,
@@ -107,6 +112,7 @@ const vpce_resource_type vpce_aws_vpc_endpoint_subnet_association = {
 };
 
 static const vpce_attr_schema sg_assoc_attrs[] = {
+    ATTR_REGION,
     {"security_group_id", "string", REQ | FNEW, NULL, NULL},
     {"vpc_endpoint_id", "string", REQ | FNEW, NULL, NULL},
     {"replace_default_association", "bool", OPT | FNEW, NULL, NULL},
@@ -129,6 +135,7 @@ const vpce_resource_type vpce_aws_vpc_endpoint_security_group_association = {
 };
 
 static const vpce_attr_schema policy_attrs[] = {
+    ATTR_REGION,
     {"vpc_endpoint_id", "string", REQ | FNEW, NULL, NULL},
     {"policy", "string", OPT | CMP | POLICY, NULL, "the endpoint policy (JSON)"},
     ATTR_ID,

@@ -31,6 +31,9 @@ def main(argv=None):
     ap.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0: any free port)")
     ap.add_argument("--port-file", help="write the port number to this file once listening")
     ap.add_argument("--region", default="us-east-1")
+    ap.add_argument("--extra-region", action="append", default=[], metavar="REGION",
+                    help="another region accepted in the credential scope, with a world of its "
+                         "own (repeatable)")
     ap.add_argument("--account-id", default="123456789012")
     ap.add_argument("--credentials", action="append", metavar="AKID:SECRET",
                     help="accepted credentials (repeatable); default AKIDEXAMPLE:wJalr... and test:test")
@@ -62,7 +65,7 @@ def main(argv=None):
                 ap.error("--credentials wants AKID:SECRET")
             k, s = c.split(":", 1)
             creds[k] = s
-    cfg = Config(region=args.region, account_id=args.account_id, credentials=creds,
+    cfg = Config(region=args.region, extra_regions=args.extra_region, account_id=args.account_id, credentials=creds,
                  latency_ms=args.latency_ms, throttle_prob=args.throttle_prob, error_prob=args.error_prob,
                  drop_prob=args.drop_prob, drop_after_prob=args.drop_after_prob,
                  consistency_delay_ms=args.consistency_delay_ms, pending_ms=args.pending_ms,

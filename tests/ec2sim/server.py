@@ -53,6 +53,7 @@ def bucket_of(action):
 class Config:
     def __init__(self, **kw):
         self.region = "us-east-1"
+        self.extra_regions = []  # more regions accepted, each with a world of its own
         self.account_id = "123456789012"
         self.credentials = dict(DEFAULT_CREDENTIALS)
         self.latency_ms = 0.0
@@ -127,9 +128,11 @@ class TokenBucket:
 class Sim:
     """Shared state of the server: config, world, model, buckets, counters, randomness."""
 
-    def __init__(self, cfg, world, model, seed=None):
+    def __init__(self, cfg, world, model, seed=None, worlds=None):
         self.cfg = cfg
-        self.world = world
+        self.world = world  # the world of cfg.region
+        self.worlds = dict(worlds or {})  # region -> world, cfg.region's included
+        self.worlds[cfg.region] = world
         self.model = model
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
@@ -278,14 +281,19 @@ class Handler(BaseHTTPRequestHandler):
                     sim.reset_counts()
                 return self._json(200, {"ok": True})
             if path == "/_sim/world" and get:
-                return self._json(200, sim.world.world_json())
+                query = urllib.parse.parse_qs(self.path.split("?", 1)[1] if "?" in self.path else "")
+                region = query.get("region", [sim.cfg.region])[0]
+                if region not in sim.worlds:
+                    return self._json(404, {"error": "no region %s" % region})
+                return self._json(200, sim.worlds[region].world_json())
             if path == "/_sim/faults" and get:
                 return self._json(200, sim.cfg.faults())
             if path == "/_sim/faults" and post:
                 sim.cfg.set_faults(req)
                 return self._json(200, sim.cfg.faults())
             if path == "/_sim/reset" and post:
-                sim.world.reset()
+                for w in sim.worlds.values():
+                    w.reset()
                 sim.reset_buckets()
                 return self._json(200, {"ok": True})
             if path == "/_sim/buckets/reset" and post:
@@ -343,6 +351,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._sts(body, rid)
         try:
             self._check_auth(body)
+            world = sim.worlds[self._region]
             params = self._params(body)
             action = params.pop("Action", None)
             version = params.pop("Version", None)
@@ -372,7 +381,7 @@ class Handler(BaseHTTPRequestHandler):
             if refused:
                 raise EC2Error("InvalidParameterValue", "The filter '%s' is not supported" % refused)
             parsed = sim.model.parse_input(action, params)
-            result = sim.world.call(action, parsed)
+            result = world.call(action, parsed)
             xml = sim.model.serialize_response(action, result, rid)
         except EC2Error as e:
             sim.count(error=e.code)
@@ -468,7 +477,8 @@ class Handler(BaseHTTPRequestHandler):
         if a["service"] != service:
             raise EC2Error("AuthFailure" if service == "ec2" else "SignatureDoesNotMatch",
                            "Credential should be scoped to correct service: '%s'." % service, 403)
-        if a["region"] != cfg.region:
+        accepted = self.sim.worlds if service == "ec2" else (cfg.region,)
+        if a["region"] not in accepted:
             raise EC2Error("AuthFailure" if service == "ec2" else "SignatureDoesNotMatch",
                            "Credential should be scoped to a valid region, not '%s'."
                            % a["region"], 403)
@@ -526,6 +536,7 @@ class Handler(BaseHTTPRequestHandler):
                     raise EC2Error("ExpiredToken", "The security token included in the request is "
                                    "expired", 400)
                 raise EC2Error("RequestExpired", "Request has expired.", 400)
+        self._region = a["region"]
         return a["akid"]
 
 
@@ -545,5 +556,10 @@ def make_server(cfg, seed=None, port=0, model_path=None):
     model = Model(model_path) if model_path else Model()
     world = World(cfg.region, cfg.account_id, random.Random(seed), cfg)
     world.model = model
-    sim = Sim(cfg, world, model, None if seed is None else seed + 1)
+    worlds = {}
+    for i, r in enumerate(getattr(cfg, "extra_regions", None) or []):
+        if r != cfg.region:
+            worlds[r] = World(r, cfg.account_id, random.Random(None if seed is None else seed + 100 + i), cfg)
+            worlds[r].model = model
+    sim = Sim(cfg, world, model, None if seed is None else seed + 1, worlds)
     return Server(("127.0.0.1", port), sim), sim

@@ -1,5 +1,6 @@
 """ec2sim behaviour over raw signed HTTP: auth, model validation, resources, endpoints."""
 
+import json
 import os
 import sys
 import time
@@ -51,6 +52,24 @@ class Base(unittest.TestCase):
         r = self.c.ok("DescribeSecurityGroups", {"Filter": [{"Name": "vpc-id", "Value": [vpc]},
                                                              {"Name": "group-name", "Value": ["default"]}]})
         return r["securityGroupInfo"][0]["groupId"]
+
+
+class ExtraRegionTests(Base):
+    sim_args = {"extra_regions": ["us-west-2"]}
+
+    def test_each_region_has_its_own_world(self):
+        west = self.sim.client(region="us-west-2")
+        v = west.ok("CreateVpc", {"CidrBlock": "10.9.0.0/16"})["vpc"]["vpcId"]
+        ids = [x["vpcId"] for x in west.ok("DescribeVpcs")["vpcSet"]]
+        self.assertIn(v, ids)
+        east = [x["vpcId"] for x in self.c.ok("DescribeVpcs")["vpcSet"]]
+        self.assertNotIn(v, east)
+        azs = west.ok("DescribeAvailabilityZones")["availabilityZoneInfo"]
+        self.assertTrue(all(z["zoneName"].startswith("us-west-2") for z in azs))
+        w = self.c.control("GET", "/_sim/world?region=us-west-2")
+        self.assertIn(v, json.dumps(w))
+        self.assertNotIn(v, json.dumps(self.c.control("GET", "/_sim/world")))
+        self.assertEqual(self.c.call("DescribeVpcs", sign_region="eu-west-1").code, "AuthFailure")
 
 
 class AuthTests(Base):
