@@ -14,7 +14,8 @@
 /* ---- parsed schema types, cached for the life of the program ------------------------------ */
 
 static pthread_mutex_t type_lock = PTHREAD_MUTEX_INITIALIZER;
-static vpce_map *type_cache; /* type text -> json_t* (never freed: schemas are static) */
+static vpce_map *type_cache;    /* type text -> json_t* (never freed: schemas are static) */
+static vpce_map *default_cache; /* default JSON text -> json_t* (likewise) */
 
 static const json_t *schema_type(const char *text)
 {
@@ -30,6 +31,28 @@ static const json_t *schema_type(const char *text)
     }
     pthread_mutex_unlock(&type_lock);
     return t;
+}
+
+/* Set by vpce_config_validate while it evaluates bodies only for their errors: omitted
+   attributes then get no values (their defaults and unknowns would be thrown away). */
+static _Thread_local bool checking_only;
+
+/* The value of a schema default (JSON text), parsed once; a new reference to the shared value
+   (values are never changed in place). */
+static json_t *schema_default(const char *text)
+{
+    pthread_mutex_lock(&type_lock);
+    if (!default_cache)
+        default_cache = vpce_map_new();
+    json_t *v = vpce_map_get(default_cache, text);
+    if (!v) {
+        v = json_loads(text, JSON_DECODE_ANY, NULL);
+        if (!v)
+            VPCE_BUG("invalid default in a provider schema");
+        vpce_map_set(default_cache, text, v);
+    }
+    pthread_mutex_unlock(&type_lock);
+    return json_incref(v);
 }
 
 /* The element object type of a list(object(...)) or set(object(...)) attribute, or NULL. */
@@ -188,7 +211,7 @@ static json_t *eval_attr_block(const vpce_eval_ctx *ctx, const vpce_ast_body *bo
             failed = true;
             continue;
         }
-        json_object_set_new(obj, at->name, cv);
+        json_object_set_new_nocheck(obj, at->name, cv);
     }
     for (size_t i = 0; i < body->nblocks; i++) {
         vpce_diags_error(ctx->diags, body->blocks[i]->type_range, NULL,
@@ -200,7 +223,7 @@ static json_t *eval_attr_block(const vpce_eval_ctx *ctx, const vpce_ast_body *bo
     json_object_foreach((json_t *)attrs, key, t)
     {
         if (!json_object_get(obj, key))
-            json_object_set_new(obj, key, zero_value(t));
+            json_object_set_new_nocheck(obj, key, zero_value(t));
     }
     if (failed) {
         json_decref(obj);
@@ -348,7 +371,7 @@ static json_t *eval_block_body(const vpce_eval_ctx *ctx, const vpce_ast_body *bo
             failed = true;
             continue;
         }
-        json_object_set_new(present, at->name, json_true());
+        json_object_set_new_nocheck(present, at->name, json_true());
         json_t *v = vpce_eval(ctx, at->expr);
         if (!v) {
             failed = true;
@@ -368,7 +391,7 @@ static json_t *eval_block_body(const vpce_eval_ctx *ctx, const vpce_ast_body *bo
         if ((a->flags & VPCE_ATTR_JSON) && json_is_string(cv) &&
             !check_json(ctx, at, json_string_value(cv)))
             failed = true;
-        json_object_set_new(obj, at->name, cv);
+        json_object_set_new_nocheck(obj, at->name, cv);
     }
 
     for (size_t i = 0; i < body->nblocks; i++) {
@@ -443,7 +466,7 @@ static json_t *eval_block_body(const vpce_eval_ctx *ctx, const vpce_ast_body *bo
                 failed = true;
                 continue;
             }
-            json_object_set_new(obj, a->name, cv);
+            json_object_set_new_nocheck(obj, a->name, cv);
             continue;
         }
         if (a->flags & VPCE_ATTR_REQUIRED) {
@@ -454,12 +477,14 @@ static json_t *eval_block_body(const vpce_eval_ctx *ctx, const vpce_ast_body *bo
             failed = true;
             continue;
         }
+        if (checking_only)
+            continue; /* the value is thrown away: only errors matter */
         json_t *v = NULL;
         if (a->default_json)
-            v = json_loads(a->default_json, JSON_DECODE_ANY, NULL);
+            v = schema_default(a->default_json);
         else if (a->flags & VPCE_ATTR_COMPUTED)
             v = vpce_unknown();
-        json_object_set_new(obj, a->name, v ? v : json_null());
+        json_object_set_new_nocheck(obj, a->name, v ? v : json_null());
     }
 
     for (const vpce_nested_block *nb = s->blocks; nb && nb->name; nb++) {
@@ -469,7 +494,7 @@ static json_t *eval_block_body(const vpce_eval_ctx *ctx, const vpce_ast_body *bo
                 col = &cols[k];
         size_t n = col ? json_array_size(col->items) : 0;
         if (col && col->unknown) {
-            json_object_set_new(obj, nb->name, vpce_unknown());
+            json_object_set_new_nocheck(obj, nb->name, vpce_unknown());
             continue;
         }
         if (nb->max_items && (int)n > nb->max_items) {
@@ -499,7 +524,7 @@ static json_t *eval_block_body(const vpce_eval_ctx *ctx, const vpce_ast_body *bo
             v = vpce_set_from_array(col->items);
         else
             v = json_incref(col->items);
-        json_object_set_new(obj, nb->name, v);
+        json_object_set_new_nocheck(obj, nb->name, v);
     }
 
     for (size_t k = 0; k < ncols; k++)
@@ -755,6 +780,7 @@ int vpce_config_validate(const vpce_config *c, vpce_diags *diags)
     }
     json_t *each = json_pack("{s:o,s:o}", "key", vpce_unknown(), "value", vpce_unknown());
     json_t *count = json_pack("{s:o}", "index", vpce_unknown());
+    checking_only = true;
     for (size_t i = 0; i < c->resources.len; i++) {
         const vpce_cfg_resource *r = c->resources.items[i];
         if (!r->rtype)
@@ -782,6 +808,7 @@ int vpce_config_validate(const vpce_config *c, vpce_diags *diags)
         }
         json_decref(rscope);
     }
+    checking_only = false;
     json_decref(each);
     json_decref(count);
     for (size_t i = 0; i < c->outputs.len; i++) {

@@ -589,9 +589,12 @@ static vpce_cfg_resource *decode_resource_block(decoder *d, const vpce_ast_block
     r->body = b->body;
     const char *kind = mode == VPCE_MODE_DATA ? "data" : "resource";
     char *key = vpce_asprintf("%s %s", kind, r->addr);
-    char *summary = vpce_asprintf("duplicate %s \"%s\" configuration", kind, type);
-    char *what = vpce_asprintf("a %s %s named \"%s\"", type,
-                               mode == VPCE_MODE_DATA ? "data source" : "resource", name);
+    /* The messages are only needed for a duplicate (rare; 10,000 blocks are common). */
+    bool dup = vpce_map_has(d->seen, key);
+    char *summary = dup ? vpce_asprintf("duplicate %s \"%s\" configuration", kind, type) : NULL;
+    char *what = dup ? vpce_asprintf("a %s %s named \"%s\"", type,
+                                     mode == VPCE_MODE_DATA ? "data source" : "resource", name)
+                     : NULL;
     bool fresh = declare(d, key, b->label_ranges[1], summary, what);
     free(key);
     free(summary);
@@ -1423,8 +1426,11 @@ int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags)
        would only report consequences of those errors. */
     if (!syntax_errors) {
         vpce_graph *g = NULL;
-        vpce_config_graph(&g, c, diags);
-        vpce_graph_free(g);
+        /* Kept for planning when it is whole (vpce_config.graph). */
+        if (vpce_config_graph(&g, c, diags) == 0)
+            c->graph = g;
+        else
+            vpce_graph_free(g);
         vpce_config_check_sensitive(c, diags);
         vpce_config_validate(c, diags);
     }
@@ -1521,6 +1527,7 @@ void vpce_config_free(vpce_config *c)
     vpce_vec_release(&c->imports);
     vpce_vec_release(&c->files);
     vpce_map_free(c->by_addr);
+    vpce_graph_free(c->graph);
     free(c->dir);
     free(c);
 }

@@ -229,6 +229,10 @@ typedef struct vpce_config {
        is left to the state backends to decode. Borrowed from the files. */
     const vpce_ast_block *backend;
     char content_hash[65]; /* sha256 hex of the files' names and bytes, for saved plans */
+    /* The reference graph vpce_config_load_dir built (vpce_config_graph), when it had no
+       errors; NULL otherwise. Read-only once loaded: planning uses it instead of building its
+       own. */
+    vpce_graph *graph;
 } vpce_config;
 
 /*

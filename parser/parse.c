@@ -282,6 +282,12 @@ size_t parse_ident_prefix(const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
+    /* ASCII only (nearly always): the scanner's pattern already made it an identifier. */
+    while (i < n && u[i] < 0x80)
+        i++;
+    if (i == n)
+        return n;
+    i = 0;
     while (i < n) {
         size_t k = vpce_utf8_seq_len(u + i, n - i);
         if (k == 0)

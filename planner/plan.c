@@ -39,6 +39,8 @@ typedef struct planner {
     vpce_map *target_addrs;   /* -target addresses */
     vpce_map *replace_addrs;  /* -replace addresses */
     vpce_map *previous;       /* instance address -> char* address before its move (owned) */
+    vpce_map *sens_cache;     /* resource address -> json_t* of sensitive_paths (owned), or
+                                 &no_sensitive_paths: the same for every instance */
     vpce_vec changes;         /* vpce_change* */
     vpce_vec forgotten;       /* char*: addresses planned to be forgotten */
     size_t ninstances;        /* instances expanded so far (count and for_each included) */
@@ -164,6 +166,19 @@ static json_t *sensitive_paths(const planner *P, const vpce_cfg_resource *r)
         return NULL;
     }
     return out;
+}
+
+/* sensitive_paths() of r, worked out once per resource: a new reference or NULL. */
+static char no_sensitive_paths;
+static json_t *resource_sensitive_paths(planner *P, const vpce_cfg_resource *r)
+{
+    void *v = vpce_map_get(P->sens_cache, r->addr);
+    if (!v) {
+        json_t *paths = sensitive_paths(P, r);
+        v = paths ? (void *)paths : (void *)&no_sensitive_paths;
+        vpce_map_set(P->sens_cache, r->addr, v);
+    }
+    return v == &no_sensitive_paths ? NULL : json_incref(v);
 }
 
 static void set_in_scope(planner *P, const vpce_cfg_resource *r, json_t *value /* stolen */)
@@ -335,25 +350,30 @@ static json_t *planned_value(const vpce_cfg_resource *r, const char *addr, const
                              const json_t *prior, bool replacing)
 {
     const vpce_block_schema *s = r->rtype->schema;
-    /* Shallow: only top-level members are replaced below; values are never changed in place. */
-    json_t *planned = json_copy((json_t *)config);
+    /* Only top-level members are replaced below, values are never changed in place. A
+       configuration object nobody else holds (the fresh result of vpce_body_eval) is completed
+       in place: the members set are the same whether replacing or not, so planning it twice
+       (an update turned into a replacement) gives what two copies would. Shared: a shallow
+       copy. */
+    json_t *planned =
+        config->refcount == 1 ? json_incref((json_t *)config) : json_copy((json_t *)config);
     for (const vpce_attr_schema *a = s->attrs; a && a->name; a++) {
         if (!(a->flags & VPCE_ATTR_COMPUTED) || body_sets(r->body, a->name))
             continue;
         json_t *pv = prior && !replacing ? json_object_get(prior, a->name) : NULL;
-        json_object_set_new(planned, a->name,
-                            pv                    ? json_incref(pv)
-                            : prior && !replacing ? json_null()
-                                                  : unknown_attr(addr, a->name));
+        json_object_set_new_nocheck(planned, a->name,
+                                    pv                    ? json_incref(pv)
+                                    : prior && !replacing ? json_null()
+                                                          : unknown_attr(addr, a->name));
     }
     for (const vpce_nested_block *b = s->blocks; b && b->name; b++) {
         if (!(b->flags & VPCE_ATTR_COMPUTED) || body_sets(r->body, b->name))
             continue;
         json_t *pv = prior && !replacing ? json_object_get(prior, b->name) : NULL;
-        json_object_set_new(planned, b->name,
-                            pv                    ? json_incref(pv)
-                            : prior && !replacing ? json_null()
-                                                  : vpce_unknown());
+        json_object_set_new_nocheck(planned, b->name,
+                                    pv                    ? json_incref(pv)
+                                    : prior && !replacing ? json_null()
+                                                          : vpce_unknown());
     }
     if (prior && (r->ignore_all_changes || r->nignore_changes)) {
         for (const vpce_attr_schema *a = s->attrs; a && a->name; a++) {
@@ -362,7 +382,7 @@ static json_t *planned_value(const vpce_cfg_resource *r, const char *addr, const
                 ign = strcmp(r->ignore_changes[i], a->name) == 0;
             json_t *pv = json_object_get(prior, a->name);
             if (ign && pv && (a->flags & (VPCE_ATTR_REQUIRED | VPCE_ATTR_OPTIONAL)))
-                json_object_set(planned, a->name, pv);
+                json_object_set_nocheck(planned, a->name, pv);
         }
         for (const vpce_nested_block *b = s->blocks; b && b->name; b++) {
             bool ign = r->ignore_all_changes;
@@ -370,7 +390,7 @@ static json_t *planned_value(const vpce_cfg_resource *r, const char *addr, const
                 ign = strcmp(r->ignore_changes[i], b->name) == 0;
             json_t *pv = json_object_get(prior, b->name);
             if (ign && pv)
-                json_object_set(planned, b->name, pv);
+                json_object_set_nocheck(planned, b->name, pv);
         }
     }
     if (prior)
@@ -575,7 +595,7 @@ static json_t *plan_managed_instance(planner *P, size_t gi, const vpce_cfg_resou
     if (json_array_size(paths) > 0)
         c->replace_paths = json_incref(paths);
     json_decref(paths);
-    c->sensitive_paths = sensitive_paths(P, r);
+    c->sensitive_paths = resource_sensitive_paths(P, r);
     push_change(P, c);
     check_postconditions(P, r, planned, &pending);
     c->checks_pending = pending;
@@ -1275,6 +1295,7 @@ int vpce_plan_make(vpce_plan **out, const vpce_config *cfg, const json_t *vars,
     json_t *cycles = NULL;
     size_t errors_before = diags->nerrors;
     int rc = 0;
+    bool own_graph = false;
 
     *out = NULL;
     P.cfg = cfg;
@@ -1299,6 +1320,7 @@ int vpce_plan_make(vpce_plan **out, const vpce_config *cfg, const json_t *vars,
     P.change_by_addr = vpce_map_new();
     P.replace_addrs = vpce_map_new();
     P.previous = vpce_map_new();
+    P.sens_cache = vpce_map_new();
     for (size_t i = 0; i < P.opts->nreplace; i++)
         vpce_map_set(P.replace_addrs, P.opts->replace[i], (void *)1);
     json_t *drift = json_array();
@@ -1320,9 +1342,14 @@ int vpce_plan_make(vpce_plan **out, const vpce_config *cfg, const json_t *vars,
     vpce_plan_moves(P.prior, cfg, P.previous, diags);
     index_prior(&P);
 
-    rc = vpce_config_graph(&P.g, cfg, diags);
-    if (rc < 0)
-        goto cleanup;
+    if (cfg->graph) {
+        P.g = cfg->graph; /* built when loading: the configuration does not change */
+    } else {
+        rc = vpce_config_graph(&P.g, cfg, diags);
+        if (rc < 0)
+            goto cleanup;
+        own_graph = true;
+    }
     size_t n = vpce_graph_count(P.g);
     rc = vpce_graph_topo(P.g, &order, &cycles);
     if (rc < 0) {
@@ -1453,6 +1480,10 @@ cleanup:
     for (size_t it = 0; P.previous && vpce_map_next(P.previous, &it, &k, &v);)
         free(v);
     vpce_map_free(P.previous);
+    for (size_t it = 0; P.sens_cache && vpce_map_next(P.sens_cache, &it, &k, &v);)
+        if (v != &no_sensitive_paths)
+            json_decref(v);
+    vpce_map_free(P.sens_cache);
     for (size_t i = 0; i < P.forgotten.len; i++)
         free(P.forgotten.items[i]);
     vpce_vec_release(&P.forgotten);
@@ -1461,7 +1492,8 @@ cleanup:
     json_decref(drift);
     json_decref(cycles);
     free(order);
-    vpce_graph_free(P.g);
+    if (own_graph)
+        vpce_graph_free(P.g);
     vpce_plan_providers_free(own_ps);
     return rc;
 }

@@ -50,6 +50,17 @@ void txt_color_off(rctx *r)
 /* The four-column symbol field of an action. */
 void txt_sym(rctx *r, int act)
 {
+    if (!r->color) {
+        /* The common case, without escapes: one append. */
+        static const char *const plain[A_COUNT] = {
+            [A_NOOP] = "    ", [A_CREATE] = "  + ", [A_DELETE] = "  - ", [A_UPDATE] = "  ~ ",
+            [A_DTC] = "-/+ ",  [A_CTD] = "+/- ",    [A_READ] = " <= ",   [A_FORGET] = " . ",
+        };
+        if (act >= 0 && act < A_COUNT && plain[act]) {
+            txt_put(r, plain[act]);
+            return;
+        }
+    }
     switch (act) {
     case A_NOOP:
         txt_put(r, "    ");
@@ -727,12 +738,9 @@ static void put_forces(rctx *r)
 }
 
 /* Renders a value into a separate buffer so "# forces replacement" can end its first line. */
-static void attr_value(rctx *r, int act, const json_t *vb, const json_t *va, int level,
-                       bool sensitive)
+static void attr_value_into(rctx *r, int act, const json_t *vb, const json_t *va, int level,
+                            bool sensitive)
 {
-    vpce_buf tmp = VPCE_BUF_INIT(TEXT_CAP);
-    vpce_buf *main = r->b;
-    r->b = &tmp;
     if (sensitive) {
         txt_put(r, "(sensitive value)");
         if (act == A_DELETE)
@@ -747,6 +755,20 @@ static void attr_value(rctx *r, int act, const json_t *vb, const json_t *va, int
     } else {
         txt_render_diff(r, vb, va, level, false);
     }
+}
+
+static void attr_value(rctx *r, int act, const json_t *vb, const json_t *va, int level,
+                       bool sensitive)
+{
+    /* Without replace paths nothing is appended to the first line: render in place. */
+    if (act == A_NOOP || json_array_size(r->replace_paths) == 0) {
+        attr_value_into(r, act, vb, va, level, sensitive);
+        return;
+    }
+    vpce_buf tmp = VPCE_BUF_INIT(TEXT_CAP);
+    vpce_buf *main = r->b;
+    r->b = &tmp;
+    attr_value_into(r, act, vb, va, level, sensitive);
     r->b = main;
     const char *s = vpce_buf_cstr(&tmp);
     const char *nl = strchr(s, '\n');
@@ -820,8 +842,14 @@ void txt_render_body(rctx *r, const json_t *b, const json_t *a, int level)
         txt_union_keys(json_is_object(b) ? b : NULL, json_is_object(a) ? a : NULL, &n);
     size_t width = 0, hidden = 0, hidden_blocks = 0;
     bool has_attrs = false;
+    /* Each side's value of each key, looked up once for the three passes below. */
+    const json_t **vals = vpce_calloc(2 * n + 1, sizeof(*vals));
     for (size_t i = 0; i < n; i++) {
-        const json_t *vb = json_object_get(b, keys[i]), *va = json_object_get(a, keys[i]);
+        vals[2 * i] = json_object_get(b, keys[i]);
+        vals[2 * i + 1] = json_object_get(a, keys[i]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *vb = vals[2 * i], *va = vals[2 * i + 1];
         if ((txt_is_null(vb) && txt_is_null(va)) || is_block(vb, va))
             continue;
         size_t w = txt_display_width(keys[i]);
@@ -829,7 +857,7 @@ void txt_render_body(rctx *r, const json_t *b, const json_t *a, int level)
         has_attrs = true;
     }
     for (size_t i = 0; i < n; i++) {
-        const json_t *vb = json_object_get(b, keys[i]), *va = json_object_get(a, keys[i]);
+        const json_t *vb = vals[2 * i], *va = vals[2 * i + 1];
         if ((txt_is_null(vb) && txt_is_null(va)) || is_block(vb, va))
             continue;
         int act = classify(vb, va);
@@ -838,24 +866,33 @@ void txt_render_body(rctx *r, const json_t *b, const json_t *a, int level)
             hidden++;
             continue;
         }
-        json_array_append_new(r->path, json_string(keys[i]));
+        /* The path is only looked at for "# forces replacement". */
+        bool track = json_array_size(r->replace_paths) > 0;
+        if (track)
+            json_array_append_new(r->path, json_string(keys[i]));
         txt_prefix(r, level, act);
         txt_put(r, keys[i]);
-        for (size_t w = txt_display_width(keys[i]); w < width; w++)
-            txt_put(r, " ");
+        static const char spaces[] = "                                                ";
+        for (size_t w = txt_display_width(keys[i]); w < width;) {
+            size_t k = width - w < sizeof(spaces) - 1 ? width - w : sizeof(spaces) - 1;
+            putn(r, spaces, k);
+            w += k;
+        }
         txt_put(r, " = ");
         attr_value(r, act, vb, va, level, sens);
         txt_put(r, "\n");
-        json_array_remove(r->path, json_array_size(r->path) - 1);
+        if (track)
+            json_array_remove(r->path, json_array_size(r->path) - 1);
     }
     if (hidden)
         comment(r, level, "# (%zu unchanged %s hidden)", hidden, "attribute", "attributes");
     for (size_t i = 0; i < n; i++) {
-        const json_t *vb = json_object_get(b, keys[i]), *va = json_object_get(a, keys[i]);
+        const json_t *vb = vals[2 * i], *va = vals[2 * i + 1];
         if ((txt_is_null(vb) && txt_is_null(va)) || !is_block(vb, va))
             continue;
         render_blocks(r, keys[i], vb, va, level, has_attrs, &hidden_blocks);
     }
+    free(vals);
     if (hidden_blocks) {
         txt_put(r, "\n");
         comment(r, level, "# (%zu unchanged %s hidden)", hidden_blocks, "block", "blocks");

@@ -89,14 +89,19 @@ char *vpce_strndup(const char *s, size_t n)
 
 char *vpce_vasprintf(const char *fmt, va_list ap)
 {
+    /* Most results are short: formatted once into a stack buffer, then copied. */
+    char small[256];
     va_list ap2;
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
+    int n = vsnprintf(small, sizeof(small), fmt, ap2);
     va_end(ap2);
     if (n < 0)
         VPCE_BUG("bad format string");
     char *p = vpce_malloc((size_t)n + 1);
-    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    if ((size_t)n < sizeof(small))
+        memcpy(p, small, (size_t)n + 1);
+    else
+        vsnprintf(p, (size_t)n + 1, fmt, ap);
     return p;
 }
 

@@ -2,14 +2,25 @@
 #include "util/util.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+static json_t *unknown_value;
+static pthread_once_t unknown_once = PTHREAD_ONCE_INIT;
+
+static void unknown_init(void)
+{
+    unknown_value = json_object();
+    json_object_set_new_nocheck(unknown_value, VPCE_UNKNOWN_KEY, json_true());
+}
+
+/* One shared object: plans hold hundreds of thousands of unknowns, and values are never
+   changed in place (jansson's reference counts are atomic, so threads may share it too). */
 json_t *vpce_unknown(void)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, VPCE_UNKNOWN_KEY, json_true());
-    return o;
+    pthread_once(&unknown_once, unknown_init);
+    return json_incref(unknown_value);
 }
 
 json_t *vpce_unknown_from(const char *origin)
@@ -28,6 +39,8 @@ const char *vpce_unknown_origin(const json_t *v)
 
 bool vpce_is_unknown(const json_t *v)
 {
+    if (v && v == unknown_value)
+        return true;
     return v && json_is_object(v) && json_object_size(v) == 1 &&
            json_object_get(v, VPCE_UNKNOWN_KEY) != NULL;
 }
@@ -257,9 +270,19 @@ size_t vpce_utf8_seq_len(const unsigned char *s, size_t avail)
 json_t *vpce_json_string_lossy(const char *s, size_t len)
 {
     static const char replacement[] = "\xEF\xBF\xBD";
-    vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
+    /* Valid text (nearly always) is taken as it is, without copying it byte by byte. */
+    while (i < len) {
+        size_t n = p[i] < 0x80 ? 1 : vpce_utf8_seq_len(p + i, len - i);
+        if (n == 0 || p[i] == 0)
+            break;
+        i += n;
+    }
+    if (i == len)
+        return json_stringn_nocheck(s, len);
+    vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
+    i = 0;
     while (i < len) {
         size_t n = vpce_utf8_seq_len(p + i, len - i);
         if (n == 0) {
