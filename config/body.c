@@ -141,10 +141,26 @@ static void unsupported_block(const vpce_eval_ctx *ctx, const char *name, vpce_r
 /* Checks a JSON-valued argument; points into the string when its text is in the source. */
 static bool check_json(const vpce_eval_ctx *ctx, const vpce_ast_attr *at, const char *text)
 {
+    /* Instances of one resource usually carry the same document: the last valid one is kept
+       and not parsed again. */
+    static pthread_mutex_t last_lock = PTHREAD_MUTEX_INITIALIZER;
+    static char *last_valid; /* kept for the life of the program */
+    pthread_mutex_lock(&last_lock);
+    bool seen = last_valid && strcmp(last_valid, text) == 0;
+    pthread_mutex_unlock(&last_lock);
+    if (seen)
+        return true;
     json_error_t err;
     json_t *doc = json_loads(text, JSON_DECODE_ANY, &err);
     if (doc) {
         json_decref(doc);
+        if (strlen(text) < 65536) {
+            char *copy = vpce_strdup(text);
+            pthread_mutex_lock(&last_lock);
+            free(last_valid);
+            last_valid = copy;
+            pthread_mutex_unlock(&last_lock);
+        }
         return true;
     }
     vpce_range r = at->expr->range;
@@ -338,11 +354,20 @@ static bool eval_dynamic(const vpce_eval_ctx *ctx, collected *col, const vpce_as
     return ok;
 }
 
+static bool name_in(const vpce_vec *names, const char *name)
+{
+    for (size_t i = 0; i < names->len; i++)
+        if (strcmp(names->items[i], name) == 0)
+            return true;
+    return false;
+}
+
 static json_t *eval_block_body(const vpce_eval_ctx *ctx, const vpce_ast_body *body,
                                const vpce_block_schema *s, vpce_range header, bool top)
 {
     json_t *obj = json_object();
-    json_t *present = json_object(); /* attributes set in the body, even when they failed */
+    /* Attributes set in the body, even when they failed (bodies are small: a list will do). */
+    vpce_vec present = VPCE_VEC_INIT;
     bool failed = false;
     collected *cols = NULL;
     size_t ncols = 0;
@@ -365,13 +390,13 @@ static json_t *eval_block_body(const vpce_eval_ctx *ctx, const vpce_ast_body *bo
             failed = true;
             continue;
         }
-        if (json_object_get(present, at->name)) {
+        if (name_in(&present, at->name)) {
             vpce_diags_error(ctx->diags, at->name_range, NULL, "argument \"%s\" set twice",
                              at->name);
             failed = true;
             continue;
         }
-        json_object_set_new_nocheck(present, at->name, json_true());
+        vpce_vec_push(&present, (void *)at->name);
         json_t *v = vpce_eval(ctx, at->expr);
         if (!v) {
             failed = true;
@@ -450,7 +475,7 @@ static json_t *eval_block_body(const vpce_eval_ctx *ctx, const vpce_ast_body *bo
 
     /* Every attribute of the schema gets a value. */
     for (const vpce_attr_schema *a = s->attrs; a && a->name; a++) {
-        if (json_object_get(obj, a->name) || json_object_get(present, a->name))
+        if (name_in(&present, a->name) || json_object_get(obj, a->name))
             continue;
         collected *col = NULL;
         for (size_t k = 0; k < ncols; k++)
@@ -530,7 +555,7 @@ static json_t *eval_block_body(const vpce_eval_ctx *ctx, const vpce_ast_body *bo
     for (size_t k = 0; k < ncols; k++)
         json_decref(cols[k].items);
     free(cols);
-    json_decref(present);
+    vpce_vec_release(&present);
     if (failed) {
         json_decref(obj);
         return NULL;

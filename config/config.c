@@ -9,6 +9,7 @@
 #include "lang/lang.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -1315,8 +1316,34 @@ static bool ends_with(const char *s, const char *suffix)
     return n > m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* Hashes the names and texts of the parsed files into c->content_hash. */
+typedef struct hash_job {
+    vpce_config *c;
+    vpce_vec names; /* const char*: the name of each of c->files */
+} hash_job;
+
+static void *hash_files(void *arg)
+{
+    hash_job *job = arg;
+    vpce_sha256_ctx h;
+    vpce_sha256_init(&h);
+    for (size_t i = 0; i < job->c->files.len; i++) {
+        const vpce_file *f = job->c->files.items[i];
+        const char *name = job->names.items[i];
+        uint64_t len = f->src->len;
+        vpce_sha256_update(&h, name, strlen(name) + 1);
+        vpce_sha256_update(&h, &len, sizeof(len));
+        vpce_sha256_update(&h, f->src->text, f->src->len);
+    }
+    vpce_sha256_final(&h, job->c->content_hash);
+    return NULL;
+}
+
 int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags)
 {
+    hash_job hash_job = {NULL, VPCE_VEC_INIT};
+    pthread_t hash_thread;
+    bool hashing = false;
     vpce_config *c = vpce_calloc(1, sizeof(*c));
     vpce_range nowhere = {NULL, 0, 0};
     vpce_vec names = VPCE_VEC_INIT;
@@ -1353,8 +1380,6 @@ int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags)
     diags = &work;
     errors_before = 0;
 
-    vpce_sha256_ctx h;
-    vpce_sha256_init(&h);
     size_t parse_errors_before = diags->nerrors;
     for (size_t i = 0; i < names.len; i++) {
         const char *name = names.items[i];
@@ -1371,12 +1396,14 @@ int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags)
         if (!f)
             continue;
         vpce_vec_push(&c->files, f);
-        uint64_t len = f->src->len;
-        vpce_sha256_update(&h, name, strlen(name) + 1);
-        vpce_sha256_update(&h, &len, sizeof(len));
-        vpce_sha256_update(&h, f->src->text, f->src->len);
+        vpce_vec_push(&hash_job.names, (void *)name);
     }
-    vpce_sha256_final(&h, c->content_hash);
+    /* The content hash is worked out on another thread while the files are decoded and
+       checked (it reads only the files' text); joined before returning. */
+    hash_job.c = c;
+    hashing = pthread_create(&hash_thread, NULL, hash_files, &hash_job) == 0;
+    if (!hashing)
+        hash_files(&hash_job);
     bool syntax_errors = diags->nerrors > parse_errors_before;
 
     decoder d = {c, diags, vpce_map_new(), VPCE_VEC_INIT};
@@ -1439,6 +1466,9 @@ int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags)
     vpce_diags_append(out_diags, &work);
 
 cleanup:
+    if (hashing)
+        pthread_join(hash_thread, NULL);
+    vpce_vec_release(&hash_job.names);
     for (size_t i = 0; i < names.len; i++)
         free(names.items[i]);
     vpce_vec_release(&names);
