@@ -42,7 +42,7 @@ static json_t *raw_value(const vpce_cfg_variable *v, const json_t *type, const c
     json_t *out = NULL;
     if (vpce_parse_expr(&f, &e, origin, raw, strlen(raw), diags) == 0 && e) {
         json_t *scope = json_object();
-        vpce_eval_ctx ctx = {scope, ".", diags};
+        vpce_eval_ctx ctx = {scope, ".", diags, NULL, NULL};
         out = vpce_eval(&ctx, e);
         json_decref(scope);
     }
@@ -193,7 +193,7 @@ int vpce_config_vars(json_t **out, const vpce_config *c, const json_t *cli_vars,
     json_t *values = json_object(); /* name -> raw (unconverted) value */
     json_t *types = json_object();
     json_t *empty = json_object();
-    vpce_eval_ctx cctx = {empty, c->dir, diags};
+    vpce_eval_ctx cctx = {empty, c->dir, diags, NULL, NULL};
 
     for (size_t i = 0; i < c->variables.len; i++) {
         const vpce_cfg_variable *v = c->variables.items[i];
@@ -289,7 +289,7 @@ int vpce_config_vars(json_t **out, const vpce_config *c, const json_t *cli_vars,
 
     /* Validation rules see the variables' final values. */
     json_t *scope = json_pack("{s:O}", "var", result);
-    vpce_eval_ctx vctx = {scope, c->dir, diags};
+    vpce_eval_ctx vctx = {scope, c->dir, diags, NULL, NULL};
     for (size_t i = 0; i < c->variables.len; i++) {
         const vpce_cfg_variable *v = c->variables.items[i];
         if (!json_object_get(result, v->name))

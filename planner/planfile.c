@@ -271,7 +271,7 @@ int vpce_plan_from_json(vpce_plan **out, const json_t *doc)
         (rc = get_json(&p->variables, doc, "variables", JSON_OBJECT, what)) < 0 ||
         (rc = get_json(&p->sensitive_vars, doc, "sensitive_vars", JSON_ARRAY, what)) < 0 ||
         (rc = get_json(&p->prior, doc, "prior", JSON_OBJECT, what)) < 0 ||
-        (rc = get_json(&p->findings, doc, "findings", JSON_OBJECT, what)) < 0)
+        (rc = get_json(&p->findings, doc, "findings", JSON_OBJECT, what)) < 0 ||
         (rc = get_json(&p->checks, doc, "checks", JSON_ARRAY, what)) < 0)
         goto cleanup;
     if (!p->drift)

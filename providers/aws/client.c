@@ -415,9 +415,12 @@ int vpce_aws_client_for_region(vpce_aws_client **out, vpce_aws_client *base, con
 {
     vpce_aws_client *c = client_alloc(&aws_service_ec2);
     *out = NULL;
-    c->max_attempts = base->max_attempts;
+    c->max_retries = base->max_retries;
+    c->retry_max_time_ms = base->retry_max_time_ms;
     c->connect_timeout_ms = base->connect_timeout_ms;
     c->timeout_ms = base->timeout_ms;
+    c->low_speed_limit = base->low_speed_limit;
+    c->low_speed_time_ms = base->low_speed_time_ms;
     c->max_response_bytes = base->max_response_bytes;
     c->region = vpce_strdup(region);
     c->configured_endpoint =
