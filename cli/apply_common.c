@@ -448,7 +448,6 @@ int cli_apply_run(int argc, char **argv, bool destroy)
     vpce_plan_providers *ps = NULL;
     vpce_diags diags = VPCE_DIAGS_INIT;
     vpce_apply_result res = {0};
-    char *state_path = NULL;
     int ret = CLI_ERROR, rc;
     hook_ctx hctx = {0};
     struct sigaction sa = {0}, old_int, old_term;
@@ -510,6 +509,7 @@ int cli_apply_run(int argc, char **argv, bool destroy)
             cli_print_diags(&diags);
             goto cleanup;
         }
+        cli_config_workspace(cfg, args.dir);
         if (vpce_planfile_read(&plan, planfile) < 0) {
             ret = cli_fail("cannot read the plan \"%s\": %s", planfile, vpce_error_last());
             goto cleanup;
@@ -519,9 +519,8 @@ int cli_apply_run(int argc, char **argv, bool destroy)
         goto cleanup;
     }
 
-    state_path = cli_plan_args_state_path(&args);
-    if (cli_state_open(&st, state_path, true) < 0) {
-        ret = cli_fail("cannot open the state \"%s\": %s", state_path, vpce_error_last());
+    if (cli_state_open_config(&st, cfg, args.dir, args.state_path, true) < 0) {
+        ret = cli_fail("cannot open the state: %s", vpce_error_last());
         goto cleanup;
     }
     if (args.lock && cli_lock_state(st, cmd, args.lock_timeout_ms) < 0)
@@ -745,6 +744,5 @@ cleanup:
     json_decref(imports);
     json_decref(resume);
     cli_plan_args_release(&args);
-    free(state_path);
     return ret;
 }

@@ -31,6 +31,8 @@ int cmd_output(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_state(int argc, char **argv);
 int cmd_force_unlock(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_workspace(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_whoami(int argc, char **argv);
 int cmd_version(int argc, char **argv);
@@ -45,10 +47,23 @@ extern bool cli_no_color;
 void cli_print_diags(const vpce_diags *d);
 /* Prints "Error: <msg>" to stderr for a library error (vpce_error_last()) and returns CLI_ERROR. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Opens the state at path through its backend (state/state.h's seam): every command opens the
- * state here, so where the state lives is decided in one place. As vpce_state_open(). */
+/*
+ * Opens the state of the configuration directory dir (state/state.h's seam): the selected
+ * workspace's state in the backend `vpce init` recorded (cli/backend.h), or the local file
+ * (-state PATH when state_flag is not NULL). Every command opens the state here, so where the
+ * state lives is decided in one place. As vpce_state_open(): VPCE_ENOTFOUND when there is no
+ * state and !create_if_missing; other errors are set, not printed.
+ */
 struct vpce_state;
-int cli_state_open(struct vpce_state **out, const char *path, bool create_if_missing);
+struct vpce_config;
+int cli_state_open(struct vpce_state **out, const char *dir, const char *state_flag,
+                   bool create_if_missing);
+/* The same for a command that loaded the configuration: it also checks that the configuration's
+ * backend block is the one `vpce init` recorded. */
+int cli_state_open_config(struct vpce_state **out, const struct vpce_config *cfg, const char *dir,
+                          const char *state_flag, bool create_if_missing);
+/* Sets terraform.workspace of cfg to the workspace selected for dir. */
+void cli_config_workspace(struct vpce_config *cfg, const char *dir);
 /* True if arg is "-name" or "--name" (flags take one or two dashes, as Terraform's do). */
 bool cli_flag_is(const char *arg, const char *name);
 /* If arg is "-name=VALUE" (or --name=VALUE) returns VALUE, else NULL. */

@@ -2,6 +2,7 @@
    `vpce __addresses state|config [DIR]` lists resource addresses for it. The scripts take the
    command names from the command table and each command's flags from its own `-help` text when
    completing, so the completions never disagree with -help. */
+#include "cli/backend.h"
 #include "cli/plan_args.h"
 #include "state/state.h"
 
@@ -136,8 +137,12 @@ int cmd_addresses(int argc, char **argv)
     }
     vpce_state *st = NULL;
     json_t *doc = NULL;
-    char *path = vpce_asprintf("%s/vpce.db", dir);
-    if (cli_state_open(&st, path, false) == 0 && vpce_state_load(st, &doc) == 0) {
+    cli_backend be;
+    bool recorded = false;
+    /* The local state of the selected workspace; a remote one is not read for a completion. */
+    bool local = cli_backend_read(&be, dir, &recorded) == 0 && strcmp(be.type, "local") == 0;
+    cli_backend_release(&be);
+    if (local && cli_state_open(&st, dir, NULL, false) == 0 && vpce_state_load(st, &doc) == 0) {
         size_t i;
         json_t *r;
         json_array_foreach(json_object_get(doc, "resources"), i, r)
@@ -151,6 +156,5 @@ int cmd_addresses(int argc, char **argv)
     vpce_error_clear();
     json_decref(doc);
     vpce_state_close(st);
-    free(path);
     return CLI_OK;
 }

@@ -46,10 +46,7 @@ int cmd_force_unlock(int argc, char **argv)
         fputs(usage_text, stderr);
         return cli_fail("`vpce force-unlock` needs the lock ID");
     }
-    char *dflt = path ? NULL : vpce_state_default_path(NULL);
-    if (dflt)
-        path = dflt;
-    if (cli_state_open(&st, path, false) != 0) {
+    if (cli_state_open(&st, ".", path, false) != 0) {
         rc = cli_fail("%s", vpce_error_last());
         goto cleanup;
     }
@@ -70,7 +67,7 @@ int cmd_force_unlock(int argc, char **argv)
             goto cleanup;
         }
         vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
-        vpce_render_lock_info(&b, info, path);
+        vpce_render_lock_info(&b, info, vpce_state_where(st));
         printf("Do you really want to force-unlock?\n  vpce will remove the lock on the state "
                "database. This can corrupt the state if another vpce is still using it.\n\n%s\n"
                "  Only 'yes' will be accepted to confirm.\n\n  Enter a value: ",
@@ -95,6 +92,5 @@ int cmd_force_unlock(int argc, char **argv)
 cleanup:
     json_decref(info);
     vpce_state_close(st);
-    free(dflt);
     return rc;
 }

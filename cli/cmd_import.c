@@ -34,7 +34,7 @@ int cmd_import(int argc, char **argv)
     vpce_state *st = NULL;
     vpce_plan_providers *ps = NULL;
     vpce_diags diags = VPCE_DIAGS_INIT;
-    char *state_path = NULL, *mode = NULL, *type = NULL, *name = NULL, *raddr = NULL;
+    char *mode = NULL, *type = NULL, *name = NULL, *raddr = NULL;
     int ret = CLI_ERROR;
 
     for (int i = 1; i < argc; i++) {
@@ -94,6 +94,7 @@ int cmd_import(int argc, char **argv)
         cli_print_diags(&diags);
         goto cleanup;
     }
+    cli_config_workspace(cfg, dir);
     raddr = vpce_asprintf("%s.%s", type, name);
     vpce_cfg_resource *r = vpce_config_resource(cfg, raddr);
     if (!r || r->mode != VPCE_MODE_MANAGED) {
@@ -117,9 +118,8 @@ int cmd_import(int argc, char **argv)
         cli_print_diags(&diags);
         goto cleanup;
     }
-    state_path = state_arg ? vpce_strdup(state_arg) : vpce_state_default_path(dir);
-    if (cli_state_open(&st, state_path, true) < 0) {
-        ret = cli_fail("cannot open the state \"%s\": %s", state_path, vpce_error_last());
+    if (cli_state_open_config(&st, cfg, dir, state_arg, true) < 0) {
+        ret = cli_fail("cannot open the state: %s", vpce_error_last());
         goto cleanup;
     }
     if (lock) {
@@ -183,7 +183,6 @@ cleanup:
     json_decref(index);
     json_decref(entry);
     vpce_vec_release(&var_files);
-    free(state_path);
     free(mode);
     free(type);
     free(name);

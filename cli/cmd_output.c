@@ -58,10 +58,7 @@ int cmd_output(int argc, char **argv)
         return cli_fail("-json and -raw cannot be used together");
     if (raw && !name)
         return cli_fail("-raw needs the name of an output");
-    char *dflt = path ? NULL : vpce_state_default_path(NULL);
-    if (dflt)
-        path = dflt;
-    if (cli_state_open(&st, path, false) != 0 || vpce_state_load(st, &doc) != 0) {
+    if (cli_state_open(&st, ".", path, false) != 0 || vpce_state_load(st, &doc) != 0) {
         rc = cli_fail("%s", vpce_error_last());
         goto cleanup;
     }
@@ -119,6 +116,5 @@ int cmd_output(int argc, char **argv)
 cleanup:
     json_decref(doc);
     vpce_state_close(st);
-    free(dflt);
     return rc;
 }

@@ -48,7 +48,7 @@ static int show_state(const char *path, bool json)
     json_t *doc = NULL;
     vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
     int rc = CLI_OK;
-    int orc = cli_state_open(&st, path, false);
+    int orc = cli_state_open(&st, ".", path, false);
     if (orc == VPCE_ENOTFOUND) {
         if (json)
             puts("{\"format_version\":\"1.0\"}");

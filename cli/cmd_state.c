@@ -1,10 +1,13 @@
-/* cli/cmd_state.c: `vpce state list|show|rm|mv|history`. */
+/* cli/cmd_state.c: `vpce state list|show|rm|mv|history|pull|push`. */
 #include "cli/cli.h"
 #include "state/state.h"
 #include "render/render.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage_text[] =
     "Usage: vpce state <subcommand> [options] [args]\n\n"
@@ -14,12 +17,16 @@ static const char usage_text[] =
     "  show ADDR        Show a resource's attributes\n"
     "  rm ADDR...       Forget resources (they are not destroyed)\n"
     "  mv SRC DST       Rename a resource or resource instance\n"
-    "  history          Show the history of applies\n\n"
+    "  history          Show the history of applies\n"
+    "  pull [-out=FILE]  Write a copy of the state database (the whole file) to FILE or stdout\n"
+    "  push [-force] FILE  Make the database FILE the state (same lineage, serial not older)\n\n"
     "Options:\n"
     "  -state=PATH        State database (default: vpce.db in the current directory)\n"
     "  -lock=false        Do not take the state lock (rm, mv); dangerous\n"
     "  -lock-timeout=D    Wait up to D (e.g. 10s, 2m) for the state lock (rm, mv)\n"
-    "  -json              Machine-readable output (history)\n";
+    "  -json              Machine-readable output (history)\n"
+    "  -out=FILE          pull: write to FILE (which must not exist)\n"
+    "  -force             push: skip the lineage and serial checks\n";
 
 /* Flags common to the subcommands. */
 struct opts {
@@ -28,6 +35,8 @@ struct opts {
     int64_t lock_timeout_ms;
     bool json;
     bool help;
+    bool force;
+    const char *out;
     const char **args;
     int nargs;
 };
@@ -57,6 +66,14 @@ static int parse_opts(struct opts *o, int argc, char **argv)
                 return cli_fail("%s", vpce_error_last());
         } else if (cli_flag_is(a, "json")) {
             o->json = true;
+        } else if (cli_flag_is(a, "force")) {
+            o->force = true;
+        } else if ((v = cli_flag_value(a, "out"))) {
+            o->out = v;
+        } else if (cli_flag_is(a, "out")) {
+            if (i + 1 >= argc)
+                return cli_fail("flag \"-out\" needs a path");
+            o->out = argv[++i];
         } else if (cli_flag_is(a, "no-color")) {
             /* handled globally */
         } else if (a[0] == '-' && a[1] != '\0') {
@@ -68,13 +85,11 @@ static int parse_opts(struct opts *o, int argc, char **argv)
     return CLI_OK;
 }
 
-static int open_state(vpce_state **st, const struct opts *o)
+static int open_state(vpce_state **st, const struct opts *o, bool create)
 {
-    char *dflt = o->state_path ? NULL : vpce_state_default_path(NULL);
     int rc = CLI_OK;
-    if (cli_state_open(st, o->state_path ? o->state_path : dflt, false) != 0)
+    if (cli_state_open(st, ".", o->state_path, create) != 0)
         rc = cli_fail("%s", vpce_error_last());
-    free(dflt);
     return rc;
 }
 
@@ -319,16 +334,162 @@ static int state_history(vpce_state *st, const struct opts *o)
     return CLI_OK;
 }
 
+/* A private temporary directory for whole-database copies; caller removes it (rm_temp). */
+static char *make_temp(void)
+{
+    const char *t = getenv("TMPDIR");
+    char *tmpl = vpce_asprintf("%s/vpce-state-copy-XXXXXX", t && *t ? t : "/tmp");
+    if (!mkdtemp(tmpl)) {
+        free(tmpl);
+        return NULL;
+    }
+    return tmpl;
+}
+
+static void rm_temp(char *dir)
+{
+    if (!dir)
+        return;
+    static const char *const files[] = {"vpce.db", "vpce.db-wal", "vpce.db-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        char *p = vpce_asprintf("%s/%s", dir, files[i]);
+        unlink(p);
+        free(p);
+    }
+    rmdir(dir);
+    free(dir);
+}
+
+/* Copies the file from (or stdin for "-") to the new file to. */
+static int copy_stream(int in, int out)
+{
+    char buf[65536];
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof(buf));
+        if (n == 0)
+            return 0;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(out, buf + off, (size_t)(n - off));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0)
+                return -1;
+            off += w;
+        }
+    }
+}
+
+static int state_pull(vpce_state *st, const struct opts *o)
+{
+    if (o->nargs)
+        return cli_fail("`vpce state pull` takes no arguments (use -out=FILE)");
+    if (o->out) {
+        if (vpce_state_snapshot(st, o->out) != 0)
+            return cli_fail("cannot write the state to \"%s\": %s", o->out, vpce_error_last());
+        fprintf(stderr, "Wrote the state %s to %s.\n", vpce_state_where(st), o->out);
+        return CLI_OK;
+    }
+    if (isatty(STDOUT_FILENO))
+        return cli_fail("the state is a SQLite database: redirect stdout to a file, or use "
+                        "-out=FILE");
+    char *tmp = make_temp();
+    if (!tmp)
+        return cli_fail("cannot create a temporary directory: %s", strerror(errno));
+    char *path = vpce_asprintf("%s/vpce.db", tmp);
+    int rc = CLI_OK;
+    if (vpce_state_snapshot(st, path) != 0) {
+        rc = cli_fail("cannot copy the state: %s", vpce_error_last());
+    } else {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        fflush(stdout);
+        if (fd < 0 || copy_stream(fd, STDOUT_FILENO) != 0)
+            rc = cli_fail("cannot write the state to stdout: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+    }
+    free(path);
+    rm_temp(tmp);
+    return rc;
+}
+
+static int state_push(vpce_state *st, const struct opts *o)
+{
+    if (o->nargs != 1)
+        return cli_fail(
+            "`vpce state push` takes one file: a vpce state database (\"-\" for stdin)");
+    const char *file = o->args[0];
+    char *tmp = make_temp(), *copy = NULL, *lineage = NULL;
+    json_t *doc = NULL;
+    int64_t serial = 0, cur_serial = 0;
+    int rc = CLI_ERROR;
+    if (!tmp) {
+        cli_fail("cannot create a temporary directory: %s", strerror(errno));
+        goto cleanup;
+    }
+    /* Work on a copy: reading an older schema migrates it, and the file stays as it was. */
+    copy = vpce_asprintf("%s/vpce.db", tmp);
+    int in = strcmp(file, "-") == 0 ? STDIN_FILENO : open(file, O_RDONLY | O_CLOEXEC);
+    int out = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    bool copied = in >= 0 && out >= 0 && copy_stream(in, out) == 0;
+    int err = errno;
+    if (in >= 0 && in != STDIN_FILENO)
+        close(in);
+    if (out >= 0)
+        close(out);
+    if (!copied) {
+        cli_fail("cannot read \"%s\": %s", file, strerror(err));
+        goto cleanup;
+    }
+    if (vpce_state_file_info(copy, &lineage, &serial) != 0) {
+        cli_fail("\"%s\" is not a vpce state: %s", file, vpce_error_last());
+        goto cleanup;
+    }
+    if (o->lock && cli_lock_state(st, "state push", o->lock_timeout_ms) != 0)
+        goto cleanup;
+    if (vpce_state_serial(st, &cur_serial) != 0 || vpce_state_load(st, &doc) != 0) {
+        cli_fail("%s", vpce_error_last());
+        goto cleanup;
+    }
+    bool empty = cur_serial == 0 && json_array_size(json_object_get(doc, "resources")) == 0;
+    if (!o->force && !empty && strcmp(lineage, vpce_state_lineage(st)) != 0) {
+        cli_fail("cannot push \"%s\": its lineage %s is not the lineage %s of %s, so it is a "
+                 "different state (pass -force to replace it anyway)",
+                 file, lineage, vpce_state_lineage(st), vpce_state_where(st));
+        goto cleanup;
+    }
+    if (!o->force && serial < cur_serial) {
+        cli_fail("cannot push \"%s\": its serial %lld is older than the serial %lld of %s (pass "
+                 "-force to replace the newer state)",
+                 file, (long long)serial, (long long)cur_serial, vpce_state_where(st));
+        goto cleanup;
+    }
+    if (vpce_state_replace(st, copy) != 0) {
+        cli_fail("cannot push the state: %s", vpce_error_last());
+        goto cleanup;
+    }
+    printf("Pushed \"%s\" to %s (lineage %s, serial %lld).\n", file, vpce_state_where(st), lineage,
+           (long long)serial);
+    rc = CLI_OK;
+cleanup:
+    json_decref(doc);
+    free(lineage);
+    free(copy);
+    rm_temp(tmp);
+    return rc;
+}
+
 int cmd_state(int argc, char **argv)
 {
     static const struct {
         const char *name;
         int (*fn)(vpce_state *st, const struct opts *o);
-    } subs[] = {{"list", state_list},
-                {"show", state_show},
-                {"rm", state_rm},
-                {"mv", state_mv},
-                {"history", state_history}};
+    } subs[] = {{"list", state_list}, {"show", state_show},       {"rm", state_rm},
+                {"mv", state_mv},     {"history", state_history}, {"pull", state_pull},
+                {"push", state_push}};
     struct opts o = {0};
     vpce_state *st = NULL;
     int rc = CLI_OK;
@@ -351,7 +512,7 @@ int cmd_state(int argc, char **argv)
         fputs(usage_text, stdout);
         goto cleanup;
     }
-    rc = open_state(&st, &o);
+    rc = open_state(&st, &o, strcmp(subs[k].name, "push") == 0);
     if (rc != CLI_OK)
         goto cleanup;
     rc = subs[k].fn(st, &o);

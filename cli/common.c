@@ -1,10 +1,12 @@
 /* cli/common.c: output and flag helpers shared by the commands. */
+#include "cli/backend.h"
 #include "cli/cli.h"
-#include "state/state.h"
 #include "render/render.h"
+#include "state/state.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 bool cli_no_color;
@@ -94,6 +96,27 @@ bool cli_parse_bool(const char *v, bool *out)
     return true;
 }
 
+/* "3m12s" for the time since an ISO 8601 UTC timestamp, or "" when unreadable. */
+static void age_of(char *out, size_t n, const char *iso)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    out[0] = '\0';
+    if (!iso || !strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm))
+        return;
+    long long secs = (long long)(time(NULL) - timegm(&tm));
+    if (secs < 0)
+        secs = 0;
+    if (secs >= 86400)
+        snprintf(out, n, "%lldd%lldh", secs / 86400, secs % 86400 / 3600);
+    else if (secs >= 3600)
+        snprintf(out, n, "%lldh%lldm", secs / 3600, secs % 3600 / 60);
+    else if (secs >= 60)
+        snprintf(out, n, "%lldm%llds", secs / 60, secs % 60);
+    else
+        snprintf(out, n, "%llds", secs);
+}
+
 int cli_lock_state(vpce_state *st, const char *operation, int64_t timeout_ms)
 {
     json_t *holder = NULL;
@@ -115,13 +138,16 @@ int cli_lock_state(vpce_state *st, const char *operation, int64_t timeout_ms)
         const char *op = json_string_value(json_object_get(holder, "operation"));
         vpce_buf info = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
         vpce_render_lock_info(&info, holder, vpce_state_where(st));
+        char age[32];
+        age_of(age, sizeof(age), json_string_value(json_object_get(holder, "created_at")));
         cli_fail("error acquiring the state lock: the state is locked by %s (pid %lld, "
-                 "operation \"%s\", lock ID %s)\n\n%s\n"
+                 "operation \"%s\", lock ID %s, held for %s)\n\n%s\n"
                  "vpce locks the state so that two runs cannot change it at once. Wait for the "
                  "other run to finish, or, if you are sure none is running, remove the lock with "
                  "`vpce force-unlock %s`.",
                  who ? who : "?", (long long)json_integer_value(json_object_get(holder, "pid")),
-                 op ? op : "?", id ? id : "?", vpce_buf_cstr(&info), id ? id : "ID");
+                 op ? op : "?", id ? id : "?", age[0] ? age : "?", vpce_buf_cstr(&info),
+                 id ? id : "ID");
         vpce_buf_release(&info);
     } else {
         cli_fail("error acquiring the state lock: %s", vpce_error_last());
@@ -130,7 +156,54 @@ int cli_lock_state(vpce_state *st, const char *operation, int64_t timeout_ms)
     return rc;
 }
 
-int cli_state_open(vpce_state **out, const char *path, bool create_if_missing)
+/* Opens the current workspace's state of backend b. */
+static int open_with(vpce_state **out, const cli_backend *b, const char *dir,
+                     const char *state_flag, bool create_if_missing)
 {
-    return vpce_state_open_backend(out, vpce_state_backend_local(path), create_if_missing);
+    vpce_state_backend *be = NULL;
+    char *ws = cli_workspace_current(dir);
+    int rc = 0;
+    *out = NULL;
+    if (!cli_workspace_name_valid(ws))
+        rc = vpce_error_setc(VPCE_EINVALID,
+                             "invalid workspace name \"%s\" (VPCE_WORKSPACE): use letters, "
+                             "digits, - and _",
+                             ws);
+    if (rc == 0)
+        rc = cli_backend_open_workspace(&be, b, dir, ws, state_flag);
+    if (rc == 0)
+        rc = vpce_state_open_backend(out, be, create_if_missing);
+    free(ws);
+    return rc;
+}
+
+int cli_state_open(vpce_state **out, const char *dir, const char *state_flag,
+                   bool create_if_missing)
+{
+    cli_backend b;
+    bool recorded = false;
+    int rc = cli_backend_read(&b, dir, &recorded);
+    if (rc == 0)
+        rc = open_with(out, &b, dir, state_flag, create_if_missing);
+    cli_backend_release(&b);
+    return rc;
+}
+
+int cli_state_open_config(vpce_state **out, const struct vpce_config *cfg, const char *dir,
+                          const char *state_flag, bool create_if_missing)
+{
+    cli_backend b;
+    memset(&b, 0, sizeof(b));
+    int rc = cli_backend_for_config(&b, cfg, dir);
+    if (rc == 0)
+        rc = open_with(out, &b, dir, state_flag, create_if_missing);
+    cli_backend_release(&b);
+    return rc;
+}
+
+void cli_config_workspace(struct vpce_config *cfg, const char *dir)
+{
+    char *ws = cli_workspace_current(dir);
+    vpce_config_set_workspace(cfg, ws);
+    free(ws);
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 static const struct cli_command commands[] = {
+    {"init", cmd_init, "Set up the backend where the state lives (and move the state)"},
     {"validate", cmd_validate, "Check whether the configuration is valid"},
     {"fmt", cmd_fmt, "Rewrite .vpce files in the canonical format"},
     {"plan", cmd_plan, "Show the changes required by the configuration"},
@@ -15,7 +16,8 @@ static const struct cli_command commands[] = {
     {"show", cmd_show, "Show a saved plan or the current state"},
     {"output", cmd_output, "Show output values from the state"},
     {"import", cmd_import, "Bring an existing object under vpce's management"},
-    {"state", cmd_state, "Inspect and edit the state (list, show, rm, mv, history)"},
+    {"state", cmd_state, "Inspect and edit the state (list, show, rm, mv, history, pull, push)"},
+    {"workspace", cmd_workspace, "Manage workspaces: several states for one configuration"},
     {"force-unlock", cmd_force_unlock, "Remove a stuck state lock"},
     {"graph", cmd_graph, "Print the resource graph in Graphviz DOT"},
     {"whoami", cmd_whoami, "Show who the AWS credentials belong to, and their source"},

@@ -97,6 +97,7 @@ int cli_plan_args_load(const cli_plan_args *a, vpce_config **cfg, json_t **vars,
     if (diags->len)
         cli_print_diags(diags); /* warnings */
     vpce_diags_release(diags);
+    cli_config_workspace(*cfg, a->dir);
     return 0;
 }
 
@@ -135,19 +136,17 @@ int cli_plan_run(const cli_plan_args *a, cli_planned *out)
     json_t *prior = NULL;
     vpce_state *st = NULL;
     vpce_diags diags = VPCE_DIAGS_INIT;
-    char *state_path = NULL;
     int ret = CLI_ERROR, rc;
     memset(out, 0, sizeof(*out));
     if (cli_plan_args_load(a, &out->cfg, &out->vars, &diags) < 0)
         goto cleanup;
 
     /* State: a missing database is an empty state (and there is nothing to lock). */
-    state_path = cli_plan_args_state_path(a);
-    rc = cli_state_open(&st, state_path, false);
+    rc = cli_state_open_config(&st, out->cfg, a->dir, a->state_path, false);
     if (rc == VPCE_ENOTFOUND) {
         st = NULL;
     } else if (rc < 0) {
-        cli_fail("cannot open the state \"%s\": %s", state_path, vpce_error_last());
+        cli_fail("cannot open the state: %s", vpce_error_last());
         goto cleanup;
     }
     if (st && a->lock && cli_lock_state(st, "plan", a->lock_timeout_ms) < 0)
@@ -193,7 +192,6 @@ cleanup:
     vpce_state_close(st);
     vpce_diags_release(&diags);
     json_decref(prior);
-    free(state_path);
     return ret;
 }
 

@@ -587,6 +587,8 @@ json_t *vpce_config_unknown_scope(const vpce_config *c)
     json_object_set_new(scope, "data", vpce_unknown());
     json_object_set_new(scope, "path",
                         json_pack("{s:s,s:s,s:s}", "module", c->dir, "root", c->dir, "cwd", "."));
+    json_object_set_new(scope, "terraform",
+                        json_pack("{s:s}", "workspace", c->workspace ? c->workspace : "default"));
     size_t n = 0;
     const char **names = vpce_providers_type_names(false, &n);
     for (size_t i = 0; i < n; i++)

@@ -167,6 +167,8 @@ typedef struct decoder {
     vpce_diags *diags;
     vpce_map *seen; /* "variable x", "local x", ... -> vpce_range* of the first declaration */
     vpce_vec seen_ranges;
+    bool have_backend; /* a backend block was seen (even one whose settings failed) */
+    vpce_range backend_range;
 } decoder;
 
 /* Records a declaration; returns false (after reporting) when it duplicates an earlier one. */
@@ -960,6 +962,38 @@ static void decode_required_provider(decoder *d, const vpce_ast_attr *a)
     vpce_vec_push(&d->c->required_providers, rp);
 }
 
+/*
+ * backend "TYPE" { ... } of a terraform {} or vpce {} block: one per configuration, its settings
+ * decoded as literals (they are read before anything is evaluated). A block whose settings are
+ * not literals still counts as the backend for the duplicate check, but sets no c->backend.
+ */
+static void decode_backend(decoder *d, const vpce_ast_block *sb)
+{
+    if (!check_labels(sb, 1, "backend type", d->diags))
+        return;
+    if (d->have_backend) {
+        char *w = where(d->backend_range);
+        char *detail = vpce_asprintf("a configuration may have only one backend "
+                                     "configuration; the backend was previously "
+                                     "configured at %s",
+                                     w);
+        vpce_diags_error(d->diags, sb->open_range, detail, "duplicate backend configuration");
+        free(detail);
+        free(w);
+        return;
+    }
+    d->have_backend = true;
+    d->backend_range = sb->open_range;
+    json_t *settings = NULL;
+    if (vpce_config_literal_body(&settings, sb->body, "the backend block", d->diags) < 0)
+        return;
+    vpce_cfg_backend *be = vpce_calloc(1, sizeof(*be));
+    be->type = vpce_strdup(sb->labels[0]);
+    be->settings = settings;
+    be->range = sb->open_range;
+    d->c->backend = be;
+}
+
 /* terraform { ... }: what Terraform accepts there, each argument checked or kept. */
 static void decode_terraform(decoder *d, const vpce_ast_block *b)
 {
@@ -1015,21 +1049,7 @@ static void decode_terraform(decoder *d, const vpce_ast_block *b)
             for (size_t k = 0; k < sb->body->nattrs; k++)
                 decode_required_provider(d, sb->body->attrs[k]);
         } else if (strcmp(sb->type, "backend") == 0) {
-            if (!check_labels(sb, 1, "backend type", d->diags))
-                continue;
-            if (d->c->backend) {
-                char *w = where(d->c->backend->open_range);
-                char *detail = vpce_asprintf("a configuration may have only one backend "
-                                             "configuration; the backend was previously "
-                                             "configured at %s",
-                                             w);
-                vpce_diags_error(d->diags, sb->open_range, detail,
-                                 "duplicate backend configuration");
-                free(detail);
-                free(w);
-                continue;
-            }
-            d->c->backend = sb;
+            decode_backend(d, sb);
         } else if (strcmp(sb->type, "cloud") == 0) {
             vpce_diags_error(d->diags, sb->type_range,
                              "vpce cannot use HCP Terraform or Terraform Enterprise: keep the "
@@ -1042,15 +1062,20 @@ static void decode_terraform(decoder *d, const vpce_ast_block *b)
     }
 }
 
-/* vpce { required_version = "..." }: settings that apply to vpce alone. */
+/* vpce { required_version = "...", backend "TYPE" { ... } }: settings that apply to vpce alone
+   (a backend here is the configuration's one backend, as in a terraform block). */
 static void decode_vpce_block(decoder *d, const vpce_ast_block *b)
 {
     static const char *const allowed[] = {"required_version", NULL};
+    static const char *const blocks[] = {"backend", NULL};
     check_labels(b, 0, "", d->diags);
-    check_names(b->body, allowed, NULL, "a vpce block", d->diags);
+    check_names(b->body, allowed, blocks, "a vpce block", d->diags);
     const vpce_ast_attr *a = find_attr(b->body, "required_version");
     if (a)
         decode_version_req(d, a, true);
+    for (size_t i = 0; i < b->body->nblocks; i++)
+        if (strcmp(b->body->blocks[i]->type, "backend") == 0)
+            decode_backend(d, b->body->blocks[i]);
 }
 
 /*
@@ -1406,7 +1431,7 @@ int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags)
         hash_files(&hash_job);
     bool syntax_errors = diags->nerrors > parse_errors_before;
 
-    decoder d = {c, diags, vpce_map_new(), VPCE_VEC_INIT};
+    decoder d = {.c = c, .diags = diags, .seen = vpce_map_new(), .seen_ranges = VPCE_VEC_INIT};
     for (size_t i = 0; i < c->files.len; i++)
         decode_file(&d, c->files.items[i]);
     for (size_t i = 0; i < d.seen_ranges.len; i++)
@@ -1558,6 +1583,12 @@ void vpce_config_free(vpce_config *c)
     vpce_vec_release(&c->files);
     vpce_map_free(c->by_addr);
     vpce_graph_free(c->graph);
+    if (c->backend) {
+        free(c->backend->type);
+        json_decref(c->backend->settings);
+        free(c->backend);
+    }
+    free(c->workspace);
     free(c->dir);
     free(c);
 }

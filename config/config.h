@@ -206,6 +206,18 @@ typedef struct vpce_cfg_required_provider {
     char *version; /* constraint as written, NULL when not given; not checked against anything */
     vpce_range range;
 } vpce_cfg_required_provider;
+/*
+ * The `backend "TYPE" { ... }` block of a `terraform {}` or `vpce {}` block: where the state
+ * lives. Its settings are literals only (no variables, no functions: they are read before
+ * anything is evaluated), decoded into an object: attributes as values, nested blocks
+ * (`endpoints { s3 = ... }`, `assume_role { ... }`) as objects. Which settings a type takes is
+ * checked where the backend is built.
+ */
+typedef struct vpce_cfg_backend {
+    char *type;       /* "s3", "local" */
+    json_t *settings; /* owned */
+    vpce_range range; /* the block header */
+} vpce_cfg_backend;
 
 typedef struct vpce_config {
     char *dir;
@@ -225,9 +237,12 @@ typedef struct vpce_config {
     vpce_vec required_providers; /* vpce_cfg_required_provider* */
     vpce_vec experiments;        /* char*: keywords of terraform { experiments = [...] } */
     vpce_vec provider_metas;     /* const vpce_ast_block*: provider_meta "NAME" {} (kept as is) */
-    /* backend "TYPE" { ... } of the terraform block, or NULL: labels[0] is the type; its body
-       is left to the state backends to decode. Borrowed from the files. */
-    const vpce_ast_block *backend;
+    /* backend "TYPE" { ... } of the terraform (or vpce) block, decoded as literals; NULL when
+       the configuration names none (local state) or its settings were refused. */
+    vpce_cfg_backend *backend;
+    /* The selected workspace, terraform.workspace in expressions; NULL means "default". The
+       caller sets it (vpce_config_set_workspace) before planning. */
+    char *workspace;
     char content_hash[65]; /* sha256 hex of the files' names and bytes, for saved plans */
     /* The reference graph vpce_config_load_dir built (vpce_config_graph), when it had no
        errors; NULL otherwise. Read-only once loaded: planning uses it instead of building its
@@ -270,6 +285,19 @@ json_t *vpce_body_eval(const struct vpce_eval_ctx *ctx, const vpce_ast_body *bod
 /* Like vpce_body_eval, with missing required arguments reported at header (the block header). */
 json_t *vpce_body_eval_at(const struct vpce_eval_ctx *ctx, const vpce_ast_body *body,
                           const vpce_block_schema *schema, vpce_range header);
+
+/*
+ * Converts a body of literal settings (a backend block, a -backend-config file) into *out (new
+ * reference): attributes as their values, nested blocks as objects (a block given twice, a
+ * duplicate argument, labels on a nested block are errors). Anything but a literal, a template
+ * without interpolation, or a list or object of those is reported as "variables and functions
+ * may not be used here" at its range; `what` names the body in messages ("the backend block").
+ * Returns 0 or VPCE_EINVALID (then *out is NULL).
+ */
+int vpce_config_literal_body(json_t **out, const vpce_ast_body *body, const char *what,
+                             vpce_diags *diags);
+/* Sets the selected workspace (copied; NULL: "default"). */
+void vpce_config_set_workspace(vpce_config *c, const char *workspace);
 
 /* The resource or data source with address addr ("aws_vpc.main", "data.aws_region.r"), or NULL. */
 vpce_cfg_resource *vpce_config_resource(const vpce_config *c, const char *addr);

@@ -1374,6 +1374,9 @@ int vpce_plan_make(vpce_plan **out, const vpce_config *cfg, const json_t *vars,
         json_object_set_new(path, "root", json_string(cfg->dir ? cfg->dir : "."));
         json_object_set_new(path, "cwd", json_string(getcwd(cwd, sizeof(cwd)) ? cwd : "."));
         json_object_set_new(P.scope, "path", path);
+        json_object_set_new(
+            P.scope, "terraform",
+            json_pack("{s:s}", "workspace", cfg->workspace ? cfg->workspace : "default"));
     }
 
     /* Variables first, whatever the graph says, so sensitivity is known everywhere. */

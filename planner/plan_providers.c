@@ -20,7 +20,7 @@ struct vpce_plan_providers {
 
 static int configure_one(vpce_plan_providers *ps, const char *ref, const char *type_name,
                          const vpce_ast_body *body, vpce_range range, const json_t *vars,
-                         const char *base_dir, vpce_diags *diags)
+                         const vpce_config *cfg, vpce_diags *diags)
 {
     if (vpce_map_has(ps->by_ref, ref))
         return 0;
@@ -38,7 +38,10 @@ static int configure_one(vpce_plan_providers *ps, const char *ref, const char *t
         vpce_ast_body empty = {0};
         json_t *scope = json_object();
         json_object_set_new(scope, "var", vars ? json_incref((json_t *)vars) : json_object());
-        vpce_eval_ctx ctx = {scope, base_dir, diags, NULL, NULL};
+        json_object_set_new(
+            scope, "terraform",
+            json_pack("{s:s}", "workspace", cfg->workspace ? cfg->workspace : "default"));
+        vpce_eval_ctx ctx = {scope, cfg->dir, diags, NULL, NULL};
         config = vpce_body_eval(&ctx, body ? body : &empty, t->config_schema);
         json_decref(scope);
         if (!config) {
@@ -65,7 +68,7 @@ int vpce_plan_providers_new(vpce_plan_providers **out, const vpce_config *cfg, c
     for (size_t i = 0; i < cfg->providers.len; i++) {
         vpce_cfg_provider *p = cfg->providers.items[i];
         char *ref = p->alias ? vpce_asprintf("%s.%s", p->name, p->alias) : vpce_strdup(p->name);
-        if (configure_one(ps, ref, p->name, p->body, p->range, vars, cfg->dir, diags) < 0)
+        if (configure_one(ps, ref, p->name, p->body, p->range, vars, cfg, diags) < 0)
             rc = VPCE_EINVALID;
         free(ref);
     }
@@ -80,7 +83,7 @@ int vpce_plan_providers_new(vpce_plan_providers **out, const vpce_config *cfg, c
         char *dot = strchr(tname, '.');
         if (dot)
             *dot = '\0';
-        if (configure_one(ps, ref, tname, NULL, r->range, vars, cfg->dir, diags) < 0)
+        if (configure_one(ps, ref, tname, NULL, r->range, vars, cfg, diags) < 0)
             rc = VPCE_EINVALID;
         free(tname);
     }
@@ -93,7 +96,7 @@ int vpce_plan_providers_new(vpce_plan_providers **out, const vpce_config *cfg, c
         char *dot = strchr(tname, '.');
         if (dot)
             *dot = '\0';
-        if (configure_one(ps, ck->data->provider_ref, tname, NULL, ck->data->range, vars, cfg->dir,
+        if (configure_one(ps, ck->data->provider_ref, tname, NULL, ck->data->range, vars, cfg,
                           diags) < 0)
             rc = VPCE_EINVALID;
         free(tname);

@@ -24,6 +24,10 @@ const vpce_state_backend_ops *st_backend_lock_ops(const vpce_state *st);
 void *st_backend_ctx(const vpce_state *st);
 void st_backend_free(vpce_state_backend *b);
 
+/* After the database content was replaced: removes any lock row it brought and puts back the
+ * one of the lock this handle holds (local lock only). */
+int st_lock_restore(vpce_state *st);
+
 /* Fault injection: counts one statement; returns true when the fault fires (action ERROR). */
 bool st_fault_tick(void);
 

@@ -183,6 +183,36 @@ static int delete_lock(vpce_state *st, const char *id)
     return rc;
 }
 
+int st_lock_restore(vpce_state *st)
+{
+    if (st_backend_lock_ops(st))
+        return 0;
+    int rc = st_exec(st, "DELETE FROM lock");
+    if (rc || !st->lock_id)
+        return rc;
+    sqlite3_stmt *s = NULL;
+    char *user = st_user(), *host = st_host();
+    char *who = vpce_asprintf("%s@%s", user, host);
+    char now[32];
+    st_now_iso(now, sizeof(now));
+    rc = st_prepare(st, &s,
+                    "INSERT INTO lock (singleton, id, holder, operation, pid, host, created_at, "
+                    "info) VALUES (1, ?1, ?2, 'state push', ?3, ?4, ?5, NULL)");
+    if (rc == 0) {
+        st_bind_text(s, 1, st->lock_id);
+        st_bind_text(s, 2, who);
+        sqlite3_bind_int64(s, 3, (sqlite3_int64)getpid());
+        st_bind_text(s, 4, host);
+        st_bind_text(s, 5, now);
+        rc = st_run(st, s);
+    }
+    sqlite3_finalize(s);
+    free(user);
+    free(host);
+    free(who);
+    return rc;
+}
+
 int vpce_state_unlock(vpce_state *st)
 {
     if (!st->lock_id)

@@ -71,7 +71,9 @@ typedef struct vpce_state_backend_ops {
     /* Stores the database file at path as the new state. Must refuse (VPCE_ESTALE, message
        set) when the stored state is no longer the one pulled or last pushed, so that a writer
        that lost its lock never replaces a newer state. Called after every committed
-       transaction, journal entries included, before the call that committed returns. */
+       transaction, journal entries included, before the call that committed returns. A push
+       after a pull that found nothing (or with no pull at all) creates the state only if none
+       exists: VPCE_EEXISTS when one appeared. */
     int (*push)(void *ctx, const char *path);
     /* The lock, when the backend keeps it itself; NULL: the lock lives in the database.
        lock: info is {"id", "operation", "holder", "pid", "host", "created_at"} (borrowed);
@@ -82,6 +84,9 @@ typedef struct vpce_state_backend_ops {
     int (*lock)(void *ctx, const json_t *info, json_t **holder_out);
     int (*unlock)(void *ctx, const char *id);
     int (*lock_info)(void *ctx, json_t **out);
+    /* Deletes the stored state (a workspace being deleted); VPCE_ESTALE when it is no longer
+       the one pulled. May be NULL: the backend cannot delete states. */
+    int (*remove)(void *ctx);
     /* Frees ctx; may be NULL. */
     void (*free)(void *ctx);
 } vpce_state_backend_ops;
@@ -101,6 +106,14 @@ vpce_state_backend *vpce_state_backend_new(const vpce_state_backend_ops *ops, vo
 void vpce_state_backend_free(vpce_state_backend *b);
 /* The path or URL of the state, for messages (borrowed). */
 const char *vpce_state_backend_where(const vpce_state_backend *b);
+/* "local", or the remote backend's ops->kind (borrowed). */
+const char *vpce_state_backend_kind(const vpce_state_backend *b);
+
+/*
+ * Remote working copies: with cache_path NULL, vpce_state_backend_new() keeps the working copy in
+ * a private directory of its own under TMPDIR (or /tmp), removed when the backend is freed, so
+ * that two runs never share one.
+ */
 
 /*
  * Opens the state backend b holds, taking ownership of b (freed with the handle, or at once on
@@ -108,6 +121,39 @@ const char *vpce_state_backend_where(const vpce_state_backend *b);
  * created (and, for a remote backend, pushed), without it that is VPCE_ENOTFOUND.
  */
 int vpce_state_open_backend(vpce_state **out, vpce_state_backend *b, bool create_if_missing);
+
+/* True if st lives in a remote backend (its file is a working copy). */
+bool vpce_state_is_remote(const vpce_state *st);
+
+/* ---- the whole database: migration, `state pull` and `state push` ------------------------ */
+
+/*
+ * Writes a consistent copy of st's database, byte for byte, to the new file dst (mode 0600;
+ * VPCE_EEXISTS if it exists): the WAL is folded into the file first and SQLite's write lock is
+ * held while copying, so no commit can land half-copied. Not inside a batch.
+ */
+int vpce_state_snapshot(vpce_state *st, const char *dst);
+/* The lineage (*out_lineage, caller frees) and serial of the state database file at path;
+ * VPCE_EINVALID when it is not a vpce state (or is newer than this vpce). */
+int vpce_state_file_info(const char *path, char **out_lineage, int64_t *out_serial);
+/*
+ * Makes the database file src the state of st (lineage and serial checks are the caller's): a
+ * remote working copy takes src's bytes and is pushed (conditionally, as every push); the local
+ * file gets src's content through SQLite's backup API (other processes may have it open), which
+ * also drops the lock row this handle held. st stays open on the new content.
+ */
+int vpce_state_replace(vpce_state *st, const char *src);
+/*
+ * Makes the database file src the state of backend b where none exists yet, byte for byte: the
+ * local backend links a copy into place (VPCE_EEXISTS if a file is there), a remote backend
+ * pushes it with nothing pulled (VPCE_EEXISTS if a state appeared). b is borrowed.
+ */
+int vpce_state_backend_seed(vpce_state_backend *b, const char *src);
+/*
+ * Deletes the stored state st holds (the local file and its WAL, or the remote object through
+ * ops->remove) and closes st in every case (releasing its lock). For deleting a workspace.
+ */
+int vpce_state_delete(vpce_state *st);
 
 /* ---- the document ------------------------------------------------------------------------ */
 

@@ -19,7 +19,8 @@ typedef struct role_copy {
 } role_copy;
 
 struct aws_chain {
-    char *profile; /* the provider block's profile, or NULL */
+    char *profile;     /* the provider block's profile, or NULL */
+    char **cred_files; /* shared credentials files given (NULL-terminated), or NULL */
     char *access_key, *secret_key, *session_token;
     bool web_identity;
     char *wi_role_arn, *wi_session, *wi_token_file, *wi_token;
@@ -59,6 +60,14 @@ int aws_chain_new(aws_chain **out, const vpce_aws_config *cfg, const char *regio
         goto cleanup;
     }
     ch->profile = dup_or_null(cfg->profile);
+    if (cfg->shared_credentials_files && cfg->shared_credentials_files[0]) {
+        size_t n = 0;
+        while (cfg->shared_credentials_files[n])
+            n++;
+        ch->cred_files = vpce_calloc(n + 1, sizeof(char *));
+        for (size_t i = 0; i < n; i++)
+            ch->cred_files[i] = vpce_strdup(cfg->shared_credentials_files[i]);
+    }
     ch->access_key = dup_or_null(cfg->access_key);
     ch->secret_key = dup_or_null(cfg->secret_key);
     ch->session_token = dup_or_null(cfg->session_token);
@@ -106,6 +115,9 @@ void aws_chain_free(aws_chain *ch)
     if (!ch)
         return;
     free(ch->profile);
+    for (size_t i = 0; ch->cred_files && ch->cred_files[i]; i++)
+        free(ch->cred_files[i]);
+    free(ch->cred_files);
     free(ch->access_key);
     aws_free_secret(ch->secret_key);
     aws_free_secret(ch->session_token);
@@ -429,11 +441,24 @@ static int from_profile(vpce_aws_creds *out, const profile_files *f, const aws_s
     return profile_resolve(out, f, sts, profile, visited, 0);
 }
 
-static int default_chain(vpce_aws_creds *out, const aws_sts *sts, const char *cfg_profile)
+/* The first of files that has the profile's section, else the first of them; NULL or empty:
+ * the default shared credentials file. */
+static char *credentials_file(const char *const *files, const char *profile)
+{
+    if (!files || !files[0])
+        return aws_credentials_path();
+    for (size_t i = 0; files[i]; i++)
+        if (aws_ini_has_section(files[i], profile))
+            return vpce_strdup(files[i]);
+    return vpce_strdup(files[0]);
+}
+
+static int default_chain(vpce_aws_creds *out, const aws_sts *sts, const char *cfg_profile,
+                         const char *const *cred_files)
 {
     int rc = 0;
-    profile_files f = {aws_credentials_path(), aws_config_path()};
     const char *profile = aws_profile_name(cfg_profile);
+    profile_files f = {credentials_file(cred_files, profile), aws_config_path()};
     bool named = (cfg_profile && *cfg_profile) || aws_env("AWS_PROFILE");
     char *imds = NULL;
     memset(out, 0, sizeof(*out));
@@ -511,7 +536,7 @@ int vpce_aws_creds_resolve_with(vpce_aws_creds *out, const char *profile, const 
     free(region);
     if (rc < 0)
         return rc;
-    rc = default_chain(out, &sts, profile);
+    rc = default_chain(out, &sts, profile, NULL);
     aws_sts_release(&sts);
     return rc;
 }
@@ -532,7 +557,7 @@ static int base_creds(const aws_chain *ch, vpce_aws_creds *out)
         return 0;
     }
     if (!ch->web_identity)
-        return default_chain(out, &ch->sts, ch->profile);
+        return default_chain(out, &ch->sts, ch->profile, (const char *const *)ch->cred_files);
     const char *role = ch->wi_role_arn ? ch->wi_role_arn : aws_env("AWS_ROLE_ARN");
     const char *session = ch->wi_session ? ch->wi_session : aws_env("AWS_ROLE_SESSION_NAME");
     if (!role)

@@ -22,6 +22,9 @@
 
 const aws_service aws_service_ec2 = {"EC2", "ec2", "2016-11-15", "AWS_ENDPOINT_URL_EC2", true};
 const aws_service aws_service_sts = {"STS", "sts", "2011-06-15", "AWS_ENDPOINT_URL_STS", false};
+/* S3 speaks REST-XML, not the Query protocol: its client (s3.c) only borrows the endpoint,
+   credentials, limits and counters of a client made for this description. */
+const aws_service aws_service_s3 = {"S3", "s3", NULL, "AWS_ENDPOINT_URL_S3", false};
 
 struct vpce_aws_client {
     const aws_service *svc;
@@ -360,14 +363,15 @@ static void init_pacing(vpce_aws_client *c, const vpce_aws_rate_limits *limits, 
     c->engaged = host_is_aws(c->host) || rate_limits_set(limits) || s != NULL;
 }
 
-int vpce_aws_client_new(vpce_aws_client **out, const vpce_aws_config *cfg)
+int aws_client_new_service(vpce_aws_client **out, const aws_service *svc, const char *endpoint,
+                           const vpce_aws_config *cfg)
 {
     int rc = 0;
     vpce_aws_config dflt;
     memset(&dflt, 0, sizeof(dflt));
     if (!cfg)
         cfg = &dflt;
-    vpce_aws_client *c = client_alloc(&aws_service_ec2);
+    vpce_aws_client *c = client_alloc(svc);
     *out = NULL;
 
     rc = retry_settings(c, cfg);
@@ -378,8 +382,7 @@ int vpce_aws_client_new(vpce_aws_client **out, const vpce_aws_config *cfg)
     rc = vpce_aws_region_resolve(&c->region, cfg->region, cfg->profile);
     if (rc < 0)
         goto cleanup;
-    rc = aws_endpoint_resolve(&c->endpoint, &c->host, &aws_service_ec2, cfg->endpoint_ec2,
-                              c->region);
+    rc = aws_endpoint_resolve(&c->endpoint, &c->host, svc, endpoint, c->region);
     if (rc < 0)
         goto cleanup;
     rc = aws_chain_new(&c->chain, cfg, c->region);
@@ -394,7 +397,7 @@ int vpce_aws_client_new(vpce_aws_client **out, const vpce_aws_config *cfg)
         c->creds.expiration = 0;
     }
 
-    c->configured_endpoint = cfg->endpoint_ec2 ? vpce_strdup(cfg->endpoint_ec2) : NULL;
+    c->configured_endpoint = endpoint ? vpce_strdup(endpoint) : NULL;
     init_pacing(c, &cfg->rate_limits, cfg->no_pacing);
     vpce_log(VPCE_LOG_DEBUG, "aws: region %s, endpoint %s, credentials from %s%s, pacing %s",
              c->region, c->endpoint, c->source, c->chain ? " (refreshed before they expire)" : "",
@@ -440,6 +443,11 @@ int vpce_aws_client_for_region(vpce_aws_client **out, vpce_aws_client *base, con
              c->endpoint, base->region);
     *out = c;
     return 0;
+}
+
+int vpce_aws_client_new(vpce_aws_client **out, const vpce_aws_config *cfg)
+{
+    return aws_client_new_service(out, &aws_service_ec2, cfg ? cfg->endpoint_ec2 : NULL, cfg);
 }
 
 void vpce_aws_client_free(vpce_aws_client *c)
@@ -590,7 +598,7 @@ static void drain(vpce_aws_client *c, const char *action)
     pthread_mutex_unlock(&c->pace_lock);
 }
 
-static double random01(void)
+double aws_random01(void)
 {
     static __thread unsigned int seed;
     if (seed == 0)
@@ -603,6 +611,39 @@ static bool secret_param(const char *name)
 {
     return strcmp(name, "WebIdentityToken") == 0 || strcmp(name, "SAMLAssertion") == 0 ||
            strcmp(name, "TokenCode") == 0;
+}
+
+int aws_client_creds(vpce_aws_client *c, vpce_aws_creds *out)
+{
+    return creds_snapshot(c, out);
+}
+
+void aws_client_count(vpce_aws_client *c, size_t field_offset, uint64_t n)
+{
+    stat_add(c, (uint64_t *)((char *)&c->stats + field_offset), n);
+}
+
+void aws_client_bounds(const vpce_aws_client *c, aws_client_limits *out)
+{
+    out->max_retries = c->max_retries;
+    out->retry_max_time_ms = c->retry_max_time_ms;
+    out->connect_timeout_ms = c->connect_timeout_ms;
+    out->timeout_ms = c->timeout_ms;
+    out->low_speed_limit = c->low_speed_limit;
+    out->low_speed_time_ms = c->low_speed_time_ms;
+}
+
+void aws_amz_date(char out[17])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+void aws_set_last_code(const char *code)
+{
+    set_code(code);
 }
 
 static void log_request(const vpce_aws_client *c, const char *action, int attempt,
@@ -731,10 +772,7 @@ static int send_once(vpce_aws_client *c, const char *action, const char *body, l
         if (rc < 0)
             return rc;
     }
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(amz_date, sizeof(amz_date), "%Y%m%dT%H%M%SZ", &tm);
+    aws_amz_date(amz_date);
 
     const char *path = strchr(strstr(c->endpoint, "://") + 3, '/');
     if (c->sign) {
@@ -745,7 +783,13 @@ static int send_once(vpce_aws_client *c, const char *action, const char *body, l
             {"X-Amz-Security-Token", cr.session_token},
         };
         vpce_aws_sigv4_request sreq = {
-            "POST", path ? path : "/", NULL, hs, cr.session_token ? 4 : 3, body, strlen(body)};
+            .method = "POST",
+            .path = path ? path : "/",
+            .headers = hs,
+            .nheaders = cr.session_token ? 4 : 3,
+            .body = body,
+            .body_len = strlen(body),
+        };
         rc = vpce_aws_sigv4_sign(&sig, &sreq, cr.access_key_id, cr.secret_access_key, NULL,
                                  c->region, c->svc->signing_name, amz_date);
         if (rc < 0)
@@ -799,8 +843,8 @@ static bool is_not_found(const char *code)
 }
 
 /* Sets the message of a transfer that failed, naming the bound and the setting of a timeout. */
-static int transport_error(const vpce_aws_client *c, const char *action,
-                           const aws_http_response *resp, long timeout_ms)
+int aws_client_transport_error(const vpce_aws_client *c, const char *action,
+                               const aws_http_response *resp, long timeout_ms)
 {
     switch (resp->timeout_kind) {
     case AWS_HTTP_CONNECT_TIMEOUT:
@@ -916,7 +960,7 @@ static int call(vpce_aws_client *c, const char *action, const vpce_aws_params *p
                 vpce_error_setc(VPCE_ETOOBIG, "the response from %s to %s is larger than %zu bytes",
                                 c->svc->label, action, c->max_response_bytes);
         } else {
-            rc = transport_error(c, action, &resp, timeout);
+            rc = aws_client_transport_error(c, action, &resp, timeout);
         }
         long status = resp.curl_code == CURLE_OK ? resp.status : 0;
         tl_status = status;
@@ -940,7 +984,7 @@ static int call(vpce_aws_client *c, const char *action, const vpce_aws_params *p
             set_code(code);
         if (rc == 0 || kind == VPCE_AWS_NO_RETRY)
             break;
-        int64_t delay = vpce_aws_backoff_ms(attempt, random01(), VPCE_AWS_BACKOFF_BASE_MS,
+        int64_t delay = vpce_aws_backoff_ms(attempt, aws_random01(), VPCE_AWS_BACKOFF_BASE_MS,
                                             VPCE_AWS_BACKOFF_CAP_MS);
         if (attempt > max_retries || spent + delay >= c->retry_max_time_ms) {
             /* Keep the last message; say that retries ran out, and which bound. */

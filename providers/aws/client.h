@@ -92,7 +92,11 @@ typedef struct vpce_aws_config {
     const char *endpoint_sts; /* endpoints { sts = ... }; else AWS_ENDPOINT_URL_STS,
                                  AWS_ENDPOINT_URL, else https://sts.<sts region>.amazonaws.com */
     const char *sts_region;   /* else the region */
-    const char *access_key;   /* static credentials from the provider block (both or neither) */
+    /* Shared credentials files the default chain reads instead of AWS_SHARED_CREDENTIALS_FILE
+       or ~/.aws/credentials (the first that has the profile wins); NULL-terminated, may be
+       NULL. */
+    const char *const *shared_credentials_files;
+    const char *access_key; /* static credentials from the provider block (both or neither) */
     const char *secret_key;
     const char *session_token;
     /* Credentials are the static keys above, else the web identity below, else the SDKs'
@@ -347,6 +351,10 @@ int vpce_aws_creds_resolve_with(vpce_aws_creds *out, const char *profile, const 
                                 const char *sts_endpoint);
 /* vpce_aws_creds_resolve_with(out, profile, NULL, NULL). */
 int vpce_aws_creds_resolve(vpce_aws_creds *out, const char *profile);
+/* The same, reading the shared credentials files given (NULL-terminated; NULL or empty: the
+ * default one) in place of AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials. */
+int vpce_aws_creds_resolve_files(vpce_aws_creds *out, const char *profile,
+                                 const char *const *credentials_files);
 
 /*
  * The URL of container credentials: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (relative) appended
@@ -380,7 +388,19 @@ typedef struct vpce_aws_sigv4_request {
     size_t nheaders;
     const char *body;
     size_t body_len;
+    /* The payload hash to sign (S3's x-amz-content-sha256: hex SHA-256 or "UNSIGNED-PAYLOAD");
+       NULL: the SHA-256 of body. */
+    const char *payload_hash;
+    /* S3's rules: the path is used as given (no dot-segment or slash normalisation) and each
+       segment is URI-encoded once; path must then be the decoded object path. */
+    bool s3;
 } vpce_aws_sigv4_request;
+
+/* Writes s[0..n) to b URI-encoded as SigV4 wants it (RFC 3986: everything but A-Z a-z 0-9 - _ . ~
+ * as %XX), keeping '/' when keep_slash. Returns 0 or VPCE_ETOOBIG when b is full. */
+int vpce_aws_uri_encode(vpce_buf *b, const char *s, size_t n, bool keep_slash);
+/* The lowercase hex SHA-256 of data into out. */
+void vpce_aws_sha256_hex(char out[65], const void *data, size_t len);
 
 /* The signature's stages, all owned by the struct (release with vpce_aws_sigv4_release()). */
 typedef struct vpce_aws_sigv4 {
@@ -394,7 +414,8 @@ typedef struct vpce_aws_sigv4 {
 /*
  * Signs req. amz_date is "YYYYMMDDTHHMMSSZ" (the request should carry it as X-Amz-Date).
  * session_token (may be NULL) is signed as X-Amz-Security-Token unless the request already has
- * that header. Paths are normalized (dot segments, repeated slashes) as for every service but S3.
+ * that header. Paths are normalized (dot segments, repeated slashes) as for every service but S3
+ * (req->s3).
  */
 int vpce_aws_sigv4_sign(vpce_aws_sigv4 *out, const vpce_aws_sigv4_request *req,
                         const char *access_key_id, const char *secret_access_key,
@@ -478,6 +499,14 @@ int vpce_aws_xml_parse(json_t **out_result, vpce_aws_xml_error *err, const char 
 /* The same for any Query-protocol service: `service` ("EC2", "STS") names it in messages. */
 int vpce_aws_xml_parse_service(json_t **out_result, vpce_aws_xml_error *err, const char *service,
                                const char *action, long http_status, const char *body, size_t len);
+/*
+ * The same safeguards for a REST-XML answer (S3). An <Error> document returns VPCE_ERROR with
+ * err filled (code, message, request id); a document whose root element is root_name returns 0
+ * with *out_result (new reference) converted as above; anything else is VPCE_EINVALID naming
+ * `what` ("GetObject").
+ */
+int vpce_aws_xml_parse_rest(json_t **out_result, vpce_aws_xml_error *err, const char *what,
+                            const char *root_name, long http_status, const char *body, size_t len);
 #define VPCE_AWS_XML_MAX_DEPTH 64
 
 #endif

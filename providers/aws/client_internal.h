@@ -7,9 +7,11 @@
 
 #include "providers/aws/client.h"
 
+#include <stddef.h>
+
 /* One HTTP exchange through this thread's curl handle. */
 typedef struct aws_http_request {
-    const char *method; /* "GET", "POST", "PUT" */
+    const char *method; /* "GET", "POST", "PUT", "DELETE", "HEAD" */
     const char *url;
     const char *const *headers; /* "Name: value" lines, NULL-terminated; may be NULL */
     const char *body;           /* may be NULL */
@@ -25,6 +27,9 @@ typedef struct aws_http_request {
      * low_speed_time_ms (0: the defaults below). */
     long low_speed_limit;
     long low_speed_time_ms;
+    /* Not ended by a cancellation (vpce_cancel_requested): the state backend's requests, which
+     * record what a cancelled apply did. Their timeouts still bound them. */
+    bool ignore_cancel;
 } aws_http_request;
 
 #define AWS_HTTP_LOW_SPEED_LIMIT   1 /* bytes per second */
@@ -44,8 +49,10 @@ typedef struct aws_http_response {
     bool too_big;         /* the body passed max_response_bytes */
     char error[256];      /* curl's message when curl_code != 0 */
     vpce_buf body;        /* released by aws_http_response_release() */
-    char request_id[128]; /* x-amzn-requestid header if any */
+    char request_id[128]; /* x-amzn-requestid (or S3's x-amz-request-id) header if any */
     aws_http_timeout_kind timeout_kind;
+    json_t *headers; /* every response header: lowercase name -> value (the last one of a
+                        repeated name); at most 100 of them, each value at most 4 KiB */
 } aws_http_response;
 
 /* Performs the request. Returns 0 when an HTTP answer (any status) arrived, else -1 with
@@ -57,6 +64,34 @@ void aws_http_response_release(aws_http_response *resp);
 char *aws_ini_get(const char *path, const char *section, const char *key);
 /* True if the file has the section. */
 bool aws_ini_has_section(const char *path, const char *section);
+
+/* ---- what the EC2 and S3 clients share (client.c) ------------------------------------------ */
+
+/* A copy of the client's credentials, refreshed first when they expire soon. Release it. */
+int aws_client_creds(vpce_aws_client *c, vpce_aws_creds *out);
+/* Adds n to one of the client's counters (a field of its vpce_aws_stats). */
+void aws_client_count(vpce_aws_client *c, size_t field_offset, uint64_t n);
+#define AWS_COUNT(c, field, n) aws_client_count((c), offsetof(vpce_aws_stats, field), (n))
+/* The client's bounds (vpce_aws_config's, resolved: settings, environment, defaults). */
+typedef struct aws_client_limits {
+    int max_retries; /* after the first attempt */
+    int64_t retry_max_time_ms;
+    long connect_timeout_ms;
+    long timeout_ms; /* one attempt */
+    long low_speed_limit;
+    long low_speed_time_ms;
+} aws_client_limits;
+void aws_client_bounds(const vpce_aws_client *c, aws_client_limits *out);
+/* The message of an attempt that got no HTTP answer, naming the bound that ended it (an
+   attempt given timeout_ms); returns the code set. */
+int aws_client_transport_error(const vpce_aws_client *c, const char *action,
+                               const aws_http_response *resp, long timeout_ms);
+/* A uniformly distributed number in [0, 1) for backoff jitter (per thread). */
+double aws_random01(void);
+/* The current time as SigV4's "YYYYMMDDTHHMMSSZ". */
+void aws_amz_date(char out[17]);
+/* This thread's last AWS error code, set for vpce_aws_last_error_code(). */
+void aws_set_last_code(const char *code);
 
 /* The shared files' paths (new strings). */
 char *aws_credentials_path(void);
@@ -84,6 +119,16 @@ typedef struct aws_service {
 } aws_service;
 extern const aws_service aws_service_ec2;
 extern const aws_service aws_service_sts;
+extern const aws_service aws_service_s3; /* REST-XML: only its label, signing name and endpoint */
+
+/*
+ * A client of svc at endpoint (configured, may be NULL: resolved as aws_endpoint_resolve does)
+ * with cfg's region, credential chain, limits and pacing. vpce_aws_client_new() is this with
+ * EC2 and cfg->endpoint_ec2; the S3 client (s3.c) uses it for S3 and signs its own requests
+ * with aws_client_creds().
+ */
+int aws_client_new_service(vpce_aws_client **out, const aws_service *svc, const char *endpoint,
+                           const vpce_aws_config *cfg);
 
 /*
  * The endpoint URL of a service: configured (may be NULL), else its AWS_ENDPOINT_URL_<SVC>,

@@ -298,7 +298,8 @@ static int imds_get(aws_http_response *resp, const char *method, const char *url
                     const char *header)
 {
     const char *headers[] = {header, NULL};
-    aws_http_request req = {method, url, headers, NULL, 0, 1000, 3000, 64u << 10, false, 0, 0};
+    aws_http_request req = {method, url,       headers, NULL, 0, 1000,
+                            3000,   64u << 10, false,   0,    0, false};
     if (aws_http_perform(&req, resp) != 0 || resp->status != 200)
         return -1;
     return 0;
@@ -497,7 +498,8 @@ int aws_creds_from_container(vpce_aws_creds *out)
     if (tok)
         auth = vpce_asprintf("Authorization: %s", tok);
     const char *headers[] = {"Accept: application/json", auth, NULL};
-    aws_http_request req = {"GET", url, headers, NULL, 0, 2000, 5000, 64u << 10, false, 0, 0};
+    aws_http_request req = {"GET", url,       headers, NULL, 0, 2000,
+                            5000,  64u << 10, false,   0,    0, false};
     /* The agent may be starting: a few tries, as the SDKs make. */
     for (int attempt = 1;; attempt++) {
         aws_http_response_release(&r);

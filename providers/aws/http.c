@@ -63,23 +63,42 @@ static int on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl
     return vpce_cancel_requested() ? 1 : 0;
 }
 
+#define MAX_HEADERS      100
+#define MAX_HEADER_VALUE 4096
+
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
     aws_http_response *r = userdata;
     size_t n = size * nmemb;
-    static const char name[] = "x-amzn-requestid:";
-    if (n > sizeof(name) && strncasecmp(ptr, name, sizeof(name) - 1) == 0) {
-        const char *v = ptr + sizeof(name) - 1;
-        size_t vl = n - (sizeof(name) - 1);
-        while (vl && (*v == ' ' || *v == '\t'))
-            v++, vl--;
-        while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
-            vl--;
-        if (vl >= sizeof(r->request_id))
-            vl = sizeof(r->request_id) - 1;
-        memcpy(r->request_id, v, vl);
-        r->request_id[vl] = '\0';
+    const char *colon = memchr(ptr, ':', n);
+    if (!colon || colon == ptr)
+        return n; /* the status line or the blank line ending the headers */
+    if (strncmp(ptr, "HTTP/", 5) == 0)
+        return n;
+    size_t nl = (size_t)(colon - ptr);
+    const char *v = colon + 1;
+    size_t vl = n - nl - 1;
+    while (vl && (*v == ' ' || *v == '\t'))
+        v++, vl--;
+    while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+        vl--;
+    if (vl > MAX_HEADER_VALUE)
+        vl = MAX_HEADER_VALUE;
+    char name[128];
+    if (nl >= sizeof(name))
+        return n;
+    for (size_t i = 0; i < nl; i++)
+        name[i] = (char)((ptr[i] >= 'A' && ptr[i] <= 'Z') ? ptr[i] - 'A' + 'a' : ptr[i]);
+    name[nl] = '\0';
+    if (strcmp(name, "x-amzn-requestid") == 0 || strcmp(name, "x-amz-request-id") == 0) {
+        size_t k = vl < sizeof(r->request_id) ? vl : sizeof(r->request_id) - 1;
+        memcpy(r->request_id, v, k);
+        r->request_id[k] = '\0';
     }
+    if (!r->headers)
+        r->headers = json_object();
+    if (json_object_size(r->headers) < MAX_HEADERS || json_object_get(r->headers, name))
+        json_object_set_new(r->headers, name, vpce_json_string_lossy(v, vl));
     return n;
 }
 
@@ -127,7 +146,9 @@ int aws_http_perform(const aws_http_request *req, aws_http_response *resp)
     curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
-    if (strcmp(req->method, "POST") == 0) {
+    if (strcmp(req->method, "HEAD") == 0) {
+        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    } else if (strcmp(req->method, "POST") == 0) {
         curl_easy_setopt(h, CURLOPT_POST, 1L);
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
@@ -139,7 +160,7 @@ int aws_http_perform(const aws_http_request *req, aws_http_response *resp)
         }
     }
     /* libcurl calls this about once a second even when idle: a cancellation ends the wait. */
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, req->ignore_cancel ? 1L : 0L);
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
     CURLcode cc = curl_easy_perform(h);
     resp->curl_code = (int)cc;
@@ -175,4 +196,6 @@ int aws_http_perform(const aws_http_request *req, aws_http_response *resp)
 void aws_http_response_release(aws_http_response *resp)
 {
     vpce_buf_release(&resp->body);
+    json_decref(resp->headers);
+    resp->headers = NULL;
 }

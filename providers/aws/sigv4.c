@@ -23,7 +23,7 @@ static void hex_encode(char *out, const unsigned char *in, size_t n)
     out[2 * n] = '\0';
 }
 
-static void sha256_hex(char out[65], const void *data, size_t len)
+void vpce_aws_sha256_hex(char out[65], const void *data, size_t len)
 {
     unsigned char md[SHA256_DIGEST_LENGTH];
     SHA256(data, len, md);
@@ -42,7 +42,7 @@ static bool unreserved(unsigned char c)
 }
 
 /* RFC 3986 encoding: everything but unreserved characters (and '/' when keep_slash). */
-static int uri_encode(vpce_buf *b, const char *s, size_t n, bool keep_slash)
+int vpce_aws_uri_encode(vpce_buf *b, const char *s, size_t n, bool keep_slash)
 {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -120,7 +120,7 @@ static int canonical_uri(vpce_buf *b, const char *path)
         if (i > 0)
             rc = vpce_buf_putc(b, '/');
         if (rc == 0)
-            rc = uri_encode(b, s, n, false);
+            rc = vpce_aws_uri_encode(b, s, n, false);
     }
     if (rc == 0 && trailing && segs.len > 0)
         rc = vpce_buf_putc(b, '/');
@@ -145,7 +145,7 @@ static int encode_component(char **out, const char *s, size_t n)
     size_t dlen;
     char *dec = uri_decode(s, n, &dlen);
     vpce_buf b = VPCE_BUF_INIT(SIGV4_CAP);
-    int rc = uri_encode(&b, dec, dlen, false);
+    int rc = vpce_aws_uri_encode(&b, dec, dlen, false);
     free(dec);
     if (rc == 0)
         rc = vpce_buf_puts(&b, "");
@@ -280,7 +280,10 @@ int vpce_aws_sigv4_sign(vpce_aws_sigv4 *out, const vpce_aws_sigv4_request *req,
 
     /* Canonical request. */
     rc = vpce_buf_printf(&creq, "%s\n", req->method);
-    if (rc == 0)
+    if (rc == 0 && req->s3)
+        rc = vpce_aws_uri_encode(&creq, req->path && *req->path ? req->path : "/",
+                                 req->path && *req->path ? strlen(req->path) : 1, true);
+    else if (rc == 0)
         rc = canonical_uri(&creq, req->path);
     if (rc == 0)
         rc = vpce_buf_putc(&creq, '\n');
@@ -304,10 +307,12 @@ int vpce_aws_sigv4_sign(vpce_aws_sigv4 *out, const vpce_aws_sigv4_request *req,
         if (rc == 0 && last)
             rc = vpce_buf_putc(&creq, '\n');
     }
-    char payload[65];
-    sha256_hex(payload, req->body ? req->body : "", req->body ? req->body_len : 0);
+    char payload[65] = "";
+    if (!req->payload_hash)
+        vpce_aws_sha256_hex(payload, req->body ? req->body : "", req->body ? req->body_len : 0);
     if (rc == 0)
-        rc = vpce_buf_printf(&creq, "\n%s\n%s", vpce_buf_cstr(&signed_names), payload);
+        rc = vpce_buf_printf(&creq, "\n%s\n%s", vpce_buf_cstr(&signed_names),
+                             req->payload_hash ? req->payload_hash : payload);
     if (rc < 0) {
         rc = vpce_error_setc(VPCE_ETOOBIG, "request too large to sign");
         goto cleanup;
@@ -315,7 +320,7 @@ int vpce_aws_sigv4_sign(vpce_aws_sigv4 *out, const vpce_aws_sigv4_request *req,
 
     /* String to sign. */
     char creq_hash[65];
-    sha256_hex(creq_hash, creq.data, creq.len);
+    vpce_aws_sha256_hex(creq_hash, creq.data, creq.len);
     rc = vpce_buf_printf(&sts, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s", amz_date, date,
                          region, service, creq_hash);
     if (rc < 0)

@@ -135,7 +135,8 @@ int aws_creds_from_sso(vpce_aws_creds *out, const char *conf_path, const char *s
     }
     tok_header = vpce_asprintf("x-amz-sso_bearer_token: %s", token);
     const char *headers[] = {"Accept: application/json", tok_header, NULL};
-    aws_http_request req = {"GET", url, headers, NULL, 0, 10000, 30000, 64u << 10, false, 0, 0};
+    aws_http_request req = {"GET", url,       headers, NULL, 0, 10000,
+                            30000, 64u << 10, false,   0,    0, false};
     for (int attempt = 1;; attempt++) {
         aws_http_response_release(&r);
         memset(&r, 0, sizeof(r));

@@ -1,7 +1,8 @@
 /*
- * providers/aws/xml.c: XML answers of the Query-protocol services (EC2, STS) to jansson values,
- * parsed with libxml2 set up for untrusted input: no network, no DTD loading, no entity
- * substitution, any DOCTYPE rejected, a size cap before parsing and a depth cap while walking.
+ * providers/aws/xml.c: XML answers of the Query-protocol services (EC2, STS) and of S3 to
+ * jansson values, parsed with libxml2 set up for untrusted input: no network, no DTD loading, no
+ * entity substitution, any DOCTYPE rejected, a size cap before parsing and a depth cap while
+ * walking.
  *
  * The conversion is generic (no model): an element with child elements becomes an object keyed
  * by local name (a name repeated among siblings becomes an array); an element whose children are
@@ -308,6 +309,60 @@ static void silent_structured(void *ctx, xmlErrorPtr err)
     (void)err;
 }
 
+/*
+ * Reads body into *out_doc with every safeguard: the size cap, no DOCTYPE or ENTITY, no network,
+ * no entity substitution. Messages name the service and what was asked ("EC2" and the action).
+ */
+static int read_doc(xmlDoc **out_doc, const char *service, const char *what, long http_status,
+                    const char *body, size_t len)
+{
+    char status[32] = "";
+    *out_doc = NULL;
+    if (http_status > 0)
+        snprintf(status, sizeof(status), " (HTTP %ld)", http_status);
+    if (len > XML_MAX_BYTES)
+        return vpce_error_setc(VPCE_ETOOBIG,
+                               "unexpected response from %s%s to %s: larger than %u bytes", service,
+                               status, what, XML_MAX_BYTES);
+    /* Answers that are not XML at all (an HTML error page from a proxy or an emulator, JSON, an
+     * empty body) say what they are, rather than what a parser made of them. */
+    char kind[320];
+    if (describe_non_xml(kind, sizeof(kind), body, len))
+        return vpce_error_setc(VPCE_EINVALID, "unexpected response from %s to %s: HTTP %ld with %s",
+                               service, what, http_status, kind);
+    if (has_doctype(body, len))
+        return vpce_error_setc(VPCE_EINVALID,
+                               "unexpected response from %s%s to %s: XML with a DOCTYPE refused",
+                               service, status, what);
+    xml_init_once();
+    /* libxml2 reports some errors (encoding ones) through its per-thread generic handler even with
+     * XML_PARSE_NOERROR; the library never prints, so silence both handlers on this thread. */
+    xmlSetGenericErrorFunc(NULL, silent_generic);
+    xmlSetStructuredErrorFunc(NULL, silent_structured);
+    /* No XML_PARSE_NOENT, DTDLOAD, DTDATTR or HUGE: entities stay unexpanded, limits stay on. */
+    int opts = XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
+    VPCE_ASSERT(
+        (opts & (XML_PARSE_NOENT | XML_PARSE_DTDLOAD | XML_PARSE_DTDATTR | XML_PARSE_HUGE)) == 0);
+    xmlDoc *doc = xmlReadMemory(body, (int)len, "aws.xml", NULL, opts);
+    if (!doc || !xmlDocGetRootElement(doc)) {
+        if (doc)
+            xmlFreeDoc(doc);
+        char line[160];
+        first_line(line, sizeof(line), body, body + len);
+        return vpce_error_setc(
+            VPCE_EINVALID, "unexpected response from %s to %s: HTTP %ld with malformed XML (%s)",
+            service, what, http_status, line);
+    }
+    if (doc->intSubset || doc->extSubset) {
+        xmlFreeDoc(doc);
+        return vpce_error_setc(VPCE_EINVALID,
+                               "unexpected response from %s%s to %s: XML with a DOCTYPE refused",
+                               service, status, what);
+    }
+    *out_doc = doc;
+    return 0;
+}
+
 int vpce_aws_xml_parse(json_t **out_result, vpce_aws_xml_error *err, const char *action,
                        long http_status, const char *body, size_t len)
 {
@@ -325,51 +380,10 @@ int vpce_aws_xml_parse_service(json_t **out_result, vpce_aws_xml_error *err, con
     memset(err, 0, sizeof(*err));
     if (http_status > 0)
         snprintf(status, sizeof(status), " (HTTP %ld)", http_status);
-    if (len > XML_MAX_BYTES) {
-        rc = vpce_error_setc(VPCE_ETOOBIG,
-                             "unexpected response from %s%s to %s: larger than %u bytes", service,
-                             status, action, XML_MAX_BYTES);
+    rc = read_doc(&doc, service, action, http_status, body, len);
+    if (rc < 0)
         goto cleanup;
-    }
-    /* Answers that are not XML at all (an HTML error page from a proxy or an emulator, JSON, an
-     * empty body) say what they are, rather than what a parser made of them. */
-    char what[320];
-    if (describe_non_xml(what, sizeof(what), body, len)) {
-        rc = vpce_error_setc(VPCE_EINVALID, "unexpected response from %s to %s: HTTP %ld with %s",
-                             service, action, http_status, what);
-        goto cleanup;
-    }
-    if (has_doctype(body, len)) {
-        rc = vpce_error_setc(VPCE_EINVALID,
-                             "unexpected response from %s%s to %s: XML with a DOCTYPE refused",
-                             service, status, action);
-        goto cleanup;
-    }
-    xml_init_once();
-    /* libxml2 reports some errors (encoding ones) through its per-thread generic handler even with
-     * XML_PARSE_NOERROR; the library never prints, so silence both handlers on this thread. */
-    xmlSetGenericErrorFunc(NULL, silent_generic);
-    xmlSetStructuredErrorFunc(NULL, silent_structured);
-    /* No XML_PARSE_NOENT, DTDLOAD, DTDATTR or HUGE: entities stay unexpanded, limits stay on. */
-    int opts = XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
-    VPCE_ASSERT(
-        (opts & (XML_PARSE_NOENT | XML_PARSE_DTDLOAD | XML_PARSE_DTDATTR | XML_PARSE_HUGE)) == 0);
-    doc = xmlReadMemory(body, (int)len, "ec2.xml", NULL, opts);
-    const xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-    if (!root) {
-        char line[160];
-        first_line(line, sizeof(line), body, body + len);
-        rc = vpce_error_setc(VPCE_EINVALID,
-                             "unexpected response from %s to %s: HTTP %ld with malformed XML (%s)",
-                             service, action, http_status, line);
-        goto cleanup;
-    }
-    if (doc->intSubset || doc->extSubset) {
-        rc = vpce_error_setc(VPCE_EINVALID,
-                             "unexpected response from %s%s to %s: XML with a DOCTYPE refused",
-                             service, status, action);
-        goto cleanup;
-    }
+    const xmlNode *root = xmlDocGetRootElement(doc);
     const char *rname = (const char *)root->name;
     if (strcmp(rname, "Response") == 0 || strcmp(rname, "ErrorResponse") == 0) {
         const xmlNode *e = child(child(root, "Errors"), "Error");
@@ -416,6 +430,53 @@ int vpce_aws_xml_parse_service(json_t **out_result, vpce_aws_xml_error *err, con
                              service, status, action, VPCE_AWS_XML_MAX_DEPTH);
         goto cleanup;
     }
+
+cleanup:
+    if (doc)
+        xmlFreeDoc(doc);
+    return rc;
+}
+
+int vpce_aws_xml_parse_rest(json_t **out_result, vpce_aws_xml_error *err, const char *what,
+                            const char *root_name, long http_status, const char *body, size_t len)
+{
+    int rc = 0;
+    xmlDoc *doc = NULL;
+    char status[32] = "";
+
+    *out_result = NULL;
+    memset(err, 0, sizeof(*err));
+    if (http_status > 0)
+        snprintf(status, sizeof(status), " (HTTP %ld)", http_status);
+    rc = read_doc(&doc, "S3", what, http_status, body, len);
+    if (rc < 0)
+        goto cleanup;
+    const xmlNode *root = xmlDocGetRootElement(doc);
+    const char *rname = (const char *)root->name;
+    if (strcmp(rname, "Error") == 0) {
+        copy_text(err->code, sizeof(err->code), child(root, "Code"));
+        copy_text(err->message, sizeof(err->message), child(root, "Message"));
+        copy_text(err->request_id, sizeof(err->request_id), child(root, "RequestId"));
+        if (!err->code[0]) {
+            rc = vpce_error_setc(VPCE_EINVALID,
+                                 "unexpected response from S3%s to %s: an error without a code",
+                                 status, what);
+            goto cleanup;
+        }
+        rc = vpce_error_set("%s: %s", err->code, err->message);
+        goto cleanup;
+    }
+    if (http_status >= 300 || !root_name || strcmp(rname, root_name) != 0) {
+        rc = vpce_error_setc(VPCE_EINVALID,
+                             "unexpected response from S3%s to %s: <%s> is not its answer", status,
+                             what, rname);
+        goto cleanup;
+    }
+    rc = convert(out_result, root, 1, true);
+    if (rc < 0)
+        rc = vpce_error_setc(VPCE_ETOOBIG,
+                             "unexpected response from S3%s to %s: XML nested deeper than %d",
+                             status, what, VPCE_AWS_XML_MAX_DEPTH);
 
 cleanup:
     if (doc)

@@ -52,6 +52,8 @@ def main(argv=None):
     ap.add_argument("--state-file")
     ap.add_argument("--seed", type=int)
     ap.add_argument("--model", help="path of the EC2 model JSON (default: tests/data/ec2-model)")
+    ap.add_argument("--s3-bucket", action="append", default=[], metavar="NAME[:REGION]",
+                    help="an S3 bucket to create at start (repeatable; region default --region)")
     ap.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = ap.parse_args(argv)
     if args.time_scale <= 0:
@@ -75,6 +77,9 @@ def main(argv=None):
     server, sim = make_server(cfg, seed=args.seed, port=args.port, model_path=args.model)
     if args.state_file and os.path.exists(args.state_file):
         sim.load(args.state_file)
+    for b in args.s3_bucket:
+        name, _, region = b.partition(":")
+        sim.s3.create_bucket(name, region or None)
 
     def stop(_signum, _frame):
         threading.Thread(target=server.shutdown, daemon=True).start()

@@ -15,6 +15,7 @@ import urllib.parse
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import s3
 import sigv4
 import sts as stsmod
 from model import API_VERSION, EC2Error, Model, error_xml
@@ -136,6 +137,7 @@ class Sim:
         self.model = model
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
+        self.s3 = s3.S3World(cfg.region)
         self.reset_buckets()
         self.reset_counts()
         self.sts = stsmod.STS(cfg)
@@ -247,10 +249,22 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         self._dispatch()
 
+    def do_PUT(self):
+        self._dispatch()
+
+    def do_DELETE(self):
+        self._dispatch()
+
+    def do_HEAD(self):
+        self._dispatch()
+
     def _dispatch(self):
         try:
-            if self.path.startswith("/_sim/") or self.path == "/_sim":
+            if (self.path.startswith("/_sim/") or self.path == "/_sim") and \
+                    not s3.parse_host(self.headers.get("Host")):
                 self._control()
+            elif s3.is_s3_request(self):
+                s3.S3Handler(self).handle()
             else:
                 self._api()
         except (BrokenPipeError, ConnectionResetError):
@@ -291,9 +305,15 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_sim/faults" and post:
                 sim.cfg.set_faults(req)
                 return self._json(200, sim.cfg.faults())
+            if path.startswith("/_sim/s3/"):
+                query = dict(urllib.parse.parse_qsl(self.path.partition("?")[2]))
+                res = s3.control(sim, self.command, path, query, req)
+                if res is not None:
+                    return self._json(*res)
             if path == "/_sim/reset" and post:
                 for w in sim.worlds.values():
                     w.reset()
+                sim.s3.reset_objects()
                 sim.reset_buckets()
                 return self._json(200, {"ok": True})
             if path == "/_sim/buckets/reset" and post:

@@ -128,8 +128,13 @@ static void run_case(const char *dir, const char *name)
     if (strcmp(name, "get-vanilla-with-session-token") == 0)
         token = VANILLA_TOKEN;
 
-    vpce_aws_sigv4_request r = {
-        p.method, p.path, p.query, p.headers, p.nheaders, p.body, p.body ? strlen(p.body) : 0};
+    vpce_aws_sigv4_request r = {.method = p.method,
+                                .path = p.path,
+                                .query = p.query,
+                                .headers = p.headers,
+                                .nheaders = p.nheaders,
+                                .body = p.body,
+                                .body_len = p.body ? strlen(p.body) : 0};
     vpce_aws_sigv4 sig;
     assert_int_equal(vpce_aws_sigv4_sign(&sig, &r, "AKIDEXAMPLE", SECRET, token, "us-east-1",
                                          "service", "20150830T123600Z"),
@@ -203,7 +208,7 @@ static void test_sigv4_suite(void **state)
 static void test_sigv4_bad_date(void **state)
 {
     (void)state;
-    vpce_aws_sigv4_request r = {"GET", "/", NULL, NULL, 0, NULL, 0};
+    vpce_aws_sigv4_request r = {.method = "GET", .path = "/"};
     vpce_aws_sigv4 sig;
     assert_int_equal(vpce_aws_sigv4_sign(&sig, &r, "A", "B", NULL, "r", "s", "2015"),
                      VPCE_EINVALID);

@@ -118,8 +118,9 @@ static void settings_are_kept(void **state)
     assert_string_equal(rp->source, "example/test");
     assert_string_equal(rp->version, "~> 1.0");
     assert_non_null(cfg->backend);
-    assert_string_equal(cfg->backend->labels[0], "s3");
-    assert_int_equal(cfg->backend->body->nattrs, 1);
+    assert_string_equal(cfg->backend->type, "s3");
+    assert_int_equal(json_object_size(cfg->backend->settings), 1);
+    assert_string_equal(json_string_value(json_object_get(cfg->backend->settings, "bucket")), "b");
     assert_int_equal(cfg->provider_metas.len, 1);
     vpce_config_free(cfg);
 }
