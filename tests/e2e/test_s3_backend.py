@@ -61,7 +61,7 @@ def copy_config(src):
     """The configuration files of src in a fresh directory (another machine: no .vpce/)."""
     d = workdir()
     for n in os.listdir(src):
-        if n.endswith(".vpce"):
+        if n.endswith(".vpce") and os.path.isfile(os.path.join(src, n)):
             shutil.copy(os.path.join(src, n), d)
     return d
 
@@ -72,8 +72,8 @@ class Backend:
     def setUp(self):
         self.sim.post("/_sim/reset", {})
         self.sim.post("/_sim/faults", {"latency_ms": 0})
-        self.s3.reset()
         self.s3.create_bucket()
+        self.s3.reset()
 
     def vpce(self, d, *args, **kw):
         return run(self.sim, self.s3, d, *args, **kw)
@@ -143,9 +143,10 @@ class Backend:
                 "Who": "ci@runner-7", "Version": "0.1.0", "Created": "2024-01-01T00:00:00Z",
                 "Path": "%s/%s" % (BUCKET, KEY), "Info": ""}
         self.s3.put(KEY + ".tflock", json.dumps(lock).encode())
-        rc, _, err = self.vpce(d, "plan", "-no-color")
+        rc, _, err = self.vpce(d, "apply", "-auto-approve", "-no-color")
         self.assertEqual(rc, 1)
         self.assertIn("ci@runner-7", err)
+        self.assertEqual(self.sim.world()["vpcs"], [])
         self.assertIn(lock["ID"], err)
         rc, _, err = self.vpce(d, "force-unlock", "-force", "0000")
         self.assertEqual(rc, 1)
@@ -284,7 +285,8 @@ class Backend:
         self.assertEqual(rc, 1)
         self.assertIn("older", err)
         self.vpce(d, "state", "push", "-force", pulled, check=0)
-        self.assertEqual(self.state_object()["data"], open(pulled, "rb").read())
+        with open(pulled, "rb") as f:
+            self.assertEqual(self.state_object()["data"], f.read())
         _, out, _ = self.vpce(d, "state", "list", check=0)
         self.assertEqual(out.split(), ["aws_vpc.main"])
 
@@ -338,7 +340,6 @@ class SimBackend(Backend, unittest.TestCase):
         with open(os.path.join(d3, "backend.vpce"), "w") as f:
             f.write(text)
         self.vpce(d3, "init", check=0)
-        self.vpce(d3, "state", "list", check=0)
         self.vpce(d3, "workspace", "new", "k", check=0)
         o = self.s3.objects()["env:/k/kms/" + KEY]
         self.assertEqual((o["sse"], o["kms_key_id"]), ("aws:kms", "alias/state"))
