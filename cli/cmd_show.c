@@ -113,7 +113,7 @@ cleanup:
 
 int cmd_show(int argc, char **argv)
 {
-    const char *state_path = "vpce.db", *planfile = NULL, *v;
+    const char *state_path = NULL, *planfile = NULL, *v;
     bool json = false, markdown = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
