@@ -334,6 +334,181 @@ static void state_backend_local_is_the_file(void **ctx)
     assert_int_equal(access(path, F_OK), 0);
 }
 
+static char *slurp(const char *path, size_t *len)
+{
+    char *data = NULL;
+    assert_int_equal(vpce_read_file(&data, len, path, 64u << 20), 0);
+    return data;
+}
+
+/* A snapshot is the database's bytes, its WAL folded in; it never replaces a file. */
+static void state_backend_snapshot_is_the_whole_database(void **ctx)
+{
+    (void)ctx;
+    char path[320], snap[320];
+    snprintf(path, sizeof(path), "%s/vpce.db", dir);
+    snprintf(snap, sizeof(snap), "%s/snap.db", dir);
+    vpce_state *st = NULL;
+    assert_int_equal(vpce_state_open(&st, path, true), 0);
+    json_t *r = vpc("vpc-snap");
+    assert_int_equal(vpce_state_put_resource(st, r), 0); /* lands in the WAL */
+    json_decref(r);
+    assert_int_equal(vpce_state_snapshot(st, snap), 0);
+    assert_int_equal(vpce_state_snapshot(st, snap), VPCE_EEXISTS);
+    vpce_state_close(st);
+    size_t n1 = 0, n2 = 0;
+    char *a = slurp(path, &n1), *b = slurp(snap, &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(a, b, n1);
+    free(a);
+    free(b);
+    char *lineage = NULL;
+    int64_t serial = 0;
+    assert_int_equal(vpce_state_file_info(snap, &lineage, &serial), 0);
+    assert_int_equal(serial, 1);
+    free(lineage);
+}
+
+/* Seeding makes a state where there was none, byte for byte, and never replaces one. */
+static void state_backend_seed_creates_only(void **ctx)
+{
+    (void)ctx;
+    char src[320], dst[320], junk[320];
+    snprintf(src, sizeof(src), "%s/src.db", dir);
+    snprintf(dst, sizeof(dst), "%s/dst.db", dir);
+    snprintf(junk, sizeof(junk), "%s/junk.txt", dir);
+    vpce_state *st = NULL;
+    assert_int_equal(vpce_state_open(&st, src, true), 0);
+    vpce_state_close(st);
+    vpce_state_backend *b = vpce_state_backend_local(dst);
+    assert_int_equal(vpce_state_backend_seed(b, src), 0);
+    assert_int_equal(vpce_state_backend_seed(b, src), VPCE_EEXISTS);
+    vpce_state_backend_free(b);
+    size_t n1 = 0, n2 = 0;
+    char *x = slurp(src, &n1), *y = slurp(dst, &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(x, y, n1);
+    free(x);
+    free(y);
+    FILE *f = fopen(junk, "w");
+    fputs("not a database", f);
+    fclose(f);
+    b = vpce_state_backend_local(dst);
+    assert_int_equal(vpce_state_backend_seed(b, junk), VPCE_EINVALID);
+    vpce_state_backend_free(b);
+}
+
+/* Replacing a remote state stores the new bytes with the condition of the last read. */
+static void state_backend_replace_remote(void **ctx)
+{
+    (void)ctx;
+    store s;
+    store_init(&s);
+    char other[320];
+    snprintf(other, sizeof(other), "%s/other.db", dir);
+    vpce_state *st = NULL, *o = NULL;
+    assert_int_equal(vpce_state_open(&o, other, true), 0);
+    json_t *r = vpc("vpc-other");
+    assert_int_equal(vpce_state_put_resource(o, r), 0);
+    json_decref(r);
+    char *other_lineage = vpce_strdup(vpce_state_lineage(o));
+    vpce_state_close(o);
+
+    assert_int_equal(open_remote(&st, &s, "a", true), 0);
+    int pushes = s.pushes;
+    assert_int_equal(vpce_state_replace(st, other), 0);
+    assert_int_equal(s.pushes, pushes + 1);
+    assert_string_equal(vpce_state_lineage(st), other_lineage);
+    size_t n1 = 0, n2 = 0;
+    char *x = slurp(other, &n1), *y = slurp(s.object, &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(x, y, n1);
+    free(x);
+    free(y);
+    /* The handle goes on working on the new content. */
+    json_t *doc = NULL;
+    assert_int_equal(vpce_state_load(st, &doc), 0);
+    assert_int_equal(json_array_size(json_object_get(doc, "resources")), 1);
+    json_decref(doc);
+    vpce_state_close(st);
+    free(other_lineage);
+}
+
+/* The local file takes the new content and keeps this handle's lock. */
+static void state_backend_replace_local_keeps_the_lock(void **ctx)
+{
+    (void)ctx;
+    char path[320], other[320];
+    snprintf(path, sizeof(path), "%s/vpce.db", dir);
+    snprintf(other, sizeof(other), "%s/other.db", dir);
+    vpce_state *st = NULL, *o = NULL;
+    assert_int_equal(vpce_state_open(&o, other, true), 0);
+    assert_int_equal(vpce_state_lock(o, "someone", 0, NULL), 0); /* a lock row in the copy */
+    json_t *r = vpc("vpc-other");
+    assert_int_equal(vpce_state_put_resource(o, r), 0);
+    json_decref(r);
+    char snap[320];
+    snprintf(snap, sizeof(snap), "%s/snap.db", dir);
+    assert_int_equal(vpce_state_snapshot(o, snap), 0); /* holds o's lock row */
+    vpce_state_close(o);
+
+    assert_int_equal(vpce_state_open_backend(&st, vpce_state_backend_local(path), true), 0);
+    assert_int_equal(vpce_state_lock(st, "state push", 0, NULL), 0);
+    char *mine = vpce_strdup(vpce_state_lock_id(st));
+    assert_int_equal(vpce_state_replace(st, snap), 0);
+    json_t *info = NULL;
+    assert_int_equal(vpce_state_lock_info(st, &info), 0);
+    assert_string_equal(json_string_value(json_object_get(info, "id")), mine);
+    json_decref(info);
+    json_t *doc = NULL;
+    assert_int_equal(vpce_state_load(st, &doc), 0);
+    assert_int_equal(json_array_size(json_object_get(doc, "resources")), 1);
+    json_decref(doc);
+    assert_int_equal(vpce_state_unlock(st), 0);
+    assert_int_equal(vpce_state_lock_info(st, &info), VPCE_ENOTFOUND);
+    vpce_state_close(st);
+    free(mine);
+}
+
+static void state_backend_delete(void **ctx)
+{
+    (void)ctx;
+    char path[320];
+    snprintf(path, sizeof(path), "%s/ws.db", dir);
+    vpce_state *st = NULL;
+    assert_int_equal(vpce_state_open_backend(&st, vpce_state_backend_local(path), true), 0);
+    assert_int_equal(vpce_state_lock(st, "workspace delete", 0, NULL), 0);
+    assert_int_equal(vpce_state_delete(st), 0);
+    assert_int_equal(access(path, F_OK), -1);
+    /* A backend without a remove operation says so. */
+    store s;
+    store_init(&s);
+    assert_int_equal(open_remote(&st, &s, "a", true), 0);
+    assert_int_equal(vpce_state_delete(st), VPCE_ERROR);
+    assert_non_null(strstr(vpce_error_last(), "cannot delete"));
+    assert_int_equal(access(s.object, F_OK), 0);
+}
+
+/* Without a cache path a remote working copy lives in a private directory, removed at close. */
+static void state_backend_private_working_copy(void **ctx)
+{
+    (void)ctx;
+    store s;
+    store_init(&s);
+    char tmp[320];
+    snprintf(tmp, sizeof(tmp), "%s/tmp", dir);
+    assert_int_equal(mkdir(tmp, 0700), 0);
+    setenv("TMPDIR", tmp, 1);
+    vpce_state *st = NULL;
+    assert_int_equal(vpce_state_open_backend(
+                         &st, vpce_state_backend_new(&store_ops, &s, "test://x", NULL), true),
+                     0);
+    unsetenv("TMPDIR");
+    assert_true(strncmp(vpce_state_path(st), tmp, strlen(tmp)) == 0);
+    vpce_state_close(st);
+    assert_int_equal(rmdir(tmp), 0); /* empty again */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -344,6 +519,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(state_backend_stale_writer_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(state_backend_lock_is_the_backends, setup, teardown),
         cmocka_unit_test_setup_teardown(state_backend_local_is_the_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(state_backend_snapshot_is_the_whole_database, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(state_backend_seed_creates_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(state_backend_replace_remote, setup, teardown),
+        cmocka_unit_test_setup_teardown(state_backend_replace_local_keeps_the_lock, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(state_backend_delete, setup, teardown),
+        cmocka_unit_test_setup_teardown(state_backend_private_working_copy, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
