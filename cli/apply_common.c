@@ -672,6 +672,8 @@ int cli_apply_run(int argc, char **argv, bool destroy)
         cli_fail("cannot store the outputs: %s", vpce_error_last());
 
     if (hctx.history_id) {
+        /* One transaction for the whole entry: a remote backend stores it once, not per change. */
+        bool batch = vpce_state_begin(st) == 0;
         record_history(st, hctx.history_id, plan, &res);
         char *summary = vpce_asprintf("%d added, %d changed, %d destroyed", res.added, res.changed,
                                       res.destroyed);
@@ -681,6 +683,8 @@ int cli_apply_run(int argc, char **argv, bool destroy)
                                                                 : "success",
                                   summary);
         free(summary);
+        if (batch && vpce_state_commit(st) < 0)
+            cli_fail("cannot store the history of this run: %s", vpce_error_last());
     }
 
     bool failed = json_array_size(res.failed) > 0;
