@@ -22,8 +22,8 @@ static const char usage_text[] =
     "Options:\n"
     "  -force            delete: also when the state still manages resources\n"
     "  -or-create        select: create the workspace when it does not exist\n"
-    "  -lock=false       new, delete: do not take the state lock\n"
-    "  -lock-timeout=D   new, delete: wait up to D for the state lock\n";
+    "  -lock=false       delete: do not take the state lock\n"
+    "  -lock-timeout=D   delete: wait up to D for the state lock\n";
 
 typedef struct ws_opts {
     const char *dir;
