@@ -1,4 +1,4 @@
-"""Helpers of the S3 backend tests: one interface over the two S3 servers the tests run against,
+"""Support of the S3 backend tests: one interface over the two S3 servers the tests run against,
 the simulator's S3 side (tests/ec2sim/s3.py, through its control endpoint) and moto's server
 (`python3 -m moto.server`, read through boto3). EC2 is always the simulator."""
 import base64
