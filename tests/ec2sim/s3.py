@@ -228,6 +228,10 @@ class S3Handler:
         if a is None or a["terminator"] != "aws4_request":
             raise S3Error("AuthorizationHeaderMalformed", "The authorization header is malformed", 400)
         secret = cfg.credentials.get(a["akid"])
+        temp = None
+        if secret is None:
+            temp = self.sim.sts.lookup(a["akid"])  # credentials STS issued
+            secret = temp["secret"] if temp is not None else None
         if secret is None:
             raise S3Error("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in "
                           "our records.", 403)
@@ -289,6 +293,13 @@ class S3Handler:
                 sys.stderr.write("ec2sim s3: canonical request was:\n%s\n" % creq)
             raise S3Error("SignatureDoesNotMatch", "The request signature we calculated does not match "
                           "the signature you provided. Check your key and signing method.", 403)
+        if temp is not None:
+            # Temporary credentials work only with their own session token, until they expire.
+            if h.headers.get("X-Amz-Security-Token") != temp["token"]:
+                raise S3Error("InvalidToken", "The provided token is malformed or otherwise invalid.",
+                              400)
+            if time.time() >= temp["expires"]:
+                raise S3Error("ExpiredToken", "The provided token has expired.", 400)
         return b
 
     # ------------------------------------------------------------------ operations
