@@ -148,9 +148,8 @@ static const setting s3_settings[] = {
     {"force_path_style", T_BOOL, false, NULL}, /* older name of use_path_style */
     {"profile", T_STRING, false, NULL},
     {"shared_credentials_files", T_LIST, false, NULL},
-    {"assume_role", T_BLOCK, false,
-     "vpce cannot assume a role yet (the STS credential chain is not part of this vpce): give "
-     "the role's credentials through the environment or a profile"},
+    {"assume_role", T_BLOCK, false, NULL},
+    {"sts_region", T_STRING, false, NULL},
     {"dynamodb_table", T_STRING, false,
      "vpce locks the S3 state with a lock object (use_lockfile = true), not DynamoDB"},
     {"access_key", T_STRING, false,
@@ -202,6 +201,60 @@ static json_t *coerce(const setting *s, json_t *v)
     if (s->type == T_LIST)
         return json_pack("[O]", v);
     return json_incref(v);
+}
+
+/* The S3 backend's assume_role block: Terraform's arguments, each of its type. Values (the
+   duration, the policy) are checked when the backend is made. Prints every problem. */
+static int check_assume_role(const json_t *ar)
+{
+    static const setting args[] = {
+        {"role_arn", T_STRING, true, NULL},
+        {"session_name", T_STRING, false, NULL},
+        {"external_id", T_STRING, false, NULL},
+        {"duration", T_STRING, false, NULL},
+        {"policy", T_STRING, false, NULL},
+        {"policy_arns", T_LIST, false, NULL},
+        {"tags", T_BLOCK, false, NULL},
+        {"transitive_tag_keys", T_LIST, false, NULL},
+        {"source_identity", T_STRING, false, NULL},
+        {NULL, T_STRING, false, NULL},
+    };
+    int rc = 0;
+    if (!json_is_object(ar))
+        return 0; /* not a block: already reported */
+    const char *name;
+    json_t *v;
+    json_object_foreach((json_t *)ar, name, v)
+    {
+        const setting *s = NULL;
+        for (const setting *t = args; t->name; t++)
+            if (strcmp(t->name, name) == 0)
+                s = t;
+        if (!s) {
+            rc = -1,
+            cli_fail("unsupported argument \"%s\" in the S3 backend's assume_role block", name);
+            continue;
+        }
+        bool ok = s->type == T_STRING  ? json_is_string(v)
+                  : s->type == T_BLOCK ? json_is_object(v)
+                                       : json_is_array(v);
+        size_t i;
+        const char *k;
+        json_t *item;
+        if (ok && s->type == T_LIST)
+            json_array_foreach(v, i, item) ok = ok && json_is_string(item);
+        if (ok && s->type == T_BLOCK)
+            json_object_foreach(v, k, item) ok = ok && json_is_string(item);
+        if (!ok)
+            rc = -1, cli_fail("assume_role.%s in the \"s3\" backend must be %s", name,
+                              s->type == T_STRING ? "a string"
+                              : s->type == T_LIST ? "a list of strings"
+                                                  : "a map of strings");
+    }
+    for (const setting *t = args; t->name; t++)
+        if (t->required && !sstr(ar, t->name))
+            rc = -1, cli_fail("the S3 backend's assume_role block needs \"%s\"", t->name);
+    return rc;
 }
 
 int cli_backend_validate(const cli_backend *b)
@@ -259,13 +312,15 @@ int cli_backend_validate(const cli_backend *b)
         json_t *ev;
         json_object_foreach(eps, k, ev)
         {
-            if (strcmp(k, "s3") != 0)
+            if (strcmp(k, "s3") != 0 && strcmp(k, "sts") != 0)
                 rc = -1, cli_fail("unsupported argument \"%s\" in the backend's endpoints block: "
-                                  "the S3 backend uses only \"s3\"",
+                                  "the S3 backend uses only \"s3\" and \"sts\"",
                                   k);
             else if (!json_is_string(ev))
-                rc = -1, cli_fail("endpoints.s3 in the \"s3\" backend must be a string");
+                rc = -1, cli_fail("endpoints.%s in the \"s3\" backend must be a string", k);
         }
+        if (check_assume_role(json_object_get(b->settings, "assume_role")) < 0)
+            rc = -1;
         if (!sbool(b->settings, "use_lockfile", true))
             rc = -1,
             cli_fail("use_lockfile = false is not supported: the S3 backend always locks the "
@@ -416,6 +471,9 @@ static void s3_config(vpce_s3_backend_config *c, const cli_backend *b, const cha
     c->encrypt = sbool(s, "encrypt", true);
     c->kms_key_id = sstr(s, "kms_key_id");
     c->workspace_key_prefix = sstr(s, "workspace_key_prefix");
+    c->assume_role = json_object_get(s, "assume_role");
+    c->sts_endpoint = sstr(json_object_get(s, "endpoints"), "sts");
+    c->sts_region = sstr(s, "sts_region");
     size_t i, n = 0;
     json_t *f;
     json_array_foreach(json_object_get(s, "shared_credentials_files"), i, f)

@@ -4,7 +4,8 @@
  * (state/state.h: pull, push after every commit, the lock) whose state is one S3 object, the
  * SQLite database itself, written only with If-Match on the ETag read (or If-None-Match when
  * none existed), with server-side encryption; its lock is the object KEY.tflock created with
- * If-None-Match: *. Credentials, signing, retries and XML parsing are the EC2 client's.
+ * If-None-Match: *. Credentials (the SDKs' chain, roles through STS), signing, retries and XML
+ * parsing are the EC2 client's.
  */
 #ifndef VPCE_AWS_AWS_H
 #define VPCE_AWS_AWS_H
@@ -24,6 +25,12 @@ typedef struct vpce_s3_backend_config {
     bool encrypt;                     /* x-amz-server-side-encryption on every write */
     const char *kms_key_id;           /* with encrypt: aws:kms with this key, else AES256 */
     const char *workspace_key_prefix; /* default "env:" */
+    /* assume_role { role_arn, session_name, external_id, duration, policy, policy_arns, tags,
+       transitive_tag_keys, source_identity } as an object (NULL: none): the role is assumed
+       through STS with the credentials of the default chain, and again when they expire. */
+    const json_t *assume_role;
+    const char *sts_endpoint; /* endpoints { sts = ... }; else AWS_ENDPOINT_URL_STS, ... */
+    const char *sts_region;   /* else the region */
 } vpce_s3_backend_config;
 
 /*

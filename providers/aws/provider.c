@@ -97,20 +97,13 @@ static const char **string_items(const json_t *arr, size_t *n)
     return items;
 }
 
-/* The provider block's assume_role blocks, in order (each assumed with the one before). */
-typedef struct role_blocks {
-    vpce_aws_assume_role *roles;
-    size_t n;
-    vpce_vec owned; /* arrays to free */
-} role_blocks;
-
-static int decode_roles(role_blocks *rb, const json_t *list)
+int vpce_aws_roles_decode(vpce_aws_role_blocks *rb, const json_t *list)
 {
     memset(rb, 0, sizeof(*rb));
     if (json_is_object(list)) {
         json_t *one = json_array();
         json_array_append((json_t *)one, (json_t *)list);
-        int rc = decode_roles(rb, one);
+        int rc = vpce_aws_roles_decode(rb, one);
         json_decref(one);
         return rc;
     }
@@ -167,7 +160,7 @@ static int decode_roles(role_blocks *rb, const json_t *list)
     return 0;
 }
 
-static void release_roles(role_blocks *rb)
+void vpce_aws_roles_release(vpce_aws_role_blocks *rb)
 {
     for (size_t i = 0; i < rb->owned.len; i++)
         free(rb->owned.items[i]);
@@ -242,7 +235,7 @@ int vpce_aws_configure(vpce_provider **out, const json_t *config)
     *out = NULL;
     vpce_aws_config cfg;
     memset(&cfg, 0, sizeof(cfg));
-    role_blocks roles;
+    vpce_aws_role_blocks roles;
     memset(&roles, 0, sizeof(roles));
     vpce_aws_web_identity wi;
     memset(&wi, 0, sizeof(wi));
@@ -297,7 +290,7 @@ int vpce_aws_configure(vpce_provider **out, const json_t *config)
             goto cleanup;
         cfg.web_identity = &wi;
     }
-    rc = decode_roles(&roles, json_object_get(config, "assume_role"));
+    rc = vpce_aws_roles_decode(&roles, json_object_get(config, "assume_role"));
     if (rc < 0)
         goto cleanup;
     cfg.assume_roles = roles.roles;
@@ -325,7 +318,7 @@ int vpce_aws_configure(vpce_provider **out, const json_t *config)
 
 cleanup:
     vpce_aws_client_free(client);
-    release_roles(&roles);
+    vpce_aws_roles_release(&roles);
     return rc;
 }
 

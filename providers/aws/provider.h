@@ -26,6 +26,21 @@ int vpce_aws_provider_identity(vpce_provider *p, json_t **out);
 vpce_provider *vpce_aws_provider_for_values(vpce_provider *p, const json_t *values);
 /* The fill_state hook: `region` = the instance's region where state has none. */
 void vpce_aws_provider_fill_state(vpce_provider *p, json_t *state);
+/* assume_role blocks decoded for the client (vpce_aws_config.assume_roles), in order: each
+ * assumed with the credentials of the one before. Strings are borrowed from the JSON. */
+typedef struct vpce_aws_role_blocks {
+    vpce_aws_assume_role *roles;
+    size_t n;
+    vpce_vec owned; /* arrays to free */
+} vpce_aws_role_blocks;
+/*
+ * Decodes `assume_role` (one block as an object, or a list of them) as the provider block and
+ * the S3 backend write it: role_arn (required), session_name, external_id, duration ("1h",
+ * 15m..12h), policy (a JSON object), policy_arns, tags, transitive_tag_keys, source_identity.
+ * NULL decodes to no role. Release rb even on failure (VPCE_EINVALID naming the setting).
+ */
+int vpce_aws_roles_decode(vpce_aws_role_blocks *rb, const json_t *list);
+void vpce_aws_roles_release(vpce_aws_role_blocks *rb);
 
 /* The client of the instance. Borrowed; lives as long as p. */
 vpce_aws_client *vpce_aws_provider_client(vpce_provider *p);

@@ -103,6 +103,10 @@ int aws_s3_new(aws_s3 **out, const aws_s3_config *cfg)
     ac.region = cfg->region;
     ac.profile = cfg->profile;
     ac.shared_credentials_files = cfg->shared_credentials_files;
+    ac.assume_roles = cfg->assume_roles;
+    ac.nassume_roles = cfg->nassume_roles;
+    ac.endpoint_sts = cfg->sts_endpoint;
+    ac.sts_region = cfg->sts_region;
     ac.max_retries = cfg->max_retries;
     ac.no_pacing = true; /* S3's request rates are far above what a state needs */
     rc = aws_client_new_service(&s->client, &aws_service_s3, cfg->endpoint, &ac);

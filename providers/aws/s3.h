@@ -19,6 +19,10 @@ typedef struct aws_s3_config {
     const char *endpoint; /* endpoints { s3 = ... }; else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL */
     const char *profile;
     const char *const *shared_credentials_files; /* NULL-terminated or NULL */
+    const vpce_aws_assume_role *assume_roles;    /* assumed in turn after the default chain */
+    size_t nassume_roles;
+    const char *sts_endpoint; /* endpoints { sts = ... }; else AWS_ENDPOINT_URL_STS, ... */
+    const char *sts_region;
     bool use_path_style;    /* https://host/BUCKET/KEY rather than https://BUCKET.host/KEY */
     const char *sse;        /* server-side encryption on PUT: NULL, "AES256" or "aws:kms" */
     const char *kms_key_id; /* with "aws:kms" (NULL: the bucket's default key) */

@@ -7,6 +7,7 @@
  * released with a delete after its ID was checked.
  */
 #include "providers/aws/aws.h"
+#include "providers/aws/provider.h"
 #include "providers/aws/s3.h"
 
 #include <errno.h>
@@ -308,6 +309,19 @@ static int check_config(const vpce_s3_backend_config *cfg)
 
 static int make_client(aws_s3 **out, const vpce_s3_backend_config *cfg)
 {
+    vpce_aws_role_blocks roles;
+    memset(&roles, 0, sizeof(roles));
+    int rc = 0;
+    if (cfg->assume_role) {
+        rc = vpce_aws_roles_decode(&roles, cfg->assume_role);
+        if (rc < 0) {
+            char *msg = vpce_strdup(vpce_error_last());
+            rc = vpce_error_setc(rc, "the S3 backend's %s", msg);
+            free(msg);
+            vpce_aws_roles_release(&roles);
+            return rc;
+        }
+    }
     aws_s3_config sc = {
         .bucket = cfg->bucket,
         .region = cfg->region,
@@ -317,8 +331,14 @@ static int make_client(aws_s3 **out, const vpce_s3_backend_config *cfg)
         .use_path_style = cfg->use_path_style,
         .sse = cfg->encrypt ? (cfg->kms_key_id && *cfg->kms_key_id ? "aws:kms" : "AES256") : NULL,
         .kms_key_id = cfg->kms_key_id,
+        .assume_roles = roles.roles,
+        .nassume_roles = roles.n,
+        .sts_endpoint = cfg->sts_endpoint,
+        .sts_region = cfg->sts_region,
     };
-    return aws_s3_new(out, &sc);
+    rc = aws_s3_new(out, &sc);
+    vpce_aws_roles_release(&roles);
+    return rc;
 }
 
 int vpce_s3_backend_new(vpce_state_backend **out, const vpce_s3_backend_config *cfg,

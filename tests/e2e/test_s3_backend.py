@@ -381,6 +381,34 @@ class SimBackend(Backend, unittest.TestCase):
         self.vpce(d, "apply", "-auto-approve", check=0, env={"AWS_ENDPOINT_URL_S3": "http://bad.invalid"})
         self.assertIn(KEY, self.s3.objects())
 
+    def test_assume_role_through_sts(self):
+        role = "arn:aws:iam::210987654321:role/state-writer"
+        extra = ('    assume_role {\n      role_arn     = "%s"\n      session_name = "vpce-state"\n'
+                 '      duration     = "15m"\n    }\n' % role)
+        self.sim.post("/_sim/sts/reset", {})
+        d = config_dir({"main.vpce": TINY}, seed=False, extra=extra)
+        self.vpce(d, "init", check=0)
+        self.vpce(d, "apply", "-auto-approve", check=0)
+        self.assertIn(KEY, self.s3.objects())
+        calls = [c for c in self.sim.get("/_sim/sts")["calls"] if c["Action"] == "AssumeRole"]
+        self.assertTrue(calls, "the backend did not assume its role")
+        for c in calls:
+            self.assertEqual((c["RoleArn"], c["RoleSessionName"], c["DurationSeconds"]),
+                             (role, "vpce-state", "900"))
+        try:
+            self.sim.post("/_sim/faults", {"sts_deny_roles": [role]})
+            rc, _, err = self.vpce(d, "plan")
+            self.assertEqual(rc, 1)
+            self.assertIn('cannot assume role "%s"' % role, err)
+        finally:
+            self.sim.post("/_sim/faults", {"sts_deny_roles": []})
+        bad = config_dir({"main.vpce": TINY}, seed=False,
+                         extra='    assume_role {\n      mfa_serial = "x"\n    }\n')
+        rc, _, err = self.vpce(bad, "init")
+        self.assertEqual(rc, 1)
+        self.assertIn('unsupported argument "mfa_serial" in the S3 backend\'s assume_role block', err)
+        self.assertIn('assume_role block needs "role_arn"', err)
+
     def test_local_workspaces(self):
         d = config_dir({"main.vpce": TINY}, seed=False, backend=False)
         self.vpce(d, "apply", "-auto-approve", check=0)
