@@ -91,8 +91,8 @@ typedef struct vpce_plan {
        whoever ran the analysis, or NULL; owned. Saved in plan files and shown by the renderers
        at the top of the plan. */
     json_t *findings;
-    json_t *prior;     /* the (refreshed) prior state document it was made against, with the
-                          moves of moved blocks made, owned */
+    json_t *prior; /* the (refreshed) prior state document it was made against, with the
+                      moves of moved blocks made, owned */
     /* Results of check blocks: [{"name", "status": "pass"|"fail"|"unknown", "problems":
        [{"message", "range"?}]}], in configuration order; may be empty. */
     json_t *checks;
