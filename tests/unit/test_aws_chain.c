@@ -26,6 +26,7 @@
 
 #include "providers/aws/client.h"
 #include "providers/provider.h"
+#include "tests/unit/support/http.h"
 #include "tests/unit/support/sim.h"
 
 #define ROLE1 "arn:aws:iam::210987654321:role/deploy"
@@ -91,12 +92,7 @@ static int srv_requests;
 
 static void reply(int c, int status, const char *body)
 {
-    char *r = vpce_asprintf("HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: "
-                            "%zu\r\nConnection: close\r\n\r\n%s",
-                            status, strlen(body), body);
-    ssize_t n = send(c, r, strlen(r), MSG_NOSIGNAL);
-    (void)n;
-    free(r);
+    vpce_test_http_reply(c, status, "application/json", body);
 }
 
 static void *serve(void *arg)
@@ -110,17 +106,7 @@ static void *serve(void *arg)
         if (c < 0)
             continue;
         char buf[8192];
-        size_t len = 0;
-        while (len < sizeof(buf) - 1) {
-            ssize_t n = read(c, buf + len, sizeof(buf) - 1 - len);
-            if (n <= 0)
-                break;
-            len += (size_t)n;
-            buf[len] = '\0';
-            if (strstr(buf, "\r\n\r\n"))
-                break;
-        }
-        buf[len] = '\0';
+        vpce_test_http_read_head(c, buf, sizeof(buf));
         __sync_fetch_and_add(&srv_requests, 1);
         if (strncmp(buf, "GET /creds ", 11) == 0) {
             if (!strstr(buf, "\r\nAuthorization: container-auth-token\r\n"))

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "providers/aws/client.h"
+#include "tests/unit/support/http.h"
 
 static char home[256];
 
@@ -259,11 +260,7 @@ static int imds_token_puts;
 
 static void imds_reply(int c, int status, const char *body)
 {
-    char *r = vpce_asprintf("HTTP/1.1 %d X\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
-                            status, strlen(body), body);
-    ssize_t n = send(c, r, strlen(r), MSG_NOSIGNAL);
-    (void)n;
-    free(r);
+    vpce_test_http_reply(c, status, NULL, body);
 }
 
 static void *imds_serve(void *arg)
@@ -277,17 +274,7 @@ static void *imds_serve(void *arg)
         if (c < 0)
             continue;
         char buf[8192];
-        size_t len = 0;
-        while (len < sizeof(buf) - 1) {
-            ssize_t n = read(c, buf + len, sizeof(buf) - 1 - len);
-            if (n <= 0)
-                break;
-            len += (size_t)n;
-            buf[len] = '\0';
-            if (strstr(buf, "\r\n\r\n"))
-                break;
-        }
-        buf[len] = '\0';
+        vpce_test_http_read_head(c, buf, sizeof(buf));
         bool has_token = strstr(buf, "X-aws-ec2-metadata-token: imds-token-1\r\n") != NULL;
         if (strncmp(buf, "PUT /latest/api/token ", 22) == 0) {
             if (strstr(buf, "X-aws-ec2-metadata-token-ttl-seconds: ")) {
