@@ -169,13 +169,13 @@ static bool rule_known(const char *id)
     return false;
 }
 
-/* The configuration's resource of an instance address ("aws_x.y[\"k\"]" -> aws_x.y). */
+/* The configuration's resource of an instance address ("aws_x.y[\"k\"]" -> aws_x.y,
+   "module.a[0].aws_x.y[1]" -> aws_x.y of module a). */
 static const vpce_cfg_resource *resource_of(const vpce_config *cfg, const char *address)
 {
     if (!cfg)
         return NULL;
-    const char *br = strchr(address, '[');
-    char *base = br ? vpce_strndup(address, (size_t)(br - address)) : vpce_strdup(address);
+    char *base = vpce_addr_resource_part(address);
     const vpce_cfg_resource *r = vpce_config_resource(cfg, base);
     free(base);
     return r;
@@ -260,18 +260,21 @@ int vpce_analysis_run(vpce_findings *out, const vpce_plan *p, const vpce_config 
     out->endpoints = sorted_entries(all.endpoints);
     json_decref(all.endpoints);
     /* Skips naming no rule: a typo would silently check nothing. */
-    for (size_t i = 0; cfg && i < cfg->resources.len; i++) {
-        const vpce_cfg_resource *r = cfg->resources.items[i];
-        for (size_t k = 0; k < r->ncheck_skips; k++) {
-            if (rule_known(r->check_skips[k]))
-                continue;
-            char *summary =
-                vpce_asprintf("vpce_checks skips \"%s\", which is not a check", r->check_skips[k]);
-            vpce_findings_add(out, "unknown-check", VPCE_FINDING_WARNING, r->addr, NULL, summary,
-                              NULL,
-                              "name checks as `vpce check` reports them, e.g. "
-                              "\"interface-az-coverage\"");
-            free(summary);
+    for (size_t m = 0; cfg && m < cfg->modules.len; m++) {
+        const vpce_config *mod = cfg->modules.items[m];
+        for (size_t i = 0; i < mod->resources.len; i++) {
+            const vpce_cfg_resource *r = mod->resources.items[i];
+            for (size_t k = 0; k < r->ncheck_skips; k++) {
+                if (rule_known(r->check_skips[k]))
+                    continue;
+                char *summary = vpce_asprintf("vpce_checks skips \"%s\", which is not a check",
+                                              r->check_skips[k]);
+                vpce_findings_add(out, "unknown-check", VPCE_FINDING_WARNING, r->path_addr, NULL,
+                                  summary, NULL,
+                                  "name checks as `vpce check` reports them, e.g. "
+                                  "\"interface-az-coverage\"");
+                free(summary);
+            }
         }
     }
     if (out->n)

@@ -348,13 +348,15 @@ int cli_import_blocks(json_t *doc, const vpce_config *cfg, const json_t *vars,
             cli_fail("import block: %s", vpce_error_last());
             rc = VPCE_EINVALID;
         } else {
-            char *raddr = vpce_asprintf("%s.%s", type, name);
+            char *raddr = vpce_addr_resource_part(im->to);
             vpce_cfg_resource *r = vpce_config_resource(cfg, raddr);
             const vpce_resource_type *rt = r ? r->rtype : NULL;
             if (!r || r->mode != VPCE_MODE_MANAGED || !rt || !rt->import) {
                 rc = VPCE_EINVALID;
                 cli_fail("import block: %s", !r ? "the target is not in the configuration"
                                                 : "this resource type cannot be imported");
+            } else if (cli_check_module_keys(cfg, im->to) != CLI_OK) {
+                rc = VPCE_EINVALID;
             } else {
                 fprintf(stderr, "%s: Preparing import... [id=%s]\n", im->to,
                         json_string_value(idv));

@@ -84,4 +84,9 @@ int cli_lock_state(struct vpce_state *st, const char *operation, int64_t timeout
 /* If arg is "-help", "--help" or "-h". */
 bool cli_is_help(const char *arg);
 
+struct vpce_config;
+/* Checks that each module step of resource address addr has an instance key exactly when its
+ * call sets count or for_each; prints the error and returns CLI_ERROR otherwise. */
+int cli_check_module_keys(const struct vpce_config *cfg, const char *addr);
+
 #endif

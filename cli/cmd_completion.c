@@ -126,10 +126,14 @@ int cmd_addresses(int argc, char **argv)
         vpce_config *cfg = NULL;
         vpce_diags d = VPCE_DIAGS_INIT;
         vpce_config_load_dir(&cfg, dir, &d);
-        for (size_t i = 0; cfg && i < cfg->resources.len; i++) {
-            const vpce_cfg_resource *r = cfg->resources.items[i];
-            if (r->mode == VPCE_MODE_MANAGED)
-                puts(r->addr);
+        /* Every module's resources, by their static module path ("module.a.aws_vpc.main"). */
+        for (size_t m = 0; cfg && m < cfg->modules.len; m++) {
+            const vpce_config *mod = cfg->modules.items[m];
+            for (size_t i = 0; i < mod->resources.len; i++) {
+                const vpce_cfg_resource *r = mod->resources.items[i];
+                if (r->mode == VPCE_MODE_MANAGED)
+                    puts(r->path_addr);
+            }
         }
         vpce_config_free(cfg);
         vpce_diags_release(&d);

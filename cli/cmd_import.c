@@ -87,7 +87,9 @@ int cmd_import(int argc, char **argv)
     }
     if (vpce_state_parse_address(addr, &mode, &type, &name, &index) < 0 ||
         strcmp(mode, "managed") != 0) {
-        ret = cli_fail("invalid address \"%s\": expected TYPE.NAME or TYPE.NAME[KEY]", addr);
+        ret = cli_fail("invalid address \"%s\": expected TYPE.NAME or TYPE.NAME[KEY], with an "
+                       "optional module path (module.NAME[KEY].TYPE.NAME)",
+                       addr);
         goto cleanup;
     }
     if (vpce_config_load_dir(&cfg, dir, &diags) < 0 || vpce_diags_has_errors(&diags)) {
@@ -95,7 +97,7 @@ int cmd_import(int argc, char **argv)
         goto cleanup;
     }
     cli_config_workspace(cfg, dir);
-    raddr = vpce_asprintf("%s.%s", type, name);
+    raddr = vpce_addr_resource_part(addr);
     vpce_cfg_resource *r = vpce_config_resource(cfg, raddr);
     if (!r || r->mode != VPCE_MODE_MANAGED) {
         ret = cli_fail("resource address \"%s\" does not exist in the configuration: add a "
@@ -103,6 +105,8 @@ int cmd_import(int argc, char **argv)
                        addr, type, name);
         goto cleanup;
     }
+    if (cli_check_module_keys(cfg, addr) != CLI_OK)
+        goto cleanup;
     if ((index && !r->count && !r->for_each) || (!index && (r->count || r->for_each))) {
         ret = cli_fail("\"%s\": the index does not match the resource's count or for_each", addr);
         goto cleanup;

@@ -15,8 +15,9 @@ static const char usage_text[] =
     "Subcommands:\n"
     "  list [ADDR...]   List resources in the state (ADDR filters: an instance or a resource)\n"
     "  show ADDR        Show a resource's attributes\n"
-    "  rm ADDR...       Forget resources (they are not destroyed)\n"
-    "  mv SRC DST       Rename a resource or resource instance\n"
+    "  rm ADDR...       Forget resources (they are not destroyed); module.NAME forgets all in it\n"
+    "  mv SRC DST       Rename a resource or resource instance, or move it into or out of a\n"
+    "                   module (module.a.aws_x.y); module.a module.b moves a whole module\n"
     "  history          Show the history of applies\n"
     "  pull [-out=FILE]  Write a copy of the state database (the whole file) to FILE or stdout\n"
     "  push [-force] FILE  Make the database FILE the state (same lineage, serial not older)\n\n"
@@ -100,12 +101,28 @@ static int lock_state(vpce_state *st, const struct opts *o, const char *operatio
     return cli_lock_state(st, operation, o->lock_timeout_ms) == 0 ? CLI_OK : CLI_ERROR;
 }
 
-/* True if resource address `addr` is selected by filter: the same address, or an instance of
- * the resource the filter names ("aws_subnet.a" selects "aws_subnet.a[0]"). */
+/* True if resource address `addr` is selected by filter: the same address, an instance of
+ * the resource the filter names ("aws_subnet.a" selects "aws_subnet.a[0]"), or anything inside
+ * the module the filter names ("module.a" selects "module.a[\"x\"].aws_subnet.a"). */
 static bool address_matches(const char *addr, const char *filter)
 {
     size_t n = strlen(filter);
-    return strncmp(addr, filter, n) == 0 && (addr[n] == '\0' || addr[n] == '[');
+    if (strncmp(addr, filter, n) == 0 && (addr[n] == '\0' || addr[n] == '['))
+        return true;
+    vpce_addr f, a;
+    if (vpce_addr_parse(&f, filter) != 0) {
+        vpce_error_clear();
+        return false;
+    }
+    bool hit = false;
+    if (vpce_addr_parse(&a, addr) == 0) {
+        hit = vpce_addr_contains(&f, &a);
+        vpce_addr_release(&a);
+    } else {
+        vpce_error_clear();
+    }
+    vpce_addr_release(&f);
+    return hit;
 }
 
 /* The resources of the state selected by filters (all when nfilters is 0), in state order.
@@ -196,7 +213,8 @@ static int state_rm(vpce_state *st, const struct opts *o)
     if (o->nargs == 0)
         return cli_fail("`vpce state rm` needs at least one address; see `vpce state -help`");
     for (int i = 0; i < o->nargs; i++)
-        if (vpce_state_parse_address(o->args[i], NULL, NULL, NULL, NULL) != 0)
+        if (vpce_state_parse_address(o->args[i], NULL, NULL, NULL, NULL) != 0 &&
+            strncmp(o->args[i], "module.", 7) != 0)
             return cli_fail("%s", vpce_error_last());
     if (lock_state(st, o, "state rm") != CLI_OK)
         return CLI_ERROR;

@@ -1,6 +1,7 @@
 /* cli/common.c: output and flag helpers shared by the commands. */
 #include "cli/backend.h"
 #include "cli/cli.h"
+#include "config/config.h"
 #include "render/render.h"
 #include "state/state.h"
 
@@ -206,4 +207,34 @@ void cli_config_workspace(struct vpce_config *cfg, const char *dir)
     char *ws = cli_workspace_current(dir);
     vpce_config_set_workspace(cfg, ws);
     free(ws);
+}
+
+int cli_check_module_keys(const vpce_config *cfg, const char *addr)
+{
+    vpce_addr a;
+    if (vpce_addr_parse(&a, addr) != 0)
+        return cli_fail("%s", vpce_error_last());
+    int rc = CLI_OK;
+    const vpce_config *m = cfg;
+    for (size_t i = 0; m && i < a.nmodule && rc == CLI_OK; i++) {
+        const vpce_cfg_module_call *call = NULL;
+        for (size_t k = 0; k < m->module_calls.len && !call; k++)
+            if (strcmp(((vpce_cfg_module_call *)m->module_calls.items[k])->name,
+                       a.module[i].name) == 0)
+                call = m->module_calls.items[k];
+        if (!call) {
+            rc = cli_fail("\"%s\": module \"%s\" is not in the configuration", addr,
+                          a.module[i].name);
+            break;
+        }
+        bool repeated = call->count || call->for_each;
+        if (repeated != (a.module[i].key != NULL))
+            rc = cli_fail("\"%s\": module.%s %s", addr, call->name,
+                          repeated ? "sets count or for_each: give the instance key, such as "
+                                     "module.NAME[\"key\"]"
+                                   : "has no count or for_each: leave out the instance key");
+        m = call->child;
+    }
+    vpce_addr_release(&a);
+    return rc;
 }

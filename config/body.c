@@ -585,10 +585,13 @@ json_t *vpce_config_unknown_scope(const vpce_config *c)
     json_object_set_new(scope, "var", vpce_unknown());
     json_object_set_new(scope, "local", vpce_unknown());
     json_object_set_new(scope, "data", vpce_unknown());
+    json_object_set_new(scope, "module", vpce_unknown());
     json_object_set_new(scope, "path",
-                        json_pack("{s:s,s:s,s:s}", "module", c->dir, "root", c->dir, "cwd", "."));
+                        json_pack("{s:s,s:s,s:s}", "module", c->dir, "root",
+                                  c->root ? c->root->dir : c->dir, "cwd", "."));
+    const char *workspace = c->root ? c->root->workspace : c->workspace;
     json_object_set_new(scope, "terraform",
-                        json_pack("{s:s}", "workspace", c->workspace ? c->workspace : "default"));
+                        json_pack("{s:s}", "workspace", workspace ? workspace : "default"));
     size_t n = 0;
     const char **names = vpce_providers_type_names(false, &n);
     for (size_t i = 0; i < n; i++)
@@ -633,8 +636,12 @@ static void count_too_big(vpce_diags *diags, vpce_range range)
     free(detail);
 }
 
-static void check_meta(const vpce_eval_ctx *ctx, const vpce_cfg_resource *r)
+static void check_meta(const vpce_eval_ctx *ctx, const vpce_ast_expr *count_expr,
+                       const vpce_ast_expr *for_each_expr)
 {
+    struct {
+        const vpce_ast_expr *count, *for_each;
+    } rr = {count_expr, for_each_expr}, *r = &rr;
     if (r->count) {
         json_t *v = vpce_eval(ctx, r->count);
         if (v && !vpce_is_unknown(v)) {
@@ -761,16 +768,60 @@ static void validate_conditions(const vpce_eval_ctx *ctx, const vpce_cfg_validat
         vpce_config_condition(ctx, &conds[i], NULL);
 }
 
+/* The module calls of c: count, for_each and each argument, evaluated in c's scope. */
+static void validate_calls(const vpce_config *c, const vpce_eval_ctx *ctx, json_t *each,
+                           json_t *count)
+{
+    for (size_t i = 0; i < c->module_calls.len; i++) {
+        const vpce_cfg_module_call *call = c->module_calls.items[i];
+        check_meta(ctx, call->count, call->for_each);
+        vpce_eval_ctx cctx = *ctx;
+        json_t *cscope = json_copy(ctx->scope);
+        if (call->for_each)
+            json_object_set(cscope, "each", each);
+        if (call->count)
+            json_object_set(cscope, "count", count);
+        cctx.scope = cscope;
+        for (size_t k = 0; k < call->body->nattrs; k++) {
+            const vpce_ast_attr *a = call->body->attrs[k];
+            if (strcmp(a->name, "source") == 0 || strcmp(a->name, "version") == 0 ||
+                strcmp(a->name, "count") == 0 || strcmp(a->name, "for_each") == 0 ||
+                strcmp(a->name, "depends_on") == 0 || strcmp(a->name, "providers") == 0)
+                continue;
+            json_decref(vpce_eval(&cctx, a->expr));
+        }
+        json_decref(cscope);
+    }
+}
+
+static void validate_module(const vpce_config *c, vpce_diags *found);
+
 int vpce_config_validate(const vpce_config *c, vpce_diags *diags)
 {
     size_t errors_before = diags->nerrors;
     vpce_diags found = VPCE_DIAGS_INIT;
+    if (c->modules.len == 0) {
+        validate_module(c, &found);
+    } else {
+        for (size_t i = 0; i < c->modules.len; i++)
+            validate_module(c->modules.items[i], &found);
+    }
+    merge_new(diags, &found);
+    return diags->nerrors > errors_before ? VPCE_EINVALID : 0;
+}
+
+static void validate_module(const vpce_config *c, vpce_diags *found_out)
+{
+    vpce_diags found = VPCE_DIAGS_INIT;
     json_t *scope = vpce_config_unknown_scope(c);
-    vpce_eval_ctx ctx = {scope, c->dir, &found, vpce_config_ref_sensitive, (void *)c};
+    /* Relative paths in file() and the like resolve against the root module's directory (the
+       working directory of a Terraform run); path.module leads into a module's. */
+    const char *base = c->root ? c->root->dir : c->dir;
+    vpce_eval_ctx ctx = {scope, base, &found, vpce_config_ref_sensitive, (void *)c};
 
     /* A default is a constant of the declared type. */
     json_t *empty = json_object();
-    vpce_eval_ctx cctx = {empty, c->dir, &found, NULL, NULL};
+    vpce_eval_ctx cctx = {empty, base, &found, NULL, NULL};
     for (size_t i = 0; i < c->variables.len; i++) {
         const vpce_cfg_variable *v = c->variables.items[i];
         if (!v->default_expr)
@@ -812,7 +863,7 @@ int vpce_config_validate(const vpce_config *c, vpce_diags *diags)
         const vpce_cfg_resource *r = c->resources.items[i];
         if (!r->rtype)
             continue;
-        check_meta(&ctx, r);
+        check_meta(&ctx, r->count, r->for_each);
         vpce_eval_ctx rctx = ctx;
         json_t *rscope = NULL;
         if (r->count || r->for_each) {
@@ -836,6 +887,7 @@ int vpce_config_validate(const vpce_config *c, vpce_diags *diags)
         json_decref(rscope);
     }
     checking_only = false;
+    validate_calls(c, &ctx, each, count);
     json_decref(each);
     json_decref(count);
     for (size_t i = 0; i < c->outputs.len; i++) {
@@ -853,6 +905,5 @@ int vpce_config_validate(const vpce_config *c, vpce_diags *diags)
         validate_conditions(&ctx, ck->asserts, ck->nasserts);
     }
     json_decref(scope);
-    merge_new(diags, &found);
-    return diags->nerrors > errors_before ? VPCE_EINVALID : 0;
+    vpce_diags_append(found_out, &found);
 }

@@ -550,6 +550,7 @@ static void free_resource(vpce_cfg_resource *r)
     free(r->addr);
     free(r->depends_on);
     free(r->provider_ref);
+    free(r->path_addr);
     for (size_t k = 0; k < r->nignore_changes; k++)
         free(r->ignore_changes[k]);
     free(r->ignore_changes);
@@ -687,7 +688,7 @@ static bool decode_addr_attr(decoder *d, const vpce_ast_block *b, const char *na
                          name, b->type);
         return false;
     }
-    if (out->mode == VPCE_MODE_DATA && out->type) {
+    if (out->data) {
         vpce_diags_error(d->diags, a->expr->range,
                          "data sources are read again on every plan and have nothing to move or "
                          "remove",
@@ -707,13 +708,13 @@ static void decode_moved(decoder *d, const vpce_ast_block *b)
     m->range = b->open_range;
     bool ok = decode_addr_attr(d, b, "from", &m->from, &m->from_range);
     ok = decode_addr_attr(d, b, "to", &m->to, &m->to_range) && ok;
-    if (ok && !m->from.type != !m->to.type) {
+    if (ok && m->from.resource != m->to.resource) {
         vpce_diags_error(d->diags, m->to_range,
                          "a module can only move to a module, and a resource to a resource",
                          "invalid \"moved\" address");
         ok = false;
     }
-    if (ok && m->from.type && strcmp(m->from.type, m->to.type) != 0) {
+    if (ok && m->from.resource && strcmp(m->from.type, m->to.type) != 0) {
         char *f = vpce_addr_format(&m->from), *t = vpce_addr_format(&m->to);
         char *detail = vpce_asprintf("this statement declares a move from %s to %s, which is a "
                                      "resource of a different type",
@@ -755,8 +756,8 @@ static void decode_removed(decoder *d, const vpce_ast_block *b)
                          "invalid \"removed\" address");
         ok = false;
     }
-    for (size_t i = 0; i < rm->from.nmodules && ok; i++)
-        if (rm->from.modules[i].key) {
+    for (size_t i = 0; i < rm->from.nmodule && ok; i++)
+        if (rm->from.module[i].key) {
             vpce_diags_error(d->diags, rm->from_range,
                              "a removed block names a whole resource or module call: module "
                              "instance keys are not allowed",
@@ -1133,11 +1134,108 @@ static bool check_versions(const vpce_config *c, vpce_diags *diags)
     return ok;
 }
 
+/* A provider configuration reference in a providers map: aws or aws.west; NULL otherwise. */
+static char *provider_ref_text(const vpce_ast_expr *e)
+{
+    vpce_buf t = VPCE_BUF_INIT(1024);
+    char *out = NULL;
+    if (e->kind != VPCE_EXPR_INDEX && traversal_text(e, &t) && !strchr(vpce_buf_cstr(&t), '['))
+        out = vpce_buf_detach(&t);
+    vpce_buf_release(&t);
+    return out;
+}
+
+static void decode_module_call(decoder *d, const vpce_ast_block *b)
+{
+    if (!check_labels(b, 1, "module name", d->diags))
+        return;
+    char *key = vpce_asprintf("module %s", b->labels[0]);
+    char *what = vpce_asprintf("a module call named \"%s\"", b->labels[0]);
+    bool fresh = declare(d, key, b->label_ranges[0], "duplicate module call", what);
+    free(key);
+    free(what);
+    if (!fresh)
+        return;
+    for (size_t i = 0; i < b->body->nblocks; i++)
+        vpce_diags_error(d->diags, b->body->blocks[i]->type_range,
+                         "a module block takes only arguments: its source, the module's input "
+                         "variables and the meta-arguments",
+                         "unsupported block type \"%s\"", b->body->blocks[i]->type);
+    vpce_cfg_module_call *m = vpce_calloc(1, sizeof(*m));
+    m->name = vpce_strdup(b->labels[0]);
+    m->range = b->open_range;
+    m->body = b->body;
+    const vpce_ast_attr *a;
+    if ((a = find_attr(b->body, "source"))) {
+        const char *src = static_string(a->expr);
+        m->source_range = a->expr->range;
+        if (!src || !*src)
+            vpce_diags_error(d->diags, a->expr->range,
+                             "the module source must be a literal string, such as \"./modules/x\"",
+                             "invalid module source");
+        else
+            m->source = vpce_strdup(src);
+    } else {
+        vpce_diags_error(d->diags, b->open_range,
+                         "the argument \"source\" is required, but no definition was found",
+                         "missing required argument");
+    }
+    if ((a = find_attr(b->body, "version")))
+        vpce_diags_error(d->diags, a->name_range,
+                         "a version constraint applies to registry modules only; pin a git "
+                         "source with ?ref= instead",
+                         "unsupported argument \"version\"");
+    if ((a = find_attr(b->body, "count")))
+        m->count = a->expr;
+    if ((a = find_attr(b->body, "for_each"))) {
+        m->for_each = a->expr;
+        if (m->count)
+            vpce_diags_error(d->diags, a->name_range,
+                             "the \"count\" and \"for_each\" meta-arguments are mutually "
+                             "exclusive, only one should be used",
+                             "invalid combination of \"count\" and \"for_each\"");
+    }
+    if ((a = find_attr(b->body, "depends_on")))
+        decode_depends_on(d, a, &m->depends_on, &m->ndepends_on);
+    if ((a = find_attr(b->body, "providers"))) {
+        const vpce_ast_expr *e = a->expr;
+        m->has_providers = true;
+        if (e->kind != VPCE_EXPR_OBJECT) {
+            vpce_diags_error(d->diags, e->range,
+                             "providers maps the module's provider configurations to this "
+                             "module's, such as { aws = aws.west }",
+                             "invalid \"providers\" value");
+        } else {
+            m->providers = vpce_calloc(e->u.object.n ? e->u.object.n : 1, sizeof(*m->providers));
+            for (size_t i = 0; i < e->u.object.n; i++) {
+                const vpce_ast_objitem *it = &e->u.object.items[i];
+                char *child = it->key_is_ident ? vpce_strdup(static_string(it->key))
+                                               : provider_ref_text(it->key);
+                char *parent = provider_ref_text(it->value);
+                if (!child || !parent) {
+                    vpce_diags_error(d->diags, !child ? it->key->range : it->value->range,
+                                     "each item maps a provider configuration reference to "
+                                     "another, such as aws = aws.west",
+                                     "invalid \"providers\" item");
+                    free(child);
+                    free(parent);
+                    continue;
+                }
+                vpce_cfg_provider_map *pm = &m->providers[m->nproviders++];
+                pm->child = child;
+                pm->parent = parent;
+                pm->range = it->value->range;
+            }
+        }
+    }
+    vpce_vec_push(&d->c->module_calls, m);
+}
+
 static void decode_file(decoder *d, const vpce_file *f)
 {
-    static const char *const top[] = {"check",    "data",     "import",  "locals",   "moved",
-                                      "output",   "provider", "removed", "resource", "terraform",
-                                      "variable", "vpce",     NULL};
+    static const char *const top[] = {"check",     "data",     "import",   "locals",  "module",
+                                      "moved",     "output",   "provider", "removed", "resource",
+                                      "terraform", "variable", "vpce",     NULL};
     if (!f->body)
         return;
     for (size_t i = 0; i < f->body->nattrs; i++) {
@@ -1170,6 +1268,8 @@ static void decode_file(decoder *d, const vpce_file *f)
             decode_removed(d, b);
         else if (strcmp(t, "check") == 0)
             decode_check(d, b);
+        else if (strcmp(t, "module") == 0)
+            decode_module_call(d, b);
         else if (strcmp(t, "terraform") == 0)
             decode_terraform(d, b);
         else if (strcmp(t, "vpce") == 0)
@@ -1193,13 +1293,13 @@ static char *where_col(vpce_range r)
     return vpce_asprintf("%s:%d:%d", r.src->name, line, col);
 }
 
-/* The resource a whole-resource address names when the configuration declares it (root module
-   only: modules are not loaded here). */
+/* The resource a whole-resource address names when module c (or a module it calls) declares
+   it; module keys are left out (every instance of a module declares the same resources). */
 static const vpce_cfg_resource *declared_resource(const vpce_config *c, const vpce_addr *a)
 {
-    if (!a->type || a->nmodules || a->key)
+    if (!a->resource || a->key)
         return NULL;
-    char *ra = vpce_addr_resource(a);
+    char *ra = vpce_addr_string(a, false, false);
     const vpce_cfg_resource *r = vpce_config_resource(c, ra);
     free(ra);
     return r;
@@ -1341,69 +1441,70 @@ static bool ends_with(const char *s, const char *suffix)
     return n > m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* Hashes the names and texts of the parsed files into c->content_hash. */
-typedef struct hash_job {
-    vpce_config *c;
-    vpce_vec names; /* const char*: the name of each of c->files */
-} hash_job;
-
+/* Hashes the names and texts of every module's files into root->content_hash: a file's name is
+   its module's address prefix and its name in the module's directory (so the hash does not
+   depend on where the configuration is checked out). */
 static void *hash_files(void *arg)
 {
-    hash_job *job = arg;
+    vpce_config *root = arg;
     vpce_sha256_ctx h;
     vpce_sha256_init(&h);
-    for (size_t i = 0; i < job->c->files.len; i++) {
-        const vpce_file *f = job->c->files.items[i];
-        const char *name = job->names.items[i];
-        uint64_t len = f->src->len;
-        vpce_sha256_update(&h, name, strlen(name) + 1);
-        vpce_sha256_update(&h, &len, sizeof(len));
-        vpce_sha256_update(&h, f->src->text, f->src->len);
+    for (size_t mi = 0; mi < root->modules.len; mi++) {
+        const vpce_config *m = root->modules.items[mi];
+        for (size_t i = 0; i < m->files.len; i++) {
+            const vpce_file *f = m->files.items[i];
+            const char *slash = strrchr(f->src->name, '/');
+            const char *name = slash ? slash + 1 : f->src->name;
+            uint64_t len = f->src->len;
+            if (m->prefix[0])
+                vpce_sha256_update(&h, m->prefix, strlen(m->prefix));
+            vpce_sha256_update(&h, name, strlen(name) + 1);
+            vpce_sha256_update(&h, &len, sizeof(len));
+            vpce_sha256_update(&h, f->src->text, f->src->len);
+        }
     }
-    vpce_sha256_final(&h, job->c->content_hash);
+    vpce_sha256_final(&h, root->content_hash);
     return NULL;
 }
 
-int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags)
+/* Lists the names of dir's files ending in suffix (sorted) into names. */
+static int list_files(vpce_vec *names, const char *dir, const char *suffix)
 {
-    hash_job hash_job = {NULL, VPCE_VEC_INIT};
-    pthread_t hash_thread;
-    bool hashing = false;
-    vpce_config *c = vpce_calloc(1, sizeof(*c));
-    vpce_range nowhere = {NULL, 0, 0};
+    DIR *dh = opendir(dir);
+    if (!dh)
+        return -1;
+    struct dirent *de;
+    while ((de = readdir(dh)))
+        if (de->d_name[0] != '.' && ends_with(de->d_name, suffix))
+            vpce_vec_push(names, vpce_strdup(de->d_name));
+    closedir(dh);
+    vpce_vec_sort(names, cmp_str);
+    return 0;
+}
+
+int config_load_files(vpce_config *c, bool tf_fallback, vpce_range where, bool *syntax_errors,
+                      vpce_diags *diags)
+{
+    const char *dir = c->dir;
     vpce_vec names = VPCE_VEC_INIT;
     int rc = 0;
-    size_t errors_before = diags->nerrors;
-    c->dir = vpce_strdup(dir);
-    c->by_addr = vpce_map_new();
-    *out = c;
-
-    DIR *dh = opendir(dir);
-    if (!dh) {
-        vpce_diags_error(diags, nowhere, NULL, "cannot read configuration directory \"%s\": %m",
-                         dir);
+    if (list_files(&names, dir, ".vpce") != 0) {
+        vpce_diags_error(diags, where, NULL, "cannot read %s directory \"%s\": %m",
+                         c->parent ? "module" : "configuration", dir);
         rc = VPCE_EINVALID;
         goto cleanup;
     }
-    struct dirent *de;
-    while ((de = readdir(dh)))
-        if (de->d_name[0] != '.' && ends_with(de->d_name, ".vpce"))
-            vpce_vec_push(&names, vpce_strdup(de->d_name));
-    closedir(dh);
+    if (!names.len && tf_fallback)
+        list_files(&names, dir, ".tf");
     if (!names.len) {
-        vpce_diags_error(diags, nowhere, "vpce reads every *.vpce file of the directory",
+        vpce_diags_error(diags, where,
+                         c->parent ? "a module directory holds *.vpce files, or *.tf files when "
+                                     "it has no *.vpce file"
+                                   : "vpce reads every *.vpce file of the directory",
                          "no configuration files in %s", dir);
         rc = VPCE_EINVALID;
         goto cleanup;
     }
-    vpce_vec_sort(&names, cmp_str);
-
-    /* Everything found from here is held back until the version constraints are known to hold:
-       a configuration written for another version is reported by its constraint alone. */
-    vpce_diags *out_diags = diags;
-    vpce_diags work = VPCE_DIAGS_INIT;
-    diags = &work;
-    errors_before = 0;
 
     size_t parse_errors_before = diags->nerrors;
     for (size_t i = 0; i < names.len; i++) {
@@ -1421,15 +1522,9 @@ int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags)
         if (!f)
             continue;
         vpce_vec_push(&c->files, f);
-        vpce_vec_push(&hash_job.names, (void *)name);
     }
-    /* The content hash is worked out on another thread while the files are decoded and
-       checked (it reads only the files' text); joined before returning. */
-    hash_job.c = c;
-    hashing = pthread_create(&hash_thread, NULL, hash_files, &hash_job) == 0;
-    if (!hashing)
-        hash_files(&hash_job);
-    bool syntax_errors = diags->nerrors > parse_errors_before;
+    if (diags->nerrors > parse_errors_before)
+        *syntax_errors = true;
 
     decoder d = {.c = c, .diags = diags, .seen = vpce_map_new(), .seen_ranges = VPCE_VEC_INIT};
     for (size_t i = 0; i < c->files.len; i++)
@@ -1438,41 +1533,84 @@ int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags)
         free(d.seen_ranges.items[i]);
     vpce_vec_release(&d.seen_ranges);
     vpce_map_free(d.seen);
+    for (size_t i = 0; i < c->resources.len; i++) {
+        vpce_cfg_resource *r = c->resources.items[i];
+        r->module = c;
+        r->path_addr = vpce_asprintf("%s%s", c->prefix, r->addr);
+    }
 
+cleanup:
+    for (size_t i = 0; i < names.len; i++)
+        free(names.items[i]);
+    vpce_vec_release(&names);
+    return rc;
+}
+
+vpce_config *config_new(const char *dir, vpce_config *parent, const vpce_cfg_module_call *call)
+{
+    vpce_config *c = vpce_calloc(1, sizeof(*c));
+    c->dir = vpce_strdup(dir);
+    c->by_addr = vpce_map_new();
+    c->parent = parent;
+    c->call = call;
+    if (!parent) {
+        c->prefix = vpce_strdup("");
+        c->root = c;
+        vpce_vec_push(&c->modules, c);
+    } else {
+        c->prefix = vpce_asprintf("%smodule.%s.", parent->prefix, call->name);
+        c->depth = parent->depth + 1;
+        c->root = parent->root;
+        c->id = c->root->modules.len;
+        vpce_vec_push((vpce_vec *)&c->root->modules, c);
+    }
+    return c;
+}
+
+int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags)
+{
+    vpce_range nowhere = {NULL, 0, 0};
+    bool syntax_errors = false;
+    int rc = 0;
+    vpce_config *c = config_new(dir, NULL, NULL);
+    *out = c;
+
+    /* Everything found from here is held back until the version constraints are known to hold:
+       a configuration written for another version is reported by its constraint alone. */
+    vpce_diags *out_diags = diags;
+    vpce_diags work = VPCE_DIAGS_INIT;
+    diags = &work;
+    size_t errors_before = 0;
+
+    if (config_load_files(c, false, nowhere, &syntax_errors, diags) < 0) {
+        vpce_diags_append(out_diags, &work);
+        return VPCE_EINVALID;
+    }
+    /* The called modules, recursively; then what needs the whole tree: module arguments,
+       provider configurations through the tree, the graph's nodes. */
+    config_load_modules(c, &syntax_errors, diags);
+
+    /* The content hash is worked out on another thread while the tree is checked (it reads
+       only the files' text); joined before returning. */
+    pthread_t hash_thread;
+    bool hashing = pthread_create(&hash_thread, NULL, hash_files, c) == 0;
+    if (!hashing)
+        hash_files(c);
+
+    /* Every module's required_version (Terraform checks each module of the tree). */
     vpce_diags vdiags = VPCE_DIAGS_INIT;
-    if (!check_versions(c, &vdiags)) {
+    bool versions_ok = true;
+    for (size_t i = 0; i < c->modules.len; i++)
+        versions_ok &= check_versions(c->modules.items[i], &vdiags);
+    if (!versions_ok) {
         vpce_diags_release(&work);
         vpce_diags_append(out_diags, &vdiags);
         rc = VPCE_EINVALID;
         goto cleanup;
     }
 
-    /* Providers named by resources must be declared (the default one is implicit). */
-    for (size_t i = 0; i < c->resources.len; i++) {
-        vpce_cfg_resource *r = c->resources.items[i];
-        if (!strchr(r->provider_ref, '.'))
-            continue;
-        bool found = false;
-        for (size_t k = 0; k < c->providers.len && !found; k++) {
-            vpce_cfg_provider *p = c->providers.items[k];
-            char *addr = p->alias ? vpce_asprintf("%s.%s", p->name, p->alias) : NULL;
-            found = addr && strcmp(addr, r->provider_ref) == 0;
-            free(addr);
-        }
-        if (!found) {
-            const vpce_ast_attr *a = find_attr(r->body, "provider");
-            const char *dot = strchr(r->provider_ref, '.');
-            char *detail = vpce_asprintf("add a provider block with this alias: provider \"%.*s\" "
-                                         "{ alias = \"%s\" }",
-                                         (int)(dot - r->provider_ref), r->provider_ref, dot + 1);
-            vpce_diags_error(diags, a ? a->expr->range : r->range, detail,
-                             "reference to undeclared provider configuration \"%s\"",
-                             r->provider_ref);
-            free(detail);
-        }
-    }
-
-    check_moves(c, diags);
+    for (size_t i = 0; i < c->modules.len; i++)
+        check_moves(c->modules.items[i], diags);
 
     /* After syntax errors the trees are partial: checking references and evaluating them
        would only report consequences of those errors. */
@@ -1493,10 +1631,6 @@ int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags)
 cleanup:
     if (hashing)
         pthread_join(hash_thread, NULL);
-    vpce_vec_release(&hash_job.names);
-    for (size_t i = 0; i < names.len; i++)
-        free(names.items[i]);
-    vpce_vec_release(&names);
     return rc;
 }
 
@@ -1504,6 +1638,25 @@ void vpce_config_free(vpce_config *c)
 {
     if (!c)
         return;
+    for (size_t i = 0; i < c->module_calls.len; i++) {
+        vpce_cfg_module_call *m = c->module_calls.items[i];
+        vpce_config_free(m->child);
+        free(m->name);
+        free(m->source);
+        free(m->depends_on);
+        for (size_t k = 0; k < m->nproviders; k++) {
+            free(m->providers[k].child);
+            free(m->providers[k].parent);
+        }
+        free(m->providers);
+        free(m);
+    }
+    vpce_vec_release(&c->module_calls);
+    for (size_t i = 0; i < c->nodes.len; i++)
+        free(c->nodes.items[i]);
+    vpce_vec_release(&c->nodes);
+    vpce_vec_release(&c->modules);
+    free(c->prefix);
     for (size_t i = 0; i < c->variables.len; i++) {
         vpce_cfg_variable *v = c->variables.items[i];
         free(v->name);
@@ -1591,9 +1744,4 @@ void vpce_config_free(vpce_config *c)
     free(c->workspace);
     free(c->dir);
     free(c);
-}
-
-vpce_cfg_resource *vpce_config_resource(const vpce_config *c, const char *addr)
-{
-    return vpce_map_get(c->by_addr, addr);
 }

@@ -86,7 +86,12 @@ typedef struct vpce_cfg_resource {
     vpce_ast_expr *for_each;    /* NULL when absent */
     vpce_ast_expr **depends_on; /* traversal expressions */
     size_t ndepends_on;
-    char *provider_ref; /* "aws" or "aws.west" */
+    char *provider_ref; /* the provider configuration, resolved through the module tree:
+                           "aws" or "aws.west" (the root's), "module.a.aws" (one a module
+                           declares itself) */
+    char *path_addr;    /* addr with the static module path: "module.a.aws_vpc.main" (= addr in
+                           the root module); the name of its graph node */
+    const struct vpce_config *module; /* the module that declares it */
     bool prevent_destroy;
     bool create_before_destroy;
     bool ignore_all_changes; /* ignore_changes = all */
@@ -117,56 +122,10 @@ typedef struct vpce_cfg_import {
 
 /* ---- addresses (config/address.c) -------------------------------------------------------- */
 
-/* One module step of an address: module.NAME or module.NAME[KEY]. */
-typedef struct vpce_addr_module {
-    char *name;
-    json_t *key; /* NULL (no key), an integer or a string */
-} vpce_addr_module;
-
-/*
- * An object address: an optional module path, then an optional resource ([data.]TYPE.NAME)
- * with an optional instance key: "aws_vpc.main", "aws_subnet.a[0]", "data.aws_region.r",
- * "module.net[\"x\"].aws_vpc.main", "module.net" (type NULL: a module call or instance).
- * Every member is owned; release with vpce_addr_release().
- */
-typedef struct vpce_addr {
-    vpce_addr_module *modules;
-    size_t nmodules;
-    vpce_mode mode;
-    char *type; /* NULL for a module address */
-    char *name;
-    json_t *key; /* NULL: no key (a whole resource, or an instance of one without count) */
-} vpce_addr;
-
-/* Parses text (keys as plans print them: [0], ["k"] with JSON escapes). Returns 0, or
-   VPCE_EINVALID with *err set to a static explanation; *out is released on failure. */
-int vpce_addr_parse(vpce_addr *out, const char *text, const char **err);
-/* The same from a traversal expression with literal keys (aws_subnet.a["x"]). */
+/* An address (util's vpce_addr) from a traversal expression with literal keys, as moved,
+   removed and import blocks write them (aws_subnet.a["x"], module.net.aws_vpc.main). Returns 0,
+   or VPCE_EINVALID with *err set to a static explanation. */
 int vpce_addr_from_expr(vpce_addr *out, const vpce_ast_expr *e, const char **err);
-void vpce_addr_release(vpce_addr *a);
-void vpce_addr_copy(vpce_addr *out, const vpce_addr *a);
-/* The address as text, keys escaped as Terraform prints them. Caller frees. */
-char *vpce_addr_format(const vpce_addr *a);
-/* The address without its instance key ("aws_subnet.a" of "aws_subnet.a[0]"). Caller frees. */
-char *vpce_addr_resource(const vpce_addr *a);
-/* Appends [0] or ["k"] (escaped) for key; nothing for NULL or null. */
-void vpce_addr_key_append(vpce_buf *b, const json_t *key);
-/* Exactly the same address (keys included). */
-bool vpce_addr_equal(const vpce_addr *a, const vpce_addr *b);
-/* The same resource (module path, mode, type and name), keys ignored. */
-bool vpce_addr_same_resource(const vpce_addr *a, const vpce_addr *b);
-/* A resource address with an instance key. */
-bool vpce_addr_is_instance(const vpce_addr *a);
-/*
- * Where the resource instance inst goes under the move from -> to: a whole resource moves
- * every instance with its key kept, an instance (from has a key) only that instance (to's key
- * taken), a module call or instance every resource instance under it with the rest of its path
- * kept. Returns 1 with *out set (release it) when inst is under from, else 0.
- */
-int vpce_addr_move(vpce_addr *out, const vpce_addr *from, const vpce_addr *to,
-                   const vpce_addr *inst);
-/* Whether what a move puts at `to` is (or contains) `from` of another move: they chain. */
-bool vpce_addr_chains(const vpce_addr *to, const vpce_addr *from);
 
 /* moved { from = ADDR  to = ADDR } */
 typedef struct vpce_cfg_moved {
@@ -219,6 +178,47 @@ typedef struct vpce_cfg_backend {
     vpce_range range; /* the block header */
 } vpce_cfg_backend;
 
+/* providers = { aws = aws.west }: the child's configuration `child` is the parent's `parent`. */
+typedef struct vpce_cfg_provider_map {
+    char *child;  /* "aws", "aws.east" */
+    char *parent; /* "aws.west" */
+    vpce_range range;
+} vpce_cfg_provider_map;
+
+struct vpce_config;
+
+typedef struct vpce_cfg_module_call {
+    char *name;
+    char *source; /* as written: "./modules/x", "git::https://...?ref=v1//sub" */
+    vpce_range range;
+    vpce_range source_range;
+    vpce_ast_body *body;     /* the arguments: every attribute but the meta-arguments */
+    vpce_ast_expr *count;    /* NULL when absent */
+    vpce_ast_expr *for_each; /* NULL when absent */
+    vpce_ast_expr **depends_on;
+    size_t ndepends_on;
+    vpce_cfg_provider_map *providers; /* providers = {...}, in source order */
+    size_t nproviders;
+    bool has_providers;        /* a providers argument is given (it may be empty) */
+    struct vpce_config *child; /* the called module; NULL when its source is not usable */
+} vpce_cfg_module_call;
+
+/* What a node of the configuration graph stands for (vpce_graph_data of its node). */
+typedef enum {
+    VPCE_NODE_VARIABLE,
+    VPCE_NODE_LOCAL,
+    VPCE_NODE_OUTPUT,
+    VPCE_NODE_PROVIDER,
+    VPCE_NODE_RESOURCE, /* managed or data */
+    VPCE_NODE_MODULE,   /* a module call: expands count/for_each into module instances */
+} vpce_node_kind;
+
+typedef struct vpce_cfg_node {
+    vpce_node_kind kind;
+    void *obj;                        /* vpce_cfg_variable*, ..., vpce_cfg_module_call* */
+    const struct vpce_config *module; /* the module the object is declared in */
+} vpce_cfg_node;
+
 typedef struct vpce_config {
     char *dir;
     vpce_vec files;     /* vpce_file*, sorted by name */
@@ -243,16 +243,33 @@ typedef struct vpce_config {
     /* The selected workspace, terraform.workspace in expressions; NULL means "default". The
        caller sets it (vpce_config_set_workspace) before planning. */
     char *workspace;
-    char content_hash[65]; /* sha256 hex of the files' names and bytes, for saved plans */
+    char content_hash[65]; /* sha256 hex of the files' names and bytes, for saved plans (of
+                              every module of the tree in the root's) */
     /* The reference graph vpce_config_load_dir built (vpce_config_graph), when it had no
        errors; NULL otherwise. Read-only once loaded: planning uses it instead of building its
        own. */
     vpce_graph *graph;
+    /* The module tree: a configuration is a tree of modules, the root first. */
+    vpce_vec module_calls;            /* vpce_cfg_module_call* in source order */
+    struct vpce_config *parent;       /* NULL for the root module */
+    const vpce_cfg_module_call *call; /* the call in parent that loaded it; NULL for the root */
+    char *prefix;                     /* static module path with a final dot: "" for the root,
+                                         "module.a.", "module.a.module.b." */
+    size_t depth;                     /* 0 for the root */
+    size_t id;                        /* index in the root's modules */
+    const struct vpce_config *root;
+    vpce_vec modules; /* root only: every module of the tree, root first (parents before
+                         children); borrowed vpce_config* (the root itself first) */
+    vpce_vec nodes;   /* root only: vpce_cfg_node* for the graph of the whole tree */
 } vpce_config;
 
 /*
  * Loads and decodes every *.vpce file of dir (sorted by name; a directory without any is an
- * error "no configuration files in DIR"). Every problem found is appended to diags: syntax
+ * error "no configuration files in DIR"), then every module it calls, recursively (a module
+ * directory's *.vpce files, or its *.tf files when it has none). Module calls are checked
+ * against the called module: unknown arguments, missing required variables, provider
+ * configurations passed or inherited (each resource's provider_ref is resolved through the
+ * tree), sources that are not usable. Every problem found is appended to diags: syntax
  * errors, unknown block types, unknown resource types (with a suggestion), unsupported, missing
  * or mistyped arguments, duplicates, count with for_each, non-literal lifecycle values,
  * undeclared provider aliases, unknown settings in terraform {} and vpce {}, references to
@@ -299,7 +316,9 @@ int vpce_config_literal_body(json_t **out, const vpce_ast_body *body, const char
 /* Sets the selected workspace (copied; NULL: "default"). */
 void vpce_config_set_workspace(vpce_config *c, const char *workspace);
 
-/* The resource or data source with address addr ("aws_vpc.main", "data.aws_region.r"), or NULL. */
+/* The resource or data source with address addr ("aws_vpc.main", "data.aws_region.r"), or NULL.
+ * addr may start with a module path ("module.a.aws_vpc.main", "module.a[\"x\"].aws_vpc.main":
+ * keys are ignored), looked up from module c down; it carries no instance key of its own. */
 vpce_cfg_resource *vpce_config_resource(const vpce_config *c, const char *addr);
 
 /* ---- sensitivity (config/sensitive.c) ------------------------------------------------------ */
@@ -333,6 +352,36 @@ int vpce_version_check(const char *constraint, const char *version, bool *prerel
 /* The version without its pre-release and build metadata ("1.2.0" of "1.2.0-beta1+x"), or
    NULL when it is not a version. Caller frees. */
 char *vpce_version_core(const char *version);
+
+/* ---- the module tree (config/modules.c) -------------------------------------------------- */
+
+/*
+ * Module sources: a local path ("./x", "../x", relative to the calling module's directory) or a
+ * git source ("git::URL", with an optional "//SUBDIR" and "?ref=REF"), which `vpce init` fetches
+ * into .vpce/modules/KEY of the root module's directory, pinned by commit in
+ * .vpce/modules.lock.json. Anything else (registry addresses, other schemes) is an error.
+ */
+#define VPCE_MODULES_DIR       ".vpce/modules"
+#define VPCE_MODULES_LOCK_FILE ".vpce/modules.lock.json"
+
+/* True if source is a git source ("git::..."). */
+bool vpce_config_source_is_git(const char *source);
+/*
+ * Splits a git source into the URL git clones (*url), the ref to check out (*ref, NULL when none)
+ * and the subdirectory (*subdir, NULL when none); the caller frees them. VPCE_EINVALID with a
+ * message when it is malformed or uses an unsupported query argument.
+ */
+int vpce_config_git_source(const char *source, char **url, char **ref, char **subdir);
+/* The key of the call `call` in module parent: the names of the calls from the root, joined
+ * with dots ("a", "a.b"). Caller frees. */
+char *vpce_config_module_key(const vpce_config *parent, const vpce_cfg_module_call *call);
+/* The module a's module path leads to from module c (keys ignored), or NULL. */
+const vpce_config *vpce_config_module_at(const vpce_config *c, const vpce_addr *a);
+/* The graph node name of a provider key: "aws.west" -> "provider.aws.west",
+ * "module.a.aws" -> "module.a.provider.aws". Caller frees. */
+char *vpce_config_provider_node(const char *key);
+/* The provider type of a provider key ("aws" for "module.a.aws.west"). Caller frees. */
+char *vpce_config_provider_type(const char *key);
 
 /* ---- SHA-256 (config/hash.c), for the configuration's content hash ---------------------- */
 
@@ -394,11 +443,15 @@ int vpce_config_condition(const struct vpce_eval_ctx *ctx, const vpce_cfg_valida
                           const char *summary);
 
 /*
- * The configuration's graph: a node per variable ("var.x"), local ("local.x"), resource
- * ("aws_vpc.main"), data source ("data.aws_region.r"), output ("output.x") and provider
- * configuration ("provider.aws", "provider.aws.west"), data pointing at the vpce_cfg_* struct;
- * edges from references and depends_on. References to undeclared objects and cycles are
- * reported to diags (a cycle names every member with its range). Returns 0 or VPCE_EINVALID.
+ * The configuration's graph, over the whole module tree: a node per variable ("var.x"), local
+ * ("local.x"), resource ("aws_vpc.main"), data source ("data.aws_region.r"), output ("output.x"),
+ * provider configuration ("provider.aws", "provider.aws.west") and module call ("module.a"),
+ * the names of a module's objects prefixed with its static module path ("module.a.var.x",
+ * "module.a.aws_vpc.main"); data points at a vpce_cfg_node. Edges come from references and
+ * depends_on; a module's variables depend on the references of the call's arguments, every
+ * object of a module on its call, and a reference to module.NAME on the module's outputs.
+ * References to undeclared objects and cycles are reported to diags (a cycle names every
+ * member with its range). Returns 0 or VPCE_EINVALID.
  */
 int vpce_config_graph(vpce_graph **out, const vpce_config *c, vpce_diags *diags);
 

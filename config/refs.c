@@ -12,8 +12,9 @@
 #include <string.h>
 
 typedef struct walker {
-    const vpce_config *c;
+    const vpce_config *c; /* the module whose expressions are walked */
     vpce_graph *g;
+    bool in_depends_on; /* module.NAME in depends_on means every resource of the module */
     vpce_diags *diags;
     size_t from;            /* the node whose expressions are walked */
     bool has_count;         /* count.index allowed */
@@ -39,6 +40,79 @@ static void edge(walker *w, const char *name)
     size_t to;
     if (w->from != (size_t)-1 && vpce_graph_find(w->g, name, &to))
         vpce_graph_depend(w->g, w->from, to);
+}
+
+/* An edge to name in the walked module ("var.x" -> "module.a.var.x"). */
+static void local_edge(walker *w, const char *name)
+{
+    char *full = vpce_asprintf("%s%s", w->c->prefix, name);
+    edge(w, full);
+    free(full);
+}
+
+/* Edges to every resource of module m and of the modules it calls. */
+static void module_resource_edges(walker *w, const vpce_config *m)
+{
+    for (size_t i = 0; i < m->resources.len; i++)
+        edge(w, ((vpce_cfg_resource *)m->resources.items[i])->path_addr);
+    for (size_t i = 0; i < m->module_calls.len; i++) {
+        const vpce_cfg_module_call *call = m->module_calls.items[i];
+        if (call->child)
+            module_resource_edges(w, call->child);
+    }
+}
+
+/* module.NAME[.OUTPUT]: edges to the module's outputs (the one named when it is static). */
+static void visit_module(walker *w, const char *attr, const char *attr2, vpce_range range)
+{
+    const vpce_cfg_module_call *call = NULL;
+    vpce_vec names = VPCE_VEC_INIT;
+    for (size_t i = 0; i < w->c->module_calls.len; i++) {
+        const vpce_cfg_module_call *m = w->c->module_calls.items[i];
+        vpce_vec_push(&names, m->name);
+        if (strcmp(m->name, attr) == 0)
+            call = m;
+    }
+    if (!call) {
+        suggest_error(w, range, attr, &names, "reference to undeclared module \"%s\"");
+        vpce_vec_release(&names);
+        return;
+    }
+    vpce_vec_release(&names);
+    const vpce_config *child = call->child;
+    if (!child)
+        return;
+    bool repeated = call->count || call->for_each;
+    bool found = false;
+    for (size_t i = 0; i < child->outputs.len; i++) {
+        const vpce_cfg_output *o = child->outputs.items[i];
+        if (!repeated && attr2 && strcmp(attr2, o->name) != 0)
+            continue;
+        found = true;
+        char *name = vpce_asprintf("%soutput.%s", child->prefix, o->name);
+        edge(w, name);
+        free(name);
+    }
+    if (!repeated && attr2 && !found) {
+        vpce_vec outs = VPCE_VEC_INIT;
+        for (size_t i = 0; i < child->outputs.len; i++)
+            vpce_vec_push(&outs, ((vpce_cfg_output *)child->outputs.items[i])->name);
+        const char *sug = vpce_suggest(attr2, (const char *const *)outs.items, outs.len);
+        char *detail =
+            sug ? vpce_asprintf("module \"%s\" has no output \"%s\"; did you mean "
+                                "\"%s\"?",
+                                attr, attr2, sug)
+                : vpce_asprintf("module \"%s\" (%s) has no output \"%s\"", attr, child->dir, attr2);
+        vpce_diags_error(w->diags, range, detail, "unsupported attribute \"%s\"", attr2);
+        free(detail);
+        vpce_vec_release(&outs);
+    }
+    if (w->in_depends_on) {
+        char *name = vpce_asprintf("%smodule.%s", w->c->prefix, attr);
+        edge(w, name);
+        free(name);
+        module_resource_edges(w, child);
+    }
 }
 
 static void visit(const char *root, const char *attr, const char *attr2, vpce_range range, void *ud)
@@ -76,16 +150,20 @@ static void visit(const char *root, const char *attr, const char *attr2, vpce_ra
     if (!attr) {
         vpce_diags_error(w->diags, range,
                          strcmp(root, "var") == 0 || strcmp(root, "local") == 0 ||
-                                 strcmp(root, "data") == 0
+                                 strcmp(root, "data") == 0 || strcmp(root, "module") == 0
                              ? "a name must follow, such as var.region"
                              : "a reference to a resource type must be followed by the "
                                "resource name, such as aws_vpc.main",
                          "invalid reference \"%s\"", root);
         return;
     }
+    if (strcmp(root, "module") == 0) {
+        visit_module(w, attr, attr2, range);
+        return;
+    }
     if (strcmp(root, "var") == 0 || strcmp(root, "local") == 0) {
         bool is_var = root[0] == 'v';
-        char *name = vpce_asprintf("%s.%s", is_var ? "var" : "local", attr);
+        char *name = vpce_asprintf("%s%s.%s", w->c->prefix, is_var ? "var" : "local", attr);
         size_t idx;
         if (vpce_graph_find(w->g, name, &idx)) {
             if (w->from != (size_t)-1)
@@ -109,7 +187,7 @@ static void visit(const char *root, const char *attr, const char *attr2, vpce_ra
         if (w->scoped && strcmp(w->scoped->addr, addr) == 0)
             ; /* the check's own data source: not a node of the graph */
         else if (vpce_config_resource(w->c, addr))
-            edge(w, addr);
+            local_edge(w, addr);
         else
             suggest_error(w, range, addr, &w->data_addrs,
                           "reference to undeclared data source \"%s\"");
@@ -119,7 +197,7 @@ static void visit(const char *root, const char *attr, const char *attr2, vpce_ra
     char *addr = vpce_asprintf("%s.%s", root, attr);
     const vpce_cfg_resource *r = vpce_config_resource(w->c, addr);
     if (r) {
-        edge(w, addr);
+        local_edge(w, addr);
         /* With a single instance the next step is an attribute: check it against the schema
            (with count or for_each it is an instance key). */
         if (attr2 && r->rtype && !r->count && !r->for_each &&
@@ -220,21 +298,66 @@ static void no_refs_visit(const char *root, const char *attr, const char *attr2,
                      "reference to \"%s\" in a variable's default", root);
 }
 
-static vpce_range node_range(const vpce_graph *g, size_t i, const vpce_config *c)
+static vpce_range node_range(const vpce_graph *g, size_t i)
 {
-    const char *name = vpce_graph_name(g, i);
-    void *data = vpce_graph_data(g, i);
+    const vpce_cfg_node *n = vpce_graph_data(g, i);
     vpce_range none = {NULL, 0, 0};
-    if (strncmp(name, "var.", 4) == 0)
-        return ((vpce_cfg_variable *)data)->range;
-    if (strncmp(name, "local.", 6) == 0)
-        return ((vpce_cfg_local *)data)->range;
-    if (strncmp(name, "output.", 7) == 0)
-        return ((vpce_cfg_output *)data)->range;
-    if (strncmp(name, "provider.", 9) == 0)
-        return ((vpce_cfg_provider *)data)->range;
-    (void)c;
-    return data ? ((vpce_cfg_resource *)data)->range : none;
+    if (!n)
+        return none;
+    switch (n->kind) {
+    case VPCE_NODE_VARIABLE:
+        return ((vpce_cfg_variable *)n->obj)->range;
+    case VPCE_NODE_LOCAL:
+        return ((vpce_cfg_local *)n->obj)->range;
+    case VPCE_NODE_OUTPUT:
+        return ((vpce_cfg_output *)n->obj)->range;
+    case VPCE_NODE_PROVIDER:
+        return ((vpce_cfg_provider *)n->obj)->range;
+    case VPCE_NODE_RESOURCE:
+        return ((vpce_cfg_resource *)n->obj)->range;
+    case VPCE_NODE_MODULE:
+        return ((vpce_cfg_module_call *)n->obj)->range;
+    }
+    return none;
+}
+
+/* The graph node name of n (caller frees). */
+static char *node_name(const vpce_cfg_node *n)
+{
+    const char *pre = n->module->prefix;
+    switch (n->kind) {
+    case VPCE_NODE_VARIABLE:
+        return vpce_asprintf("%svar.%s", pre, ((vpce_cfg_variable *)n->obj)->name);
+    case VPCE_NODE_LOCAL:
+        return vpce_asprintf("%slocal.%s", pre, ((vpce_cfg_local *)n->obj)->name);
+    case VPCE_NODE_OUTPUT:
+        return vpce_asprintf("%soutput.%s", pre, ((vpce_cfg_output *)n->obj)->name);
+    case VPCE_NODE_PROVIDER: {
+        const vpce_cfg_provider *p = n->obj;
+        return p->alias ? vpce_asprintf("%sprovider.%s.%s", pre, p->name, p->alias)
+                        : vpce_asprintf("%sprovider.%s", pre, p->name);
+    }
+    case VPCE_NODE_RESOURCE:
+        return vpce_strdup(((vpce_cfg_resource *)n->obj)->path_addr);
+    case VPCE_NODE_MODULE:
+        return vpce_asprintf("%smodule.%s", pre, ((vpce_cfg_module_call *)n->obj)->name);
+    }
+    return vpce_strdup("");
+}
+
+/* Sets the walker's suggestion lists to module m's names. */
+static void walker_enter(walker *w, const vpce_config *m)
+{
+    w->c = m;
+    w->var_names.len = w->local_names.len = w->res_addrs.len = w->data_addrs.len = 0;
+    for (size_t i = 0; i < m->variables.len; i++)
+        vpce_vec_push(&w->var_names, ((vpce_cfg_variable *)m->variables.items[i])->name);
+    for (size_t i = 0; i < m->locals.len; i++)
+        vpce_vec_push(&w->local_names, ((vpce_cfg_local *)m->locals.items[i])->name);
+    for (size_t i = 0; i < m->resources.len; i++) {
+        vpce_cfg_resource *r = m->resources.items[i];
+        vpce_vec_push(r->mode == VPCE_MODE_DATA ? &w->data_addrs : &w->res_addrs, r->addr);
+    }
 }
 
 int vpce_config_graph(vpce_graph **out, const vpce_config *c, vpce_diags *diags)
@@ -244,128 +367,157 @@ int vpce_config_graph(vpce_graph **out, const vpce_config *c, vpce_diags *diags)
     walker w = {.c = c, .g = g, .diags = diags};
     char *name;
 
-    for (size_t i = 0; i < c->variables.len; i++) {
-        vpce_cfg_variable *v = c->variables.items[i];
-        name = vpce_asprintf("var.%s", v->name);
-        vpce_graph_add(g, name, v);
-        free(name);
-        vpce_vec_push(&w.var_names, v->name);
-    }
-    for (size_t i = 0; i < c->locals.len; i++) {
-        vpce_cfg_local *l = c->locals.items[i];
-        name = vpce_asprintf("local.%s", l->name);
-        vpce_graph_add(g, name, l);
-        free(name);
-        vpce_vec_push(&w.local_names, l->name);
-    }
-    for (size_t i = 0; i < c->providers.len; i++) {
-        vpce_cfg_provider *p = c->providers.items[i];
-        name = p->alias ? vpce_asprintf("provider.%s.%s", p->name, p->alias)
-                        : vpce_asprintf("provider.%s", p->name);
-        vpce_graph_add(g, name, p);
-        free(name);
-    }
-    for (size_t i = 0; i < c->resources.len; i++) {
-        vpce_cfg_resource *r = c->resources.items[i];
-        vpce_graph_add(g, r->addr, r);
-        vpce_vec_push(r->mode == VPCE_MODE_DATA ? &w.data_addrs : &w.res_addrs, r->addr);
-    }
-    for (size_t i = 0; i < c->outputs.len; i++) {
-        vpce_cfg_output *o = c->outputs.items[i];
-        name = vpce_asprintf("output.%s", o->name);
-        vpce_graph_add(g, name, o);
+    for (size_t i = 0; i < c->nodes.len; i++) {
+        vpce_cfg_node *n = c->nodes.items[i];
+        name = node_name(n);
+        vpce_graph_add(g, name, n);
         free(name);
     }
 
-    for (size_t i = 0; i < c->variables.len; i++) {
-        vpce_cfg_variable *v = c->variables.items[i];
-        name = vpce_asprintf("var.%s", v->name);
-        vpce_graph_find(g, name, &w.from);
-        free(name);
-        /* A default is a constant; validation conditions may only use the variable itself. */
-        if (v->default_expr)
-            vpce_expr_walk_refs(v->default_expr, no_refs_visit, diags);
-        for (size_t k = 0; k < v->nvalidations; k++) {
-            bool mentions = false;
-            vpce_cfg_validation *val = &v->validations[k];
-            probe pr = {v->name, &mentions};
-            vpce_expr_walk_refs(val->condition, probe_visit, &pr);
-            if (!mentions) {
-                char *detail = vpce_asprintf("the condition for variable \"%s\" must refer to "
-                                             "var.%s in order to test incoming values",
-                                             v->name, v->name);
-                vpce_diags_error(diags, val->condition->range, detail,
-                                 "invalid variable validation condition");
-                free(detail);
+    for (size_t mi = 0; mi < c->modules.len; mi++) {
+        const vpce_config *m = c->modules.items[mi];
+        walker_enter(&w, m);
+        size_t call_node = (size_t)-1;
+        if (m->parent) {
+            name = vpce_asprintf("%smodule.%s", m->parent->prefix, m->call->name);
+            vpce_graph_find(g, name, &call_node);
+            free(name);
+        }
+        for (size_t i = 0; i < m->variables.len; i++) {
+            vpce_cfg_variable *v = m->variables.items[i];
+            name = vpce_asprintf("%svar.%s", m->prefix, v->name);
+            vpce_graph_find(g, name, &w.from);
+            free(name);
+            if (call_node != (size_t)-1)
+                vpce_graph_depend(g, w.from, call_node);
+            /* A default is a constant; validation conditions may only use the variable. */
+            if (v->default_expr)
+                vpce_expr_walk_refs(v->default_expr, no_refs_visit, diags);
+            for (size_t k = 0; k < v->nvalidations; k++) {
+                bool mentions = false;
+                vpce_cfg_validation *val = &v->validations[k];
+                probe pr = {v->name, &mentions};
+                vpce_expr_walk_refs(val->condition, probe_visit, &pr);
+                if (!mentions) {
+                    char *detail = vpce_asprintf("the condition for variable \"%s\" must refer "
+                                                 "to var.%s in order to test incoming values",
+                                                 v->name, v->name);
+                    vpce_diags_error(diags, val->condition->range, detail,
+                                     "invalid variable validation condition");
+                    free(detail);
+                }
+            }
+        }
+        for (size_t i = 0; i < m->locals.len; i++) {
+            vpce_cfg_local *l = m->locals.items[i];
+            name = vpce_asprintf("%slocal.%s", m->prefix, l->name);
+            vpce_graph_find(g, name, &w.from);
+            free(name);
+            if (call_node != (size_t)-1)
+                vpce_graph_depend(g, w.from, call_node);
+            w.has_count = w.has_each = false;
+            walk_expr(&w, l->expr);
+        }
+        for (size_t i = 0; i < m->providers.len; i++) {
+            vpce_cfg_provider *p = m->providers.items[i];
+            name = p->alias ? vpce_asprintf("%sprovider.%s.%s", m->prefix, p->name, p->alias)
+                            : vpce_asprintf("%sprovider.%s", m->prefix, p->name);
+            vpce_graph_find(g, name, &w.from);
+            free(name);
+            w.has_count = w.has_each = false;
+            walk_body(&w, p->body, true);
+        }
+        for (size_t i = 0; i < m->resources.len; i++) {
+            vpce_cfg_resource *r = m->resources.items[i];
+            vpce_graph_find(g, r->path_addr, &w.from);
+            if (call_node != (size_t)-1)
+                vpce_graph_depend(g, w.from, call_node);
+            w.has_count = w.has_each = false;
+            walk_expr(&w, r->count);
+            walk_expr(&w, r->for_each);
+            w.in_depends_on = true;
+            for (size_t k = 0; k < r->ndepends_on; k++)
+                walk_expr(&w, r->depends_on[k]);
+            w.in_depends_on = false;
+            w.has_count = r->count != NULL;
+            w.has_each = r->for_each != NULL;
+            walk_body(&w, r->body, true);
+            walk_conditions(&w, r->preconditions, r->npreconditions);
+            w.self_ok = true;
+            walk_conditions(&w, r->postconditions, r->npostconditions);
+            w.self_ok = false;
+            for (size_t k = 0; k < r->nreplace_triggered_by; k++)
+                walk_expr(&w, r->replace_triggered_by[k]);
+            name = vpce_config_provider_node(r->provider_ref);
+            edge(&w, name);
+            free(name);
+        }
+        for (size_t i = 0; i < m->outputs.len; i++) {
+            vpce_cfg_output *o = m->outputs.items[i];
+            name = vpce_asprintf("%soutput.%s", m->prefix, o->name);
+            vpce_graph_find(g, name, &w.from);
+            free(name);
+            if (call_node != (size_t)-1)
+                vpce_graph_depend(g, w.from, call_node);
+            w.has_count = w.has_each = false;
+            walk_expr(&w, o->value);
+            w.in_depends_on = true;
+            for (size_t k = 0; k < o->ndepends_on; k++)
+                walk_expr(&w, o->depends_on[k]);
+            w.in_depends_on = false;
+            walk_conditions(&w, o->preconditions, o->npreconditions);
+        }
+        /* check blocks: evaluated after everything else, so they are not nodes of the graph. */
+        for (size_t i = 0; i < m->checks.len; i++) {
+            const vpce_cfg_check *ck = m->checks.items[i];
+            w.from = (size_t)-1;
+            w.has_count = w.has_each = false;
+            if (ck->data)
+                walk_body(&w, ck->data->body, true);
+            w.scoped = ck->data;
+            walk_conditions(&w, ck->asserts, ck->nasserts);
+            w.scoped = NULL;
+        }
+        for (size_t i = 0; i < m->module_calls.len; i++) {
+            vpce_cfg_module_call *call = m->module_calls.items[i];
+            name = vpce_asprintf("%smodule.%s", m->prefix, call->name);
+            vpce_graph_find(g, name, &w.from);
+            free(name);
+            if (call_node != (size_t)-1)
+                vpce_graph_depend(g, w.from, call_node);
+            w.has_count = w.has_each = false;
+            walk_expr(&w, call->count);
+            walk_expr(&w, call->for_each);
+            w.in_depends_on = true;
+            for (size_t k = 0; k < call->ndepends_on; k++)
+                walk_expr(&w, call->depends_on[k]);
+            w.in_depends_on = false;
+            /* Each argument feeds the module's variable of that name. */
+            w.has_count = call->count != NULL;
+            w.has_each = call->for_each != NULL;
+            for (size_t k = 0; k < call->body->nattrs; k++) {
+                const vpce_ast_attr *a = call->body->attrs[k];
+                const char *an = a->name;
+                if (strcmp(an, "source") == 0 || strcmp(an, "version") == 0 ||
+                    strcmp(an, "count") == 0 || strcmp(an, "for_each") == 0 ||
+                    strcmp(an, "depends_on") == 0 || strcmp(an, "providers") == 0)
+                    continue;
+                w.from = (size_t)-1;
+                if (call->child) {
+                    name = vpce_asprintf("%svar.%s", call->child->prefix, an);
+                    if (!vpce_graph_find(g, name, &w.from))
+                        w.from = (size_t)-1;
+                    free(name);
+                }
+                walk_expr(&w, a->expr);
             }
         }
     }
-    for (size_t i = 0; i < c->locals.len; i++) {
-        vpce_cfg_local *l = c->locals.items[i];
-        name = vpce_asprintf("local.%s", l->name);
-        vpce_graph_find(g, name, &w.from);
-        free(name);
-        w.has_count = w.has_each = false;
-        walk_expr(&w, l->expr);
-    }
-    for (size_t i = 0; i < c->providers.len; i++) {
-        vpce_cfg_provider *p = c->providers.items[i];
-        name = p->alias ? vpce_asprintf("provider.%s.%s", p->name, p->alias)
-                        : vpce_asprintf("provider.%s", p->name);
-        vpce_graph_find(g, name, &w.from);
-        free(name);
-        w.has_count = w.has_each = false;
-        walk_body(&w, p->body, true);
-    }
-    for (size_t i = 0; i < c->resources.len; i++) {
-        vpce_cfg_resource *r = c->resources.items[i];
-        vpce_graph_find(g, r->addr, &w.from);
-        w.has_count = w.has_each = false;
-        walk_expr(&w, r->count);
-        walk_expr(&w, r->for_each);
-        for (size_t k = 0; k < r->ndepends_on; k++)
-            walk_expr(&w, r->depends_on[k]);
-        w.has_count = r->count != NULL;
-        w.has_each = r->for_each != NULL;
-        walk_body(&w, r->body, true);
-        walk_conditions(&w, r->preconditions, r->npreconditions);
-        w.self_ok = true;
-        walk_conditions(&w, r->postconditions, r->npostconditions);
-        w.self_ok = false;
-        for (size_t k = 0; k < r->nreplace_triggered_by; k++)
-            walk_expr(&w, r->replace_triggered_by[k]);
-        name = vpce_asprintf("provider.%s", r->provider_ref);
-        edge(&w, name);
-        free(name);
-    }
-    for (size_t i = 0; i < c->outputs.len; i++) {
-        vpce_cfg_output *o = c->outputs.items[i];
-        name = vpce_asprintf("output.%s", o->name);
-        vpce_graph_find(g, name, &w.from);
-        free(name);
-        w.has_count = w.has_each = false;
-        walk_expr(&w, o->value);
-        for (size_t k = 0; k < o->ndepends_on; k++)
-            walk_expr(&w, o->depends_on[k]);
-        walk_conditions(&w, o->preconditions, o->npreconditions);
-    }
-
-    /* check blocks: evaluated after everything else, so they are not nodes of the graph. */
-    for (size_t i = 0; i < c->checks.len; i++) {
-        const vpce_cfg_check *ck = c->checks.items[i];
-        w.from = (size_t)-1;
-        w.has_count = w.has_each = false;
-        if (ck->data)
-            walk_body(&w, ck->data->body, true);
-        w.scoped = ck->data;
-        walk_conditions(&w, ck->asserts, ck->nasserts);
-        w.scoped = NULL;
-    }
+    walker_enter(&w, c);
     /* import blocks: the target must be a managed resource of the configuration. */
     for (size_t i = 0; i < c->imports.len; i++) {
         const vpce_cfg_import *im = c->imports.items[i];
-        size_t n = strcspn(im->to, "[");
-        char *base = vpce_strndup(im->to, n);
+        char *base = vpce_addr_static(im->to);
         const vpce_cfg_resource *r = vpce_config_resource(c, base);
         if (!r || r->mode != VPCE_MODE_MANAGED) {
             const char *sug =
@@ -400,7 +552,7 @@ int vpce_config_graph(vpce_graph **out, const vpce_config *c, vpce_diags *diags)
             {
                 size_t idx;
                 vpce_graph_find(g, json_string_value(m), &idx);
-                vpce_range r = node_range(g, idx, c);
+                vpce_range r = node_range(g, idx);
                 if (k == 0)
                     first = r;
                 vpce_buf_printf(&members, "%s%s", k ? ", " : "", json_string_value(m));

@@ -78,7 +78,7 @@ bool vpce_config_expr_sensitive(const vpce_config *c, const vpce_ast_expr *e)
     return e && vpce_expr_sensitive(e, vpce_config_ref_sensitive, (void *)c);
 }
 
-void vpce_config_check_sensitive(vpce_config *c, vpce_diags *diags)
+static void check_module(vpce_config *c, vpce_diags *diags)
 {
     for (size_t i = 0; i < c->locals.len; i++)
         local_sensitive(c, c->locals.items[i]);
@@ -95,4 +95,14 @@ void vpce_config_check_sensitive(vpce_config *c, vpce_diags *diags)
                          "    sensitive = true",
                          "output refers to sensitive values");
     }
+}
+
+void vpce_config_check_sensitive(vpce_config *c, vpce_diags *diags)
+{
+    if (c->modules.len == 0) {
+        check_module(c, diags);
+        return;
+    }
+    for (size_t i = 0; i < c->modules.len; i++)
+        check_module(c->modules.items[i], diags);
 }

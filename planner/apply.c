@@ -244,8 +244,7 @@ cleanup:
  */
 static int check_after_apply(walker *w, const vpce_change *c)
 {
-    size_t n = strcspn(c->address, "[");
-    char *raddr = vpce_strndup(c->address, n);
+    char *raddr = vpce_addr_resource_part(c->address); /* module keys kept */
     const vpce_cfg_resource *r = vpce_config_resource(w->o->cfg, raddr);
     free(raddr);
     if (!r || !r->npostconditions)
@@ -313,8 +312,9 @@ static const vpce_resource_type *rtype_of(const vpce_change *c)
    include address (or its whole resource), comma-separated; NULL when none. Lock held. */
 static char *state_users(walker *w, const char *address)
 {
-    const char *br = strchr(address, '[');
-    size_t rlen = br ? (size_t)(br - address) : strlen(address);
+    char *rpart = vpce_addr_resource_part(address);
+    size_t rlen = strlen(rpart);
+    free(rpart);
     vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
     const char *k;
     json_t *e;

@@ -145,8 +145,7 @@ static void for_dep(builder *b, size_t x, const char *address,
 
 static char *resource_part(const char *addr)
 {
-    const char *br = strchr(addr, '[');
-    return br ? vpce_strndup(addr, (size_t)(br - addr)) : vpce_strdup(addr);
+    return vpce_addr_resource_part(addr);
 }
 
 void vpce_apply_graph_build(vpce_apply_graph *g, const vpce_plan *p)

@@ -26,39 +26,22 @@
 #include <string.h>
 #include <time.h>
 
-/* Splits "TYPE.NAME", "TYPE.NAME[3]" or "TYPE.NAME[\"k\"]" (managed instances only). */
+/* Splits a managed instance address ("TYPE.NAME[KEY]", with an optional module path). */
 static int split_address(const char *addr, char **type, char **name, json_t **index)
 {
-    const char *dot = strchr(addr, '.');
+    vpce_addr a;
     *type = *name = NULL;
     *index = NULL;
-    if (!dot || dot == addr || strncmp(addr, "data.", 5) == 0)
+    if (vpce_addr_parse(&a, addr) != 0 || !a.resource || a.data) {
+        vpce_addr_release(&a);
         return vpce_error_setc(VPCE_EINVALID, "invalid resource address \"%s\"", addr);
-    const char *br = strchr(dot + 1, '[');
-    size_t nlen = br ? (size_t)(br - dot - 1) : strlen(dot + 1);
-    if (nlen == 0)
-        return vpce_error_setc(VPCE_EINVALID, "invalid resource address \"%s\"", addr);
-    if (br) {
-        const char *s = br + 1;
-        if (*s == '"') {
-            vpce_buf b = VPCE_BUF_INIT(4096);
-            for (s++; *s && *s != '"'; s++) {
-                if (*s == '\\' && s[1])
-                    s++;
-                vpce_buf_putc(&b, *s);
-            }
-            *index = json_string(vpce_buf_cstr(&b));
-            vpce_buf_release(&b);
-        } else {
-            char *end = NULL;
-            long long v = strtoll(s, &end, 10);
-            if (end == s || *end != ']')
-                return vpce_error_setc(VPCE_EINVALID, "invalid resource address \"%s\"", addr);
-            *index = json_integer(v);
-        }
     }
-    *type = vpce_strndup(addr, (size_t)(dot - addr));
-    *name = vpce_strndup(dot + 1, nlen);
+    *type = a.type;
+    *name = a.name;
+    *index = a.key;
+    a.type = a.name = NULL;
+    a.key = NULL;
+    vpce_addr_release(&a);
     return 0;
 }
 
@@ -74,13 +57,17 @@ static const vpce_resource_type *searchable_create(const json_t *e)
 {
     const char *addr = json_string_value(json_object_get(e, "address"));
     const char *action = json_string_value(json_object_get(e, "action"));
-    const char *dot = addr ? strchr(addr, '.') : NULL;
-    char type[128];
-    if (!action || strcmp(action, "create") != 0 || !dot || (size_t)(dot - addr) >= sizeof(type))
+    char *type = NULL, *name = NULL;
+    json_t *index = NULL;
+    if (!action || strcmp(action, "create") != 0 || !addr ||
+        split_address(addr, &type, &name, &index) != 0) {
+        vpce_error_clear();
         return NULL;
-    memcpy(type, addr, (size_t)(dot - addr));
-    type[dot - addr] = '\0';
+    }
     const vpce_resource_type *rt = vpce_providers_resource(type);
+    free(type);
+    free(name);
+    json_decref(index);
     return rt && (rt->find_by_address || rt->find_planned) ? rt : NULL;
 }
 
@@ -166,10 +153,9 @@ int vpce_apply_recover(const json_t *entries, const vpce_config *cfg, const vpce
                      action ? action : "operation");
             goto next;
         }
-        char rbuf[256];
-        vpce_cfg_resource *r = NULL;
-        snprintf(rbuf, sizeof(rbuf), "%s.%s", type, name);
-        r = vpce_config_resource(cfg, rbuf);
+        char *rbuf = vpce_addr_resource_part(addr);
+        vpce_cfg_resource *r = vpce_config_resource(cfg, rbuf);
+        free(rbuf);
         const char *pref = r && r->provider_ref ? r->provider_ref : NULL;
         char defref[128];
         if (!pref) {

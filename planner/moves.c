@@ -83,9 +83,7 @@ int vpce_plan_moves(json_t *doc, const vpce_config *cfg, vpce_map *previous, vpc
         if (!a)
             continue;
         vpce_map_set(at, a, &es[i]);
-        const char *err;
-        es[i].ok =
-            (!mode || strcmp(mode, "managed") == 0) && vpce_addr_parse(&es[i].addr, a, &err) == 0;
+        es[i].ok = (!mode || strcmp(mode, "managed") == 0) && vpce_addr_parse(&es[i].addr, a) == 0;
     }
     for (size_t k = 0; k < cfg->moved.len; k++) {
         const vpce_cfg_moved *m = cfg->moved.items[order[k]];
@@ -128,8 +126,7 @@ int vpce_plan_moves(json_t *doc, const vpce_config *cfg, vpce_map *previous, vpc
         json_array_foreach(deps, j, d)
         {
             vpce_addr a;
-            const char *err;
-            if (!json_is_string(d) || vpce_addr_parse(&a, json_string_value(d), &err) < 0)
+            if (!json_is_string(d) || vpce_addr_parse(&a, json_string_value(d)) < 0)
                 continue;
             for (size_t k = 0; k < cfg->moved.len; k++) {
                 const vpce_cfg_moved *m = cfg->moved.items[order[k]];

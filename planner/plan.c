@@ -13,12 +13,28 @@
 #include <string.h>
 #include <unistd.h>
 
+/*
+ * A module instance: the root module (path ""), or one instance of a module call
+ * ("module.a[\"x\"]", "module.a[\"x\"].module.b"). Each has its own evaluation scope.
+ */
+typedef struct modinst {
+    char *path;
+    const vpce_config *mod;
+    json_t *scope;          /* owned */
+    struct modinst *parent; /* NULL for the root */
+    json_t *key;            /* its key in the call: NULL, an integer or a string (owned) */
+    json_t *each_value;     /* each.value for a for_each call (owned), else NULL */
+    json_t *outputs;        /* the object in the parent's scope its outputs go to (borrowed) */
+} modinst;
+
 /* Per graph node: what planning it produced. */
 typedef struct node_info {
+    const vpce_cfg_node *cn;
     vpce_cfg_resource *res; /* NULL for non-resource nodes */
     vpce_vec resdeps;       /* indexes (+1) of resource nodes this node depends on, transitively
-                               through variables and locals */
+                               through variables, locals, module calls and outputs */
     vpce_vec insts;         /* char*: instance addresses planned for this resource (owned) */
+    vpce_map *by_mi;        /* module instance path -> vpce_vec* of addresses (borrowed) */
     bool included;          /* false when -target leaves it out */
     bool whole;             /* with -target: every instance, not just the targeted ones */
 } node_info;
@@ -30,22 +46,37 @@ typedef struct planner {
     const vpce_plan_providers *ps;
     vpce_graph *g;
     node_info *nodes;
-    json_t *scope;
+    modinst *root;            /* the root module's one instance */
+    vpce_vec *minsts;         /* per module id: modinst* of that module, in creation order */
+    vpce_map *mi_paths;       /* module instance path -> modinst* */
     json_t *prior;            /* refreshed copy of the prior document (owned) */
     vpce_map *prior_by_addr;  /* instance address -> json_t* resource entry (borrowed) */
-    vpce_map *prior_by_res;   /* resource address -> vpce_vec* of instance addresses */
+    vpce_map *prior_by_res;   /* static resource address -> vpce_map* module instance path ->
+                                 vpce_vec* of instance addresses */
     vpce_map *matched;        /* instance addresses claimed by configuration */
     vpce_map *change_by_addr; /* instance address -> vpce_change* */
-    vpce_map *target_addrs;   /* -target addresses */
-    vpce_map *replace_addrs;  /* -replace addresses */
-    vpce_map *previous;       /* instance address -> char* address before its move (owned) */
-    vpce_map *sens_cache;     /* resource address -> json_t* of sensitive_paths (owned), or
-                                 &no_sensitive_paths: the same for every instance */
-    vpce_vec changes;         /* vpce_change* */
-    vpce_vec forgotten;       /* char*: addresses planned to be forgotten */
-    size_t ninstances;        /* instances expanded so far (count and for_each included) */
+    vpce_addr *targets;       /* -target addresses, parsed; NULL without -target */
+    size_t ntargets;
+    vpce_map *replace_addrs; /* -replace addresses */
+    vpce_map *previous;      /* instance address -> char* address before its move (owned) */
+    vpce_map *sens_cache;    /* static resource address -> json_t* of sensitive_paths (owned),
+                                or &no_sensitive_paths: the same for every instance */
+    json_t *sensitive_names; /* object: "module.a.var.x" / "module.a.module.b.out" -> true:
+                                what a module receives or returns sensitive */
+    vpce_vec changes;        /* vpce_change* */
+    vpce_vec forgotten;      /* char*: addresses planned to be forgotten */
+    size_t ninstances;       /* instances expanded so far (count and for_each included) */
     bool failed;
 } planner;
+
+/* Evaluation in module instance mi: its scope; relative paths from the root module's directory
+   (the working directory of a Terraform run); issensitive() judged in mi's module. */
+static vpce_eval_ctx eval_in(const planner *P, const modinst *mi)
+{
+    vpce_eval_ctx ctx = {mi->scope, P->cfg->dir, P->diags, vpce_config_ref_sensitive,
+                         (void *)mi->mod};
+    return ctx;
+}
 
 /* ---- addresses --------------------------------------------------------------------------- */
 
@@ -53,44 +84,54 @@ char *vpce_plan_instance_addr(const char *resource_addr, const json_t *key)
 {
     if (!key || json_is_null(key))
         return vpce_strdup(resource_addr);
-    if (json_is_integer(key))
-        return vpce_asprintf("%s[%" JSON_INTEGER_FORMAT "]", resource_addr,
-                             json_integer_value(key));
     vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
-    vpce_buf_printf(&b, "%s[\"", resource_addr);
-    for (const char *p = json_string_value(key); p && *p; p++) {
-        switch (*p) {
-        case '"':
-            vpce_buf_puts(&b, "\\\"");
-            break;
-        case '\\':
-            vpce_buf_puts(&b, "\\\\");
-            break;
-        case '\n':
-            vpce_buf_puts(&b, "\\n");
-            break;
-        case '\r':
-            vpce_buf_puts(&b, "\\r");
-            break;
-        case '\t':
-            vpce_buf_puts(&b, "\\t");
-            break;
-        default:
-            if ((unsigned char)*p < 0x20)
-                vpce_buf_printf(&b, "\\u%04x", (unsigned)*p);
-            else
-                vpce_buf_putc(&b, *p);
-        }
-    }
-    vpce_buf_puts(&b, "\"]");
+    vpce_buf_puts(&b, resource_addr);
+    vpce_addr_key_append(&b, key);
     return vpce_buf_detach(&b);
 }
 
-/* The resource part of an instance address ("aws_subnet.a" of "aws_subnet.a[0]"); caller frees. */
+/* The resource part of an instance address ("module.a[0].aws_subnet.a" of
+   "module.a[0].aws_subnet.a[0]"); caller frees. */
 static char *resource_part(const char *addr)
 {
-    const char *br = strchr(addr, '[');
-    return br ? vpce_strndup(addr, (size_t)(br - addr)) : vpce_strdup(addr);
+    return vpce_addr_resource_part(addr);
+}
+
+/* Length of the first `depth` steps of a module instance path ("module.a[\"x.y\"].module.b"),
+   keys skipped whole (they may hold dots). */
+static size_t mi_prefix_len(const char *path, size_t depth)
+{
+    const char *p = path;
+    for (size_t d = 0; d < depth && *p; d++) {
+        if (d > 0) {
+            if (*p != '.')
+                break;
+            p++;
+        }
+        if (strncmp(p, "module.", 7) != 0)
+            break;
+        p += 7;
+        while (*p && *p != '.' && *p != '[')
+            p++;
+        if (*p == '[') {
+            bool quoted = false;
+            for (p++; *p && (quoted || *p != ']'); p++) {
+                if (quoted && *p == '\\' && p[1])
+                    p++;
+                else if (*p == '"')
+                    quoted = !quoted;
+            }
+            if (*p == ']')
+                p++;
+        }
+    }
+    return (size_t)(p - path);
+}
+
+/* The full address of a module's local address in module instance mi ("" for the root). */
+static char *in_module(const char *mi, const char *local)
+{
+    return mi[0] ? vpce_asprintf("%s.%s", mi, local) : vpce_strdup(local);
 }
 
 static const char *provider_ref_of(const vpce_cfg_resource *r, char *buf, size_t n)
@@ -119,20 +160,71 @@ static bool body_sets(const vpce_ast_body *body, const char *name)
     return false;
 }
 
-static bool expr_sensitive(const planner *P, const vpce_ast_expr *e)
+/* The module of the tree whose static module path is prefix ("" for the root). */
+static const vpce_config *module_by_prefix(const planner *P, const char *prefix)
 {
-    return vpce_config_expr_sensitive(P->cfg, e);
+    for (size_t i = 0; prefix && prefix[0] && i < P->cfg->modules.len; i++) {
+        const vpce_config *m = P->cfg->modules.items[i];
+        if (strcmp(m->prefix, prefix) == 0)
+            return m;
+    }
+    return P->cfg;
 }
 
-static bool body_sensitive(const planner *P, const vpce_ast_body *b)
+typedef struct sens_walk {
+    const json_t *names;
+    const char *prefix; /* the static module path of the expression's module */
+    bool found;
+} sens_walk;
+
+static void sens_visit(const char *root, const char *attr, const char *attr2, vpce_range range,
+                       void *ud)
+{
+    (void)range;
+    sens_walk *w = ud;
+    if (!attr ||
+        (strcmp(root, "var") != 0 && strcmp(root, "local") != 0 && strcmp(root, "module") != 0))
+        return;
+    char key[1024];
+    snprintf(key, sizeof(key), "%s%s.%s", w->prefix, root, attr);
+    if (json_object_get(w->names, key))
+        w->found = true;
+    if (attr2 && strcmp(root, "module") == 0) {
+        snprintf(key, sizeof(key), "%s%s.%s.%s", w->prefix, root, attr, attr2);
+        if (json_object_get(w->names, key))
+            w->found = true;
+    }
+}
+
+static bool expr_sensitive(const planner *P, const char *prefix, const vpce_ast_expr *e)
+{
+    if (!e)
+        return false;
+    if (vpce_config_expr_sensitive(module_by_prefix(P, prefix), e))
+        return true;
+    if (json_object_size(P->sensitive_names) == 0)
+        return false;
+    sens_walk w = {P->sensitive_names, prefix, false};
+    vpce_expr_walk_refs(e, sens_visit, &w);
+    return w.found;
+}
+
+static bool body_sensitive(const planner *P, const char *prefix, const vpce_ast_body *b)
 {
     for (size_t i = 0; b && i < b->nattrs; i++)
-        if (expr_sensitive(P, b->attrs[i]->expr))
+        if (expr_sensitive(P, prefix, b->attrs[i]->expr))
             return true;
     for (size_t i = 0; b && i < b->nblocks; i++)
-        if (body_sensitive(P, b->blocks[i]->body))
+        if (body_sensitive(P, prefix, b->blocks[i]->body))
             return true;
     return false;
+}
+
+static void mark_sensitive(planner *P, const char *prefix, const char *name)
+{
+    char key[1024];
+    snprintf(key, sizeof(key), "%s%s", prefix, name);
+    json_object_set_new(P->sensitive_names, key, json_true());
 }
 
 /* Top-level names shown as (sensitive value): schema-sensitive attributes, and arguments whose
@@ -140,12 +232,13 @@ static bool body_sensitive(const planner *P, const vpce_ast_body *b)
 static json_t *sensitive_paths(const planner *P, const vpce_cfg_resource *r)
 {
     json_t *out = json_array();
+    const char *prefix = r->module ? r->module->prefix : "";
     const vpce_block_schema *s = r->rtype ? r->rtype->schema : NULL;
     for (const vpce_attr_schema *a = s ? s->attrs : NULL; a && a->name; a++) {
         bool sens = (a->flags & VPCE_ATTR_SENSITIVE) != 0;
         for (size_t i = 0; !sens && r->body && i < r->body->nattrs; i++)
             if (strcmp(r->body->attrs[i]->name, a->name) == 0 &&
-                expr_sensitive(P, r->body->attrs[i]->expr))
+                expr_sensitive(P, prefix, r->body->attrs[i]->expr))
                 sens = true;
         if (sens)
             json_array_append_new(out, json_string(a->name));
@@ -156,7 +249,7 @@ static json_t *sensitive_paths(const planner *P, const vpce_cfg_resource *r)
             bool match = strcmp(b->type, nb->name) == 0 ||
                          (strcmp(b->type, "dynamic") == 0 && b->nlabels > 0 &&
                           strcmp(b->labels[0], nb->name) == 0);
-            if (match && body_sensitive(P, b->body)) {
+            if (match && body_sensitive(P, prefix, b->body)) {
                 json_array_append_new(out, json_string(nb->name));
                 break;
             }
@@ -172,30 +265,30 @@ static json_t *sensitive_paths(const planner *P, const vpce_cfg_resource *r)
 static char no_sensitive_paths;
 static json_t *resource_sensitive_paths(planner *P, const vpce_cfg_resource *r)
 {
-    void *v = vpce_map_get(P->sens_cache, r->addr);
+    void *v = vpce_map_get(P->sens_cache, r->path_addr);
     if (!v) {
         json_t *paths = sensitive_paths(P, r);
         v = paths ? (void *)paths : (void *)&no_sensitive_paths;
-        vpce_map_set(P->sens_cache, r->addr, v);
+        vpce_map_set(P->sens_cache, r->path_addr, v);
     }
     return v == &no_sensitive_paths ? NULL : json_incref(v);
 }
 
-static void set_in_scope(planner *P, const vpce_cfg_resource *r, json_t *value /* stolen */)
+static void set_in_scope(json_t *scope, const vpce_cfg_resource *r, json_t *value /* stolen */)
 {
     json_t *root;
     if (r->mode == VPCE_MODE_DATA) {
-        json_t *data = json_object_get(P->scope, "data");
+        json_t *data = json_object_get(scope, "data");
         root = json_object_get(data, r->type);
         if (!root) {
             root = json_object();
             json_object_set_new(data, r->type, root);
         }
     } else {
-        root = json_object_get(P->scope, r->type);
+        root = json_object_get(scope, r->type);
         if (!root) {
             root = json_object();
-            json_object_set_new(P->scope, r->type, root);
+            json_object_set_new(scope, r->type, root);
         }
     }
     json_object_set_new(root, r->name, value);
@@ -250,31 +343,92 @@ static void add_dep(vpce_vec *deps, vpce_map *seen, const char *addr)
     vpce_vec_push(deps, vpce_strdup(addr));
 }
 
-/* The instances of resource (or data source) address raddr that a change must be ordered
-   against: those planned now and those in prior state. */
-static void add_resource_deps(planner *P, vpce_vec *deps, vpce_map *seen, const char *raddr)
+/* Adds the addresses of by_mi (module instance path -> vpce_vec*) under module instance path
+   mi: that instance's only when exact, else its own and those of every module inside it. */
+static void add_from_mi(vpce_vec *deps, vpce_map *seen, const vpce_map *by_mi, const char *mi,
+                        bool exact)
 {
-    size_t gi;
-    if (vpce_graph_find(P->g, raddr, &gi)) {
-        node_info *ni = &P->nodes[gi];
-        for (size_t i = 0; i < ni->insts.len; i++)
-            add_dep(deps, seen, ni->insts.items[i]);
+    if (!by_mi)
+        return;
+    if (exact) {
+        const vpce_vec *v = vpce_map_get(by_mi, mi);
+        for (size_t i = 0; v && i < v->len; i++)
+            add_dep(deps, seen, v->items[i]);
+        return;
     }
-    vpce_vec *pv = vpce_map_get(P->prior_by_res, raddr);
-    for (size_t i = 0; pv && i < pv->len; i++)
-        add_dep(deps, seen, pv->items[i]);
-    if (!vpce_map_has(P->prior_by_res, raddr) && vpce_map_has(P->prior_by_addr, raddr))
-        add_dep(deps, seen, raddr);
+    size_t n = strlen(mi);
+    const char *k;
+    void *val;
+    for (size_t it = 0; vpce_map_next(by_mi, &it, &k, &val);) {
+        if (n && (strncmp(k, mi, n) != 0 || (k[n] != '\0' && k[n] != '.')))
+            continue;
+        const vpce_vec *v = val;
+        for (size_t i = 0; i < v->len; i++)
+            add_dep(deps, seen, v->items[i]);
+    }
 }
 
-static void set_depends(planner *P, vpce_change *c, size_t gi, const json_t *state_deps)
+/* Depth of the deepest module that a and b are both inside of. */
+static size_t common_depth(const vpce_config *a, const vpce_config *b)
+{
+    while (a->depth > b->depth)
+        a = a->parent;
+    while (b->depth > a->depth)
+        b = b->parent;
+    while (a != b) {
+        a = a->parent;
+        b = b->parent;
+    }
+    return a->depth;
+}
+
+/*
+ * The instances of the resource (or data source) of node d that a change in module instance mi
+ * of module m must be ordered against: those planned now and those in prior state, in the
+ * module instance of their common ancestor module that holds mi (a resource of the same module
+ * instance, of an enclosing one, or of the modules inside it).
+ */
+static void add_resource_deps(planner *P, vpce_vec *deps, vpce_map *seen, size_t d, const char *mi,
+                              const vpce_config *m)
+{
+    node_info *ni = &P->nodes[d];
+    const vpce_config *dm = ni->res->module;
+    size_t depth = m ? common_depth(dm, m) : 0;
+    bool exact = depth == dm->depth;
+    char *prefix = vpce_strndup(mi, mi_prefix_len(mi, depth));
+    add_from_mi(deps, seen, ni->by_mi, prefix, exact);
+    add_from_mi(deps, seen, vpce_map_get(P->prior_by_res, ni->res->path_addr), prefix, exact);
+    free(prefix);
+}
+
+/* The instances, planned and in prior state, of the resource address raddr (with module
+   keys). */
+static void add_prior_resource(planner *P, vpce_vec *deps, vpce_map *seen, const char *raddr)
+{
+    char *st = vpce_addr_static(raddr);
+    char *mi = vpce_addr_module_of(raddr);
+    size_t gi;
+    if (P->g && vpce_graph_find(P->g, st, &gi))
+        add_from_mi(deps, seen, P->nodes[gi].by_mi, mi, true);
+    const vpce_map *by_mi = vpce_map_get(P->prior_by_res, st);
+    if (by_mi)
+        add_from_mi(deps, seen, by_mi, mi, true);
+    else if (vpce_map_has(P->prior_by_addr, raddr))
+        add_dep(deps, seen, raddr);
+    free(st);
+    free(mi);
+}
+
+static void set_depends(planner *P, vpce_change *c, size_t gi, const char *mi,
+                        const json_t *state_deps)
 {
     vpce_vec deps = VPCE_VEC_INIT;
     vpce_map *seen = vpce_map_new();
     if (P->g && gi != (size_t)-1)
         for (size_t i = 0; i < P->nodes[gi].resdeps.len; i++) {
             size_t d = (uintptr_t)P->nodes[gi].resdeps.items[i] - 1;
-            add_resource_deps(P, &deps, seen, vpce_graph_name(P->g, d));
+            const vpce_config *m = P->nodes[gi].res ? P->nodes[gi].res->module : NULL;
+            add_resource_deps(P, &deps, seen, d, mi, m);
         }
     size_t k;
     json_t *sd;
@@ -287,7 +441,7 @@ static void set_depends(planner *P, vpce_change *c, size_t gi, const json_t *sta
             if (vpce_map_has(P->prior_by_addr, json_string_value(sd)))
                 add_dep(&deps, seen, json_string_value(sd));
         } else {
-            add_resource_deps(P, &deps, seen, ra);
+            add_prior_resource(P, &deps, seen, ra);
         }
         free(ra);
     }
@@ -299,15 +453,14 @@ static void set_depends(planner *P, vpce_change *c, size_t gi, const json_t *sta
 /* ---- conditions -------------------------------------------------------------------------- */
 
 /*
- * Checks conditions in the planner's scope (self set by the caller for postconditions).
+ * Checks conditions in scope, a module instance's (self set by the caller for postconditions).
  * Failures are diagnostics (summary as Terraform words it); returns false after one, and sets
  * *pending when a result is not known yet.
  */
-static bool check_conditions(planner *P, const vpce_cfg_validation *conds, size_t n,
-                             const char *summary, bool *pending)
+static bool check_conditions(planner *P, const modinst *mi, const vpce_cfg_validation *conds,
+                             size_t n, const char *summary, bool *pending)
 {
-    vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags, vpce_config_ref_sensitive,
-                         (void *)P->cfg};
+    vpce_eval_ctx ctx = eval_in(P, mi);
     bool ok = true;
     for (size_t i = 0; i < n; i++) {
         int rc = vpce_config_condition(&ctx, &conds[i], summary);
@@ -322,15 +475,15 @@ static bool check_conditions(planner *P, const vpce_cfg_validation *conds, size_
 }
 
 /* Postconditions with self = value. */
-static bool check_postconditions(planner *P, const vpce_cfg_resource *r, const json_t *value,
-                                 bool *pending)
+static bool check_postconditions(planner *P, const modinst *mi, const vpce_cfg_resource *r,
+                                 const json_t *value, bool *pending)
 {
     if (!r->npostconditions)
         return true;
-    json_object_set(P->scope, "self", (json_t *)value);
-    bool ok = check_conditions(P, r->postconditions, r->npostconditions,
+    json_object_set(mi->scope, "self", (json_t *)value);
+    bool ok = check_conditions(P, mi, r->postconditions, r->npostconditions,
                                "resource postcondition failed", pending);
-    json_object_del(P->scope, "self");
+    json_object_del(mi->scope, "self");
     return ok;
 }
 
@@ -442,11 +595,10 @@ static bool holds_replaced(const planner *P, const vpce_cfg_resource *r, const v
 
 /* The value at the path of steps (GETATTR names, INDEX keys evaluated in the scope) inside v,
    or NULL where it does not exist or is null. Borrowed from v. */
-static const json_t *value_at(planner *P, const json_t *v, const vpce_ast_expr *const *steps,
-                              size_t n)
+static const json_t *value_at(planner *P, const modinst *mi, const json_t *v,
+                              const vpce_ast_expr *const *steps, size_t n)
 {
-    vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags, vpce_config_ref_sensitive,
-                         (void *)P->cfg};
+    vpce_eval_ctx ctx = eval_in(P, mi);
     for (size_t i = 0; i < n && v; i++) {
         if (steps[i]->kind == VPCE_EXPR_GETATTR) {
             v = json_is_object(v) && !vpce_is_unknown(v)
@@ -469,27 +621,29 @@ static const json_t *value_at(planner *P, const json_t *v, const vpce_ast_expr *
 /* Whether change c of a referenced instance triggers a replacement, as Terraform decides: an
    update or a replacement of the instance, or, with an attribute path, a change of the
    value there (a value known only after apply counts as changed). */
-static bool triggers(planner *P, const vpce_change *c, const vpce_ast_expr *const *rest,
-                     size_t nrest)
+static bool triggers(planner *P, const modinst *mi, const vpce_change *c,
+                     const vpce_ast_expr *const *rest, size_t nrest)
 {
     if (c->action != VPCE_ACTION_UPDATE && c->action != VPCE_ACTION_DELETE_THEN_CREATE &&
         c->action != VPCE_ACTION_CREATE_THEN_DELETE)
         return false;
     if (nrest == 0)
         return true;
-    const json_t *before = value_at(P, c->before, rest, nrest);
-    const json_t *after = value_at(P, c->after, rest, nrest);
+    const json_t *before = value_at(P, mi, c->before, rest, nrest);
+    const json_t *after = value_at(P, mi, c->after, rest, nrest);
     if (!before || !after)
         return before != after;
     return !vpce_value_equal(before, after);
 }
 
-/* True if any replace_triggered_by reference of r (count and each in scope) has a triggering
-   change planned; those references are planned first (they are edges of the graph). */
-static bool replace_triggered(planner *P, const vpce_cfg_resource *r)
+/* True if any replace_triggered_by reference of r in module instance mi (count and each in its
+   scope) has a triggering change planned; those references are planned first (they are edges
+   of the graph). A reference names a resource of the same module, in the same module
+   instance. */
+static bool replace_triggered(planner *P, const modinst *mi, const vpce_cfg_resource *r)
 {
-    vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags, vpce_config_ref_sensitive,
-                         (void *)P->cfg};
+    vpce_eval_ctx ctx = eval_in(P, mi);
+    const vpce_config *m = r->module ? r->module : P->cfg;
     for (size_t t = 0; t < r->nreplace_triggered_by; t++) {
         const vpce_ast_expr *steps[64], *rev[64], *e = r->replace_triggered_by[t];
         size_t n = 0;
@@ -500,8 +654,10 @@ static bool replace_triggered(planner *P, const vpce_cfg_resource *r)
         for (size_t i = 0; i < n; i++)
             steps[i] = rev[n - 1 - i];
         /* decoding checked the shape: TYPE.NAME, then an optional instance key, then a path */
-        char *raddr = vpce_asprintf("%s.%s", e->u.var.name, steps[0]->u.getattr.name);
-        const vpce_cfg_resource *tr = vpce_config_resource(P->cfg, raddr);
+        char *local = vpce_asprintf("%s.%s", e->u.var.name, steps[0]->u.getattr.name);
+        const vpce_cfg_resource *tr = vpce_config_resource(m, local);
+        char *raddr = in_module(mi->path, local);
+        free(local);
         size_t first = 1;
         vpce_vec addrs = VPCE_VEC_INIT;
         if (tr && (tr->count || tr->for_each) && n > 1 && steps[1]->kind == VPCE_EXPR_INDEX) {
@@ -514,17 +670,19 @@ static bool replace_triggered(planner *P, const vpce_cfg_resource *r)
             json_decref(k);
             first = 2;
         } else if (tr && (tr->count || tr->for_each)) {
-            size_t gi; /* every instance: a change to any of them triggers */
-            if (vpce_graph_find(P->g, raddr, &gi))
-                for (size_t i = 0; i < P->nodes[gi].insts.len; i++)
-                    vpce_vec_push(&addrs, vpce_strdup(P->nodes[gi].insts.items[i]));
+            size_t gi; /* every instance (of mi): a change to any of them triggers */
+            const vpce_vec *in_mi = NULL;
+            if (vpce_graph_find(P->g, tr->path_addr, &gi) && P->nodes[gi].by_mi)
+                in_mi = vpce_map_get(P->nodes[gi].by_mi, mi->path);
+            for (size_t i = 0; in_mi && i < in_mi->len; i++)
+                vpce_vec_push(&addrs, vpce_strdup(in_mi->items[i]));
         } else {
             vpce_vec_push(&addrs, vpce_strdup(raddr));
         }
         bool hit = false;
         for (size_t i = 0; i < addrs.len; i++) {
             const vpce_change *c = vpce_map_get(P->change_by_addr, addrs.items[i]);
-            hit = hit || (c && triggers(P, c, steps + first, n - first));
+            hit = hit || (c && triggers(P, mi, c, steps + first, n - first));
             free(addrs.items[i]);
         }
         vpce_vec_release(&addrs);
@@ -536,8 +694,9 @@ static bool replace_triggered(planner *P, const vpce_cfg_resource *r)
 }
 
 /* Plans one managed instance; returns the value to expose to references (new reference). */
-static json_t *plan_managed_instance(planner *P, size_t gi, const vpce_cfg_resource *r,
-                                     const char *addr, const json_t *key, const json_t *config)
+static json_t *plan_managed_instance(planner *P, size_t gi, const modinst *mi,
+                                     const vpce_cfg_resource *r, const char *addr,
+                                     const json_t *key, const json_t *config)
 {
     json_t *prior_res = vpce_map_get(P->prior_by_addr, addr);
     json_t *prior = prior_res ? json_object_get(prior_res, "attributes") : NULL;
@@ -545,16 +704,16 @@ static json_t *plan_managed_instance(planner *P, size_t gi, const vpce_cfg_resou
         return json_incref(prior ? prior : (json_t *)config);
 
     bool pending = false;
-    if (!check_conditions(P, r->preconditions, r->npreconditions, "resource precondition failed",
-                          &pending))
+    if (!check_conditions(P, mi, r->preconditions, r->npreconditions,
+                          "resource precondition failed", &pending))
         return json_incref((json_t *)config);
 
     bool by_request = vpce_map_has(P->replace_addrs, addr);
-    bool by_trigger = prior_res && replace_triggered(P, r);
+    bool by_trigger = prior_res && replace_triggered(P, mi, r);
     json_t *planned = planned_value(r, addr, config, prior, false);
     json_t *paths = json_array();
     vpce_change *c = change_new(r, NULL, addr, key);
-    set_depends(P, c, gi, NULL);
+    set_depends(P, c, gi, mi->path, NULL);
     if (!prior_res) {
         c->action = VPCE_ACTION_CREATE;
     } else {
@@ -597,22 +756,29 @@ static json_t *plan_managed_instance(planner *P, size_t gi, const vpce_cfg_resou
     json_decref(paths);
     c->sensitive_paths = resource_sensitive_paths(P, r);
     push_change(P, c);
-    check_postconditions(P, r, planned, &pending);
+    check_postconditions(P, mi, r, planned, &pending);
     c->checks_pending = pending;
     return planned;
 }
 
-static bool deps_pending(const planner *P, size_t gi)
+static bool deps_pending(planner *P, size_t gi, const modinst *mi)
 {
+    vpce_vec deps = VPCE_VEC_INIT;
+    vpce_map *seen = vpce_map_new();
+    bool pending = false;
     for (size_t i = 0; i < P->nodes[gi].resdeps.len; i++) {
-        node_info *d = &P->nodes[(uintptr_t)P->nodes[gi].resdeps.items[i] - 1];
-        for (size_t j = 0; j < d->insts.len; j++) {
-            vpce_change *c = vpce_map_get(P->change_by_addr, d->insts.items[j]);
-            if (c && c->action != VPCE_ACTION_NOOP && strcmp(c->mode, "managed") == 0)
-                return true;
-        }
+        size_t d = (uintptr_t)P->nodes[gi].resdeps.items[i] - 1;
+        add_resource_deps(P, &deps, seen, d, mi->path, mi->mod);
     }
-    return false;
+    for (size_t j = 0; j < deps.len; j++) {
+        vpce_change *c = vpce_map_get(P->change_by_addr, deps.items[j]);
+        if (c && c->action != VPCE_ACTION_NOOP && strcmp(c->mode, "managed") == 0)
+            pending = true;
+        free(deps.items[j]);
+    }
+    vpce_vec_release(&deps);
+    vpce_map_free(seen);
+    return pending;
 }
 
 /* True if an argument the configuration sets is not known yet (omitted computed attributes are
@@ -637,20 +803,21 @@ static bool config_unknown(const vpce_cfg_resource *r, const json_t *config)
 }
 
 /* Plans one data-source instance: read now when its configuration is known. */
-static json_t *plan_data_instance(planner *P, size_t gi, const vpce_cfg_resource *r,
-                                  const char *addr, const json_t *key, const json_t *config)
+static json_t *plan_data_instance(planner *P, size_t gi, const modinst *mi,
+                                  const vpce_cfg_resource *r, const char *addr, const json_t *key,
+                                  const json_t *config)
 {
     json_t *prior_res = vpce_map_get(P->prior_by_addr, addr);
     json_t *prior = prior_res ? json_object_get(prior_res, "attributes") : NULL;
     bool checks = false;
-    if (!check_conditions(P, r->preconditions, r->npreconditions, "resource precondition failed",
-                          &checks))
+    if (!check_conditions(P, mi, r->preconditions, r->npreconditions,
+                          "resource precondition failed", &checks))
         return json_incref((json_t *)config);
     vpce_change *c = change_new(r, NULL, addr, key);
     c->before = prior ? json_incref(prior) : NULL;
     json_t *value = NULL;
     bool unknown = config_unknown(r, config);
-    bool pending = !unknown && deps_pending(P, gi);
+    bool pending = !unknown && deps_pending(P, gi, mi);
     if (!unknown && !pending && r->rtype->read) {
         char pbuf[128];
         const char *ref = provider_ref_of(r, pbuf, sizeof(pbuf));
@@ -674,11 +841,11 @@ static json_t *plan_data_instance(planner *P, size_t gi, const vpce_cfg_resource
             c->reason = vpce_strdup("read_because_dependency_pending");
     }
     c->after = json_incref(value);
-    set_depends(P, c, gi, NULL);
+    set_depends(P, c, gi, mi->path, NULL);
     push_change(P, c);
     /* Read now: its postconditions see what was read; read during apply: checked then. */
     if (c->action == VPCE_ACTION_NOOP)
-        check_postconditions(P, r, value, &checks);
+        check_postconditions(P, mi, r, value, &checks);
     else
         checks = checks || r->npostconditions > 0;
     c->checks_pending = checks;
@@ -691,18 +858,22 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /*
- * Checks n more instances of one resource against the caps (before any is allocated) and
- * counts them towards the plan's total. False after a diagnostic.
+ * Checks n more instances of one resource, or of one module call (module), against the caps
+ * (before any is allocated); a resource's count towards the plan's total, a module's multiply
+ * the instances of the resources inside it as those are planned. False after a diagnostic.
  */
-static bool instances_fit(planner *P, vpce_range range, size_t n, const char *meta)
+static bool instances_fit(planner *P, vpce_range range, size_t n, const char *meta, bool module)
 {
     if (n > VPCE_MAX_INSTANCES_PER_RESOURCE) {
-        char *detail = vpce_asprintf("a resource may have at most %d instances",
-                                     VPCE_MAX_INSTANCES_PER_RESOURCE);
+        char *detail =
+            vpce_asprintf("a %s may have at most %d instances", module ? "module call" : "resource",
+                          VPCE_MAX_INSTANCES_PER_RESOURCE);
         vpce_diags_error(P->diags, range, detail, "invalid %s argument: too many instances", meta);
         free(detail);
         return false;
     }
+    if (module)
+        return true;
     size_t max =
         P->opts && P->opts->max_instances ? P->opts->max_instances : VPCE_MAX_INSTANCES_PER_PLAN;
     if (P->ninstances + n > max) {
@@ -717,12 +888,16 @@ static bool instances_fit(planner *P, vpce_range range, size_t n, const char *me
     return true;
 }
 
-/* Evaluates count / for_each into the instance keys (array of null, integers or strings) and
-   the each.value per key (array, same length). Returns false after a diagnostic. */
-static bool expand_keys(planner *P, const vpce_cfg_resource *r, json_t **keys, json_t **values)
+/* Evaluates count / for_each (in scope) of a resource, or of a module call (module), into the
+   instance keys (array of null, integers or strings) and the each.value per key (array, same
+   length). Returns false after a diagnostic. */
+static bool expand_keys(planner *P, const modinst *mi, const vpce_ast_expr *count,
+                        const vpce_ast_expr *for_each, bool module, json_t **keys, json_t **values)
 {
-    vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags, vpce_config_ref_sensitive,
-                         (void *)P->cfg};
+    struct {
+        const vpce_ast_expr *count, *for_each;
+    } rr = {count, for_each}, *r = &rr;
+    vpce_eval_ctx ctx = eval_in(P, mi);
     *keys = json_array();
     *values = json_array();
     if (r->count) {
@@ -744,7 +919,7 @@ static bool expand_keys(planner *P, const vpce_cfg_resource *r, json_t **keys, j
         /* (a huge count is refused here, before it is converted or anything is allocated) */
         size_t want = crc == -2 ? (size_t)-1 : (size_t)count;
         json_int_t n = (json_int_t)want;
-        if (!instances_fit(P, r->count->range, want, "count")) {
+        if (!instances_fit(P, r->count->range, want, "count", module)) {
             json_decref(v);
             return false;
         }
@@ -763,7 +938,7 @@ static bool expand_keys(planner *P, const vpce_cfg_resource *r, json_t **keys, j
         size_t size = json_is_object(v) && !vpce_is_unknown(v) ? json_object_size(v)
                       : json_is_array(v)                       ? json_array_size(v)
                                                                : 0;
-        if (!instances_fit(P, r->for_each->range, size, "for_each")) {
+        if (!instances_fit(P, r->for_each->range, size, "for_each", module)) {
             json_decref(v);
             return false;
         }
@@ -814,34 +989,60 @@ static bool expand_keys(planner *P, const vpce_cfg_resource *r, json_t **keys, j
     return true;
 }
 
-static bool instance_targeted(const planner *P, const node_info *ni, const char *addr)
+/* True if a -target selects the instance (or module instance) address addr. */
+static bool targeted(const planner *P, const char *addr)
 {
-    if (!P->target_addrs || ni->whole)
-        return true;
-    return vpce_map_has(P->target_addrs, addr);
+    vpce_addr a;
+    if (vpce_addr_parse(&a, addr) != 0) {
+        vpce_error_clear();
+        return false;
+    }
+    bool hit = false;
+    for (size_t t = 0; t < P->ntargets && !hit; t++)
+        hit = vpce_addr_contains(&P->targets[t], &a);
+    vpce_addr_release(&a);
+    return hit;
 }
 
-static void plan_resource(planner *P, size_t gi)
+static bool instance_targeted(const planner *P, const node_info *ni, const char *addr)
+{
+    if (!P->targets || ni->whole)
+        return true;
+    return targeted(P, addr);
+}
+
+static void note_instance(node_info *ni, const modinst *mi, const char *addr)
+{
+    char *copy = vpce_strdup(addr);
+    vpce_vec_push(&ni->insts, copy);
+    if (!ni->by_mi)
+        ni->by_mi = vpce_map_new();
+    vpce_vec *v = vpce_map_get(ni->by_mi, mi->path);
+    if (!v) {
+        v = vpce_calloc(1, sizeof(*v));
+        vpce_map_set(ni->by_mi, mi->path, v);
+    }
+    vpce_vec_push(v, copy);
+}
+
+static void plan_resource_in(planner *P, size_t gi, modinst *mi)
 {
     node_info *ni = &P->nodes[gi];
     vpce_cfg_resource *r = ni->res;
     json_t *keys = NULL, *values = NULL;
-    if (!r->rtype) {
+    json_t *scope = mi->scope;
+    if (!expand_keys(P, mi, r->count, r->for_each, false, &keys, &values)) {
         P->failed = true;
-        return;
-    }
-    if (!expand_keys(P, r, &keys, &values)) {
-        P->failed = true;
-        set_in_scope(P, r, vpce_unknown());
+        set_in_scope(scope, r, vpce_unknown());
         goto cleanup;
     }
+    char *raddr = in_module(mi->path, r->addr);
     json_t *collected = r->count ? json_array() : r->for_each ? json_object() : NULL;
     json_t *single = NULL;
-    vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags, vpce_config_ref_sensitive,
-                         (void *)P->cfg};
+    vpce_eval_ctx ctx = eval_in(P, mi);
     for (size_t i = 0; i < json_array_size(keys); i++) {
         json_t *key = json_array_get(keys, i);
-        char *addr = vpce_plan_instance_addr(r->addr, key);
+        char *addr = vpce_plan_instance_addr(raddr, key);
         json_t *value = NULL;
         vpce_map_set(P->matched, addr, (void *)1);
         if (!instance_targeted(P, ni, addr)) {
@@ -853,12 +1054,12 @@ static void plan_resource(planner *P, size_t gi)
             if (r->count) {
                 json_t *cnt = json_object();
                 json_object_set(cnt, "index", key);
-                json_object_set_new(P->scope, "count", cnt);
+                json_object_set_new(scope, "count", cnt);
             } else if (r->for_each) {
                 json_t *each = json_object();
                 json_object_set(each, "key", key);
                 json_object_set(each, "value", json_array_get(values, i));
-                json_object_set_new(P->scope, "each", each);
+                json_object_set_new(scope, "each", each);
             }
             /* count and each stay in scope for the conditions and triggers as well. */
             json_t *config = vpce_body_eval(&ctx, r->body, r->rtype->schema);
@@ -867,13 +1068,13 @@ static void plan_resource(planner *P, size_t gi)
                 value = vpce_unknown();
             } else {
                 value = r->mode == VPCE_MODE_DATA
-                            ? plan_data_instance(P, gi, r, addr, key, config)
-                            : plan_managed_instance(P, gi, r, addr, key, config);
+                            ? plan_data_instance(P, gi, mi, r, addr, key, config)
+                            : plan_managed_instance(P, gi, mi, r, addr, key, config);
                 json_decref(config);
             }
-            json_object_del(P->scope, "count");
-            json_object_del(P->scope, "each");
-            vpce_vec_push(&ni->insts, vpce_strdup(addr));
+            json_object_del(scope, "count");
+            json_object_del(scope, "each");
+            note_instance(ni, mi, addr);
         }
         if (r->count)
             json_array_append_new(collected, value);
@@ -883,10 +1084,23 @@ static void plan_resource(planner *P, size_t gi)
             single = value;
         free(addr);
     }
-    set_in_scope(P, r, collected ? collected : single ? single : json_null());
+    free(raddr);
+    set_in_scope(scope, r, collected ? collected : single ? single : json_null());
 cleanup:
     json_decref(keys);
     json_decref(values);
+}
+
+static void plan_resource(planner *P, size_t gi)
+{
+    vpce_cfg_resource *r = P->nodes[gi].res;
+    if (!r->rtype) {
+        P->failed = true;
+        return;
+    }
+    const vpce_vec *v = &P->minsts[r->module->id];
+    for (size_t i = 0; i < v->len; i++)
+        plan_resource_in(P, gi, v->items[i]);
 }
 
 /* ---- variables, locals, outputs ---------------------------------------------------------- */
@@ -894,12 +1108,11 @@ cleanup:
 static void plan_variable(planner *P, const vpce_cfg_variable *v, const json_t *vars)
 {
     json_t *val = json_object_get(vars, v->name);
-    json_t *varobj = json_object_get(P->scope, "var");
+    json_t *varobj = json_object_get(P->root->scope, "var");
     if (val) {
         json_object_set(varobj, v->name, val);
     } else if (v->default_expr) {
-        vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags, vpce_config_ref_sensitive,
-                             (void *)P->cfg};
+        vpce_eval_ctx ctx = eval_in(P, P->root);
         json_t *d = vpce_eval(&ctx, v->default_expr);
         if (!d)
             P->failed = true;
@@ -912,16 +1125,255 @@ static void plan_variable(planner *P, const vpce_cfg_variable *v, const json_t *
     }
 }
 
-static void plan_local(planner *P, const vpce_cfg_local *l)
+static void plan_local(planner *P, const vpce_cfg_local *l, const vpce_config *m)
 {
-    vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags, vpce_config_ref_sensitive,
-                         (void *)P->cfg};
-    json_t *v = vpce_eval(&ctx, l->expr);
-    if (!v) {
-        P->failed = true;
-        v = vpce_unknown();
+    const vpce_vec *insts = &P->minsts[m->id];
+    for (size_t i = 0; i < insts->len; i++) {
+        modinst *mi = insts->items[i];
+        vpce_eval_ctx ctx = eval_in(P, mi);
+        json_t *v = vpce_eval(&ctx, l->expr);
+        if (!v) {
+            P->failed = true;
+            v = vpce_unknown();
+        }
+        json_object_set_new(json_object_get(mi->scope, "local"), l->name, v);
     }
-    json_object_set_new(json_object_get(P->scope, "local"), l->name, v);
+    if (expr_sensitive(P, m->prefix, l->expr)) {
+        char key[512];
+        snprintf(key, sizeof(key), "local.%s", l->name);
+        mark_sensitive(P, m->prefix, key);
+    }
+}
+
+/* ---- modules ----------------------------------------------------------------------------- */
+
+static const vpce_ast_attr *call_argument(const vpce_cfg_module_call *call, const char *name)
+{
+    for (size_t i = 0; i < call->body->nattrs; i++)
+        if (strcmp(call->body->attrs[i]->name, name) == 0)
+            return call->body->attrs[i];
+    return NULL;
+}
+
+/* Sets each.* or count.index of module instance mi's call in its parent's scope (undone by
+   clear_repetition). */
+static void set_repetition(const modinst *mi)
+{
+    json_t *ps = mi->parent->scope;
+    if (mi->mod->call->count) {
+        json_t *cnt = json_object();
+        json_object_set(cnt, "index", mi->key);
+        json_object_set_new(ps, "count", cnt);
+    } else if (mi->mod->call->for_each) {
+        json_t *each = json_object();
+        json_object_set(each, "key", mi->key);
+        json_object_set(each, "value", mi->each_value);
+        json_object_set_new(ps, "each", each);
+    }
+}
+
+static void clear_repetition(const modinst *mi)
+{
+    json_object_del(mi->parent->scope, "count");
+    json_object_del(mi->parent->scope, "each");
+}
+
+/* A module's input variable in each of its instances: the call's argument (evaluated in the
+   calling module instance), else the default; converted to the type, then validated. */
+static void plan_module_variable(planner *P, const vpce_cfg_variable *v, const vpce_config *m)
+{
+    const vpce_cfg_module_call *call = m->call;
+    const vpce_ast_attr *arg = call_argument(call, v->name);
+    json_t *type = NULL;
+    if (v->type) {
+        vpce_diags quiet = VPCE_DIAGS_INIT; /* reported when decoding */
+        type = vpce_type_from_expr(v->type, &quiet);
+        vpce_diags_release(&quiet);
+    }
+    const vpce_vec *insts = &P->minsts[m->id];
+    for (size_t i = 0; i < insts->len; i++) {
+        modinst *mi = insts->items[i];
+        json_t *x = NULL;
+        vpce_range at = arg ? arg->expr->range : call->range;
+        if (arg) {
+            vpce_eval_ctx ctx = eval_in(P, mi->parent);
+            set_repetition(mi);
+            x = vpce_eval(&ctx, arg->expr);
+            clear_repetition(mi);
+            if (!x) {
+                P->failed = true;
+                x = vpce_unknown();
+            }
+        }
+        if ((!x || (json_is_null(x) && !v->nullable)) && v->default_expr) {
+            json_decref(x);
+            vpce_eval_ctx ctx = eval_in(P, mi);
+            x = vpce_eval(&ctx, v->default_expr);
+        }
+        if (!x) {
+            vpce_diags_error(P->diags, call->range, NULL,
+                             "no value for required variable \"%s\" of module \"%s\"", v->name,
+                             call->name);
+            P->failed = true;
+            x = vpce_unknown();
+        }
+        if (type) {
+            const char *why = NULL;
+            json_t *cv = vpce_convert(x, type, &why);
+            if (!cv) {
+                vpce_diags_error(P->diags, at, why,
+                                 "invalid value for input variable \"%s\" of module \"%s\"",
+                                 v->name, call->name);
+                P->failed = true;
+                cv = vpce_unknown();
+            }
+            json_decref(x);
+            x = cv;
+        }
+        json_object_set_new(json_object_get(mi->scope, "var"), v->name, x);
+        /* Validation rules see the variable's value. */
+        for (size_t k = 0; k < v->nvalidations; k++) {
+            const vpce_cfg_validation *val = &v->validations[k];
+            vpce_eval_ctx vctx = eval_in(P, mi);
+            json_t *ok = vpce_eval(&vctx, val->condition);
+            if (ok && json_is_false(ok)) {
+                json_t *msg = vpce_eval(&vctx, val->error_message);
+                char *text = msg ? vpce_value_to_string(msg, &(const char *){NULL}) : NULL;
+                vpce_diags_error(P->diags, at, text,
+                                 "invalid value for variable \"%s\" of module \"%s\"", v->name,
+                                 call->name);
+                free(text);
+                json_decref(msg);
+                P->failed = true;
+            } else if (!ok) {
+                P->failed = true;
+            }
+            json_decref(ok);
+        }
+    }
+    json_decref(type);
+    if (v->sensitive || (arg && expr_sensitive(P, m->parent->prefix, arg->expr))) {
+        char key[512];
+        snprintf(key, sizeof(key), "var.%s", v->name);
+        mark_sensitive(P, m->prefix, key);
+    }
+}
+
+/* A new scope for a module instance: path.*, and empty var, local, data and module. */
+static json_t *new_scope(const planner *P, const vpce_config *m)
+{
+    json_t *scope = json_object();
+    json_object_set_new(scope, "var", json_object());
+    json_object_set_new(scope, "local", json_object());
+    json_object_set_new(scope, "data", json_object());
+    json_object_set_new(scope, "module", json_object());
+    json_t *path = json_object();
+    char cwd[4096];
+    const char *root = P->cfg->dir ? P->cfg->dir : ".";
+    json_object_set_new(path, "module", json_string(m->dir ? m->dir : root));
+    json_object_set_new(path, "root", json_string(root));
+    json_object_set_new(path, "cwd", json_string(getcwd(cwd, sizeof(cwd)) ? cwd : "."));
+    json_object_set_new(scope, "path", path);
+    const char *ws = P->cfg->workspace ? P->cfg->workspace : "default";
+    json_object_set_new(scope, "terraform", json_pack("{s:s}", "workspace", ws));
+    return scope;
+}
+
+static modinst *add_modinst(planner *P, const vpce_config *m, modinst *parent, const char *path)
+{
+    modinst *mi = vpce_calloc(1, sizeof(*mi));
+    mi->path = vpce_strdup(path);
+    mi->mod = m;
+    mi->parent = parent;
+    mi->scope = new_scope(P, m);
+    vpce_vec_push(&P->minsts[m->id], mi);
+    vpce_map_set(P->mi_paths, mi->path, mi);
+    return mi;
+}
+
+/* An object with every output of module m unknown, for its instances' values in the scope. */
+static json_t *unknown_outputs(const vpce_config *m)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < m->outputs.len; i++)
+        json_object_set_new(o, ((vpce_cfg_output *)m->outputs.items[i])->name, vpce_unknown());
+    return o;
+}
+
+/* A module call in every instance of its calling module: count and for_each expand into the
+   called module's instances; module.NAME in the caller's scope gets their outputs. */
+static void plan_module_call(planner *P, const vpce_cfg_module_call *call, const vpce_config *m)
+{
+    const vpce_config *child = call->child;
+    if (!child)
+        return;
+    const vpce_vec *insts = &P->minsts[m->id];
+    for (size_t i = 0; i < insts->len; i++) {
+        modinst *pm = insts->items[i];
+        json_t *keys = NULL, *values = NULL;
+        json_t *mods = json_object_get(pm->scope, "module");
+        if (!expand_keys(P, pm, call->count, call->for_each, true, &keys, &values)) {
+            P->failed = true;
+            json_object_set_new(mods, call->name, vpce_unknown());
+            json_decref(keys);
+            json_decref(values);
+            continue;
+        }
+        json_t *collected = call->count ? json_array() : call->for_each ? json_object() : NULL;
+        for (size_t k = 0; k < json_array_size(keys); k++) {
+            json_t *key = json_array_get(keys, k);
+            vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
+            vpce_buf_printf(&b, "%s%smodule.%s", pm->path, pm->path[0] ? "." : "", call->name);
+            vpce_addr_key_append(&b, key);
+            modinst *mi = add_modinst(P, child, pm, vpce_buf_cstr(&b));
+            vpce_buf_release(&b);
+            mi->key = json_is_null(key) ? NULL : json_incref(key);
+            mi->each_value = call->for_each ? json_incref(json_array_get(values, k)) : NULL;
+            json_t *outs = unknown_outputs(child);
+            mi->outputs = outs;
+            if (call->count)
+                json_array_append_new(collected, outs);
+            else if (call->for_each)
+                json_object_set_new(collected, json_string_value(key), outs);
+            else
+                collected = outs;
+        }
+        json_object_set_new(mods, call->name, collected ? collected : json_null());
+        json_decref(keys);
+        json_decref(values);
+    }
+}
+
+/* A module's output in each of its instances, into the caller's module.NAME. */
+static void plan_module_output(planner *P, const vpce_cfg_output *o, const vpce_config *m)
+{
+    const vpce_vec *insts = &P->minsts[m->id];
+    for (size_t i = 0; i < insts->len; i++) {
+        modinst *mi = insts->items[i];
+        vpce_eval_ctx ctx = eval_in(P, mi);
+        /* A precondition whose result is not known yet is not checked again during apply. */
+        if (!check_conditions(P, mi, o->preconditions, o->npreconditions,
+                              "module output value precondition failed", NULL)) {
+            json_object_set_new(mi->outputs, o->name, vpce_unknown());
+            continue;
+        }
+        json_t *v = o->value ? vpce_eval(&ctx, o->value) : json_null();
+        if (!v) {
+            P->failed = true;
+            v = vpce_unknown();
+        }
+        json_object_set_new(mi->outputs, o->name, v);
+    }
+    if (o->sensitive || expr_sensitive(P, m->prefix, o->value)) {
+        char key[512];
+        const vpce_cfg_module_call *call = m->call;
+        snprintf(key, sizeof(key), "module.%s.%s", call->name, o->name);
+        mark_sensitive(P, m->parent->prefix, key);
+        if (call->count || call->for_each) {
+            snprintf(key, sizeof(key), "module.%s", call->name);
+            mark_sensitive(P, m->parent->prefix, key);
+        }
+    }
 }
 
 static json_t *actions1(const char *a)
@@ -937,12 +1389,12 @@ static json_t *output_changes(planner *P, bool destroy)
     json_t *prior_outs = json_object_get(P->prior, "outputs");
     for (size_t i = 0; !destroy && i < P->cfg->outputs.len; i++) {
         const vpce_cfg_output *o = P->cfg->outputs.items[i];
-        vpce_eval_ctx ctx = {P->scope, P->cfg->dir, P->diags, vpce_config_ref_sensitive,
-                             (void *)P->cfg};
+        vpce_eval_ctx ctx = eval_in(P, P->root);
         /* Not known yet: checked again when the outputs are stored after apply. */
-        if (!check_conditions(P, o->preconditions, o->npreconditions,
+        if (!check_conditions(P, P->root, o->preconditions, o->npreconditions,
                               "module output value precondition failed", NULL))
             continue;
+        const char *prefix = "";
         json_t *v = o->value ? vpce_eval(&ctx, o->value) : json_null();
         if (!v) {
             P->failed = true;
@@ -957,7 +1409,7 @@ static json_t *output_changes(planner *P, bool destroy)
         json_object_set_new(oc, "after", v);
         /* Loading reported outputs that carry sensitive values without saying so. */
         json_object_set_new(oc, "sensitive",
-                            json_boolean(o->sensitive || expr_sensitive(P, o->value)));
+                            json_boolean(o->sensitive || expr_sensitive(P, prefix, o->value)));
         json_object_set_new(out, o->name, oc);
     }
     const char *name;
@@ -988,9 +1440,8 @@ static const vpce_cfg_removed *removed_for(const planner *P, const char *addr)
     if (!P->cfg->removed.len)
         return NULL;
     vpce_addr a;
-    const char *err;
     const vpce_cfg_removed *found = NULL;
-    if (vpce_addr_parse(&a, addr, &err) < 0)
+    if (vpce_addr_parse(&a, addr) < 0)
         return NULL;
     for (size_t i = 0; i < P->cfg->removed.len && !found; i++) {
         const vpce_cfg_removed *rm = P->cfg->removed.items[i];
@@ -1014,15 +1465,13 @@ static void plan_orphans(planner *P)
         const char *mode = json_string_value(json_object_get(res, "mode"));
         if (!addr || (mode && strcmp(mode, "managed") != 0) || vpce_map_has(P->matched, addr))
             continue;
-        char *raddr = resource_part(addr);
-        if (P->target_addrs && !vpce_map_has(P->target_addrs, addr) &&
-            !vpce_map_has(P->target_addrs, raddr)) {
-            free(raddr);
+        if (P->targets && !targeted(P, addr))
             continue;
-        }
+        char *raddr = resource_part(addr);
+        char *mi = vpce_addr_module_of(addr);
         vpce_cfg_resource *r = vpce_config_resource(P->cfg, raddr);
         size_t gi = (size_t)-1;
-        if (r && P->g && !vpce_graph_find(P->g, raddr, &gi))
+        if (r && P->g && !vpce_graph_find(P->g, r->path_addr, &gi))
             gi = (size_t)-1;
         vpce_change *c = change_new(NULL, res, addr, NULL);
         c->action = VPCE_ACTION_DELETE;
@@ -1032,7 +1481,9 @@ static void plan_orphans(planner *P)
             c->action = VPCE_ACTION_FORGET;
             vpce_vec_push(&P->forgotten, vpce_strdup(addr));
         } else if (!P->opts->destroy) {
-            if (!r)
+            if (mi[0] && !vpce_map_has(P->mi_paths, mi))
+                c->reason = vpce_strdup("delete_because_no_module");
+            else if (!r)
                 c->reason = vpce_strdup("delete_because_no_resource_config");
             else if (r->count && json_is_integer(ix))
                 c->reason = vpce_strdup("delete_because_count_index");
@@ -1044,11 +1495,12 @@ static void plan_orphans(planner *P)
         json_t *attrs = json_object_get(res, "attributes");
         c->before = attrs ? json_incref(attrs) : json_object();
         c->after = NULL;
-        set_depends(P, c, gi, json_object_get(res, "dependencies"));
+        set_depends(P, c, gi, mi, json_object_get(res, "dependencies"));
         if (r && r->prevent_destroy)
             prevent_destroy_error(P, r, addr);
         push_change(P, c);
         free(raddr);
+        free(mi);
     }
 }
 
@@ -1060,11 +1512,11 @@ static void moved_still_declared(planner *P)
 {
     for (size_t i = 0; i < P->cfg->moved.len; i++) {
         const vpce_cfg_moved *m = P->cfg->moved.items[i];
-        if (!m->from.type || !m->from.key || m->from.nmodules)
+        if (!m->from.type || !m->from.key || m->from.nmodule)
             continue;
         char *from = vpce_addr_format(&m->from);
         if (vpce_map_has(P->matched, from)) {
-            char *ra = vpce_addr_resource(&m->from);
+            char *ra = vpce_addr_string(&m->from, true, false);
             const vpce_cfg_resource *r = vpce_config_resource(P->cfg, ra);
             char *w = NULL;
             if (r && r->range.src) {
@@ -1088,9 +1540,9 @@ static void moved_still_declared(planner *P)
 }
 
 /* Puts value (stolen) at data.TYPE.NAME of the scope, or removes it (value NULL). */
-static void scope_data(planner *P, const vpce_cfg_resource *r, json_t *value)
+static void scope_data(json_t *scope, const vpce_cfg_resource *r, json_t *value)
 {
-    json_t *data = json_object_get(P->scope, "data");
+    json_t *data = json_object_get(scope, "data");
     json_t *byt = json_object_get(data, r->type);
     if (!value) {
         json_object_del(byt, r->name);
@@ -1111,14 +1563,16 @@ static void scope_data(planner *P, const vpce_cfg_resource *r, json_t *value)
  * configuration is known, then each assertion is tested. Failures and errors are warnings.
  * Returns the results in the shape of vpce_plan.checks.
  */
-static json_t *run_checks(planner *P)
+static void run_module_checks(planner *P, const modinst *mi, json_t *out)
 {
-    json_t *out = json_array();
-    for (size_t i = 0; i < P->cfg->checks.len; i++) {
-        const vpce_cfg_check *ck = P->cfg->checks.items[i];
+    for (size_t i = 0; i < mi->mod->checks.len; i++) {
+        const vpce_cfg_check *ck = mi->mod->checks.items[i];
         vpce_diags local = VPCE_DIAGS_INIT;
-        vpce_eval_ctx ctx = {P->scope, P->cfg->dir, &local, vpce_config_ref_sensitive,
-                             (void *)P->cfg};
+        vpce_eval_ctx ctx = eval_in(P, mi);
+        ctx.diags = &local;
+        /* A check of a module instance is named with its path, as Terraform names it. */
+        char *name =
+            mi->path[0] ? vpce_asprintf("%s.%s", mi->path, ck->name) : vpce_strdup(ck->name);
         const char *status = "pass";
         json_t *problems = json_array();
         bool scoped = false;
@@ -1137,11 +1591,11 @@ static json_t *run_checks(planner *P)
                     value = NULL;
                     vpce_diags_warning(P->diags, ck->data->range, vpce_error_last(),
                                        "cannot read data source %s in check \"%s\"", ck->data->addr,
-                                       ck->name);
+                                       name);
                     status = "fail";
                 }
             }
-            scope_data(P, ck->data, value ? value : vpce_unknown());
+            scope_data(mi->scope, ck->data, value ? value : vpce_unknown());
             scoped = true;
             json_decref(config);
         }
@@ -1167,13 +1621,23 @@ static json_t *run_checks(planner *P)
             vpce_diags_warning(P->diags, ck->range,
                                "a condition depends on values known only after apply; it "
                                "will be checked after apply",
-                               "check \"%s\" will be checked after apply", ck->name);
+                               "check \"%s\" will be checked after apply", name);
         if (scoped)
-            scope_data(P, ck->data, NULL);
+            scope_data(mi->scope, ck->data, NULL);
         vpce_diags_release(&local);
-        json_array_append_new(out, json_pack("{s:s,s:s,s:o}", "name", ck->name, "status", status,
-                                             "problems", problems));
+        json_array_append_new(
+            out, json_pack("{s:s,s:s,s:o}", "name", name, "status", status, "problems", problems));
+        free(name);
     }
+}
+
+static json_t *run_checks(planner *P)
+{
+    json_t *out = json_array();
+    size_t nmods = P->cfg->modules.len ? P->cfg->modules.len : 1;
+    for (size_t m = 0; m < nmods; m++)
+        for (size_t i = 0; i < P->minsts[m].len; i++)
+            run_module_checks(P, P->minsts[m].items[i], out);
     return out;
 }
 
@@ -1190,21 +1654,22 @@ static void index_prior(planner *P)
         if (!addr)
             continue;
         vpce_map_set(P->prior_by_addr, addr, res);
-        char *raddr = resource_part(addr);
-        vpce_vec *v = vpce_map_get(P->prior_by_res, raddr);
+        char *st = vpce_addr_static(addr);
+        char *mi = vpce_addr_module_of(addr);
+        vpce_map *by_mi = vpce_map_get(P->prior_by_res, st);
+        if (!by_mi) {
+            by_mi = vpce_map_new();
+            vpce_map_set(P->prior_by_res, st, by_mi);
+        }
+        vpce_vec *v = vpce_map_get(by_mi, mi);
         if (!v) {
             v = vpce_calloc(1, sizeof(*v));
-            vpce_map_set(P->prior_by_res, raddr, v);
+            vpce_map_set(by_mi, mi, v);
         }
         vpce_vec_push(v, (void *)addr);
-        free(raddr);
+        free(st);
+        free(mi);
     }
-}
-
-static bool is_resource_node(const char *name)
-{
-    return strncmp(name, "var.", 4) != 0 && strncmp(name, "local.", 6) != 0 &&
-           strncmp(name, "output.", 7) != 0 && strncmp(name, "provider.", 9) != 0;
 }
 
 static void vec_add_unique(vpce_vec *v, void *x)
@@ -1248,6 +1713,19 @@ static void mark_included(planner *P, size_t i)
     }
 }
 
+/* True if module m is the module of target t's path (names only), or (prefix) inside it. */
+static bool module_matches(const vpce_config *m, const vpce_addr *t, bool prefix)
+{
+    if (m->depth < t->nmodule || (!prefix && m->depth != t->nmodule))
+        return false;
+    while (m->depth > t->nmodule)
+        m = m->parent;
+    for (size_t i = t->nmodule; i-- > 0; m = m->parent)
+        if (strcmp(m->call->name, t->module[i].name) != 0)
+            return false;
+    return true;
+}
+
 static void apply_targets(planner *P)
 {
     size_t n = vpce_graph_count(P->g);
@@ -1256,18 +1734,30 @@ static void apply_targets(planner *P)
             P->nodes[i].included = P->nodes[i].whole = true;
         return;
     }
-    P->target_addrs = vpce_map_new();
+    P->targets = vpce_calloc(P->opts->ntargets, sizeof(*P->targets));
     for (size_t t = 0; t < P->opts->ntargets; t++) {
-        const char *addr = P->opts->targets[t];
-        vpce_map_set(P->target_addrs, addr, (void *)1);
-        char *raddr = resource_part(addr);
-        size_t gi;
-        if (vpce_graph_find(P->g, raddr, &gi)) {
+        vpce_addr *ta = &P->targets[P->ntargets];
+        if (vpce_addr_parse(ta, P->opts->targets[t]) != 0) {
+            vpce_diags_error(P->diags, (vpce_range){0}, vpce_error_last(),
+                             "invalid target address \"%s\"", P->opts->targets[t]);
+            P->failed = true;
+            continue;
+        }
+        P->ntargets++;
+        bool keys = ta->key != NULL;
+        for (size_t k = 0; k < ta->nmodule; k++)
+            keys = keys || ta->module[k].key != NULL;
+        for (size_t gi = 0; gi < n; gi++) {
+            const vpce_cfg_resource *r = P->nodes[gi].res;
+            if (!r || !module_matches(r->module, ta, !ta->resource))
+                continue;
+            if (ta->resource && (ta->data != (r->mode == VPCE_MODE_DATA) ||
+                                 strcmp(ta->type, r->type) != 0 || strcmp(ta->name, r->name) != 0))
+                continue;
             mark_included(P, gi);
-            if (strcmp(raddr, addr) == 0)
+            if (!keys)
                 P->nodes[gi].whole = true;
         }
-        free(raddr);
     }
     /* Variables and locals are cheap and harmless: always evaluate those that are needed. */
     vpce_diags_warning(P->diags, (vpce_range){0},
@@ -1275,6 +1765,18 @@ static void apply_targets(planner *P)
                        "every change the configuration asks for, and what it leaves out can "
                        "only be seen by planning again without it",
                        "resource targeting is in effect");
+}
+
+/* Frees a module instance path -> vpce_vec* map (the vectors' items are borrowed). */
+static void free_by_mi(vpce_map *by_mi)
+{
+    const char *k;
+    void *v;
+    for (size_t it = 0; by_mi && vpce_map_next(by_mi, &it, &k, &v);) {
+        vpce_vec_release(v);
+        free(v);
+    }
+    vpce_map_free(by_mi);
 }
 
 static int cmp_change(const void *a, const void *b)
@@ -1294,6 +1796,7 @@ int vpce_plan_make(vpce_plan **out, const vpce_config *cfg, const json_t *vars,
     size_t *order = NULL;
     json_t *cycles = NULL;
     size_t errors_before = diags->nerrors;
+    size_t nmods = 0;
     int rc = 0;
     bool own_graph = false;
 
@@ -1323,6 +1826,7 @@ int vpce_plan_make(vpce_plan **out, const vpce_config *cfg, const json_t *vars,
     P.sens_cache = vpce_map_new();
     for (size_t i = 0; i < P.opts->nreplace; i++)
         vpce_map_set(P.replace_addrs, P.opts->replace[i], (void *)1);
+    P.sensitive_names = json_object();
     json_t *drift = json_array();
 
     P.ps = P.opts->providers;
@@ -1357,27 +1861,19 @@ int vpce_plan_make(vpce_plan **out, const vpce_config *cfg, const json_t *vars,
         goto cleanup;
     }
     P.nodes = vpce_calloc(n ? n : 1, sizeof(*P.nodes));
-    for (size_t i = 0; i < n; i++)
-        if (is_resource_node(vpce_graph_name(P.g, i)))
-            P.nodes[i].res = vpce_config_resource(cfg, vpce_graph_name(P.g, i));
+    for (size_t i = 0; i < n; i++) {
+        P.nodes[i].cn = vpce_graph_data(P.g, i);
+        if (P.nodes[i].cn && P.nodes[i].cn->kind == VPCE_NODE_RESOURCE)
+            P.nodes[i].res = P.nodes[i].cn->obj;
+    }
     compute_resdeps(&P, order, n);
     apply_targets(&P);
 
-    P.scope = json_object();
-    json_object_set_new(P.scope, "var", json_object());
-    json_object_set_new(P.scope, "local", json_object());
-    json_object_set_new(P.scope, "data", json_object());
-    {
-        json_t *path = json_object();
-        char cwd[4096];
-        json_object_set_new(path, "module", json_string(cfg->dir ? cfg->dir : "."));
-        json_object_set_new(path, "root", json_string(cfg->dir ? cfg->dir : "."));
-        json_object_set_new(path, "cwd", json_string(getcwd(cwd, sizeof(cwd)) ? cwd : "."));
-        json_object_set_new(P.scope, "path", path);
-        json_object_set_new(
-            P.scope, "terraform",
-            json_pack("{s:s}", "workspace", cfg->workspace ? cfg->workspace : "default"));
-    }
+    /* The root module's one instance; modules calls add theirs as the walk reaches them. */
+    nmods = cfg->modules.len ? cfg->modules.len : 1;
+    P.minsts = vpce_calloc(nmods, sizeof(*P.minsts));
+    P.mi_paths = vpce_map_new();
+    P.root = add_modinst(&P, cfg, NULL, "");
 
     /* Variables first, whatever the graph says, so sensitivity is known everywhere. */
     for (size_t i = 0; i < cfg->variables.len; i++)
@@ -1388,17 +1884,36 @@ int vpce_plan_make(vpce_plan **out, const vpce_config *cfg, const json_t *vars,
     } else {
         for (size_t k = 0; k < n; k++) {
             size_t i = order[k];
-            const char *name = vpce_graph_name(P.g, i);
-            if (!P.nodes[i].included && P.nodes[i].res)
+            const vpce_cfg_node *cn = P.nodes[i].cn;
+            if (!cn)
                 continue;
-            if (strncmp(name, "local.", 6) == 0) {
-                for (size_t j = 0; j < cfg->locals.len; j++) {
-                    vpce_cfg_local *l = cfg->locals.items[j];
-                    if (strcmp(l->name, name + 6) == 0)
-                        plan_local(&P, l);
-                }
-            } else if (P.nodes[i].res) {
+            if (!P.nodes[i].included && P.nodes[i].res) {
+                /* Outside -target: unknown to what still refers to it (module outputs). */
+                const vpce_vec *mis = &P.minsts[cn->module->id];
+                for (size_t j = 0; j < mis->len; j++)
+                    set_in_scope(((modinst *)mis->items[j])->scope, P.nodes[i].res, vpce_unknown());
+                continue;
+            }
+            switch (cn->kind) {
+            case VPCE_NODE_LOCAL:
+                plan_local(&P, cn->obj, cn->module);
+                break;
+            case VPCE_NODE_RESOURCE:
                 plan_resource(&P, i);
+                break;
+            case VPCE_NODE_VARIABLE:
+                if (cn->module->parent)
+                    plan_module_variable(&P, cn->obj, cn->module);
+                break;
+            case VPCE_NODE_MODULE:
+                plan_module_call(&P, cn->obj, cn->module);
+                break;
+            case VPCE_NODE_OUTPUT:
+                if (cn->module->parent)
+                    plan_module_output(&P, cn->obj, cn->module);
+                break;
+            case VPCE_NODE_PROVIDER:
+                break;
             }
         }
         if (!P.opts->refresh_only)
@@ -1437,7 +1952,7 @@ int vpce_plan_make(vpce_plan **out, const vpce_config *cfg, const json_t *vars,
     P.changes = (vpce_vec)VPCE_VEC_INIT;
     plan->drift = drift;
     drift = NULL;
-    plan->variables = json_incref(json_object_get(P.scope, "var"));
+    plan->variables = json_incref(json_object_get(P.root->scope, "var"));
     plan->sensitive_vars = json_array();
     for (size_t i = 0; i < cfg->variables.len; i++) {
         const vpce_cfg_variable *v = cfg->variables.items[i];
@@ -1466,19 +1981,33 @@ cleanup:
         for (size_t j = 0; j < P.nodes[i].insts.len; j++)
             free(P.nodes[i].insts.items[j]);
         vpce_vec_release(&P.nodes[i].insts);
+        free_by_mi(P.nodes[i].by_mi);
     }
     free(P.nodes);
     const char *k;
     void *v;
-    for (size_t it = 0; P.prior_by_res && vpce_map_next(P.prior_by_res, &it, &k, &v);) {
-        vpce_vec_release(v);
-        free(v);
-    }
+    for (size_t it = 0; P.prior_by_res && vpce_map_next(P.prior_by_res, &it, &k, &v);)
+        free_by_mi(v);
     vpce_map_free(P.prior_by_res);
+    for (size_t m = 0; P.minsts && m < nmods; m++) {
+        for (size_t j = 0; j < P.minsts[m].len; j++) {
+            modinst *mi = P.minsts[m].items[j];
+            free(mi->path);
+            json_decref(mi->scope);
+            json_decref(mi->key);
+            json_decref(mi->each_value);
+            free(mi);
+        }
+        vpce_vec_release(&P.minsts[m]);
+    }
+    free(P.minsts);
+    vpce_map_free(P.mi_paths);
+    for (size_t t = 0; t < P.ntargets; t++)
+        vpce_addr_release(&P.targets[t]);
+    free(P.targets);
     vpce_map_free(P.prior_by_addr);
     vpce_map_free(P.matched);
     vpce_map_free(P.change_by_addr);
-    vpce_map_free(P.target_addrs);
     vpce_map_free(P.replace_addrs);
     for (size_t it = 0; P.previous && vpce_map_next(P.previous, &it, &k, &v);)
         free(v);
@@ -1490,7 +2019,7 @@ cleanup:
     for (size_t i = 0; i < P.forgotten.len; i++)
         free(P.forgotten.items[i]);
     vpce_vec_release(&P.forgotten);
-    json_decref(P.scope);
+    json_decref(P.sensitive_names);
     json_decref(P.prior);
     json_decref(drift);
     json_decref(cycles);

@@ -65,41 +65,48 @@ int vpce_plan_providers_new(vpce_plan_providers **out, const vpce_config *cfg, c
     vpce_plan_providers *ps = vpce_calloc(1, sizeof(*ps));
     ps->by_ref = vpce_map_new();
     int rc = 0;
-    for (size_t i = 0; i < cfg->providers.len; i++) {
-        vpce_cfg_provider *p = cfg->providers.items[i];
-        char *ref = p->alias ? vpce_asprintf("%s.%s", p->name, p->alias) : vpce_strdup(p->name);
-        if (configure_one(ps, ref, p->name, p->body, p->range, vars, cfg, diags) < 0)
-            rc = VPCE_EINVALID;
-        free(ref);
+    size_t nmods = cfg->modules.len ? cfg->modules.len : 1;
+    /* Provider blocks of the root module see its variables; those a module declares are
+       configured before its variables have values, so they see none. */
+    json_t *no_vars = json_object();
+    for (size_t mi = 0; mi < nmods; mi++) {
+        const vpce_config *m = cfg->modules.len ? cfg->modules.items[mi] : cfg;
+        for (size_t i = 0; i < m->providers.len; i++) {
+            vpce_cfg_provider *p = m->providers.items[i];
+            char *ref = p->alias ? vpce_asprintf("%s%s.%s", m->prefix, p->name, p->alias)
+                                 : vpce_asprintf("%s%s", m->prefix, p->name);
+            if (configure_one(ps, ref, p->name, p->body, p->range, m->parent ? no_vars : vars, cfg,
+                              diags) < 0)
+                rc = VPCE_EINVALID;
+            free(ref);
+        }
     }
+    json_decref(no_vars);
     /* References without a block of their own are configured from an empty body. */
-    for (size_t i = 0; i < cfg->resources.len; i++) {
-        vpce_cfg_resource *r = cfg->resources.items[i];
-        const vpce_provider_type *pt = vpce_providers_for_type(r->type);
-        const char *ref = r->provider_ref ? r->provider_ref : (pt ? pt->name : NULL);
-        if (!ref)
-            continue;
-        char *tname = vpce_strdup(ref);
-        char *dot = strchr(tname, '.');
-        if (dot)
-            *dot = '\0';
-        if (configure_one(ps, ref, tname, NULL, r->range, vars, cfg, diags) < 0)
-            rc = VPCE_EINVALID;
-        free(tname);
-    }
-    /* A check block's scoped data source may be the only user of its provider. */
-    for (size_t i = 0; i < cfg->checks.len; i++) {
-        const vpce_cfg_check *ck = cfg->checks.items[i];
-        if (!ck->data || !ck->data->provider_ref)
-            continue;
-        char *tname = vpce_strdup(ck->data->provider_ref);
-        char *dot = strchr(tname, '.');
-        if (dot)
-            *dot = '\0';
-        if (configure_one(ps, ck->data->provider_ref, tname, NULL, ck->data->range, vars, cfg,
-                          diags) < 0)
-            rc = VPCE_EINVALID;
-        free(tname);
+    for (size_t mi = 0; mi < nmods; mi++) {
+        const vpce_config *m = cfg->modules.len ? cfg->modules.items[mi] : cfg;
+        for (size_t i = 0; i < m->resources.len; i++) {
+            vpce_cfg_resource *r = m->resources.items[i];
+            const vpce_provider_type *pt = vpce_providers_for_type(r->type);
+            const char *ref = r->provider_ref ? r->provider_ref : (pt ? pt->name : NULL);
+            if (!ref)
+                continue;
+            char *tname = vpce_config_provider_type(ref);
+            if (configure_one(ps, ref, tname, NULL, r->range, vars, cfg, diags) < 0)
+                rc = VPCE_EINVALID;
+            free(tname);
+        }
+        /* A check block's scoped data source may be the only user of its provider. */
+        for (size_t i = 0; i < m->checks.len; i++) {
+            const vpce_cfg_check *ck = m->checks.items[i];
+            if (!ck->data || !ck->data->provider_ref)
+                continue;
+            char *tname = vpce_config_provider_type(ck->data->provider_ref);
+            if (configure_one(ps, ck->data->provider_ref, tname, NULL, ck->data->range, vars, cfg,
+                              diags) < 0)
+                rc = VPCE_EINVALID;
+            free(tname);
+        }
     }
     *out = ps;
     return rc;

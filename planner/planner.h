@@ -50,8 +50,8 @@ typedef struct vpce_change {
     vpce_action action;
     /* Why, in Terraform's JSON plan vocabulary, or NULL: "replace_because_cannot_update",
        "replace_by_request", "replace_by_triggers", "delete_because_no_resource_config",
-       "delete_because_count_index", "delete_because_each_key", "read_because_config_unknown",
-       "read_because_dependency_pending".
+       "delete_because_no_module", "delete_because_count_index", "delete_because_each_key",
+       "read_because_config_unknown", "read_because_dependency_pending".
      */
     char *reason;
     json_t *before; /* prior attributes (null for create) */

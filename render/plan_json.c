@@ -118,10 +118,22 @@ static json_t *sensitive_as_bool(const json_t *v, const json_t *paths)
     return out;
 }
 
+/* Terraform's module_address: the module instance path, only for resources in a module. */
+static void add_module_address(json_t *o, const char *address)
+{
+    if (!address || strncmp(address, "module.", 7) != 0)
+        return;
+    char *m = vpce_addr_module_of(address);
+    if (m[0])
+        json_object_set_new(o, "module_address", json_string(m));
+    free(m);
+}
+
 static json_t *change_json(const vpce_change *c)
 {
     json_t *o = json_object();
     json_object_set_new(o, "address", json_string(c->address ? c->address : ""));
+    add_module_address(o, c->address);
     json_object_set_new(o, "mode", json_string(c->mode ? c->mode : "managed"));
     json_object_set_new(o, "type", json_string(c->type ? c->type : ""));
     json_object_set_new(o, "name", json_string(c->name ? c->name : ""));
@@ -174,6 +186,8 @@ static json_t *drift_json(const json_t *d)
     for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
         json_t *v = json_object_get(d, keys[k]);
         json_object_set_new(o, keys[k], json_is_string(v) ? json_incref(v) : json_string(""));
+        if (k == 0)
+            add_module_address(o, json_string_value(v));
     }
     json_t *idx = json_object_get(d, "index");
     if (idx && !json_is_null(idx))

@@ -121,10 +121,15 @@ static void render_change_comment(rctx *r, const vpce_change *c, bool drift)
 
     char *idx = c->index ? json_dumps(c->index, JSON_ENCODE_ANY) : NULL;
     if (c->action == VPCE_ACTION_DELETE && !drift) {
-        if (reason_is(c, "delete_because_no_resource_config"))
-            txt_putf(r, "  # (because %s.%s is not in configuration)\n", c->type ? c->type : "",
-                     c->name ? c->name : "");
-        else if (reason_is(c, "delete_because_count_index"))
+        if (reason_is(c, "delete_because_no_resource_config")) {
+            char *ra = vpce_addr_resource_part(c->address ? c->address : "");
+            txt_putf(r, "  # (because %s is not in configuration)\n", ra);
+            free(ra);
+        } else if (reason_is(c, "delete_because_no_module")) {
+            char *mi = vpce_addr_module_of(c->address ? c->address : "");
+            txt_putf(r, "  # (because %s is not in configuration)\n", mi);
+            free(mi);
+        } else if (reason_is(c, "delete_because_count_index"))
             txt_putf(r, "  # (because index [%s] is out of range for count)\n", idx ? idx : "");
         else if (reason_is(c, "delete_because_each_key"))
             txt_putf(r, "  # (because key [%s] is not in for_each map)\n", idx ? idx : "");

@@ -13,89 +13,30 @@
 
 /* ---- addresses --------------------------------------------------------------------------- */
 
-static bool is_ident_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-}
-
-/* Reads an identifier at *p; returns its length (0 if none). */
-static size_t ident_len(const char *p)
-{
-    size_t n = 0;
-    while (is_ident_char(p[n]))
-        n++;
-    return n;
-}
-
 int vpce_state_parse_address(const char *address, char **out_mode, char **out_type, char **out_name,
                              json_t **out_index)
 {
-    const char *p = address;
-    const char *mode = "managed";
-    json_t *index = NULL;
-    int rc = 0;
-    if (strncmp(p, "data.", 5) == 0) {
-        mode = "data";
-        p += 5;
+    vpce_addr a;
+    if (vpce_addr_parse(&a, address) != 0 || !a.resource) {
+        vpce_addr_release(&a);
+        return vpce_error_setc(VPCE_EINVALID, "invalid resource address \"%s\"", address);
     }
-    size_t tl = ident_len(p);
-    if (tl == 0 || p[tl] != '.')
-        goto bad;
-    const char *type = p;
-    p += tl + 1;
-    size_t nl = ident_len(p);
-    if (nl == 0)
-        goto bad;
-    const char *name = p;
-    p += nl;
-    if (*p == '[') {
-        p++;
-        if (*p == '"') {
-            vpce_buf key = VPCE_BUF_INIT(4096);
-            p++;
-            while (*p && *p != '"') {
-                if (*p == '\\' && p[1])
-                    p++;
-                if (vpce_buf_putc(&key, *p) != 0)
-                    break;
-                p++;
-            }
-            if (*p != '"' || p[1] != ']') {
-                vpce_buf_release(&key);
-                goto bad;
-            }
-            index = json_string(vpce_buf_cstr(&key));
-            vpce_buf_release(&key);
-            p += 2;
-        } else {
-            char *end = NULL;
-            if (*p < '0' || *p > '9')
-                goto bad;
-            long long v = strtoll(p, &end, 10);
-            if (*end != ']')
-                goto bad;
-            index = json_integer(v);
-            p = end + 1;
-        }
-    }
-    if (*p != '\0')
-        goto bad;
     if (out_mode)
-        *out_mode = vpce_strdup(mode);
-    if (out_type)
-        *out_type = vpce_strndup(type, tl);
-    if (out_name)
-        *out_name = vpce_strndup(name, nl);
-    if (out_index)
-        *out_index = index;
-    else
-        json_decref(index);
+        *out_mode = vpce_strdup(a.data ? "data" : "managed");
+    if (out_type) {
+        *out_type = a.type;
+        a.type = NULL;
+    }
+    if (out_name) {
+        *out_name = a.name;
+        a.name = NULL;
+    }
+    if (out_index) {
+        *out_index = a.key;
+        a.key = NULL;
+    }
+    vpce_addr_release(&a);
     return 0;
-bad:
-    json_decref(index);
-    rc = vpce_error_setc(VPCE_EINVALID, "invalid resource address \"%s\"", address);
-    return rc;
 }
 
 /* ---- reading ----------------------------------------------------------------------------- */
@@ -177,11 +118,17 @@ bad:
     return NULL;
 }
 
-/* Length of an address without its index ("aws_subnet.a" of "aws_subnet.a[2]"). */
+/* Length of an address without its instance index ("aws_subnet.a" of "aws_subnet.a[2]",
+ * "module.m[0].aws_subnet.a" of "module.m[0].aws_subnet.a[2]"). */
 static size_t base_len(const char *address)
 {
-    const char *b = strchr(address, '[');
-    return b ? (size_t)(b - address) : strlen(address);
+    size_t n = strlen(address);
+    if (n == 0 || address[n - 1] != ']')
+        return n;
+    char *r = vpce_addr_resource_part(address);
+    n = strlen(r);
+    free(r);
+    return n;
 }
 
 /* Order of resources: by address, except that no index comes first, then integer indexes as
@@ -523,33 +470,12 @@ int vpce_state_store(vpce_state *st, const json_t *doc)
 
 /* ---- moving ------------------------------------------------------------------------------ */
 
-static char *format_address(const char *mode, const char *type, const char *name,
-                            const json_t *index)
-{
-    const char *prefix = strcmp(mode, "data") == 0 ? "data." : "";
-    if (json_is_integer(index))
-        return vpce_asprintf("%s%s.%s[%lld]", prefix, type, name,
-                             (long long)json_integer_value(index));
-    if (json_is_string(index)) {
-        vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
-        vpce_buf_printf(&b, "%s%s.%s[\"", prefix, type, name);
-        for (const char *p = json_string_value(index); *p; p++) {
-            if (*p == '"' || *p == '\\')
-                vpce_buf_putc(&b, '\\');
-            vpce_buf_putc(&b, *p);
-        }
-        vpce_buf_puts(&b, "\"]");
-        return vpce_buf_detach(&b);
-    }
-    return vpce_asprintf("%s%s.%s", prefix, type, name);
-}
-
-/* Moves one row from address `from` to the instance (dmode, dtype, dname, dindex). */
-static int move_one(vpce_state *st, const char *from, const char *dmode, const char *dtype,
-                    const char *dname, const json_t *dindex)
+/* Moves one row from address `from` to address `to`, which names the resource dname with
+ * instance key dindex (borrowed, may be NULL). */
+static int move_one(vpce_state *st, const char *from, const char *to, const char *dname,
+                    const json_t *dindex)
 {
     json_t *r = NULL, *existing = NULL;
-    char *to = format_address(dmode, dtype, dname, dindex);
     int rc = vpce_state_get_resource(st, to, &existing);
     if (rc == 0) {
         rc = vpce_error_setc(VPCE_EEXISTS, "destination \"%s\" already exists in the state", to);
@@ -569,100 +495,207 @@ static int move_one(vpce_state *st, const char *from, const char *dmode, const c
 cleanup:
     json_decref(r);
     json_decref(existing);
-    free(to);
+    return rc;
+}
+
+/* Every address in the state (caller frees the strings). */
+static int all_addresses(vpce_state *st, vpce_vec *out)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = st_prepare(st, &s, "SELECT address FROM resources ORDER BY address");
+    if (rc)
+        return rc;
+    int r;
+    while ((r = st_step(st, s)) == SQLITE_ROW) {
+        const char *a = (const char *)sqlite3_column_text(s, 0);
+        if (!a) {
+            rc = damaged_row(st, NULL, "the address cannot be read");
+            break;
+        }
+        vpce_vec_push(out, vpce_strdup(a));
+    }
+    sqlite3_finalize(s);
+    if (rc == 0 && r != SQLITE_DONE)
+        rc = VPCE_ERROR;
+    return rc;
+}
+
+/* True if the first n module steps of a equal those of p, keys included. */
+static bool same_module_steps(const vpce_addr *a, const vpce_addr *p, size_t n)
+{
+    if (a->nmodule < n || p->nmodule < n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *x = a->module[i].key, *y = p->module[i].key;
+        if (strcmp(a->module[i].name, p->module[i].name) != 0 || !x != !y ||
+            (x && !vpce_value_equal(x, y)))
+            return false;
+    }
+    return true;
+}
+
+/* True if a is inside module src: the same steps, keys included; with any_last, any key of
+ * src's last step (which has none) matches. */
+static bool inside_module(const vpce_addr *a, const vpce_addr *src, bool any_last)
+{
+    size_t n = src->nmodule;
+    if (!any_last)
+        return same_module_steps(a, src, n);
+    return n > 0 && a->nmodule >= n && same_module_steps(a, src, n - 1) &&
+           strcmp(a->module[n - 1].name, src->module[n - 1].name) == 0;
+}
+
+/*
+ * Moves everything inside module (instance) src to the same place inside dst. When src names
+ * a module call without a key and nothing has exactly its path (the call has count or
+ * for_each), every instance of it moves, each keeping its key, if dst has no key either.
+ */
+static int move_module(vpce_state *st, const vpce_addr *src, const vpce_addr *dst, int *moved)
+{
+    vpce_vec addrs = VPCE_VEC_INIT;
+    int rc = all_addresses(st, &addrs);
+    bool any_last = false;
+    if (rc == 0 && src->nmodule > 0 && dst->nmodule > 0 && !src->module[src->nmodule - 1].key &&
+        !dst->module[dst->nmodule - 1].key) {
+        bool exact = false;
+        for (size_t i = 0; i < addrs.len && !exact; i++) {
+            vpce_addr a;
+            if (vpce_addr_parse(&a, addrs.items[i]) != 0) {
+                vpce_error_clear();
+                continue;
+            }
+            exact = same_module_steps(&a, src, src->nmodule);
+            vpce_addr_release(&a);
+        }
+        any_last = !exact;
+    }
+    for (size_t i = 0; rc == 0 && i < addrs.len; i++) {
+        vpce_addr a;
+        if (vpce_addr_parse(&a, addrs.items[i]) != 0) {
+            vpce_error_clear();
+            continue;
+        }
+        if (inside_module(&a, src, any_last)) {
+            /* The new path: dst's steps, then what follows src's in a. */
+            vpce_addr b = a;
+            b.nmodule = dst->nmodule + (a.nmodule - src->nmodule);
+            b.module = vpce_calloc(b.nmodule ? b.nmodule : 1, sizeof(*b.module));
+            for (size_t k = 0; k < dst->nmodule; k++)
+                b.module[k] = dst->module[k];
+            if (any_last)
+                b.module[dst->nmodule - 1].key = a.module[src->nmodule - 1].key;
+            for (size_t k = src->nmodule; k < a.nmodule; k++)
+                b.module[dst->nmodule + k - src->nmodule] = a.module[k];
+            char *to = vpce_addr_string(&b, true, true);
+            free(b.module);
+            rc = move_one(st, addrs.items[i], to, a.name, a.key);
+            *moved += rc == 0;
+            free(to);
+        }
+        vpce_addr_release(&a);
+    }
+    if (rc == 0 && *moved == 0) {
+        char *s = vpce_addr_module_string(src, true);
+        rc = vpce_error_setc(VPCE_ENOTFOUND, "no resource in the state is inside \"%s\"", s);
+        free(s);
+    }
+    for (size_t i = 0; i < addrs.len; i++)
+        free(addrs.items[i]);
+    vpce_vec_release(&addrs);
+    return rc;
+}
+
+/* Moves every instance of resource src (no instance key) to resource dst, keys kept. */
+static int move_whole_resource(vpce_state *st, const vpce_addr *src, const vpce_addr *dst,
+                               int *moved)
+{
+    vpce_vec addrs = VPCE_VEC_INIT;
+    char *want = vpce_addr_string(src, true, false);
+    char *dbase = vpce_addr_string(dst, true, false);
+    int rc = all_addresses(st, &addrs);
+    for (size_t i = 0; rc == 0 && i < addrs.len; i++) {
+        vpce_addr a;
+        if (vpce_addr_parse(&a, addrs.items[i]) != 0) {
+            vpce_error_clear();
+            continue;
+        }
+        char *base = vpce_addr_string(&a, true, false);
+        if (a.resource && strcmp(base, want) == 0) {
+            vpce_buf to = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
+            vpce_buf_puts(&to, dbase);
+            vpce_addr_key_append(&to, a.key);
+            rc = move_one(st, addrs.items[i], vpce_buf_cstr(&to), dst->name, a.key);
+            *moved += rc == 0;
+            vpce_buf_release(&to);
+        }
+        free(base);
+        vpce_addr_release(&a);
+    }
+    if (rc == 0 && *moved == 0)
+        rc = vpce_error_setc(VPCE_ENOTFOUND, "no resource \"%s\" in the state", want);
+    for (size_t i = 0; i < addrs.len; i++)
+        free(addrs.items[i]);
+    vpce_vec_release(&addrs);
+    free(want);
+    free(dbase);
     return rc;
 }
 
 int vpce_state_move_resource(vpce_state *st, const char *src, const char *dst, int *out_moved)
 {
-    char *smode = NULL, *stype = NULL, *sname = NULL, *dmode = NULL, *dtype = NULL, *dname = NULL;
-    json_t *sindex = NULL, *dindex = NULL, *one = NULL;
-    sqlite3_stmt *s = NULL;
-    vpce_vec from = VPCE_VEC_INIT;
+    vpce_addr sa = {0}, da = {0};
     int moved = 0;
     bool in_tx = false;
-    int rc = vpce_state_parse_address(src, &smode, &stype, &sname, &sindex);
+    int rc = vpce_addr_parse(&sa, src);
     if (rc == 0)
-        rc = vpce_state_parse_address(dst, &dmode, &dtype, &dname, &dindex);
+        rc = vpce_addr_parse(&da, dst);
     if (rc)
         goto cleanup;
-    if (strcmp(smode, dmode) != 0 || strcmp(stype, dtype) != 0) {
-        rc = vpce_error_setc(VPCE_EINVALID, "the resource type cannot change (%s to %s)", stype,
-                             dtype);
+    if (sa.resource != da.resource) {
+        rc = vpce_error_setc(VPCE_EINVALID, "a %s cannot move to a %s address",
+                             sa.resource ? "resource" : "module",
+                             da.resource ? "resource" : "module");
+        goto cleanup;
+    }
+    if (sa.resource && (sa.data != da.data || strcmp(sa.type, da.type) != 0)) {
+        rc = vpce_error_setc(VPCE_EINVALID, "the resource type cannot change (%s to %s)", sa.type,
+                             da.type);
         goto cleanup;
     }
     rc = st_tx_begin(st);
     if (rc)
         goto cleanup;
     in_tx = true;
+    if (!sa.resource) {
+        rc = move_module(st, &sa, &da, &moved);
+        goto cleanup;
+    }
+    json_t *one = NULL;
     rc = vpce_state_get_resource(st, src, &one);
+    json_decref(one);
     if (rc == 0) {
-        rc = move_one(st, src, dmode, dtype, dname, dindex);
+        char *to = vpce_addr_string(&da, true, true);
+        rc = move_one(st, src, to, da.name, da.key);
+        free(to);
         moved = rc == 0;
         goto cleanup;
     }
-    if (rc != VPCE_ENOTFOUND || sindex)
+    if (rc != VPCE_ENOTFOUND || sa.key)
         goto cleanup;
     /* A whole resource: move every instance, keeping its index. */
-    if (dindex) {
+    if (da.key) {
         rc = vpce_error_setc(VPCE_EINVALID,
                              "a whole resource cannot move to one instance of another");
         goto cleanup;
     }
-    rc = st_prepare(st, &s,
-                    "SELECT address, index_key FROM resources WHERE mode = ?1 AND type = ?2 AND "
-                    "name = ?3 ORDER BY address");
-    if (rc)
-        goto cleanup;
-    st_bind_text(s, 1, smode);
-    st_bind_text(s, 2, stype);
-    st_bind_text(s, 3, sname);
-    int r;
-    while ((r = st_step(st, s)) == SQLITE_ROW) {
-        json_t *idx = st_column_json(s, 1);
-        if (!idx) {
-            rc = damaged_row(st, (const char *)sqlite3_column_text(s, 0),
-                             "column \"index_key\" is not valid JSON");
-            break;
-        }
-        vpce_vec_push(&from, vpce_strdup((const char *)sqlite3_column_text(s, 0)));
-        vpce_vec_push(&from, idx);
-    }
-    sqlite3_finalize(s);
-    s = NULL;
-    if (rc == 0 && r != SQLITE_DONE)
-        rc = VPCE_ERROR;
-    if (rc)
-        goto cleanup;
-    if (from.len == 0) {
-        rc = vpce_error_setc(VPCE_ENOTFOUND, "no resource \"%s\" in the state", src);
-        goto cleanup;
-    }
-    for (size_t i = 0; rc == 0 && i < from.len; i += 2) {
-        json_t *idx = from.items[i + 1];
-        rc = move_one(st, from.items[i], dmode, dtype, dname, json_is_null(idx) ? NULL : idx);
-        moved += rc == 0;
-    }
+    rc = move_whole_resource(st, &sa, &da, &moved);
 cleanup:
-    sqlite3_finalize(s);
     if (in_tx)
         rc = st_tx_end(st, rc, true);
     if (out_moved)
         *out_moved = rc == 0 ? moved : 0;
-    for (size_t i = 0; i < from.len; i += 2) {
-        free(from.items[i]);
-        json_decref(from.items[i + 1]);
-    }
-    vpce_vec_release(&from);
-    json_decref(one);
-    json_decref(sindex);
-    json_decref(dindex);
-    free(smode);
-    free(stype);
-    free(sname);
-    free(dmode);
-    free(dtype);
-    free(dname);
+    vpce_addr_release(&sa);
+    vpce_addr_release(&da);
     return rc;
 }
 

@@ -354,4 +354,72 @@ int vpce_graph_topo(const vpce_graph *g, size_t **out, json_t **cycles);
 /* The graph in Graphviz DOT, nodes and edges sorted; caller frees. */
 char *vpce_graph_dot(const vpce_graph *g);
 
+/* ---- addresses (util/addr.c) ------------------------------------------------------------------
+ * Object addresses as Terraform writes them: an optional module path of `module.NAME[KEY]`
+ * steps, then an optional resource `[data.]TYPE.NAME[KEY]`: "aws_vpc.main", "aws_subnet.a[0]",
+ * "data.aws_region.r", "module.net[\"x\"].aws_vpc.main", "module.net" (a module call or
+ * instance). Every member is owned; release with vpce_addr_release().
+ */
+typedef struct vpce_addr_step {
+    char *name;
+    json_t *key; /* NULL (no key), an integer or a string */
+} vpce_addr_step;
+
+typedef struct vpce_addr {
+    vpce_addr_step *module; /* the module path, outermost first */
+    size_t nmodule;
+    bool resource; /* false: the address names a module (or module instance) only */
+    bool data;
+    char *type, *name; /* NULL for a module address */
+    json_t *key;       /* the resource instance key, or NULL */
+} vpce_addr;
+
+/* One part of an address as a traversal holds it: a name, or (name NULL) a key. */
+typedef struct vpce_addr_part {
+    const char *name;
+    json_t *key;
+} vpce_addr_part;
+
+/* Parses text (keys as plans print them: [0], ["k"] with JSON escapes) into *out. Returns 0,
+ * or VPCE_EINVALID with the reason in vpce_error_last(); *out is then empty. */
+int vpce_addr_parse(vpce_addr *out, const char *text);
+/* The same from the parts of a traversal; on failure *err is a static explanation. */
+int vpce_addr_from_parts(vpce_addr *out, const vpce_addr_part *parts, size_t n, const char **err);
+void vpce_addr_release(vpce_addr *a);
+void vpce_addr_copy(vpce_addr *out, const vpce_addr *a);
+/* Appends an instance key as Terraform writes it: [0] or ["k"] (escaped); nothing for NULL. */
+void vpce_addr_key_append(vpce_buf *b, const json_t *key);
+/* The address as text: module keys and the instance key each included or left out. Caller
+ * frees. vpce_addr_format includes both. */
+char *vpce_addr_string(const vpce_addr *a, bool module_keys, bool instance_key);
+char *vpce_addr_format(const vpce_addr *a);
+/* The module path only ("module.a[\"x\"].module.b", "" for the root module). Caller frees. */
+char *vpce_addr_module_string(const vpce_addr *a, bool keys);
+/* Exactly the same address (keys included). */
+bool vpce_addr_equal(const vpce_addr *a, const vpce_addr *b);
+/* The same resource (module path with its keys, mode, type and name); instance keys ignored. */
+bool vpce_addr_same_resource(const vpce_addr *a, const vpce_addr *b);
+/* A resource address with an instance key. */
+bool vpce_addr_is_instance(const vpce_addr *a);
+/* True if target (as -target takes it) selects a: the same module path, where a step of target
+ * without a key selects every key; then, if target names a resource, the same resource, and the
+ * same instance when target has a key. A module target selects everything inside it. */
+bool vpce_addr_contains(const vpce_addr *target, const vpce_addr *a);
+/*
+ * Where the resource instance inst goes under the move from -> to: a whole resource moves
+ * every instance with its key kept, an instance (from has a key) only that instance (to's key
+ * taken), a module call or instance every resource instance under it with the rest of its path
+ * kept. Returns 1 with *out set (release it) when inst is under from, else 0.
+ */
+int vpce_addr_move(vpce_addr *out, const vpce_addr *from, const vpce_addr *to,
+                   const vpce_addr *inst);
+/* Whether what a move puts at `to` is (or contains) `from` of another move: they chain. */
+bool vpce_addr_chains(const vpce_addr *to, const vpce_addr *from);
+/* Text helpers on addresses, each returning a new string (an unparsable address is cut at its
+ * first '['): every key removed ("module.a.aws_x.y"); the final instance key removed
+ * ("module.a[0].aws_x.y"); the module instance path ("module.a[0]", "" in the root). */
+char *vpce_addr_static(const char *address);
+char *vpce_addr_resource_part(const char *address);
+char *vpce_addr_module_of(const char *address);
+
 #endif

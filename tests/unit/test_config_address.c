@@ -1,5 +1,5 @@
-/* Unit tests for config/address.c: object addresses parsed from text and from traversal
-   expressions, formatted back, compared, and matched for moves. */
+/* Unit tests of object addresses: parsed from text (util/addr.c) and from traversal expressions
+   (config/address.c), formatted back, compared, and matched for moves. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,9 +14,8 @@
 static char *roundtrip(const char *text)
 {
     vpce_addr a;
-    const char *err = NULL;
-    if (vpce_addr_parse(&a, text, &err) < 0)
-        fail_msg("\"%s\" did not parse: %s", text, err);
+    if (vpce_addr_parse(&a, text) < 0)
+        fail_msg("\"%s\" did not parse: %s", text, vpce_error_last());
     char *s = vpce_addr_format(&a);
     vpce_addr_release(&a);
     return s;
@@ -32,13 +31,12 @@ static void expect_roundtrip(const char *text)
 static void expect_invalid(const char *text)
 {
     vpce_addr a;
-    const char *err = NULL;
-    if (vpce_addr_parse(&a, text, &err) == 0) {
+    if (vpce_addr_parse(&a, text) == 0) {
         char *s = vpce_addr_format(&a);
         vpce_addr_release(&a);
         fail_msg("\"%s\" parsed as %s, expected an error", text, s);
     }
-    assert_non_null(err);
+    assert_non_null(strstr(vpce_error_last(), "invalid address"));
 }
 
 static void address_parse_forms(void **state)
@@ -57,16 +55,16 @@ static void address_parse_forms(void **state)
     expect_roundtrip("aws_vpc.größe"); /* identifiers may be Unicode letters */
 
     vpce_addr a;
-    const char *err;
-    assert_int_equal(vpce_addr_parse(&a, "module.m[1].data.aws_vpc.v[\"k\"]", &err), 0);
-    assert_int_equal(a.nmodules, 1);
-    assert_string_equal(a.modules[0].name, "m");
-    assert_int_equal(json_integer_value(a.modules[0].key), 1);
-    assert_int_equal(a.mode, VPCE_MODE_DATA);
+    assert_int_equal(vpce_addr_parse(&a, "module.m[1].data.aws_vpc.v[\"k\"]"), 0);
+    assert_int_equal(a.nmodule, 1);
+    assert_string_equal(a.module[0].name, "m");
+    assert_int_equal(json_integer_value(a.module[0].key), 1);
+    assert_true(a.resource);
+    assert_true(a.data);
     assert_string_equal(a.type, "aws_vpc");
     assert_string_equal(a.name, "v");
     assert_string_equal(json_string_value(a.key), "k");
-    char *r = vpce_addr_resource(&a);
+    char *r = vpce_addr_string(&a, true, false);
     assert_string_equal(r, "module.m[1].data.aws_vpc.v");
     free(r);
     vpce_addr_release(&a);
@@ -131,10 +129,9 @@ static void address_from_expressions(void **state)
 static void expect_move(const char *from, const char *to, const char *inst, const char *want)
 {
     vpce_addr f, t, i, out;
-    const char *err;
-    assert_int_equal(vpce_addr_parse(&f, from, &err), 0);
-    assert_int_equal(vpce_addr_parse(&t, to, &err), 0);
-    assert_int_equal(vpce_addr_parse(&i, inst, &err), 0);
+    assert_int_equal(vpce_addr_parse(&f, from), 0);
+    assert_int_equal(vpce_addr_parse(&t, to), 0);
+    assert_int_equal(vpce_addr_parse(&i, inst), 0);
     int hit = vpce_addr_move(&out, &f, &t, &i);
     if (!*want) {
         assert_int_equal(hit, 0);
@@ -179,10 +176,9 @@ static void address_equality_and_chains(void **state)
 {
     (void)state;
     vpce_addr a, b, c;
-    const char *err;
-    assert_int_equal(vpce_addr_parse(&a, "aws_subnet.a", &err), 0);
-    assert_int_equal(vpce_addr_parse(&b, "aws_subnet.a[0]", &err), 0);
-    assert_int_equal(vpce_addr_parse(&c, "aws_subnet.a[\"0\"]", &err), 0);
+    assert_int_equal(vpce_addr_parse(&a, "aws_subnet.a"), 0);
+    assert_int_equal(vpce_addr_parse(&b, "aws_subnet.a[0]"), 0);
+    assert_int_equal(vpce_addr_parse(&c, "aws_subnet.a[\"0\"]"), 0);
     assert_false(vpce_addr_equal(&a, &b));
     assert_false(vpce_addr_equal(&b, &c)); /* 0 and "0" are different keys */
     assert_true(vpce_addr_same_resource(&b, &c));
