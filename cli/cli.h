@@ -39,6 +39,11 @@ int cmd_version(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 int cmd_addresses(int argc, char **argv);
 
+/* The module part of `vpce init` (cli/init_modules.c): installs the git modules of the
+ * configuration in dir and writes the lock file; prints progress and errors. CLI_OK or
+ * CLI_ERROR. */
+int cli_init_modules(const char *dir, bool upgrade);
+
 /* True when colour may be used on f: a terminal, no NO_COLOR, and -no-color not given. */
 bool cli_color(FILE *f);
 /* Set by -no-color anywhere on the command line. */

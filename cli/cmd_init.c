@@ -1,7 +1,8 @@
-/* cli/cmd_init.c: `vpce init [DIR] [-backend-config KEY=VALUE | FILE]... [-migrate-state]
-   [-reconfigure] [-force-copy]`: records the configuration's backend in DIR/.vpce/backend.json,
-   and with -migrate-state copies the state of every workspace from the backend used so far into
-   it, byte for byte. */
+/* cli/cmd_init.c: `vpce init [DIR] [-upgrade] [-backend-config KEY=VALUE | FILE]...
+   [-migrate-state] [-reconfigure] [-force-copy]`: installs the configuration's git modules
+   (cli/init_modules.c), then records its backend in DIR/.vpce/backend.json, and with
+   -migrate-state copies the state of every workspace from the backend used so far into it,
+   byte for byte. */
 #include "cli/backend.h"
 #include "cli/cli.h"
 #include "config/config.h"
@@ -16,9 +17,15 @@
 
 static const char usage_text[] =
     "Usage: vpce init [DIR] [options]\n\n"
-    "  Sets up the backend named in the configuration of DIR (default: the current directory):\n"
-    "  where its state lives. Run it again whenever the backend block changes.\n\n"
+    "  Prepares the configuration of DIR (default: the current directory): fetches the\n"
+    "  modules it calls from git sources (git::URL//SUBDIR?ref=REF) with the system's git\n"
+    "  into .vpce/modules/, pinned by commit in .vpce/modules.lock.json, then sets up the\n"
+    "  backend named in the configuration: where its state lives. Run it again whenever a\n"
+    "  module source or the backend block changes.\n\n"
     "Options:\n"
+    "  -upgrade                   Resolve each git module source's ref again and lock the\n"
+    "                             new commits (without it, installed modules stay at their\n"
+    "                             locked commit)\n"
     "  -backend-config=KEY=VALUE  A backend setting (repeatable); over the backend block's\n"
     "  -backend-config=FILE       Backend settings from a file of KEY = VALUE lines (HCL)\n"
     "  -migrate-state             Copy the state of every workspace from the backend used so\n"
@@ -30,7 +37,7 @@ static const char usage_text[] =
 
 typedef struct init_opts {
     const char *dir;
-    bool migrate, reconfigure, force_copy, lock;
+    bool migrate, reconfigure, force_copy, lock, upgrade;
     int64_t lock_timeout_ms;
     vpce_vec backend_config; /* borrowed argv strings */
 } init_opts;
@@ -243,6 +250,13 @@ int cmd_init(int argc, char **argv)
             o.reconfigure = true;
         } else if (cli_flag_is(argv[i], "force-copy")) {
             o.force_copy = true;
+        } else if (cli_flag_is(argv[i], "upgrade")) {
+            o.upgrade = true;
+        } else if ((v = cli_flag_value(argv[i], "upgrade"))) {
+            if (!cli_parse_bool(v, &o.upgrade)) {
+                cli_fail("invalid value for -upgrade: \"%s\" (use true or false)", v);
+                goto cleanup;
+            }
         } else if (cli_flag_is(argv[i], "no-color")) {
             /* handled globally */
         } else if ((v = cli_flag_value(argv[i], "lock"))) {
@@ -275,6 +289,9 @@ int cmd_init(int argc, char **argv)
         cli_fail("-migrate-state and -reconfigure cannot be used together");
         goto cleanup;
     }
+    /* Modules first: the configuration loads only once its git modules are installed. */
+    if (cli_init_modules(o.dir, o.upgrade) != CLI_OK)
+        goto cleanup;
     if (vpce_config_load_dir(&cfg, o.dir, &diags) < 0 || vpce_diags_has_errors(&diags)) {
         cli_print_diags(&diags);
         goto cleanup;

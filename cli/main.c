@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 static const struct cli_command commands[] = {
-    {"init", cmd_init, "Set up the backend where the state lives (and move the state)"},
+    {"init", cmd_init, "Prepare the configuration: install its git modules, set up the backend"},
     {"validate", cmd_validate, "Check whether the configuration is valid"},
     {"fmt", cmd_fmt, "Rewrite .vpce files in the canonical format"},
     {"plan", cmd_plan, "Show the changes required by the configuration"},
