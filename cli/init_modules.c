@@ -93,14 +93,22 @@ static int run_git(char *const argv[], vpce_buf *out, vpce_buf *err)
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
         return vpce_error_set("cannot run git: is it installed and on PATH?");
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        /* The last line git wrote says why. */
+        /* git's first "fatal:" or "error:" line says why; else its last line. */
         char *e = vpce_strdup(vpce_buf_cstr(err));
-        size_t n = strlen(e);
-        while (n && (e[n - 1] == '\n' || e[n - 1] == '\r'))
-            e[--n] = '\0';
-        const char *last = strrchr(e, '\n');
-        int rc = vpce_error_set("git %s failed: %s", argv[1] ? argv[1] : "",
-                                n ? (last ? last + 1 : e) : "no message");
+        const char *why = NULL, *last = NULL;
+        for (char *save = NULL, *l = strtok_r(e, "\r\n", &save); l;
+             l = strtok_r(NULL, "\r\n", &save)) {
+            if (!why && (strncmp(l, "fatal: ", 7) == 0 || strncmp(l, "error: ", 7) == 0))
+                why = l + 7;
+            last = l;
+        }
+        size_t sub = 1; /* the subcommand, after -C DIR and -c NAME=VALUE */
+        while (argv[sub] && argv[sub][0] == '-' && argv[sub + 1])
+            sub += 2;
+        int rc = vpce_error_set("git %s failed: %s", argv[sub] ? argv[sub] : "",
+                                why    ? why
+                                : last ? last
+                                       : "no message");
         free(e);
         return rc;
     }
