@@ -20,7 +20,7 @@ trap 'rm -rf "$WORK"' EXIT
 cc -O2 -std=gnu11 -D_GNU_SOURCE -I"$SRC" -I"$BUILD" "$SRC/bench/mkstate.c" -o "$WORK/mkstate" \
     "$BUILD/libvpce_planner.a" "$BUILD/libvpce_config.a" "$BUILD/libvpce_lang.a" "$BUILD/libvpce_state.a" "$BUILD/libvpce_providers.a" \
     "$BUILD/libvpce_parser.a" "$BUILD/libvpce_util.a" \
-    $(pkg-config --libs jansson sqlite3 libcurl libcrypto libxml-2.0) -lm -lpthread
+    $(pkg-config --libs jansson sqlite3 libcurl libcrypto libxml-2.0 yaml-0.1 zlib libcrypt) -lm -lpthread
 
 for n in $SIZES; do
     dir="$WORK/n$n"

@@ -27,14 +27,49 @@ typedef struct modinst {
     json_t *outputs;        /* the object in the parent's scope its outputs go to (borrowed) */
 } modinst;
 
+/*
+ * Instance addresses of one resource, and for a resource in a module, the same grouped by
+ * module instance path (so a dependency in the same module instance is one lookup).
+ */
+typedef struct instset {
+    vpce_vec all;    /* char* (borrowed, or owned by node_info) */
+    vpce_map *by_mi; /* module instance path -> vpce_vec*; NULL in the root module */
+} instset;
+
+static void instset_add(instset *s, const char *mi, char *addr)
+{
+    vpce_vec_push(&s->all, addr);
+    if (!mi[0])
+        return;
+    if (!s->by_mi)
+        s->by_mi = vpce_map_new();
+    vpce_vec *v = vpce_map_get(s->by_mi, mi);
+    if (!v) {
+        v = vpce_calloc(1, sizeof(*v));
+        vpce_map_set(s->by_mi, mi, v);
+    }
+    vpce_vec_push(v, addr);
+}
+
+static void instset_release(instset *s)
+{
+    const char *k;
+    void *v;
+    for (size_t it = 0; s->by_mi && vpce_map_next(s->by_mi, &it, &k, &v);) {
+        vpce_vec_release(v);
+        free(v);
+    }
+    vpce_map_free(s->by_mi);
+    vpce_vec_release(&s->all);
+}
+
 /* Per graph node: what planning it produced. */
 typedef struct node_info {
     const vpce_cfg_node *cn;
     vpce_cfg_resource *res; /* NULL for non-resource nodes */
     vpce_vec resdeps;       /* indexes (+1) of resource nodes this node depends on, transitively
                                through variables, locals, module calls and outputs */
-    vpce_vec insts;         /* char*: instance addresses planned for this resource (owned) */
-    vpce_map *by_mi;        /* module instance path -> vpce_vec* of addresses (borrowed) */
+    instset insts;          /* instance addresses planned for this resource (owned) */
     bool included;          /* false when -target leaves it out */
     bool whole;             /* with -target: every instance, not just the targeted ones */
 } node_info;
@@ -51,8 +86,8 @@ typedef struct planner {
     vpce_map *mi_paths;       /* module instance path -> modinst* */
     json_t *prior;            /* refreshed copy of the prior document (owned) */
     vpce_map *prior_by_addr;  /* instance address -> json_t* resource entry (borrowed) */
-    vpce_map *prior_by_res;   /* static resource address -> vpce_map* module instance path ->
-                                 vpce_vec* of instance addresses */
+    vpce_map *prior_by_res;   /* static resource address (module keys left out) -> instset* of
+                                 its instances in prior state */
     vpce_map *matched;        /* instance addresses claimed by configuration */
     vpce_map *change_by_addr; /* instance address -> vpce_change* */
     vpce_addr *targets;       /* -target addresses, parsed; NULL without -target */
@@ -343,26 +378,30 @@ static void add_dep(vpce_vec *deps, vpce_map *seen, const char *addr)
     vpce_vec_push(deps, vpce_strdup(addr));
 }
 
-/* Adds the addresses of by_mi (module instance path -> vpce_vec*) under module instance path
-   mi: that instance's only when exact, else its own and those of every module inside it. */
-static void add_from_mi(vpce_vec *deps, vpce_map *seen, const vpce_map *by_mi, const char *mi,
-                        bool exact)
+/* Adds the addresses of s (may be NULL) that are in module instance mi or in a module inside
+   it ("" holds them all). */
+static void add_under(vpce_vec *deps, vpce_map *seen, const instset *s, const char *mi)
 {
-    if (!by_mi)
+    if (!s)
         return;
-    if (exact) {
-        const vpce_vec *v = vpce_map_get(by_mi, mi);
-        for (size_t i = 0; v && i < v->len; i++)
-            add_dep(deps, seen, v->items[i]);
+    if (!mi[0]) {
+        for (size_t i = 0; i < s->all.len; i++)
+            add_dep(deps, seen, s->all.items[i]);
         return;
     }
+    if (!s->by_mi)
+        return;
+    const vpce_vec *v = vpce_map_get(s->by_mi, mi);
+    for (size_t i = 0; v && i < v->len; i++)
+        add_dep(deps, seen, v->items[i]);
+    /* And the instances of modules inside mi. */
     size_t n = strlen(mi);
     const char *k;
     void *val;
-    for (size_t it = 0; vpce_map_next(by_mi, &it, &k, &val);) {
-        if (n && (strncmp(k, mi, n) != 0 || (k[n] != '\0' && k[n] != '.')))
+    for (size_t it = 0; vpce_map_next(s->by_mi, &it, &k, &val);) {
+        if (strncmp(k, mi, n) != 0 || k[n] != '.')
             continue;
-        const vpce_vec *v = val;
+        v = val;
         for (size_t i = 0; i < v->len; i++)
             add_dep(deps, seen, v->items[i]);
     }
@@ -394,10 +433,9 @@ static void add_resource_deps(planner *P, vpce_vec *deps, vpce_map *seen, size_t
     node_info *ni = &P->nodes[d];
     const vpce_config *dm = ni->res->module;
     size_t depth = m ? common_depth(dm, m) : 0;
-    bool exact = depth == dm->depth;
     char *prefix = vpce_strndup(mi, mi_prefix_len(mi, depth));
-    add_from_mi(deps, seen, ni->by_mi, prefix, exact);
-    add_from_mi(deps, seen, vpce_map_get(P->prior_by_res, ni->res->path_addr), prefix, exact);
+    add_under(deps, seen, &ni->insts, prefix);
+    add_under(deps, seen, vpce_map_get(P->prior_by_res, ni->res->path_addr), prefix);
     free(prefix);
 }
 
@@ -409,10 +447,10 @@ static void add_prior_resource(planner *P, vpce_vec *deps, vpce_map *seen, const
     char *mi = vpce_addr_module_of(raddr);
     size_t gi;
     if (P->g && vpce_graph_find(P->g, st, &gi))
-        add_from_mi(deps, seen, P->nodes[gi].by_mi, mi, true);
-    const vpce_map *by_mi = vpce_map_get(P->prior_by_res, st);
-    if (by_mi)
-        add_from_mi(deps, seen, by_mi, mi, true);
+        add_under(deps, seen, &P->nodes[gi].insts, mi);
+    const instset *pv = vpce_map_get(P->prior_by_res, st);
+    if (pv)
+        add_under(deps, seen, pv, mi);
     else if (vpce_map_has(P->prior_by_addr, raddr))
         add_dep(deps, seen, raddr);
     free(st);
@@ -672,8 +710,12 @@ static bool replace_triggered(planner *P, const modinst *mi, const vpce_cfg_reso
         } else if (tr && (tr->count || tr->for_each)) {
             size_t gi; /* every instance (of mi): a change to any of them triggers */
             const vpce_vec *in_mi = NULL;
-            if (vpce_graph_find(P->g, tr->path_addr, &gi) && P->nodes[gi].by_mi)
-                in_mi = vpce_map_get(P->nodes[gi].by_mi, mi->path);
+            if (vpce_graph_find(P->g, tr->path_addr, &gi)) {
+                const instset *is = &P->nodes[gi].insts;
+                in_mi = !mi->path[0] ? &is->all
+                        : is->by_mi  ? vpce_map_get(is->by_mi, mi->path)
+                                     : NULL;
+            }
             for (size_t i = 0; in_mi && i < in_mi->len; i++)
                 vpce_vec_push(&addrs, vpce_strdup(in_mi->items[i]));
         } else {
@@ -1011,20 +1053,6 @@ static bool instance_targeted(const planner *P, const node_info *ni, const char 
     return targeted(P, addr);
 }
 
-static void note_instance(node_info *ni, const modinst *mi, const char *addr)
-{
-    char *copy = vpce_strdup(addr);
-    vpce_vec_push(&ni->insts, copy);
-    if (!ni->by_mi)
-        ni->by_mi = vpce_map_new();
-    vpce_vec *v = vpce_map_get(ni->by_mi, mi->path);
-    if (!v) {
-        v = vpce_calloc(1, sizeof(*v));
-        vpce_map_set(ni->by_mi, mi->path, v);
-    }
-    vpce_vec_push(v, copy);
-}
-
 static void plan_resource_in(planner *P, size_t gi, modinst *mi)
 {
     node_info *ni = &P->nodes[gi];
@@ -1074,7 +1102,7 @@ static void plan_resource_in(planner *P, size_t gi, modinst *mi)
             }
             json_object_del(scope, "count");
             json_object_del(scope, "each");
-            note_instance(ni, mi, addr);
+            instset_add(&ni->insts, mi->path, vpce_strdup(addr));
         }
         if (r->count)
             json_array_append_new(collected, value);
@@ -1655,20 +1683,15 @@ static void index_prior(planner *P)
             continue;
         vpce_map_set(P->prior_by_addr, addr, res);
         char *st = vpce_addr_static(addr);
-        char *mi = vpce_addr_module_of(addr);
-        vpce_map *by_mi = vpce_map_get(P->prior_by_res, st);
-        if (!by_mi) {
-            by_mi = vpce_map_new();
-            vpce_map_set(P->prior_by_res, st, by_mi);
-        }
-        vpce_vec *v = vpce_map_get(by_mi, mi);
+        instset *v = vpce_map_get(P->prior_by_res, st);
         if (!v) {
             v = vpce_calloc(1, sizeof(*v));
-            vpce_map_set(by_mi, mi, v);
+            vpce_map_set(P->prior_by_res, st, v);
         }
-        vpce_vec_push(v, (void *)addr);
-        free(st);
+        char *mi = strncmp(addr, "module.", 7) == 0 ? vpce_addr_module_of(addr) : NULL;
+        instset_add(v, mi ? mi : "", (char *)addr);
         free(mi);
+        free(st);
     }
 }
 
@@ -1765,18 +1788,6 @@ static void apply_targets(planner *P)
                        "every change the configuration asks for, and what it leaves out can "
                        "only be seen by planning again without it",
                        "resource targeting is in effect");
-}
-
-/* Frees a module instance path -> vpce_vec* map (the vectors' items are borrowed). */
-static void free_by_mi(vpce_map *by_mi)
-{
-    const char *k;
-    void *v;
-    for (size_t it = 0; by_mi && vpce_map_next(by_mi, &it, &k, &v);) {
-        vpce_vec_release(v);
-        free(v);
-    }
-    vpce_map_free(by_mi);
 }
 
 static int cmp_change(const void *a, const void *b)
@@ -1978,16 +1989,17 @@ cleanup:
     vpce_vec_release(&P.changes);
     for (size_t i = 0; P.nodes && i < vpce_graph_count(P.g); i++) {
         vpce_vec_release(&P.nodes[i].resdeps);
-        for (size_t j = 0; j < P.nodes[i].insts.len; j++)
-            free(P.nodes[i].insts.items[j]);
-        vpce_vec_release(&P.nodes[i].insts);
-        free_by_mi(P.nodes[i].by_mi);
+        for (size_t j = 0; j < P.nodes[i].insts.all.len; j++)
+            free(P.nodes[i].insts.all.items[j]);
+        instset_release(&P.nodes[i].insts);
     }
     free(P.nodes);
     const char *k;
     void *v;
-    for (size_t it = 0; P.prior_by_res && vpce_map_next(P.prior_by_res, &it, &k, &v);)
-        free_by_mi(v);
+    for (size_t it = 0; P.prior_by_res && vpce_map_next(P.prior_by_res, &it, &k, &v);) {
+        instset_release(v);
+        free(v);
+    }
     vpce_map_free(P.prior_by_res);
     for (size_t m = 0; P.minsts && m < nmods; m++) {
         for (size_t j = 0; j < P.minsts[m].len; j++) {

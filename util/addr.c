@@ -416,13 +416,22 @@ bool vpce_addr_chains(const vpce_addr *to, const vpce_addr *from)
 
 /* ---- on address text ---------------------------------------------------------------------- */
 
+/* An address without a module path, or one that does not parse: cut at its first '[' (in a
+   root-module address that is where the instance key starts). */
+static char *cut_root_key(const char *address)
+{
+    const char *br = strchr(address, '[');
+    return br ? vpce_strndup(address, (size_t)(br - address)) : vpce_strdup(address);
+}
+
 char *vpce_addr_static(const char *address)
 {
+    if (strncmp(address, "module.", 7) != 0)
+        return cut_root_key(address);
     vpce_addr a;
     if (vpce_addr_parse(&a, address) != 0) {
         vpce_error_clear();
-        const char *br = strchr(address, '[');
-        return br ? vpce_strndup(address, (size_t)(br - address)) : vpce_strdup(address);
+        return cut_root_key(address);
     }
     char *s = vpce_addr_string(&a, false, false);
     vpce_addr_release(&a);
@@ -434,11 +443,12 @@ char *vpce_addr_resource_part(const char *address)
     size_t n = strlen(address);
     if (n == 0 || address[n - 1] != ']')
         return vpce_strdup(address);
+    if (strncmp(address, "module.", 7) != 0)
+        return cut_root_key(address);
     vpce_addr a;
     if (vpce_addr_parse(&a, address) != 0) {
         vpce_error_clear();
-        const char *br = strchr(address, '[');
-        return br ? vpce_strndup(address, (size_t)(br - address)) : vpce_strdup(address);
+        return cut_root_key(address);
     }
     char *s = vpce_addr_string(&a, true, false);
     vpce_addr_release(&a);
