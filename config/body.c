@@ -628,16 +628,17 @@ static void merge_new(vpce_diags *dst, vpce_diags *src)
     vpce_map_free(seen);
 }
 
-static void count_too_big(vpce_diags *diags, vpce_range range)
+static void count_too_big(vpce_diags *diags, vpce_range range, const char *what)
 {
     char *detail =
-        vpce_asprintf("a resource may have at most %d instances", VPCE_MAX_INSTANCES_PER_RESOURCE);
+        vpce_asprintf("a %s may have at most %d instances", what, VPCE_MAX_INSTANCES_PER_RESOURCE);
     vpce_diags_error(diags, range, detail, "invalid count argument: too many instances");
     free(detail);
 }
 
+/* count and for_each of a resource, or of a module call (what names which). */
 static void check_meta(const vpce_eval_ctx *ctx, const vpce_ast_expr *count_expr,
-                       const vpce_ast_expr *for_each_expr)
+                       const vpce_ast_expr *for_each_expr, const char *what)
 {
     struct {
         const vpce_ast_expr *count, *for_each;
@@ -656,7 +657,7 @@ static void check_meta(const vpce_eval_ctx *ctx, const vpce_ast_expr *count_expr
                                  "count must be a whole number, zero or more",
                                  "invalid count argument");
             else if (crc == -2)
-                count_too_big(ctx->diags, r->count->range);
+                count_too_big(ctx->diags, r->count->range, what);
             json_decref(n);
         }
         json_decref(v);
@@ -774,7 +775,7 @@ static void validate_calls(const vpce_config *c, const vpce_eval_ctx *ctx, json_
 {
     for (size_t i = 0; i < c->module_calls.len; i++) {
         const vpce_cfg_module_call *call = c->module_calls.items[i];
-        check_meta(ctx, call->count, call->for_each);
+        check_meta(ctx, call->count, call->for_each, "module call");
         vpce_eval_ctx cctx = *ctx;
         json_t *cscope = json_copy(ctx->scope);
         if (call->for_each)
@@ -863,7 +864,7 @@ static void validate_module(const vpce_config *c, vpce_diags *found_out)
         const vpce_cfg_resource *r = c->resources.items[i];
         if (!r->rtype)
             continue;
-        check_meta(&ctx, r->count, r->for_each);
+        check_meta(&ctx, r->count, r->for_each, "resource");
         vpce_eval_ctx rctx = ctx;
         json_t *rscope = NULL;
         if (r->count || r->for_each) {

@@ -101,6 +101,7 @@ typedef struct planner {
     vpce_vec changes;        /* vpce_change* */
     vpce_vec forgotten;      /* char*: addresses planned to be forgotten */
     size_t ninstances;       /* instances expanded so far (count and for_each included) */
+    bool plan_cap_reported;  /* the plan's cap is reported once, not per module instance */
     bool failed;
 } planner;
 
@@ -919,6 +920,9 @@ static bool instances_fit(planner *P, vpce_range range, size_t n, const char *me
     size_t max =
         P->opts && P->opts->max_instances ? P->opts->max_instances : VPCE_MAX_INSTANCES_PER_PLAN;
     if (P->ninstances + n > max) {
+        if (P->plan_cap_reported)
+            return false;
+        P->plan_cap_reported = true;
         char *detail = vpce_asprintf("this resource would bring the plan to %zu instances; a plan "
                                      "may have at most %zu",
                                      P->ninstances + n, max);
