@@ -377,6 +377,9 @@ int vpce_config_git_source(const char *source, char **url, char **ref, char **su
 char *vpce_config_module_key(const vpce_config *parent, const vpce_cfg_module_call *call);
 /* The module a's module path leads to from module c (keys ignored), or NULL. */
 const vpce_config *vpce_config_module_at(const vpce_config *c, const vpce_addr *a);
+/* Whether address a lies in (an instance of) module m: its module path starts with the calls
+ * that lead from the root to m (keys ignored). */
+bool vpce_config_module_contains(const vpce_config *m, const vpce_addr *a);
 /* The graph node name of a provider key: "aws.west" -> "provider.aws.west",
  * "module.a.aws" -> "module.a.provider.aws". Caller frees. */
 char *vpce_config_provider_node(const char *key);

@@ -454,6 +454,16 @@ const vpce_config *vpce_config_module_at(const vpce_config *c, const vpce_addr *
     return m;
 }
 
+bool vpce_config_module_contains(const vpce_config *m, const vpce_addr *a)
+{
+    const vpce_config *x = m->root ? m->root : m;
+    if (a->nmodule < m->depth)
+        return false;
+    for (size_t i = 0; x && i < m->depth; i++)
+        x = child_named(x, a->module[i].name);
+    return x == m;
+}
+
 vpce_cfg_resource *vpce_config_resource(const vpce_config *c, const char *addr)
 {
     if (strncmp(addr, "module.", 7) != 0)

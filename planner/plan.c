@@ -1469,18 +1469,29 @@ static json_t *output_changes(planner *P, bool destroy)
    address addr, or NULL. */
 static const vpce_cfg_removed *removed_for(const planner *P, const char *addr)
 {
-    if (!P->cfg->removed.len)
-        return NULL;
     vpce_addr a;
     const vpce_cfg_removed *found = NULL;
-    if (vpce_addr_parse(&a, addr) < 0)
+    size_t nmods = P->cfg->modules.len ? P->cfg->modules.len : 1;
+    bool any = false;
+    for (size_t mi = 0; mi < nmods && !any; mi++)
+        any = ((const vpce_config *)(P->cfg->modules.len ? P->cfg->modules.items[mi] : P->cfg))
+                  ->removed.len > 0;
+    if (!any || vpce_addr_parse(&a, addr) < 0)
         return NULL;
-    for (size_t i = 0; i < P->cfg->removed.len && !found; i++) {
-        const vpce_cfg_removed *rm = P->cfg->removed.items[i];
-        vpce_addr dst;
-        if (vpce_addr_move(&dst, &rm->from, &rm->from, &a) == 1)
-            found = rm;
-        vpce_addr_release(&dst);
+    /* A called module's removed blocks name addresses in each of its instances. */
+    for (size_t mi = 0; mi < nmods && !found; mi++) {
+        const vpce_config *m = P->cfg->modules.len ? P->cfg->modules.items[mi] : P->cfg;
+        if (!m->removed.len || !vpce_config_module_contains(m, &a))
+            continue;
+        for (size_t i = 0; i < m->removed.len && !found; i++) {
+            const vpce_cfg_removed *rm = m->removed.items[i];
+            vpce_addr from, dst;
+            vpce_addr_join(&from, &a, m->depth, &rm->from);
+            if (vpce_addr_move(&dst, &from, &from, &a) == 1)
+                found = rm;
+            vpce_addr_release(&dst);
+            vpce_addr_release(&from);
+        }
     }
     vpce_addr_release(&a);
     return found;
@@ -1544,7 +1555,7 @@ static void moved_still_declared(planner *P)
 {
     for (size_t i = 0; i < P->cfg->moved.len; i++) {
         const vpce_cfg_moved *m = P->cfg->moved.items[i];
-        if (!m->from.type || !m->from.key || m->from.nmodule)
+        if (!m->from.resource || !m->from.key)
             continue;
         char *from = vpce_addr_format(&m->from);
         if (vpce_map_has(P->matched, from)) {
@@ -1822,8 +1833,8 @@ int vpce_plan_make(vpce_plan **out, const vpce_config *cfg, const json_t *vars,
     /* The prior document is shared, not copied, unless refresh is going to change it. Values
        taken from it into the plan are shared too: nothing changes a value in place. */
     bool refreshing = (P.opts->refresh || P.opts->refresh_only) && !P.opts->destroy;
-    bool moving =
-        cfg->moved.len > 0 && json_array_size(json_object_get(prior_state_doc, "resources")) > 0;
+    bool moving = vpce_plan_has_moves(cfg) &&
+                  json_array_size(json_object_get(prior_state_doc, "resources")) > 0;
     if (!prior_state_doc)
         P.prior = json_object();
     else if (refreshing || moving || !json_is_array(json_object_get(prior_state_doc, "resources")))

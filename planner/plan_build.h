@@ -50,6 +50,8 @@ int vpce_refresh_state(json_t *state_doc, const vpce_plan_providers *ps, json_t 
  * dependencies are renamed too. Returns 0.
  */
 struct vpce_config;
+/* Whether any module of the tree has moved blocks. */
+bool vpce_plan_has_moves(const struct vpce_config *cfg);
 int vpce_plan_moves(json_t *doc, const struct vpce_config *cfg, vpce_map *previous,
                     vpce_diags *diags);
 

@@ -39,6 +39,24 @@ void vpce_addr_copy(vpce_addr *out, const vpce_addr *a)
     out->key = a->key ? json_incref(a->key) : NULL;
 }
 
+void vpce_addr_join(vpce_addr *out, const vpce_addr *a, size_t depth, const vpce_addr *rel)
+{
+    if (depth > a->nmodule)
+        depth = a->nmodule;
+    vpce_addr_copy(out, rel);
+    size_t n = depth + rel->nmodule;
+    vpce_addr_step *steps = vpce_calloc(n ? n : 1, sizeof(*steps));
+    for (size_t i = 0; i < depth; i++) {
+        steps[i].name = vpce_strdup(a->module[i].name);
+        steps[i].key = a->module[i].key ? json_incref(a->module[i].key) : NULL;
+    }
+    for (size_t i = 0; i < rel->nmodule; i++)
+        steps[depth + i] = out->module[i];
+    free(out->module);
+    out->module = steps;
+    out->nmodule = n;
+}
+
 static bool valid_key(const json_t *k)
 {
     return json_is_string(k) || (json_is_integer(k) && json_integer_value(k) >= 0);

@@ -387,6 +387,9 @@ int vpce_addr_parse(vpce_addr *out, const char *text);
 int vpce_addr_from_parts(vpce_addr *out, const vpce_addr_part *parts, size_t n, const char **err);
 void vpce_addr_release(vpce_addr *a);
 void vpce_addr_copy(vpce_addr *out, const vpce_addr *a);
+/* The address rel (relative to a module) in the module instance of a's first depth module
+ * steps: those steps, keys included, then rel's. */
+void vpce_addr_join(vpce_addr *out, const vpce_addr *a, size_t depth, const vpce_addr *rel);
 /* Appends an instance key as Terraform writes it: [0] or ["k"] (escaped); nothing for NULL. */
 void vpce_addr_key_append(vpce_buf *b, const json_t *key);
 /* The address as text: module keys and the instance key each included or left out. Caller

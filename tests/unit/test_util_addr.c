@@ -142,6 +142,32 @@ static void addr_text_helpers(void **state)
     vpce_buf_release(&b);
 }
 
+/* A module's relative address placed in one instance of the module. */
+static void addr_join_into_module_instance(void **state)
+{
+    (void)state;
+    vpce_addr inst, rel, out;
+    assert_int_equal(vpce_addr_parse(&inst, "module.a[\"x\"].module.b[2].aws_vpc.v"), 0);
+    assert_int_equal(vpce_addr_parse(&rel, "module.c.aws_subnet.s[\"k\"]"), 0);
+    vpce_addr_join(&out, &inst, 2, &rel);
+    char *s = vpce_addr_format(&out);
+    assert_string_equal(s, "module.a[\"x\"].module.b[2].module.c.aws_subnet.s[\"k\"]");
+    free(s);
+    vpce_addr_release(&out);
+    /* depth 0: the root module, the address as it is */
+    vpce_addr_join(&out, &inst, 0, &rel);
+    s = vpce_addr_format(&out);
+    assert_string_equal(s, "module.c.aws_subnet.s[\"k\"]");
+    free(s);
+    vpce_addr_release(&out);
+    /* a depth beyond inst's module path takes all of it */
+    vpce_addr_join(&out, &inst, 9, &rel);
+    assert_int_equal(out.nmodule, 3);
+    vpce_addr_release(&out);
+    vpce_addr_release(&inst);
+    vpce_addr_release(&rel);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -149,6 +175,7 @@ int main(void)
         cmocka_unit_test(addr_parse_rejects_malformed),
         cmocka_unit_test(addr_contains_as_target),
         cmocka_unit_test(addr_text_helpers),
+        cmocka_unit_test(addr_join_into_module_instance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
