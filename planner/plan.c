@@ -1613,9 +1613,9 @@ static void run_module_checks(planner *P, const modinst *mi, json_t *out)
         vpce_diags local = VPCE_DIAGS_INIT;
         vpce_eval_ctx ctx = eval_in(P, mi);
         ctx.diags = &local;
-        /* A check of a module instance is named with its path, as Terraform names it. */
+        /* Messages name a module instance's check with the instance. */
         char *name =
-            mi->path[0] ? vpce_asprintf("%s.%s", mi->path, ck->name) : vpce_strdup(ck->name);
+            mi->path[0] ? vpce_asprintf("%s\" in \"%s", ck->name, mi->path) : vpce_strdup(ck->name);
         const char *status = "pass";
         json_t *problems = json_array();
         bool scoped = false;
@@ -1658,8 +1658,8 @@ static void run_module_checks(planner *P, const modinst *mi, json_t *out)
         }
         /* Everything a check finds is a warning: it never stops a plan or an apply. */
         for (size_t d = 0; d < local.len; d++)
-            vpce_diags_warning(P->diags, local.items[d].range, local.items[d].detail, "%s",
-                               local.items[d].summary);
+            vpce_diags_warning(P->diags, local.items[d].range, local.items[d].detail, "%s%s%s",
+                               local.items[d].summary, mi->path[0] ? " in " : "", mi->path);
         if (strcmp(status, "unknown") == 0)
             vpce_diags_warning(P->diags, ck->range,
                                "a condition depends on values known only after apply; it "
@@ -1668,8 +1668,11 @@ static void run_module_checks(planner *P, const modinst *mi, json_t *out)
         if (scoped)
             scope_data(mi->scope, ck->data, NULL);
         vpce_diags_release(&local);
-        json_array_append_new(
-            out, json_pack("{s:s,s:s,s:o}", "name", name, "status", status, "problems", problems));
+        json_array_append_new(out,
+                              json_pack("{s:s,s:s,s:s%,s:s,s:o}", "name", ck->name, "module",
+                                        mi->path, "module_static", mi->mod->prefix,
+                                        strlen(mi->mod->prefix) ? strlen(mi->mod->prefix) - 1 : 0,
+                                        "status", status, "problems", problems));
         free(name);
     }
 }

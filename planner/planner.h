@@ -93,8 +93,10 @@ typedef struct vpce_plan {
     json_t *findings;
     json_t *prior; /* the (refreshed) prior state document it was made against, with the
                       moves of moved blocks made, owned */
-    /* Results of check blocks: [{"name", "status": "pass"|"fail"|"unknown", "problems":
-       [{"message", "range"?}]}], in configuration order; may be empty. */
+    /* Results of check blocks, one per check block in each module instance: [{"name", "module"
+       (the instance's path, "" in the root), "module_static" (the path without keys),
+       "status": "pass"|"fail"|"unknown", "problems": [{"message"}]}], in configuration order;
+       may be empty. */
     json_t *checks;
 } vpce_plan;
 

@@ -251,6 +251,66 @@ static bool var_sensitive(const vpce_plan *p, const char *name)
     return false;
 }
 
+/* The "to_display" of a check: [MODULE.]check.NAME. */
+static json_t *check_display(const char *module, const char *name)
+{
+    return *module ? json_sprintf("%s.check.%s", module, name) : json_sprintf("check.%s", name);
+}
+
+/* The worse of two statuses: fail, then unknown, then pass. */
+static int status_rank(const char *s)
+{
+    return strcmp(s, "fail") == 0 ? 2 : strcmp(s, "unknown") == 0 ? 1 : 0;
+}
+
+/* Terraform's "checks": one entry per check block (per module, not per module instance) with
+   its aggregate status, holding one instance per module instance with its own status and
+   problems. */
+static json_t *checks_json(const json_t *results)
+{
+    json_t *checks = json_array();
+    json_t *by_block = json_object(); /* "MODULE_STATIC\nNAME" -> entry (borrowed) */
+    size_t i;
+    json_t *ck;
+    json_array_foreach(results, i, ck)
+    {
+        const char *name = json_string_value(json_object_get(ck, "name"));
+        const char *mod = json_string_value(json_object_get(ck, "module"));
+        const char *smod = json_string_value(json_object_get(ck, "module_static"));
+        const char *status = json_string_value(json_object_get(ck, "status"));
+        if (!name || !status)
+            continue;
+        mod = mod ? mod : "";
+        smod = smod ? smod : "";
+        char *key = vpce_asprintf("%s\n%s", smod, name);
+        json_t *e = json_object_get(by_block, key);
+        if (!e) {
+            json_t *addr = json_pack("{s:s,s:s}", "kind", "check", "name", name);
+            if (*smod)
+                json_object_set_new(addr, "module", json_string(smod));
+            json_object_set_new(addr, "to_display", check_display(smod, name));
+            e = json_pack("{s:o,s:s,s:[]}", "address", addr, "status", status, "instances");
+            json_array_append_new(checks, e);
+            json_object_set(by_block, key, e);
+        } else if (status_rank(status) >
+                   status_rank(json_string_value(json_object_get(e, "status")))) {
+            json_object_set_new(e, "status", json_string(status));
+        }
+        free(key);
+        json_t *iaddr = json_object();
+        if (*mod)
+            json_object_set_new(iaddr, "module", json_string(mod));
+        json_object_set_new(iaddr, "to_display", check_display(mod, name));
+        json_t *inst = json_pack("{s:o,s:s}", "address", iaddr, "status", status);
+        json_t *problems = json_object_get(ck, "problems");
+        if (json_array_size(problems))
+            json_object_set(inst, "problems", problems);
+        json_array_append_new(json_object_get(e, "instances"), inst);
+    }
+    json_decref(by_block);
+    return checks;
+}
+
 static json_t *plan_json_doc(const vpce_plan *p)
 {
     json_t *doc = json_object();
@@ -292,34 +352,8 @@ static json_t *plan_json_doc(const vpce_plan *p)
                       "eni_delta_known", cost.eni_delta_known, "monthly_usd_delta",
                       cost.monthly_usd_delta, "hourly_usd_per_eni", VPCE_COST_USD_PER_ENI_HOUR,
                       "hours_per_month", VPCE_COST_HOURS_PER_MONTH));
-    if (json_array_size(p->checks)) {
-        /* Terraform's "checks": one entry per check block with its status and problems. */
-        json_t *checks = json_array();
-        json_t *ck;
-        json_array_foreach(p->checks, i, ck)
-        {
-            json_t *e = json_object();
-            json_t *addr = json_object();
-            json_object_set_new(addr, "kind", json_string("check"));
-            json_object_set(addr, "name", json_object_get(ck, "name"));
-            json_object_set_new(
-                addr, "to_display",
-                json_sprintf("check.%s", json_string_value(json_object_get(ck, "name"))));
-            json_object_set_new(e, "address", addr);
-            json_object_set(e, "status", json_object_get(ck, "status"));
-            json_t *inst = json_object();
-            json_object_set_new(
-                inst, "address",
-                json_pack("{s:O}", "to_display", json_object_get(addr, "to_display")));
-            json_object_set(inst, "status", json_object_get(ck, "status"));
-            json_t *problems = json_object_get(ck, "problems");
-            if (json_array_size(problems))
-                json_object_set(inst, "problems", problems);
-            json_object_set_new(e, "instances", json_pack("[o]", inst));
-            json_array_append_new(checks, e);
-        }
-        json_object_set_new(doc, "checks", checks);
-    }
+    if (json_array_size(p->checks))
+        json_object_set_new(doc, "checks", checks_json(p->checks));
     json_object_set_new(doc, "diagnostics", json_array());
     if (p->findings)
         json_object_set(doc, "reachability", p->findings);
