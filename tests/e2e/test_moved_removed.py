@@ -68,6 +68,74 @@ removed {
 """
 
 
+# The VPC and subnets move into a module; a module called with for_each renames its security
+# group with its own moved block, in every instance.
+ZONE_BEFORE = """
+variable "name" {
+  type = string
+}
+
+variable "vpc_id" {
+  type = string
+}
+
+resource "aws_security_group" "sg" {
+  name   = "zone-${var.name}"
+  vpc_id = var.vpc_id
+}
+"""
+
+ZONE_AFTER = ZONE_BEFORE.replace('"sg"', '"this"') + """
+moved {
+  from = aws_security_group.sg
+  to   = aws_security_group.this
+}
+"""
+
+NET = """
+resource "aws_vpc" "this" {
+  cidr_block = "10.5.0.0/16"
+}
+
+resource "aws_subnet" "this" {
+  count      = 2
+  vpc_id     = aws_vpc.this.id
+  cidr_block = cidrsubnet("10.5.0.0/16", 8, count.index)
+}
+
+output "vpc_id" {
+  value = aws_vpc.this.id
+}
+"""
+
+ZONES = """
+module "zone" {
+  source   = "./zone"
+  for_each = toset(["a", "b"])
+  name     = each.key
+  vpc_id   = %s
+}
+"""
+
+INTO_MODULES = """
+provider "aws" {}
+
+module "net" {
+  source = "./net"
+}
+
+moved {
+  from = aws_vpc.main
+  to   = module.net.aws_vpc.this
+}
+
+moved {
+  from = aws_subnet.a
+  to   = module.net.aws_subnet.this
+}
+""" + ZONES % "module.net.vpc_id"
+
+
 class MovedRemoved(unittest.TestCase):
     def setUp(self):
         self.sim = Sim()
@@ -120,6 +188,46 @@ class MovedRemoved(unittest.TestCase):
         self.assertEqual(self.state_list(), ["aws_vpc.primary"])
         # the subnets are still there
         self.assertEqual({s["SubnetId"] for s in live(self.sim.world()["subnets"])}, subnets)
+
+    def test_moves_into_modules_and_within_module_instances(self):
+        os.makedirs(os.path.join(self.dir, "zone"))
+        os.makedirs(os.path.join(self.dir, "net"))
+        with open(os.path.join(self.dir, "zone", "main.vpce"), "w") as f:
+            f.write(ZONE_BEFORE)
+        with open(os.path.join(self.dir, "net", "main.vpce"), "w") as f:
+            f.write(NET)
+        self.write(BEFORE + ZONES % "aws_vpc.main.id")
+        vpce(self.sim, self.dir, "apply", "-auto-approve", check=0)
+        before = self.state_list()
+        self.assertIn('module.zone["b"].aws_security_group.sg', before)
+        world = self.sim.world()
+        ids = ({v["VpcId"] for v in live(world["vpcs"])},
+               {s["SubnetId"] for s in live(world["subnets"])},
+               {g["GroupId"] for g in live(world["security_groups"])})
+
+        with open(os.path.join(self.dir, "zone", "main.vpce"), "w") as f:
+            f.write(ZONE_AFTER)
+        self.write(INTO_MODULES)
+        _, out, _ = vpce(self.sim, self.dir, "plan", "-detailed-exitcode", check=2)
+        self.assertIn("# aws_vpc.main has moved to module.net.aws_vpc.this", out)
+        self.assertIn("# aws_subnet.a[1] has moved to module.net.aws_subnet.this[1]", out)
+        self.assertIn('# module.zone["a"].aws_security_group.sg has moved to '
+                      'module.zone["a"].aws_security_group.this', out)
+        self.assertIn("Plan: 0 to add, 0 to change, 0 to destroy.", out)
+        self.sim.post("/_sim/counts/reset", {})
+        vpce(self.sim, self.dir, "apply", "-auto-approve", check=0)
+        counts = self.sim.get("/_sim/counts")["actions"]
+        for action in counts:
+            self.assertFalse(action.startswith(("Create", "Delete")), counts)
+        self.assertEqual(self.state_list(), sorted([
+            "module.net.aws_subnet.this[0]", "module.net.aws_subnet.this[1]",
+            "module.net.aws_vpc.this", 'module.zone["a"].aws_security_group.this',
+            'module.zone["b"].aws_security_group.this']))
+        world = self.sim.world()
+        self.assertEqual(({v["VpcId"] for v in live(world["vpcs"])},
+                          {s["SubnetId"] for s in live(world["subnets"])},
+                          {g["GroupId"] for g in live(world["security_groups"])}), ids)
+        vpce(self.sim, self.dir, "plan", "-detailed-exitcode", check=0)
 
 
 if __name__ == "__main__":
