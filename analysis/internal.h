@@ -25,6 +25,9 @@ struct vpce_world {
     wobj *objs; /* sorted by address */
     size_t n;
     vpce_map *by_key; /* key -> wobj* */
+    /* "type.attr=key" -> vpce_vec of the wobj* of that type whose attr names key, in address
+       order, for the references of world.c's ref_kinds (see world_referrers) */
+    vpce_map *refs;
 };
 
 /* The identity a value names (a known string, or an unknown with an origin) as a new string,
@@ -34,8 +37,14 @@ char *wkey(const json_t *v);
 const wobj *world_get(const vpce_world *w, const json_t *v);
 /* The object o[attr] names, or NULL. */
 const wobj *world_ref(const vpce_world *w, const wobj *o, const char *attr);
-/* True when o[attr] names the object target. */
-bool refers_to(const vpce_world *w, const wobj *o, const char *attr, const wobj *target);
+/*
+ * The objects of type (data sources included) whose attr names target (wkey of o[attr] equals
+ * target's key), in address order, without a scan of the world. *n gets
+ * their number; the array is borrowed from the world (NULL when *n is 0). Only the (type, attr)
+ * pairs listed in world.c's ref_kinds are indexed; asking for another is a bug.
+ */
+const wobj *const *world_referrers(const vpce_world *w, const char *type, const char *attr,
+                                   const wobj *target, size_t *n);
 
 /* o[attr] as a list of values: 1 with *out set (a known array, possibly empty or NULL for null:
    jansson takes NULL as an empty array; its elements may still be unknown), 0 when it is computed

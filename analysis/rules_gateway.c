@@ -49,11 +49,11 @@ void vpce_analysis_rule_gateway_unused(const vpce_world *w, vpce_findings *out)
             json_array_append_new(json_object_get(entry, "route_tables"),
                                   json_string(key_name(w, json_string_value(rt))));
         const wobj *vpc = world_ref(w, ep, "vpc_id");
-        size_t nsub = 0, nrouted = 0, nunknown = 0;
-        for (size_t j = 0; vpc && j < w->n; j++) {
-            const wobj *s = &w->objs[j];
-            if (strcmp(s->type, "aws_subnet") != 0 || !refers_to(w, s, "vpc_id", vpc))
-                continue;
+        size_t nsub = 0, nrouted = 0, nunknown = 0, nsubnets = 0;
+        const wobj *const *subnets =
+            vpc ? world_referrers(w, "aws_subnet", "vpc_id", vpc, &nsubnets) : NULL;
+        for (size_t j = 0; j < nsubnets; j++) {
+            const wobj *s = subnets[j];
             char *srt = subnet_route_table(w, s);
             nsub++;
             if (!srt) {
@@ -96,55 +96,106 @@ void vpce_analysis_rule_gateway_unused(const vpce_world *w, vpce_findings *out)
     }
 }
 
+/* A gateway endpoint seen before the one being checked (a, its index in the world) that
+   carries the k-th route table of the one being checked. */
+typedef struct dup_pair {
+    size_t a, k;
+} dup_pair;
+
+static int cmp_pair(const void *x, const void *y)
+{
+    const dup_pair *p = x, *q = y;
+    if (p->a != q->a)
+        return p->a < q->a ? -1 : 1;
+    return p->k < q->k ? -1 : p->k > q->k;
+}
+
+/* The key of service and route table rt in the map of carriers: the length of the service
+   first, so that no two pairs share a key. New string. */
+static char *carrier_key(const char *service, const char *rt)
+{
+    return vpce_asprintf("%zu:%s%s", strlen(service), service, rt);
+}
+
 void vpce_analysis_rule_gateway_duplicate(const vpce_world *w, vpce_findings *out)
 {
+    /* service and route table -> vpce_vec of the gateway endpoints (wobj*) of that service seen
+       so far that carry that route table, in address order: each endpoint is compared with the
+       earlier ones that share a route table only, not with every earlier endpoint */
+    vpce_map *carriers = vpce_map_new();
     for (size_t i = 0; i < w->n; i++) {
         const wobj *b = &w->objs[i];
         const char *service = wstr(b, "service_name");
         if (!is_endpoint(b, "Gateway") || !service)
             continue;
         json_t *brts = gateway_route_tables(w, b);
-        for (size_t j = 0; brts && j < i; j++) {
-            const wobj *a = &w->objs[j];
-            const char *as = wstr(a, "service_name");
-            if (!is_endpoint(a, "Gateway") || !as || strcmp(as, service) != 0)
-                continue;
-            json_t *arts = gateway_route_tables(w, a);
-            size_t k;
-            const json_t *rt;
-            json_array_foreach(brts, k, rt)
-            {
-                if (!keys_have(arts, json_string_value(rt)))
-                    continue;
-                const char *rtname = key_name(w, json_string_value(rt));
-                char *summary = vpce_asprintf("route table %s already routes to %s through %s; "
-                                              "AWS refuses a second gateway endpoint of the "
-                                              "service on it (RouteAlreadyExists)",
-                                              rtname, service, a->address);
-                char *fix =
-                    vpce_asprintf("keep %s on one of %s and %s", rtname, a->address, b->address);
-                vpce_findings_add(out, "gateway-duplicate-route-table", VPCE_FINDING_ERROR,
-                                  b->address, rtname, summary, NULL, fix);
-                free(summary);
-                free(fix);
+        size_t nrt = json_array_size(brts), npairs = 0, cap = 0;
+        dup_pair *pairs = NULL;
+        for (size_t k = 0; k < nrt; k++) {
+            char *ck = carrier_key(service, json_string_value(json_array_get(brts, k)));
+            const vpce_vec *earlier = vpce_map_get(carriers, ck);
+            for (size_t e = 0; earlier && e < earlier->len; e++) {
+                if (npairs == cap) {
+                    cap = cap ? cap * 2 : 8;
+                    pairs = vpce_realloc(pairs, cap * sizeof(*pairs));
+                }
+                pairs[npairs++] =
+                    (dup_pair){(size_t)((const wobj *)earlier->items[e] - w->objs), k};
             }
-            json_decref(arts);
+            free(ck);
+        }
+        /* The order of the scan this replaces: by earlier endpoint, then by route table. */
+        if (npairs > 1)
+            qsort(pairs, npairs, sizeof(*pairs), cmp_pair);
+        for (size_t p = 0; p < npairs; p++) {
+            const wobj *a = &w->objs[pairs[p].a];
+            const char *rtname = key_name(w, json_string_value(json_array_get(brts, pairs[p].k)));
+            char *summary = vpce_asprintf("route table %s already routes to %s through %s; "
+                                          "AWS refuses a second gateway endpoint of the "
+                                          "service on it (RouteAlreadyExists)",
+                                          rtname, service, a->address);
+            char *fix =
+                vpce_asprintf("keep %s on one of %s and %s", rtname, a->address, b->address);
+            vpce_findings_add(out, "gateway-duplicate-route-table", VPCE_FINDING_ERROR, b->address,
+                              rtname, summary, NULL, fix);
+            free(summary);
+            free(fix);
+        }
+        free(pairs);
+        for (size_t k = 0; k < nrt; k++) {
+            char *ck = carrier_key(service, json_string_value(json_array_get(brts, k)));
+            vpce_vec *v = vpce_map_get(carriers, ck);
+            if (!v) {
+                v = vpce_calloc(1, sizeof(*v));
+                vpce_map_set(carriers, ck, v);
+            }
+            vpce_vec_push(v, (void *)b);
+            free(ck);
         }
         json_decref(brts);
     }
+    const char *k;
+    void *v;
+    for (size_t it = 0; vpce_map_next(carriers, &it, &k, &v);) {
+        vpce_vec_release(v);
+        free(v);
+    }
+    vpce_map_free(carriers);
 }
 
-/* The prefix list data source of service, or NULL. */
-static const wobj *prefix_list_data(const vpce_world *w, const char *service)
+/* The prefix list data sources by name (the first in address order of each name): a new map
+   to borrowed wobj*. */
+static vpce_map *prefix_list_data(const vpce_world *w)
 {
+    vpce_map *by_name = vpce_map_new();
     for (size_t i = 0; i < w->n; i++) {
         const wobj *o = &w->objs[i];
         const char *name =
             o->data && strcmp(o->type, "aws_prefix_list") == 0 ? wstr(o, "name") : NULL;
-        if (name && strcmp(name, service) == 0)
-            return o;
+        if (name && !vpce_map_has(by_name, name))
+            vpce_map_set(by_name, name, (void *)o);
     }
-    return NULL;
+    return by_name;
 }
 
 /* 1: rule r admits the service, 0: it does not, -1: cannot tell. */
@@ -201,6 +252,7 @@ static int egress_reaches(const json_t *r, const char *pl_key, const char *pl_da
 
 void vpce_analysis_rule_gateway_sg_egress(const vpce_world *w, vpce_findings *out)
 {
+    vpce_map *prefix_lists = prefix_list_data(w);
     for (size_t i = 0; i < w->n; i++) {
         const wobj *ep = &w->objs[i];
         const char *service = wstr(ep, "service_name");
@@ -208,12 +260,13 @@ void vpce_analysis_rule_gateway_sg_egress(const vpce_world *w, vpce_findings *ou
         if (!is_endpoint(ep, "Gateway") || !service || !vpc)
             continue;
         char *pl_key = wkey(json_object_get(ep->attrs, "prefix_list_id"));
-        const wobj *pld = prefix_list_data(w, service);
+        const wobj *pld = vpce_map_get(prefix_lists, service);
         const json_t *pl_cidrs = pld ? json_object_get(pld->attrs, "cidr_blocks") : NULL;
-        for (size_t j = 0; j < w->n; j++) {
-            const wobj *sg = &w->objs[j];
-            if (sg->data || strcmp(sg->type, "aws_security_group") != 0 ||
-                !refers_to(w, sg, "vpc_id", vpc))
+        size_t nsgs;
+        const wobj *const *sgs = world_referrers(w, "aws_security_group", "vpc_id", vpc, &nsgs);
+        for (size_t j = 0; j < nsgs; j++) {
+            const wobj *sg = sgs[j];
+            if (sg->data)
                 continue;
             json_t *rules = sg_rules(w, sg, "egress");
             if (!rules)
@@ -248,4 +301,5 @@ void vpce_analysis_rule_gateway_sg_egress(const vpce_world *w, vpce_findings *ou
         }
         free(pl_key);
     }
+    vpce_map_free(prefix_lists);
 }

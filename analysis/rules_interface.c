@@ -159,12 +159,12 @@ void vpce_analysis_rule_interface_azs(const vpce_world *w, vpce_findings *out)
         const wobj *vpc = world_ref(w, ep, "vpc_id");
         if (vpc && all_known && json_object_size(azs) > 0) {
             json_t *reported = json_object();
-            for (size_t j = 0; j < w->n; j++) {
-                const wobj *s = &w->objs[j];
-                const char *az =
-                    strcmp(s->type, "aws_subnet") == 0 && refers_to(w, s, "vpc_id", vpc)
-                        ? wstr(s, "availability_zone")
-                        : NULL;
+            size_t nsubnets;
+            const wobj *const *vpc_subnets =
+                world_referrers(w, "aws_subnet", "vpc_id", vpc, &nsubnets);
+            for (size_t j = 0; j < nsubnets; j++) {
+                const wobj *s = vpc_subnets[j];
+                const char *az = wstr(s, "availability_zone");
                 if (!az || json_object_get(azs, az) || json_object_get(reported, az))
                     continue;
                 json_object_set_new(reported, az, json_true());
@@ -213,56 +213,65 @@ void vpce_analysis_rule_private_dns_vpc(const vpce_world *w, vpce_findings *out)
     }
 }
 
+/* The key of service and VPC key vpc in a map: the length of the service first, so that no two
+   pairs share a key. New string. */
+static char *service_vpc_key(const char *service, const char *vpc)
+{
+    return vpce_asprintf("%zu:%s%s", strlen(service), service, vpc);
+}
+
 void vpce_analysis_rule_private_dns_duplicate(const vpce_world *w, vpce_findings *out)
 {
+    /* service and VPC -> the first private-DNS interface endpoint (wobj*) in address order */
+    vpce_map *first = vpce_map_new();
     for (size_t i = 0; i < w->n; i++) {
         const wobj *b = &w->objs[i];
         const char *service = wstr(b, "service_name");
         char *bvpc = is_interface(b) && service && wbool(b, "private_dns_enabled", 0) == 1
                          ? wkey(json_object_get(b->attrs, "vpc_id"))
                          : NULL;
-        for (size_t j = 0; bvpc && j < i; j++) {
-            const wobj *a = &w->objs[j];
-            const char *as = wstr(a, "service_name");
-            if (!is_interface(a) || !as || strcmp(as, service) != 0 ||
-                wbool(a, "private_dns_enabled", 0) != 1)
-                continue;
-            char *avpc = wkey(json_object_get(a->attrs, "vpc_id"));
-            if (avpc && strcmp(avpc, bvpc) == 0) {
-                char *summary = vpce_asprintf("%s already has private DNS for %s in this VPC: "
-                                              "AWS refuses a second one",
-                                              a->address, service);
-                vpce_findings_add(out, "interface-private-dns-duplicate", VPCE_FINDING_ERROR,
-                                  b->address, a->address, summary, NULL,
-                                  "keep one endpoint of the service per VPC, or set "
-                                  "private_dns_enabled = false on the others");
-                free(summary);
-                free(avpc);
-                break;
-            }
-            free(avpc);
+        if (!bvpc)
+            continue;
+        char *k = service_vpc_key(service, bvpc);
+        const wobj *a = vpce_map_get(first, k);
+        if (a) {
+            char *summary = vpce_asprintf("%s already has private DNS for %s in this VPC: "
+                                          "AWS refuses a second one",
+                                          a->address, service);
+            vpce_findings_add(out, "interface-private-dns-duplicate", VPCE_FINDING_ERROR,
+                              b->address, a->address, summary, NULL,
+                              "keep one endpoint of the service per VPC, or set "
+                              "private_dns_enabled = false on the others");
+            free(summary);
+        } else {
+            vpce_map_set(first, k, (void *)b);
         }
+        free(k);
         free(bvpc);
     }
+    vpce_map_free(first);
 }
 
 void vpce_analysis_rule_service_azs(const vpce_world *w, vpce_findings *out)
 {
+    /* service name -> the first data "aws_vpc_endpoint_service" in address order that gives
+       its zones */
+    vpce_map *services = vpce_map_new();
+    for (size_t j = 0; j < w->n; j++) {
+        const wobj *d = &w->objs[j];
+        const char *name = d->data && strcmp(d->type, "aws_vpc_endpoint_service") == 0
+                               ? wstr(d, "service_name")
+                               : NULL;
+        if (name && json_is_array(json_object_get(d->attrs, "availability_zones")) &&
+            !vpce_map_has(services, name))
+            vpce_map_set(services, name, (void *)d);
+    }
     for (size_t i = 0; i < w->n; i++) {
         const wobj *ep = &w->objs[i];
         const char *service = wstr(ep, "service_name");
         if (!is_interface(ep) || !service)
             continue;
-        const wobj *svc = NULL;
-        for (size_t j = 0; j < w->n && !svc; j++) {
-            const wobj *d = &w->objs[j];
-            const char *name = d->data && strcmp(d->type, "aws_vpc_endpoint_service") == 0
-                                   ? wstr(d, "service_name")
-                                   : NULL;
-            if (name && strcmp(name, service) == 0 &&
-                json_is_array(json_object_get(d->attrs, "availability_zones")))
-                svc = d;
-        }
+        const wobj *svc = vpce_map_get(services, service);
         json_t *subnets = svc ? endpoint_subnets(w, ep) : NULL;
         const json_t *offered = svc ? json_object_get(svc->attrs, "availability_zones") : NULL;
         size_t k;
@@ -291,4 +300,5 @@ void vpce_analysis_rule_service_azs(const vpce_world *w, vpce_findings *out)
         }
         json_decref(subnets);
     }
+    vpce_map_free(services);
 }

@@ -83,10 +83,11 @@ static bool load_acl(const vpce_world *w, const wobj *acl, nacl *out)
             d ? push(&out->out, &out->nout, &r) : push(&out->in, &out->nin, &r);
         }
     }
-    for (size_t j = 0; j < w->n; j++) {
-        const wobj *x = &w->objs[j];
-        if (x->data || strcmp(x->type, "aws_network_acl_rule") != 0 ||
-            !refers_to(w, x, "network_acl_id", acl))
+    size_t nx;
+    const wobj *const *xs = world_referrers(w, "aws_network_acl_rule", "network_acl_id", acl, &nx);
+    for (size_t j = 0; j < nx; j++) {
+        const wobj *x = xs[j];
+        if (x->data)
             continue;
         nrule r;
         int egress = wbool(x, "egress", 0);
@@ -172,44 +173,55 @@ static void report(vpce_findings *out, const wobj *ep, const nacl *a, const wobj
     free(fix);
 }
 
-static bool list_has_key(const json_t *list, const char *k)
+/* Subnet key -> vpce_vec of the ACLs (nacl*) whose known subnet_ids name it, in the order of
+   acls: a new map. */
+static vpce_map *acls_by_subnet(nacl *acls, size_t nacls)
 {
-    size_t i;
-    const json_t *v;
-    json_array_foreach(list, i, v)
-    {
-        char *x = wkey(v);
-        bool same = x && k && strcmp(x, k) == 0;
-        free(x);
-        if (same)
-            return true;
-    }
-    return false;
-}
-
-static void check_subnet(const vpce_world *w, vpce_findings *out, const wobj *ep,
-                         const wobj *subnet, bool gateway, const char *vpc_cidr, const nacl *acls,
-                         size_t nacls)
-{
-    (void)w;
+    vpce_map *by_subnet = vpce_map_new();
     for (size_t i = 0; i < nacls; i++) {
         const json_t *subs;
-        if (wlist(acls[i].acl, "subnet_ids", &subs) != 1 || !list_has_key(subs, subnet->key))
+        if (wlist(acls[i].acl, "subnet_ids", &subs) != 1)
             continue;
+        size_t j;
+        const json_t *v;
+        json_array_foreach(subs, j, v)
+        {
+            char *k = wkey(v);
+            if (!k)
+                continue;
+            vpce_vec *list = vpce_map_get(by_subnet, k);
+            if (!list) {
+                list = vpce_calloc(1, sizeof(*list));
+                vpce_map_set(by_subnet, k, list);
+            }
+            if (!list->len || list->items[list->len - 1] != &acls[i])
+                vpce_vec_push(list, &acls[i]);
+            free(k);
+        }
+    }
+    return by_subnet;
+}
+
+static void check_subnet(vpce_findings *out, const wobj *ep, const wobj *subnet, bool gateway,
+                         const char *vpc_cidr, const vpce_map *by_subnet)
+{
+    const vpce_vec *list = vpce_map_get(by_subnet, subnet->key);
+    for (size_t i = 0; list && i < list->len; i++) {
+        const nacl *acl = list->items[i];
         const nrule *by;
         cidr4 t;
         if (gateway) {
             cidr_parse("0.0.0.0/0", &t);
-            verdict v = evaluate(acls[i].out, acls[i].nout, t, 443, 443, true, &by);
-            report(out, ep, &acls[i], subnet, v, by, "HTTPS", "out to", 443, 443, "0.0.0.0/0");
-            v = evaluate(acls[i].in, acls[i].nin, t, 1024, 65535, true, &by);
-            report(out, ep, &acls[i], subnet, v, by, "the return ports", "in from", 1024, 65535,
+            verdict v = evaluate(acl->out, acl->nout, t, 443, 443, true, &by);
+            report(out, ep, acl, subnet, v, by, "HTTPS", "out to", 443, 443, "0.0.0.0/0");
+            v = evaluate(acl->in, acl->nin, t, 1024, 65535, true, &by);
+            report(out, ep, acl, subnet, v, by, "the return ports", "in from", 1024, 65535,
                    "0.0.0.0/0");
         } else if (cidr_parse(vpc_cidr, &t)) {
-            verdict v = evaluate(acls[i].in, acls[i].nin, t, 443, 443, false, &by);
-            report(out, ep, &acls[i], subnet, v, by, "HTTPS", "in from", 443, 443, vpc_cidr);
-            v = evaluate(acls[i].out, acls[i].nout, t, 1024, 65535, false, &by);
-            report(out, ep, &acls[i], subnet, v, by, "the return ports", "out to", 1024, 65535,
+            verdict v = evaluate(acl->in, acl->nin, t, 443, 443, false, &by);
+            report(out, ep, acl, subnet, v, by, "HTTPS", "in from", 443, 443, vpc_cidr);
+            v = evaluate(acl->out, acl->nout, t, 1024, 65535, false, &by);
+            report(out, ep, acl, subnet, v, by, "the return ports", "out to", 1024, 65535,
                    vpc_cidr);
         }
     }
@@ -232,6 +244,7 @@ void vpce_analysis_rule_nacl(const vpce_world *w, vpce_findings *out)
             free(a.out);
         }
     }
+    vpce_map *by_subnet = acls_by_subnet(acls, nacls);
     for (size_t i = 0; nacls && i < w->n; i++) {
         const wobj *ep = &w->objs[i];
         const char *type =
@@ -246,9 +259,11 @@ void vpce_analysis_rule_nacl(const vpce_world *w, vpce_findings *out)
                                     "aws_vpc_endpoint_route_table_association", "route_table_id")
                 : endpoint_attached(w, ep, "subnet_ids", "aws_vpc_endpoint_subnet_association",
                                     "subnet_id");
-        for (size_t j = 0; keys && j < w->n; j++) {
-            const wobj *s = &w->objs[j];
-            if (strcmp(s->type, "aws_subnet") != 0 || !refers_to(w, s, "vpc_id", vpc) || !s->key)
+        size_t nsubnets;
+        const wobj *const *subnets = world_referrers(w, "aws_subnet", "vpc_id", vpc, &nsubnets);
+        for (size_t j = 0; keys && j < nsubnets; j++) {
+            const wobj *s = subnets[j];
+            if (!s->key)
                 continue;
             bool uses;
             if (gateway) {
@@ -267,10 +282,17 @@ void vpce_analysis_rule_nacl(const vpce_world *w, vpce_findings *out)
                     uses || strcmp(json_string_value(x), s->key) == 0;
             }
             if (uses)
-                check_subnet(w, out, ep, s, gateway, wstr(vpc, "cidr_block"), acls, nacls);
+                check_subnet(out, ep, s, gateway, wstr(vpc, "cidr_block"), by_subnet);
         }
         json_decref(keys);
     }
+    const char *k;
+    void *v;
+    for (size_t it = 0; vpce_map_next(by_subnet, &it, &k, &v);) {
+        vpce_vec_release(v);
+        free(v);
+    }
+    vpce_map_free(by_subnet);
     for (size_t i = 0; i < nacls; i++) {
         free(acls[i].in);
         free(acls[i].out);

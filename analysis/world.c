@@ -36,13 +36,63 @@ const wobj *world_ref(const vpce_world *w, const wobj *o, const char *attr)
     return world_get(w, json_object_get(o->attrs, attr));
 }
 
-bool refers_to(const vpce_world *w, const wobj *o, const char *attr, const wobj *target)
+/* The references world_referrers answers: each (type, attr) a rule follows backwards. */
+static const struct {
+    const char *type, *attr;
+} ref_kinds[] = {
+    {"aws_vpc_endpoint_route_table_association", "vpc_endpoint_id"},
+    {"aws_vpc_endpoint_subnet_association", "vpc_endpoint_id"},
+    {"aws_vpc_endpoint_security_group_association", "vpc_endpoint_id"},
+    {"aws_route_table_association", "subnet_id"},
+    {"aws_subnet", "vpc_id"},
+    {"aws_security_group", "vpc_id"},
+    {"aws_security_group_rule", "security_group_id"},
+    {"aws_network_acl_rule", "network_acl_id"},
+};
+
+static char *ref_index_key(const char *type, const char *attr, const char *key)
 {
-    char *k = wkey(json_object_get(o->attrs, attr));
-    bool same = k && target->key && strcmp(k, target->key) == 0;
+    return vpce_asprintf("%s.%s=%s", type, attr, key);
+}
+
+const wobj *const *world_referrers(const vpce_world *w, const char *type, const char *attr,
+                                   const wobj *target, size_t *n)
+{
+    bool indexed = false;
+    for (size_t i = 0; i < sizeof(ref_kinds) / sizeof(ref_kinds[0]) && !indexed; i++)
+        indexed = strcmp(ref_kinds[i].type, type) == 0 && strcmp(ref_kinds[i].attr, attr) == 0;
+    VPCE_ASSERT(indexed);
+    *n = 0;
+    if (!target->key)
+        return NULL;
+    char *k = ref_index_key(type, attr, target->key);
+    const vpce_vec *v = vpce_map_get(w->refs, k);
     free(k);
-    (void)w;
-    return same;
+    if (!v)
+        return NULL;
+    *n = v->len;
+    return (const wobj *const *)v->items;
+}
+
+/* Indexes o under every reference of ref_kinds it holds. */
+static void index_refs(vpce_world *w, const wobj *o)
+{
+    for (size_t i = 0; i < sizeof(ref_kinds) / sizeof(ref_kinds[0]); i++) {
+        if (strcmp(ref_kinds[i].type, o->type) != 0)
+            continue;
+        char *target = wkey(json_object_get(o->attrs, ref_kinds[i].attr));
+        if (!target)
+            continue;
+        char *k = ref_index_key(o->type, ref_kinds[i].attr, target);
+        vpce_vec *v = vpce_map_get(w->refs, k);
+        if (!v) {
+            v = vpce_calloc(1, sizeof(*v));
+            vpce_map_set(w->refs, k, v);
+        }
+        vpce_vec_push(v, (void *)o);
+        free(k);
+        free(target);
+    }
 }
 
 /* True when v is an unknown computed by AWS for o's own attribute attr. */
@@ -153,9 +203,11 @@ json_t *endpoint_attached(const vpce_world *w, const wobj *ep, const char *attr,
             json_array_append_new(keys, json_string(k));
         free(k);
     }
-    for (size_t j = 0; j < w->n; j++) {
-        const wobj *a = &w->objs[j];
-        if (a->data || strcmp(a->type, assoc_type) != 0 || !refers_to(w, a, "vpc_endpoint_id", ep))
+    size_t na;
+    const wobj *const *assocs = world_referrers(w, assoc_type, "vpc_endpoint_id", ep, &na);
+    for (size_t j = 0; j < na; j++) {
+        const wobj *a = assocs[j];
+        if (a->data)
             continue;
         char *k = wkey(json_object_get(a->attrs, assoc_attr));
         if (!k) {
@@ -171,12 +223,12 @@ json_t *endpoint_attached(const vpce_world *w, const wobj *ep, const char *attr,
 
 char *subnet_route_table(const vpce_world *w, const wobj *s)
 {
-    for (size_t j = 0; j < w->n; j++) {
-        const wobj *a = &w->objs[j];
-        if (!a->data && strcmp(a->type, "aws_route_table_association") == 0 &&
-            refers_to(w, a, "subnet_id", s))
-            return wkey(json_object_get(a->attrs, "route_table_id"));
-    }
+    size_t na;
+    const wobj *const *assocs =
+        world_referrers(w, "aws_route_table_association", "subnet_id", s, &na);
+    for (size_t j = 0; j < na; j++)
+        if (!assocs[j]->data)
+            return wkey(json_object_get(assocs[j]->attrs, "route_table_id"));
     const wobj *vpc = world_ref(w, s, "vpc_id");
     return vpc ? wkey(json_object_get(vpc->attrs, "main_route_table_id")) : NULL;
 }
@@ -270,10 +322,12 @@ json_t *sg_rules(const vpce_world *w, const wobj *sg, const char *dir)
                                              "0.0.0.0/0", "prefix_list_ids", "security_groups",
                                              "ipv6_cidr_blocks", "self", 0));
     }
-    for (size_t j = 0; j < w->n; j++) {
-        const wobj *x = &w->objs[j];
-        if (x->data || strcmp(x->type, "aws_security_group_rule") != 0 ||
-            !refers_to(w, x, "security_group_id", sg))
+    size_t nx;
+    const wobj *const *xs =
+        world_referrers(w, "aws_security_group_rule", "security_group_id", sg, &nx);
+    for (size_t j = 0; j < nx; j++) {
+        const wobj *x = xs[j];
+        if (x->data)
             continue;
         const char *type = wstr(x, "type");
         if (!type)
@@ -342,9 +396,12 @@ int vpce_world_new(vpce_world **out, const vpce_plan *p)
     if (w->n)
         qsort(w->objs, w->n, sizeof(*w->objs), cmp_obj);
     w->by_key = vpce_map_new();
-    for (size_t k = 0; k < w->n; k++)
+    w->refs = vpce_map_new();
+    for (size_t k = 0; k < w->n; k++) {
         if (w->objs[k].key && !vpce_map_has(w->by_key, w->objs[k].key))
             vpce_map_set(w->by_key, w->objs[k].key, &w->objs[k]);
+        index_refs(w, &w->objs[k]);
+    }
     *out = w;
     return 0;
 }
@@ -357,5 +414,14 @@ void vpce_world_free(vpce_world *w)
         free(w->objs[i].key);
     free(w->objs);
     vpce_map_free(w->by_key);
+    if (w->refs) {
+        const char *k;
+        void *v;
+        for (size_t i = 0; vpce_map_next(w->refs, &i, &k, &v);) {
+            vpce_vec_release(v);
+            free(v);
+        }
+        vpce_map_free(w->refs);
+    }
     free(w);
 }

@@ -137,6 +137,83 @@ static void gateway_duplicate(void **state)
     free(other);
 }
 
+/* Three endpoints of one service on shared route tables, one attached by an association
+   resource: each is reported against every earlier one it shares a route table with, by earlier
+   endpoint and then in the order of its own route tables. */
+static void gateway_duplicate_several(void **state)
+{
+    (void)state;
+    const char *extra =
+        "resource \"aws_route_table\" \"spare\" {\n  vpc_id = aws_vpc.main.id\n}\n"
+        "resource \"aws_vpc_endpoint\" \"s3\" {\n  vpc_id = aws_vpc.main.id\n"
+        "  service_name = \"com.amazonaws.us-east-1.s3\"\n"
+        "  route_table_ids = [aws_route_table.spare.id, aws_route_table.private.id]\n}\n"
+        "resource \"aws_vpc_endpoint\" \"s3b\" {\n  vpc_id = aws_vpc.main.id\n"
+        "  service_name = \"com.amazonaws.us-east-1.s3\"\n}\n"
+        "resource \"aws_vpc_endpoint_route_table_association\" \"b\" {\n"
+        "  route_table_id = aws_route_table.private.id\n"
+        "  vpc_endpoint_id = aws_vpc_endpoint.s3b.id\n}\n"
+        "resource \"aws_vpc_endpoint\" \"s3c\" {\n  vpc_id = aws_vpc.main.id\n"
+        "  service_name = \"com.amazonaws.us-east-1.s3\"\n"
+        "  route_table_ids = [aws_route_table.private.id, aws_route_table.spare.id]\n}\n"
+        "resource \"aws_vpc_endpoint\" \"dynamo\" {\n  vpc_id = aws_vpc.main.id\n"
+        "  service_name = \"com.amazonaws.us-east-1.dynamodb\"\n"
+        "  route_table_ids = [aws_route_table.private.id]\n}\n";
+    static const char *const want[][3] = {
+        /* endpoint, route table, earlier endpoint */
+        {"aws_vpc_endpoint.s3b", "aws_route_table.private", "aws_vpc_endpoint.s3"},
+        {"aws_vpc_endpoint.s3c", "aws_route_table.private", "aws_vpc_endpoint.s3"},
+        {"aws_vpc_endpoint.s3c", "aws_route_table.spare", "aws_vpc_endpoint.s3"},
+        {"aws_vpc_endpoint.s3c", "aws_route_table.private", "aws_vpc_endpoint.s3b"},
+    };
+    vpce_plan *p = plan_of(extra, NULL);
+    vpce_findings f;
+    run_on(p, vpce_analysis_rule_gateway_duplicate, &f);
+    assert_int_equal(f.n, sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < f.n; i++) {
+        assert_string_equal(f.items[i].endpoint, want[i][0]);
+        assert_string_equal(f.items[i].blocking, want[i][1]);
+        char *through = vpce_asprintf("through %s;", want[i][2]);
+        assert_non_null(strstr(f.items[i].summary, through));
+        free(through);
+    }
+    vpce_findings_release(&f);
+    vpce_plan_free(p);
+}
+
+/* Three private-DNS endpoints of one service in one VPC and one in another VPC: the second and
+   the third are reported against the first, the one elsewhere not at all. */
+static void private_dns_duplicate_several(void **state)
+{
+    (void)state;
+    char *a = ssm("a", "  private_dns_enabled = true\n");
+    char *b = ssm("b", "  private_dns_enabled = true\n");
+    char *c = ssm("c", "  private_dns_enabled = true\n");
+    char *extra = vpce_asprintf("%s%s%s"
+                                "resource \"aws_vpc\" \"other\" {\n  cidr_block = "
+                                "\"10.1.0.0/16\"\n  enable_dns_hostnames = true\n}\n"
+                                "resource \"aws_vpc_endpoint\" \"d\" {\n"
+                                "  vpc_id = aws_vpc.other.id\n"
+                                "  service_name = \"com.amazonaws.us-east-1.ssm\"\n"
+                                "  vpc_endpoint_type = \"Interface\"\n"
+                                "  private_dns_enabled = true\n}\n",
+                                a, b, c);
+    vpce_plan *p = plan_of(extra, NULL);
+    vpce_findings f;
+    run_on(p, vpce_analysis_rule_private_dns_duplicate, &f);
+    assert_int_equal(f.n, 2);
+    assert_string_equal(f.items[0].endpoint, "aws_vpc_endpoint.b");
+    assert_string_equal(f.items[0].blocking, "aws_vpc_endpoint.a");
+    assert_string_equal(f.items[1].endpoint, "aws_vpc_endpoint.c");
+    assert_string_equal(f.items[1].blocking, "aws_vpc_endpoint.a");
+    vpce_findings_release(&f);
+    vpce_plan_free(p);
+    free(a);
+    free(b);
+    free(c);
+    free(extra);
+}
+
 static void gateway_sg_egress(void **state)
 {
     (void)state;
@@ -413,11 +490,13 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(gateway_unused),
         cmocka_unit_test(gateway_duplicate),
+        cmocka_unit_test(gateway_duplicate_several),
         cmocka_unit_test(gateway_sg_egress),
         cmocka_unit_test(policy),
         cmocka_unit_test(interface_sg_ingress),
         cmocka_unit_test(interface_azs),
         cmocka_unit_test(private_dns),
+        cmocka_unit_test(private_dns_duplicate_several),
         cmocka_unit_test(service_azs),
         cmocka_unit_test(nacl),
         cmocka_unit_test(run_skips_and_sorts),
