@@ -87,8 +87,67 @@ char *vpce_strndup(const char *s, size_t n)
     return p;
 }
 
+/* True when fmt has no conversion but plain %s (and %%). */
+static bool only_strings(const char *fmt)
+{
+    for (const char *p = strchr(fmt, '%'); p; p = strchr(p + 2, '%'))
+        if (p[1] != 's' && p[1] != '%')
+            return false;
+    return true;
+}
+
+/* fmt (only_strings) with its arguments joined by copying; NULL when an argument is NULL (left
+   to vsnprintf, which prints it its own way). ap is not consumed. */
+static char *join_strings(const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    size_t n = 0;
+    for (const char *p = fmt; *p; p++) {
+        if (*p != '%') {
+            n++;
+            continue;
+        }
+        if (*++p == '%') {
+            n++;
+            continue;
+        }
+        const char *s = va_arg(ap2, const char *);
+        if (!s) {
+            va_end(ap2);
+            return NULL;
+        }
+        n += strlen(s);
+    }
+    va_end(ap2);
+    char *out = vpce_malloc(n + 1), *o = out;
+    va_copy(ap2, ap);
+    for (const char *p = fmt; *p; p++) {
+        if (*p != '%') {
+            *o++ = *p;
+        } else if (*++p == '%') {
+            *o++ = '%';
+        } else {
+            const char *s = va_arg(ap2, const char *);
+            size_t len = strlen(s);
+            memcpy(o, s, len);
+            o += len;
+        }
+    }
+    va_end(ap2);
+    *o = '\0';
+    return out;
+}
+
 char *vpce_vasprintf(const char *fmt, va_list ap)
 {
+    /* Most formats only join strings ("%s.%s": addresses, keys, paths): copied, as vsnprintf
+       costs several hundred instructions even for those. */
+    if (only_strings(fmt)) {
+        char *joined = join_strings(fmt, ap);
+        if (joined)
+            return joined;
+    }
     /* Most results are short: formatted once into a stack buffer, then copied. */
     char small[256];
     va_list ap2;

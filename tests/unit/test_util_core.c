@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -244,6 +245,50 @@ static void util_lossy_string_replaces_invalid_utf8(void **state)
     assert_int_equal(vpce_utf8_seq_len((const unsigned char *)"\xf0\x9f\x98\x80", 4), 4);
 }
 
+/* Formats that only join strings take a path of their own: the same text as vsnprintf. */
+static void util_asprintf_joins_strings_as_printf_does(void **state)
+{
+    (void)state;
+    static const char *const fmts[] = {"", "plain", "%s", "%s.%s", "a%sb%sc", "%%s%s%%", "%s%%"};
+    const char *a = "aws_vpc.main", *b = "id\xc3\xa9";
+    for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+        char want[64];
+        snprintf(want, sizeof(want), fmts[i], a, b);
+        char *got = vpce_asprintf(fmts[i], a, b);
+        assert_string_equal(got, want);
+        free(got);
+    }
+    /* other conversions, and strings longer than the stack buffer */
+    char *n = vpce_asprintf("%s[%d]", "x", 42);
+    assert_string_equal(n, "x[42]");
+    free(n);
+    char *big = vpce_malloc(1001);
+    memset(big, 'y', 1000);
+    big[1000] = '\0';
+    char *joined = vpce_asprintf("%s.%s", big, big);
+    assert_int_equal(strlen(joined), 2001);
+    assert_int_equal(joined[1000], '.');
+    free(joined);
+    free(big);
+}
+
+/* An unknown remembers its origin, ASCII or not. */
+static void util_unknown_from_keeps_its_origin(void **state)
+{
+    (void)state;
+    json_t *u = vpce_unknown_from("aws_vpc.main.id");
+    assert_true(vpce_is_unknown(u));
+    assert_string_equal(vpce_unknown_origin(u), "aws_vpc.main.id");
+    json_t *w = vpce_unknown_from("aws_vpc.m\xc3\xa9.id");
+    assert_string_equal(vpce_unknown_origin(w), "aws_vpc.m\xc3\xa9.id");
+    json_t *plain = vpce_unknown_from(NULL);
+    assert_true(vpce_is_unknown(plain));
+    assert_null(vpce_unknown_origin(plain));
+    json_decref(u);
+    json_decref(w);
+    json_decref(plain);
+}
+
 static void util_arena_allocates_large_and_small(void **state)
 {
     (void)state;
@@ -262,6 +307,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(util_buf_cap_is_enforced),
+        cmocka_unit_test(util_asprintf_joins_strings_as_printf_does),
+        cmocka_unit_test(util_unknown_from_keeps_its_origin),
         cmocka_unit_test(util_error_may_quote_the_last_error),
         cmocka_unit_test(util_read_file_refuses_what_is_not_a_regular_file),
         cmocka_unit_test(util_map_keeps_insertion_order_and_removes),
