@@ -102,5 +102,11 @@ bool rule_admits_tcp(const char *proto, long long from, long long to, long long 
  * they cannot be known (an unknown set, an unknown rule).
  */
 json_t *sg_rules(const vpce_world *w, const wobj *sg, const char *dir);
+/* sg_rules(w, sg, dir) worked out once per group in cache (a map from vpce_map_new() that only
+   this function fills, with one dir per map; freed by sg_rules_cache_free): many endpoints share
+   a group. Borrowed from the cache; NULL when the rules cannot be known. */
+const json_t *sg_rules_cached(vpce_map *cache, const vpce_world *w, const wobj *sg,
+                              const char *dir);
+void sg_rules_cache_free(vpce_map *cache);
 
 #endif

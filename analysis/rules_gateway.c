@@ -253,6 +253,7 @@ static int egress_reaches(const json_t *r, const char *pl_key, const char *pl_da
 void vpce_analysis_rule_gateway_sg_egress(const vpce_world *w, vpce_findings *out)
 {
     vpce_map *prefix_lists = prefix_list_data(w);
+    vpce_map *egress = vpce_map_new();
     for (size_t i = 0; i < w->n; i++) {
         const wobj *ep = &w->objs[i];
         const char *service = wstr(ep, "service_name");
@@ -268,7 +269,7 @@ void vpce_analysis_rule_gateway_sg_egress(const vpce_world *w, vpce_findings *ou
             const wobj *sg = sgs[j];
             if (sg->data)
                 continue;
-            json_t *rules = sg_rules(w, sg, "egress");
+            const json_t *rules = sg_rules_cached(egress, w, sg, "egress");
             if (!rules)
                 continue;
             int verdict = 0;
@@ -297,9 +298,9 @@ void vpce_analysis_rule_gateway_sg_egress(const vpce_world *w, vpce_findings *ou
                 free(detail);
                 free(fix);
             }
-            json_decref(rules);
         }
         free(pl_key);
     }
     vpce_map_free(prefix_lists);
+    sg_rules_cache_free(egress);
 }

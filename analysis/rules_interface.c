@@ -22,6 +22,7 @@ static json_t *endpoint_subnets(const vpce_world *w, const wobj *ep)
 
 void vpce_analysis_rule_interface_sg_ingress(const vpce_world *w, vpce_findings *out)
 {
+    vpce_map *ingress = vpce_map_new();
     for (size_t i = 0; i < w->n; i++) {
         const wobj *ep = &w->objs[i];
         if (!is_interface(ep))
@@ -54,7 +55,8 @@ void vpce_analysis_rule_interface_sg_ingress(const vpce_world *w, vpce_findings 
         json_array_foreach(sgs, k, key)
         {
             const wobj *sg = world_by_key(w, json_string_value(key));
-            json_t *rules = sg && !sg->data ? sg_rules(w, sg, "ingress") : NULL;
+            const json_t *rules =
+                sg && !sg->data ? sg_rules_cached(ingress, w, sg, "ingress") : NULL;
             if (!rules) {
                 undecided = true;
                 break;
@@ -86,7 +88,6 @@ void vpce_analysis_rule_interface_sg_ingress(const vpce_world *w, vpce_findings 
                         from_vpc = true;
                 }
             }
-            json_decref(rules);
         }
         if (!undecided && !any) {
             char *summary = vpce_asprintf(
@@ -113,6 +114,7 @@ void vpce_analysis_rule_interface_sg_ingress(const vpce_world *w, vpce_findings 
         }
         json_decref(sgs);
     }
+    sg_rules_cache_free(ingress);
 }
 
 void vpce_analysis_rule_interface_azs(const vpce_world *w, vpce_findings *out)

@@ -25,10 +25,24 @@ const wobj *world_by_key(const vpce_world *w, const char *k)
 
 const wobj *world_get(const vpce_world *w, const json_t *v)
 {
-    char *k = wkey(v);
-    const wobj *o = world_by_key(w, k);
-    free(k);
-    return o;
+    /* wkey's key, looked up without a copy of it when it is short: every rule follows
+       references of every object. */
+    if (json_is_string(v) && json_string_length(v) > 0)
+        return vpce_map_get(w->by_key, json_string_value(v));
+    const char *origin = vpce_unknown_origin(v);
+    if (!origin)
+        return NULL;
+    char small[256];
+    size_t n = strlen(origin);
+    if (n + 2 > sizeof(small)) {
+        char *k = wkey(v);
+        const wobj *o = world_by_key(w, k);
+        free(k);
+        return o;
+    }
+    small[0] = '\x01';
+    memcpy(small + 1, origin, n + 1);
+    return vpce_map_get(w->by_key, small);
 }
 
 const wobj *world_ref(const vpce_world *w, const wobj *o, const char *attr)
@@ -342,6 +356,30 @@ json_t *sg_rules(const vpce_world *w, const wobj *sg, const char *dir)
 unknowable:
     json_decref(out);
     return NULL;
+}
+
+/* Stands for "cannot be known" in the cache of sg_rules_cached. */
+static char unknowable_rules;
+
+const json_t *sg_rules_cached(vpce_map *cache, const vpce_world *w, const wobj *sg, const char *dir)
+{
+    void *v = vpce_map_get(cache, sg->address);
+    if (!v) {
+        json_t *rules = sg_rules(w, sg, dir);
+        v = rules ? (void *)rules : &unknowable_rules;
+        vpce_map_set(cache, sg->address, v);
+    }
+    return v == &unknowable_rules ? NULL : v;
+}
+
+void sg_rules_cache_free(vpce_map *cache)
+{
+    const char *k;
+    void *v;
+    for (size_t i = 0; cache && vpce_map_next(cache, &i, &k, &v);)
+        if (v != &unknowable_rules)
+            json_decref(v);
+    vpce_map_free(cache);
 }
 
 /* ---- building the world --------------------------------------------------------------------- */
