@@ -43,6 +43,16 @@ static void print_text(const char *text)
         fputs(text, stdout);
 }
 
+/* The text plan's sink: stdout, up to a NUL byte as fputs would write the whole text. */
+static int print_piece(void *ctx, const char *text, size_t len)
+{
+    bool *stopped = ctx;
+    size_t n = *stopped ? 0 : strnlen(text, len);
+    fwrite(text, 1, n, stdout);
+    *stopped = *stopped || n < len;
+    return 0;
+}
+
 int cmd_plan(int argc, char **argv)
 {
     const char *out_path = NULL, *md_dir = ".";
@@ -122,9 +132,14 @@ int cmd_plan(int argc, char **argv)
         if (cli_markdown_out(plan, (size_t)md_split, md_dir) < 0)
             goto cleanup;
     }
-    char *text = json_out ? vpce_plan_render_json(plan)
-                 : md_out ? NULL
-                          : vpce_plan_render_text(plan, cli_color(stdout));
+    /* The text plan is printed as it is rendered: a large one is never held whole. */
+    bool stopped = false;
+    char *text = json_out ? vpce_plan_render_json(plan) : NULL;
+    if (!json_out && !md_out &&
+        vpce_plan_render_text_to(plan, cli_color(stdout), print_piece, &stopped) < 0) {
+        ret = cli_fail("cannot print the plan: %s", vpce_error_last());
+        goto cleanup;
+    }
     print_text(text);
     if (json_out && text && text[0] && text[strlen(text) - 1] != '\n')
         fputc('\n', stdout);

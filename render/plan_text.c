@@ -387,10 +387,25 @@ char *vpce_plan_render_outputs_text(const vpce_plan *p, bool color)
     return vpce_buf_detach(&b);
 }
 
-char *vpce_plan_render_text(const vpce_plan *p, bool color)
+/* Text handed to the sink in pieces of about this size (vpce_plan_render_text_to). */
+#define SINK_CHUNK ((size_t)64 * 1024)
+
+/* With a sink, hands it what is rendered so far once there is a chunk of it (or when last), and
+   starts the buffer again with what is left of the cap: the cap stays one on the whole text. */
+static void flush(rctx *r, vpce_render_sink sink, void *ctx, int *sink_rc, bool last)
 {
-    vpce_buf b = VPCE_BUF_INIT(TEXT_CAP);
-    rctx r = {.b = &b, .color = color, .path = json_array()};
+    vpce_buf *b = r->b;
+    if (!sink || *sink_rc || r->failed || (!last && b->len < SINK_CHUNK) || !b->len)
+        return;
+    *sink_rc = sink(ctx, b->data, b->len);
+    b->cap -= b->len;
+    vpce_buf_clear(b);
+}
+
+/* The whole text plan into r (see vpce_plan_render_text), handed to sink as it goes when sink
+   is not NULL. */
+static void render_plan(rctx *r, const vpce_plan *p, vpce_render_sink sink, void *ctx, int *sink_rc)
+{
     size_t counts[A_COUNT] = {0}, nres = 0;
     for (size_t i = 0; i < p->nchanges; i++) {
         if (!shown(p->changes[i]))
@@ -403,34 +418,34 @@ char *vpce_plan_render_text(const vpce_plan *p, bool color)
 
     /* Reachability findings first: what the reviewer must not miss. */
     if (p->findings) {
-        char *f = vpce_render_findings_text(p->findings, color);
+        char *f = vpce_render_findings_text(p->findings, r->color);
         if (!f)
-            r.failed = true;
+            r->failed = true;
         else
-            txt_put(&r, f);
+            txt_put(r, f);
         free(f);
     }
 
     /* Drift is news only when something is planned, or when recording it is the plan. */
     if (drift && (p->refresh_only || nres > 0 || nout > 0))
-        render_drift(&r, p);
+        render_drift(r, p);
     if (p->refresh_only) {
         if (!drift) {
-            no_changes(&r, "Your infrastructure still matches the configuration.");
-            txt_put(&r, "vpce has checked that the real remote objects still match the result of "
-                        "your most recent changes, and found no differences.\n");
+            no_changes(r, "Your infrastructure still matches the configuration.");
+            txt_put(r, "vpce has checked that the real remote objects still match the result of "
+                       "your most recent changes, and found no differences.\n");
         }
         goto done;
     }
     if (nres == 0 && nout == 0) {
         if (p->destroy) {
-            no_changes(&r, "No objects need to be destroyed.");
-            txt_put(&r, "Either you have not created any objects yet or the existing objects were "
-                        "already deleted outside of vpce.\n");
+            no_changes(r, "No objects need to be destroyed.");
+            txt_put(r, "Either you have not created any objects yet or the existing objects were "
+                       "already deleted outside of vpce.\n");
         } else {
-            no_changes(&r, "Your infrastructure matches the configuration.");
-            txt_put(&r, "vpce has compared your real infrastructure against your configuration and "
-                        "found no differences, so no changes are needed.\n");
+            no_changes(r, "Your infrastructure matches the configuration.");
+            txt_put(r, "vpce has compared your real infrastructure against your configuration and "
+                       "found no differences, so no changes are needed.\n");
         }
         goto done;
     }
@@ -438,8 +453,8 @@ char *vpce_plan_render_text(const vpce_plan *p, bool color)
     for (int k = A_CREATE; k < A_COUNT; k++)
         symbols = symbols || counts[k] > 0;
     if (nres > 0 && symbols)
-        txt_put(&r, "vpce used the selected providers to generate the following execution plan. "
-                    "Resource actions are indicated with the following symbols:\n");
+        txt_put(r, "vpce used the selected providers to generate the following execution plan. "
+                   "Resource actions are indicated with the following symbols:\n");
     if (nres > 0) {
         static const struct {
             int act;
@@ -455,40 +470,49 @@ char *vpce_plan_render_text(const vpce_plan *p, bool color)
         };
         for (size_t i = 0; i < sizeof(legend) / sizeof(legend[0]); i++)
             if (counts[legend[i].act]) {
-                txt_sym(&r, legend[i].act);
-                txt_put(&r, legend[i].text);
-                txt_put(&r, "\n");
+                txt_sym(r, legend[i].act);
+                txt_put(r, legend[i].text);
+                txt_put(r, "\n");
             }
-        txt_put(&r, symbols ? "\nvpce will perform the following actions:\n\n"
-                            : "vpce will perform the following actions:\n\n");
+        txt_put(r, symbols ? "\nvpce will perform the following actions:\n\n"
+                           : "vpce will perform the following actions:\n\n");
         for (size_t i = 0; i < p->nchanges; i++) {
             if (!shown(p->changes[i]))
                 continue;
-            render_change(&r, p->changes[i], false);
-            txt_put(&r, "\n");
+            render_change(r, p->changes[i], false);
+            txt_put(r, "\n");
+            flush(r, sink, ctx, sink_rc, false);
         }
         int add, change, destroy;
         vpce_plan_counts(p, &add, &change, &destroy);
-        txt_color_on(&r, C_BOLD);
-        txt_putf(&r, "Plan:");
-        txt_color_off(&r);
-        txt_putf(&r, " %d to add, %d to change, %d to destroy.\n", add, change, destroy);
+        txt_color_on(r, C_BOLD);
+        txt_putf(r, "Plan:");
+        txt_color_off(r);
+        txt_putf(r, " %d to add, %d to change, %d to destroy.\n", add, change, destroy);
         vpce_plan_cost cost;
         vpce_plan_cost_estimate(p, &cost);
         char *cost_line = vpce_plan_cost_sentence(&cost);
         if (cost_line)
-            txt_putf(&r, "%s\n", cost_line);
+            txt_putf(r, "%s\n", cost_line);
         free(cost_line);
     }
     if (nout > 0) {
-        txt_put(&r, "\n");
-        bold_line(&r, "Changes to Outputs:");
-        render_outputs(&r, p);
+        txt_put(r, "\n");
+        bold_line(r, "Changes to Outputs:");
+        render_outputs(r, p);
         if (nres == 0)
-            txt_put(&r, "\nYou can apply this plan to save these new output values to the vpce "
-                        "state, without changing any real infrastructure.\n");
+            txt_put(r, "\nYou can apply this plan to save these new output values to the vpce "
+                       "state, without changing any real infrastructure.\n");
     }
 done:
+    flush(r, sink, ctx, sink_rc, true);
+}
+
+char *vpce_plan_render_text(const vpce_plan *p, bool color)
+{
+    vpce_buf b = VPCE_BUF_INIT(TEXT_CAP);
+    rctx r = {.b = &b, .color = color, .path = json_array()};
+    render_plan(&r, p, NULL, NULL, NULL);
     json_decref(r.path);
     if (r.failed) {
         vpce_buf_release(&b);
@@ -496,4 +520,17 @@ done:
         return NULL;
     }
     return vpce_buf_detach(&b);
+}
+
+int vpce_plan_render_text_to(const vpce_plan *p, bool color, vpce_render_sink sink, void *ctx)
+{
+    vpce_buf b = VPCE_BUF_INIT(TEXT_CAP);
+    rctx r = {.b = &b, .color = color, .path = json_array()};
+    int sink_rc = 0;
+    render_plan(&r, p, sink, ctx, &sink_rc);
+    json_decref(r.path);
+    vpce_buf_release(&b);
+    if (r.failed)
+        return vpce_error_setc(VPCE_ETOOBIG, "the plan is too large to render");
+    return sink_rc;
 }

@@ -20,6 +20,15 @@
  * The renderers below return NULL (VPCE_ETOOBIG, message set) only past a 512 MiB output cap.
  */
 char *vpce_plan_render_text(const vpce_plan *p, bool color);
+/* Receives rendered text: len bytes at text, in order. Non-zero stops the text there. */
+typedef int (*vpce_render_sink)(void *ctx, const char *text, size_t len);
+/*
+ * The same text as vpce_plan_render_text, handed to sink in pieces (of about 64 KiB, cut
+ * between resources) as it is rendered, so that a large plan is never held whole. Returns 0,
+ * the sink's first non-zero return, or VPCE_ETOOBIG (message set) past the cap; then the text
+ * handed over so far is incomplete.
+ */
+int vpce_plan_render_text_to(const vpce_plan *p, bool color, vpce_render_sink sink, void *ctx);
 /* One change as the text renderer prints it ("  # addr will be created" and its block). Caller
  * frees. */
 char *vpce_change_render_text(const vpce_change *c, bool color);

@@ -58,15 +58,42 @@ static void check_golden(const char *name, const char *ext, const char *raw)
     free(got);
 }
 
+/* A sink that keeps what it is handed, counting the pieces; stops after stop_after of them
+   (0: never). */
+typedef struct pieces {
+    vpce_buf text;
+    size_t n, stop_after;
+} pieces;
+
+static int keep_piece(void *ctx, const char *text, size_t len)
+{
+    pieces *p = ctx;
+    assert_true(len > 0);
+    assert_int_equal(vpce_buf_append(&p->text, text, len), 0);
+    p->n++;
+    return p->stop_after && p->n >= p->stop_after ? 42 : 0;
+}
+
+/* The text handed to a sink is the text returned whole. */
+static void check_streamed(vpce_plan *p, bool color, const char *whole)
+{
+    pieces got = {VPCE_BUF_INIT(VPCE_BUF_UNLIMITED), 0, 0};
+    assert_int_equal(vpce_plan_render_text_to(p, color, keep_piece, &got), 0);
+    assert_string_equal(vpce_buf_cstr(&got.text), whole);
+    vpce_buf_release(&got.text);
+}
+
 static void check_all(const char *name, vpce_plan *p, bool color_too)
 {
     char *s = vpce_plan_render_text(p, false);
     check_golden(name, "txt", s);
+    check_streamed(p, false, s);
     assert_null(strstr(s, "\033["));
     free(s);
     if (color_too) {
         s = vpce_plan_render_text(p, true);
         check_golden(name, "color.txt", s);
+        check_streamed(p, true, s);
         assert_non_null(strstr(s, "\033["));
         free(s);
     }
@@ -142,6 +169,39 @@ static void render_destroy_empty(void **state)
 }
 
 /* Facts checked directly, so a careless UPDATE_GOLDEN cannot bless them away. */
+/* A plan of many changes goes to the sink in several pieces, cut between resources, and a sink
+   that returns non-zero stops it. */
+static void render_text_streams_in_pieces(void **state)
+{
+    (void)state;
+    vpce_plan *p = tp_plan_mixed();
+    size_t n = p->nchanges, copies = 2000;
+    vpce_change **own = p->changes;
+    /* The same changes many times over (borrowed: the plan's own array is put back to free). */
+    p->changes = vpce_calloc(n * copies, sizeof(*p->changes));
+    for (size_t i = 0; i < n * copies; i++)
+        p->changes[i] = own[i % n];
+    p->nchanges = n * copies;
+    char *whole = vpce_plan_render_text(p, false);
+    assert_true(strlen(whole) > 4 * 64 * 1024);
+    pieces got = {VPCE_BUF_INIT(VPCE_BUF_UNLIMITED), 0, 0};
+    assert_int_equal(vpce_plan_render_text_to(p, false, keep_piece, &got), 0);
+    assert_true(got.n > 4);
+    assert_string_equal(vpce_buf_cstr(&got.text), whole);
+    vpce_buf_release(&got.text);
+    pieces two = {VPCE_BUF_INIT(VPCE_BUF_UNLIMITED), 0, 2};
+    assert_int_equal(vpce_plan_render_text_to(p, false, keep_piece, &two), 42);
+    assert_int_equal(two.n, 2);
+    assert_true(two.text.len < strlen(whole));
+    assert_memory_equal(two.text.data, whole, two.text.len);
+    vpce_buf_release(&two.text);
+    free(whole);
+    free(p->changes);
+    p->changes = own;
+    p->nchanges = n;
+    vpce_plan_free(p);
+}
+
 static void render_text_facts(void **state)
 {
     (void)state;
@@ -239,11 +299,17 @@ static void render_counts(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(render_create),        cmocka_unit_test(render_mixed),
-        cmocka_unit_test(render_drift),         cmocka_unit_test(render_refresh_only),
-        cmocka_unit_test(render_nochange),      cmocka_unit_test(render_outputs_only),
-        cmocka_unit_test(render_destroy_empty), cmocka_unit_test(render_text_facts),
-        cmocka_unit_test(render_counts),        cmocka_unit_test(render_text_values),
+        cmocka_unit_test(render_create),
+        cmocka_unit_test(render_mixed),
+        cmocka_unit_test(render_drift),
+        cmocka_unit_test(render_refresh_only),
+        cmocka_unit_test(render_nochange),
+        cmocka_unit_test(render_outputs_only),
+        cmocka_unit_test(render_destroy_empty),
+        cmocka_unit_test(render_text_facts),
+        cmocka_unit_test(render_counts),
+        cmocka_unit_test(render_text_values),
+        cmocka_unit_test(render_text_streams_in_pieces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
