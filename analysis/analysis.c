@@ -102,10 +102,9 @@ static bool names_resource(const json_t *st)
 
 void vpce_analysis_rule_policy(const vpce_world *w, vpce_findings *out)
 {
-    for (size_t i = 0; i < w->n; i++) {
-        const wobj *ep = &w->objs[i];
-        const char *text =
-            !ep->data && strcmp(ep->type, "aws_vpc_endpoint") == 0 ? wstr(ep, "policy") : NULL;
+    for (size_t i = 0; i < w->neps; i++) {
+        const wobj *ep = w->eps[i];
+        const char *text = wstr(ep, "policy");
         json_t *doc = text ? json_loads(text, 0, NULL) : NULL;
         if (!json_is_object(doc)) {
             json_decref(doc);

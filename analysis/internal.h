@@ -19,12 +19,18 @@ typedef struct wobj {
     /* Its identity: the id when known, else "\x01" + the origin of its unknown id
        ("\x01aws_vpc.main.id"); NULL when it cannot be told. Owned by the world. */
     char *key;
+    /* A managed aws_vpc_endpoint: endpoint_type() ("Gateway", "Interface", NULL when unknown).
+       NULL for every other object. */
+    const char *ep_type;
 } wobj;
 
 struct vpce_world {
     wobj *objs; /* sorted by address */
     size_t n;
     vpce_map *by_key; /* key -> wobj* */
+    /* The managed aws_vpc_endpoint objects, in address order: what the rules are about. */
+    const wobj **eps;
+    size_t neps;
     /* "type.attr=key" -> vpce_vec of the wobj* of that type whose attr names key, in address
        order, for the references of world.c's ref_kinds (see world_referrers) */
     vpce_map *refs;

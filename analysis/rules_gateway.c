@@ -10,8 +10,7 @@
 
 static bool is_endpoint(const wobj *o, const char *type)
 {
-    const char *t = !o->data && strcmp(o->type, "aws_vpc_endpoint") == 0 ? endpoint_type(o) : NULL;
-    return t && strcmp(t, type) == 0;
+    return o->ep_type && strcmp(o->ep_type, type) == 0;
 }
 
 static bool keys_have(const json_t *keys, const char *k)
@@ -32,8 +31,8 @@ void vpce_analysis_rule_gateway_unused(const vpce_world *w, vpce_findings *out)
 {
     if (!out->endpoints)
         out->endpoints = json_array();
-    for (size_t i = 0; i < w->n; i++) {
-        const wobj *ep = &w->objs[i];
+    for (size_t i = 0; i < w->neps; i++) {
+        const wobj *ep = w->eps[i];
         if (!is_endpoint(ep, "Gateway"))
             continue;
         json_t *rts = gateway_route_tables(w, ep);
@@ -123,8 +122,8 @@ void vpce_analysis_rule_gateway_duplicate(const vpce_world *w, vpce_findings *ou
        so far that carry that route table, in address order: each endpoint is compared with the
        earlier ones that share a route table only, not with every earlier endpoint */
     vpce_map *carriers = vpce_map_new();
-    for (size_t i = 0; i < w->n; i++) {
-        const wobj *b = &w->objs[i];
+    for (size_t i = 0; i < w->neps; i++) {
+        const wobj *b = w->eps[i];
         const char *service = wstr(b, "service_name");
         if (!is_endpoint(b, "Gateway") || !service)
             continue;
@@ -254,8 +253,8 @@ void vpce_analysis_rule_gateway_sg_egress(const vpce_world *w, vpce_findings *ou
 {
     vpce_map *prefix_lists = prefix_list_data(w);
     vpce_map *egress = vpce_map_new();
-    for (size_t i = 0; i < w->n; i++) {
-        const wobj *ep = &w->objs[i];
+    for (size_t i = 0; i < w->neps; i++) {
+        const wobj *ep = w->eps[i];
         const char *service = wstr(ep, "service_name");
         const wobj *vpc = world_ref(w, ep, "vpc_id");
         if (!is_endpoint(ep, "Gateway") || !service || !vpc)

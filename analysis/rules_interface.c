@@ -10,8 +10,7 @@
 
 static bool is_interface(const wobj *o)
 {
-    const char *t = !o->data && strcmp(o->type, "aws_vpc_endpoint") == 0 ? endpoint_type(o) : NULL;
-    return t && strcmp(t, "Interface") == 0;
+    return o->ep_type && strcmp(o->ep_type, "Interface") == 0;
 }
 
 static json_t *endpoint_subnets(const vpce_world *w, const wobj *ep)
@@ -23,8 +22,8 @@ static json_t *endpoint_subnets(const vpce_world *w, const wobj *ep)
 void vpce_analysis_rule_interface_sg_ingress(const vpce_world *w, vpce_findings *out)
 {
     vpce_map *ingress = vpce_map_new();
-    for (size_t i = 0; i < w->n; i++) {
-        const wobj *ep = &w->objs[i];
+    for (size_t i = 0; i < w->neps; i++) {
+        const wobj *ep = w->eps[i];
         if (!is_interface(ep))
             continue;
         const wobj *vpc = world_ref(w, ep, "vpc_id");
@@ -119,8 +118,8 @@ void vpce_analysis_rule_interface_sg_ingress(const vpce_world *w, vpce_findings 
 
 void vpce_analysis_rule_interface_azs(const vpce_world *w, vpce_findings *out)
 {
-    for (size_t i = 0; i < w->n; i++) {
-        const wobj *ep = &w->objs[i];
+    for (size_t i = 0; i < w->neps; i++) {
+        const wobj *ep = w->eps[i];
         if (!is_interface(ep))
             continue;
         json_t *subnets = endpoint_subnets(w, ep);
@@ -188,8 +187,8 @@ void vpce_analysis_rule_interface_azs(const vpce_world *w, vpce_findings *out)
 
 void vpce_analysis_rule_private_dns_vpc(const vpce_world *w, vpce_findings *out)
 {
-    for (size_t i = 0; i < w->n; i++) {
-        const wobj *ep = &w->objs[i];
+    for (size_t i = 0; i < w->neps; i++) {
+        const wobj *ep = w->eps[i];
         if (!is_interface(ep) || wbool(ep, "private_dns_enabled", 0) != 1)
             continue;
         const wobj *vpc = world_ref(w, ep, "vpc_id");
@@ -226,8 +225,8 @@ void vpce_analysis_rule_private_dns_duplicate(const vpce_world *w, vpce_findings
 {
     /* service and VPC -> the first private-DNS interface endpoint (wobj*) in address order */
     vpce_map *first = vpce_map_new();
-    for (size_t i = 0; i < w->n; i++) {
-        const wobj *b = &w->objs[i];
+    for (size_t i = 0; i < w->neps; i++) {
+        const wobj *b = w->eps[i];
         const char *service = wstr(b, "service_name");
         char *bvpc = is_interface(b) && service && wbool(b, "private_dns_enabled", 0) == 1
                          ? wkey(json_object_get(b->attrs, "vpc_id"))
@@ -268,8 +267,8 @@ void vpce_analysis_rule_service_azs(const vpce_world *w, vpce_findings *out)
             !vpce_map_has(services, name))
             vpce_map_set(services, name, (void *)d);
     }
-    for (size_t i = 0; i < w->n; i++) {
-        const wobj *ep = &w->objs[i];
+    for (size_t i = 0; i < w->neps; i++) {
+        const wobj *ep = w->eps[i];
         const char *service = wstr(ep, "service_name");
         if (!is_interface(ep) || !service)
             continue;

@@ -245,10 +245,9 @@ void vpce_analysis_rule_nacl(const vpce_world *w, vpce_findings *out)
         }
     }
     vpce_map *by_subnet = acls_by_subnet(acls, nacls);
-    for (size_t i = 0; nacls && i < w->n; i++) {
-        const wobj *ep = &w->objs[i];
-        const char *type =
-            !ep->data && strcmp(ep->type, "aws_vpc_endpoint") == 0 ? endpoint_type(ep) : NULL;
+    for (size_t i = 0; nacls && i < w->neps; i++) {
+        const wobj *ep = w->eps[i];
+        const char *type = ep->ep_type;
         const wobj *vpc = type ? world_ref(w, ep, "vpc_id") : NULL;
         if (!vpc)
             continue;

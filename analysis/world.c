@@ -404,6 +404,7 @@ static void add_obj(vpce_world *w, size_t *cap, const char *address, const char 
     o->data = data;
     o->attrs = attrs;
     o->key = wkey(json_object_get(attrs, "id"));
+    o->ep_type = NULL;
 }
 
 int vpce_world_new(vpce_world **out, const vpce_plan *p)
@@ -435,7 +436,13 @@ int vpce_world_new(vpce_world **out, const vpce_plan *p)
         qsort(w->objs, w->n, sizeof(*w->objs), cmp_obj);
     w->by_key = vpce_map_new();
     w->refs = vpce_map_new();
+    w->eps = vpce_calloc(w->n ? w->n : 1, sizeof(*w->eps));
     for (size_t k = 0; k < w->n; k++) {
+        wobj *o = &w->objs[k];
+        if (!o->data && strcmp(o->type, "aws_vpc_endpoint") == 0) {
+            o->ep_type = endpoint_type(o);
+            w->eps[w->neps++] = o;
+        }
         if (w->objs[k].key && !vpce_map_has(w->by_key, w->objs[k].key))
             vpce_map_set(w->by_key, w->objs[k].key, &w->objs[k]);
         index_refs(w, &w->objs[k]);
@@ -451,6 +458,7 @@ void vpce_world_free(vpce_world *w)
     for (size_t i = 0; i < w->n; i++)
         free(w->objs[i].key);
     free(w->objs);
+    free(w->eps);
     vpce_map_free(w->by_key);
     if (w->refs) {
         const char *k;
