@@ -162,8 +162,15 @@ size_t txt_display_width(const char *s)
 void txt_put_quoted(rctx *r, const char *s, size_t len)
 {
     txt_put(r, "\"");
+    /* Characters that need no escape are copied in runs, not one append each. */
+    size_t run = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != 0x7f && c != '"' && c != '\\')
+            continue;
+        if (i > run)
+            putn(r, s + run, i - run);
+        run = i + 1;
         switch (c) {
         case '"':
             txt_put(r, "\\\"");
@@ -193,12 +200,11 @@ void txt_put_quoted(rctx *r, const char *s, size_t len)
             txt_put(r, "\\v");
             break;
         default:
-            if (c < 0x20 || c == 0x7f)
-                txt_putf(r, "\\x%02x", c);
-            else
-                putn(r, (const char *)&s[i], 1);
+            txt_putf(r, "\\x%02x", c);
         }
     }
+    if (len > run)
+        putn(r, s + run, len - run);
     txt_put(r, "\"");
 }
 

@@ -282,6 +282,22 @@ static void render_text_values(void **state)
     vpce_plan_free(p);
 }
 
+/* Escapes between runs of plain characters, at the start and at the end of a string. */
+static void render_text_quotes(void **state)
+{
+    (void)state;
+    vpce_plan *p = tp_plan_new();
+    vpce_change *c = tp_add(p, "managed", "aws_vpc", "x", NULL, VPCE_ACTION_CREATE, NULL, NULL,
+                            "{\"s\":\"\\tab\\u007f d\\u00e9j\\u00e0 \\\"q\\\"\\r\","
+                            "\"e\":\"\",\"p\":\"plain text\"}");
+    char *s = vpce_change_render_text(c, false);
+    assert_non_null(strstr(s, "+ s = \"\\tab\\x7f d\xc3\xa9j\xc3\xa0 \\\"q\\\"\\r\"\n"));
+    assert_non_null(strstr(s, "+ e = \"\"\n"));
+    assert_non_null(strstr(s, "+ p = \"plain text\"\n"));
+    free(s);
+    vpce_plan_free(p);
+}
+
 static void render_counts(void **state)
 {
     (void)state;
@@ -310,6 +326,7 @@ int main(void)
         cmocka_unit_test(render_counts),
         cmocka_unit_test(render_text_values),
         cmocka_unit_test(render_text_streams_in_pieces),
+        cmocka_unit_test(render_text_quotes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
