@@ -499,6 +499,10 @@ static int create_database(const char *path, int version)
     fchmod(fd, 0600);
     close(fd);
     rc = db_connect(&st, tmp);
+    /* Made in WAL mode already: switching a database to WAL needs it alone, so processes that
+       open a new state at once would otherwise find it busy. */
+    if (rc == 0)
+        rc = st_exec(st, "PRAGMA journal_mode = WAL");
     if (rc == 0)
         rc = st_exec(st, "PRAGMA synchronous = FULL");
     if (rc == 0)
@@ -521,9 +525,12 @@ static int create_database(const char *path, int version)
         }
     }
     unlink(tmp);
-    char *journal = vpce_asprintf("%s-journal", tmp);
-    unlink(journal);
-    free(journal);
+    static const char *const sidecars[] = {"-journal", "-wal", "-shm"};
+    for (size_t i = 0; i < sizeof(sidecars) / sizeof(sidecars[0]); i++) {
+        char *side = vpce_asprintf("%s%s", tmp, sidecars[i]);
+        unlink(side);
+        free(side);
+    }
     free(tmp);
     return rc;
 }
