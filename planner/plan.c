@@ -196,6 +196,14 @@ static bool body_sets(const vpce_ast_body *body, const char *name)
     return false;
 }
 
+/* Whether the configuration gives name a value: the body sets it to something other than null
+   (an argument set to null is omitted, as in Terraform: an optional computed one is then the
+   provider's to decide). */
+static bool config_sets(const vpce_ast_body *body, const json_t *config, const char *name)
+{
+    return body_sets(body, name) && !json_is_null(json_object_get(config, name));
+}
+
 /* The module of the tree whose static module path is prefix ("" for the root). */
 static const vpce_config *module_by_prefix(const planner *P, const char *prefix)
 {
@@ -550,7 +558,7 @@ static json_t *planned_value(const vpce_cfg_resource *r, const char *addr, const
     json_t *planned =
         config->refcount == 1 ? json_incref((json_t *)config) : json_copy((json_t *)config);
     for (const vpce_attr_schema *a = s->attrs; a && a->name; a++) {
-        if (!(a->flags & VPCE_ATTR_COMPUTED) || body_sets(r->body, a->name))
+        if (!(a->flags & VPCE_ATTR_COMPUTED) || config_sets(r->body, config, a->name))
             continue;
         json_t *pv = prior && !replacing ? json_object_get(prior, a->name) : NULL;
         json_object_set_new_nocheck(planned, a->name,
@@ -559,7 +567,7 @@ static json_t *planned_value(const vpce_cfg_resource *r, const char *addr, const
                                                           : unknown_attr(addr, a->name));
     }
     for (const vpce_nested_block *b = s->blocks; b && b->name; b++) {
-        if (!(b->flags & VPCE_ATTR_COMPUTED) || body_sets(r->body, b->name))
+        if (!(b->flags & VPCE_ATTR_COMPUTED) || config_sets(r->body, config, b->name))
             continue;
         json_t *pv = prior && !replacing ? json_object_get(prior, b->name) : NULL;
         json_object_set_new_nocheck(planned, b->name,
@@ -876,7 +884,12 @@ static json_t *plan_data_instance(planner *P, size_t gi, const modinst *mi,
         }
         c->action = VPCE_ACTION_NOOP;
     } else {
-        value = json_incref((json_t *)config);
+        /* What the read will give: the configuration, with every computed attribute it leaves
+           null (or omits) unknown until then. */
+        value = json_copy((json_t *)config);
+        for (const vpce_attr_schema *a = r->rtype->schema->attrs; a && a->name; a++)
+            if ((a->flags & VPCE_ATTR_COMPUTED) && json_is_null(json_object_get(value, a->name)))
+                json_object_set_new_nocheck(value, a->name, vpce_unknown());
         c->action = VPCE_ACTION_READ;
         if (unknown)
             c->reason = vpce_strdup("read_because_config_unknown");
