@@ -580,13 +580,20 @@ static const char *const region_names[][2] = {
 
 int vpce_aws_data_region_read(vpce_provider *p, const json_t *config, json_t **out)
 {
+    /* The AWS provider v6 names the region to describe `region` (the argument every data
+       source has) and keeps `name` as a deprecated synonym. */
     const char *name = vpce_aws_attr_str(config, "name");
+    const char *region = vpce_aws_attr_str(config, "region");
     const char *endpoint = vpce_aws_attr_str(config, "endpoint");
+    *out = NULL;
+    if (name && region && strcmp(name, region) != 0)
+        return vpce_error_setc(VPCE_EINVALID, "name \"%s\" and region \"%s\" differ", name, region);
+    if (!name)
+        name = region;
     if (!name)
         name = vpce_aws_provider_region(p);
-    *out = NULL;
     if (!name)
-        return vpce_error_setc(VPCE_EINVALID, "no region: set name or the provider's region");
+        return vpce_error_setc(VPCE_EINVALID, "no region: set region or the provider's region");
     char *ep = vpce_asprintf("ec2.%s.amazonaws.com", name);
     if (endpoint && strcmp(endpoint, ep) != 0) {
         int rc = vpce_error_setc(VPCE_ENOTFOUND, "region with endpoint '%s' not found", endpoint);
@@ -598,6 +605,7 @@ int vpce_aws_data_region_read(vpce_provider *p, const json_t *config, json_t **o
         if (strcmp(region_names[i][0], name) == 0)
             desc = region_names[i][1];
     json_t *st = result_from(config);
+    vpce_aws_set_str(st, "region", name);
     vpce_aws_set_str(st, "name", name);
     vpce_aws_set_str(st, "id", name);
     vpce_aws_set_str(st, "endpoint", ep);

@@ -441,6 +441,7 @@ int vpce_aws_nacl_import(vpce_provider *p, const char *id, json_t **out)
     "cidr_block=string,ipv6_cidr_block=string,icmp_type=number,icmp_code=number})"
 
 static const vpce_attr_schema nacl_attrs[] = {
+    ATTR_REGION,
     {"vpc_id", "string", REQ | FNEW, NULL, NULL},
     {"subnet_ids", "set(string)", OPT | CMP, NULL, "subnets associated with this ACL"},
     {"ingress", "set(" NACL_RULE_OBJECT ")", OPT | CMP, NULL, "inline ingress rules"},

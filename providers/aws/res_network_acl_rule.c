@@ -166,6 +166,7 @@ cleanup:
 }
 
 static const vpce_attr_schema rule_attrs[] = {
+    ATTR_REGION,
     {"network_acl_id", "string", REQ | FNEW, NULL, NULL},
     {"rule_number", "number", REQ | FNEW, NULL, NULL},
     {"egress", "bool", OPT | FNEW, "false", NULL},

@@ -181,7 +181,8 @@ const vpce_resource_type vpce_aws_data_availability_zones = {
     .name = "aws_availability_zones", .schema = &az_schema, .read = vpce_aws_data_azs_read};
 
 static const vpce_attr_schema region_attrs[] = {
-    {"name", "string", OPT | CMP, NULL, NULL},
+    {"region", "string", OPT | CMP, NULL, "the region to describe; else the provider's"},
+    {"name", "string", OPT | CMP, NULL, "the same as region (deprecated by the AWS provider v6)"},
     {"endpoint", "string", OPT | CMP, NULL, NULL},
     {"id", "string", CMP, NULL, NULL},
     {"description", "string", CMP, NULL, NULL},
