@@ -576,8 +576,15 @@ static vpce_cfg_resource *decode_resource_block(decoder *d, const vpce_ast_block
     if (!rt) {
         size_t n = 0;
         const char **names = vpce_providers_type_names(mode == VPCE_MODE_DATA, &n);
+        /* Most such types are real ones of the Terraform AWS provider that vpce does not
+           model (a module written for Terraform uses aws_eip, aws_nat_gateway...); a close
+           name is more likely a typo. */
         char *hint = did_you_mean(type, names, n);
-        vpce_diags_error(d->diags, b->label_ranges[0], hint, "unknown %s type \"%s\"",
+        vpce_diags_error(d->diags, b->label_ranges[0],
+                         hint ? hint
+                              : "vpce manages VPC endpoints and the network they need; see "
+                                "\"Resource types\" in its README",
+                         "%s type \"%s\" is not supported by vpce",
                          mode == VPCE_MODE_DATA ? "data source" : "resource", type);
         free(hint);
         free(names);

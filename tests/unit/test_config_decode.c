@@ -174,7 +174,7 @@ static void decode_reports_every_problem(void **state)
     assert_true(has_diag(&d, "reference to undeclared input variable \"nope\""));
     assert_true(has_diag(&d, "invalid combination of \"count\" and \"for_each\""));
     assert_true(has_diag(&d, "duplicate resource \"aws_vpc\" configuration"));
-    assert_true(has_diag(&d, "unknown resource type \"aws_vpcc\""));
+    assert_true(has_diag(&d, "resource type \"aws_vpcc\" is not supported by vpce"));
     assert_true(has_diag(&d, "unsupported block type \"resourc\""));
     assert_true(has_diag(&d, "reference to undeclared resource \"aws_vpc.mian\""));
     assert_true(has_diag(&d, "reference to \"each\" without for_each"));
