@@ -21,14 +21,21 @@ static void usage(FILE *out)
           out);
 }
 
-static bool has_config(const char *dir)
+static bool has_files(const char *dir, const char *suffix)
 {
-    char *pattern = vpce_asprintf("%s/*.vpce", dir);
+    char *pattern = vpce_asprintf("%s/*%s", dir, suffix);
     glob_t g;
     bool found = glob(pattern, 0, NULL, &g) == 0 && g.gl_pathc > 0;
     globfree(&g);
     free(pattern);
     return found;
+}
+
+/* Whether dir holds a configuration: *.vpce files, or *.tf files (read when there is no
+ *.vpce file). */
+static bool has_config(const char *dir)
+{
+    return has_files(dir, ".vpce") || has_files(dir, ".tf");
 }
 
 /* Adds the identity of one configured provider to list; prints its failure and returns -1. */

@@ -1,9 +1,10 @@
 /*
  * config/config.c: loading a configuration directory. Parses every *.vpce file (sorted by
- * name), decodes the top-level blocks into the vpce_cfg_* structures of config.h, checks what can
- * be checked without evaluating (block types, labels, meta-arguments, duplicates, resource types
- * against the provider registry), hashes the files, then runs the reference graph and the
- * all-unknown evaluation (vpce_config_validate) so every problem is reported in one run.
+ * name; the *.tf files of a directory without any), decodes the top-level blocks into the
+ * vpce_cfg_* structures of config.h, checks what can be checked without evaluating (block types,
+ * labels, meta-arguments, duplicates, resource types against the provider registry), hashes the
+ * files, then runs the reference graph and the all-unknown evaluation (vpce_config_validate) so
+ * every problem is reported in one run.
  */
 #include "config/config_internal.h"
 #include "lang/lang.h"
@@ -1489,8 +1490,7 @@ static int list_files(vpce_vec *names, const char *dir, const char *suffix)
     return 0;
 }
 
-int config_load_files(vpce_config *c, bool tf_fallback, vpce_range where, bool *syntax_errors,
-                      vpce_diags *diags)
+int config_load_files(vpce_config *c, vpce_range where, bool *syntax_errors, vpce_diags *diags)
 {
     const char *dir = c->dir;
     vpce_vec names = VPCE_VEC_INIT;
@@ -1501,13 +1501,16 @@ int config_load_files(vpce_config *c, bool tf_fallback, vpce_range where, bool *
         rc = VPCE_EINVALID;
         goto cleanup;
     }
-    if (!names.len && tf_fallback)
+    /* A directory of Terraform files (a root module as well as a called one) is read as it is;
+       beside *.vpce files, *.tf files are not read. */
+    if (!names.len)
         list_files(&names, dir, ".tf");
     if (!names.len) {
         vpce_diags_error(diags, where,
                          c->parent ? "a module directory holds *.vpce files, or *.tf files when "
                                      "it has no *.vpce file"
-                                   : "vpce reads every *.vpce file of the directory",
+                                   : "vpce reads every *.vpce file of the directory, or its *.tf "
+                                     "files when it has no *.vpce file",
                          "no configuration files in %s", dir);
         rc = VPCE_EINVALID;
         goto cleanup;
@@ -1589,7 +1592,7 @@ int vpce_config_load_dir(vpce_config **out, const char *dir, vpce_diags *diags)
     diags = &work;
     size_t errors_before = 0;
 
-    if (config_load_files(c, false, nowhere, &syntax_errors, diags) < 0) {
+    if (config_load_files(c, nowhere, &syntax_errors, diags) < 0) {
         vpce_diags_append(out_diags, &work);
         return VPCE_EINVALID;
     }

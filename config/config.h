@@ -264,12 +264,12 @@ typedef struct vpce_config {
 } vpce_config;
 
 /*
- * Loads and decodes every *.vpce file of dir (sorted by name; a directory without any is an
- * error "no configuration files in DIR"), then every module it calls, recursively (a module
- * directory's *.vpce files, or its *.tf files when it has none). Module calls are checked
- * against the called module: unknown arguments, missing required variables, provider
- * configurations passed or inherited (each resource's provider_ref is resolved through the
- * tree), sources that are not usable. Every problem found is appended to diags: syntax
+ * Loads and decodes every *.vpce file of dir (sorted by name), or its *.tf files when it has no
+ * *.vpce file (a directory with neither is an error "no configuration files in DIR"), then every
+ * module it calls, recursively (a module directory's *.vpce files, or its *.tf files when it has
+ * none). Module calls are checked against the called module: unknown arguments, missing required
+ * variables, provider configurations passed or inherited (each resource's provider_ref is resolved
+ * through the tree), sources that are not usable. Every problem found is appended to diags: syntax
  * errors, unknown block types, unknown resource types (with a suggestion), unsupported, missing
  * or mistyped arguments, duplicates, count with for_each, non-literal lifecycle values,
  * undeclared provider aliases, unknown settings in terraform {} and vpce {}, references to

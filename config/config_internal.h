@@ -16,13 +16,12 @@ void vpce_config_check_sensitive(vpce_config *c, vpce_diags *diags);
 vpce_config *config_new(const char *dir, vpce_config *parent, const vpce_cfg_module_call *call);
 
 /*
- * Parses and decodes the files of c->dir into c: its *.vpce files, or (tf_fallback) its *.tf
- * files when it has none. Problems without a place of their own are reported at where.
+ * Parses and decodes the files of c->dir into c: its *.vpce files, or its *.tf files when it
+ * has none. Problems without a place of their own are reported at where.
  * *syntax_errors is set after a syntax error. Returns 0 or VPCE_EINVALID when the directory cannot
  * be read or holds no configuration file.
  */
-int config_load_files(vpce_config *c, bool tf_fallback, vpce_range where, bool *syntax_errors,
-                      vpce_diags *diags);
+int config_load_files(vpce_config *c, vpce_range where, bool *syntax_errors, vpce_diags *diags);
 
 /* Loads the modules root calls, recursively, and checks what needs the whole tree. */
 void config_load_modules(vpce_config *root, bool *syntax_errors, vpce_diags *diags);

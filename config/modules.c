@@ -403,7 +403,7 @@ void config_load_modules(vpce_config *root, bool *syntax_errors, vpce_diags *dia
             vpce_config *child = config_new(dir, m, call);
             free(dir);
             call->child = child;
-            if (config_load_files(child, true, call->source_range, syntax_errors, diags) < 0)
+            if (config_load_files(child, call->source_range, syntax_errors, diags) < 0)
                 *syntax_errors = true; /* nothing of it to check further */
         }
     }
