@@ -11,7 +11,7 @@ static void usage(FILE *out)
 {
     fputs("Usage: vpce whoami [DIR] [options]\n\n"
           "  Resolves the credentials of every aws provider configuration in DIR (default: the\n"
-          "  current directory; without .vpce files there, the default provider from the\n"
+          "  current directory; without .vpce or .tf files there, the default provider from the\n"
           "  environment) and prints who they belong to: account, ARN, user id, and where the\n"
           "  credentials came from (environment, web identity, profile, role...).\n\n"
           "  -json                Print {\"providers\": [{provider, account, arn, user_id,\n"
