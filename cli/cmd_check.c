@@ -128,7 +128,7 @@ int cmd_check(int argc, char **argv)
     ret = errors ? CLI_ERROR : warnings ? CHECK_WARNINGS : CLI_OK;
 
 cleanup:
-    cli_planned_release(&run);
+    cli_planned_release_at_exit(&run);
     cli_plan_args_release(&args);
     return ret;
 }

@@ -166,7 +166,7 @@ int cmd_plan(int argc, char **argv)
                                                                                 : CLI_OK;
 
 cleanup:
-    cli_planned_release(&run);
+    cli_planned_release_at_exit(&run);
     cli_plan_args_release(&args);
     return ret;
 }

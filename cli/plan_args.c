@@ -131,6 +131,18 @@ void cli_planned_release(cli_planned *p)
     memset(p, 0, sizeof(*p));
 }
 
+void cli_planned_release_at_exit(cli_planned *p)
+{
+#ifndef VPCE_FREE_AT_EXIT
+    const char *v = getenv("VPCE_FREE_AT_EXIT");
+    if (!v || strcmp(v, "1") != 0) {
+        memset(p, 0, sizeof(*p));
+        return;
+    }
+#endif
+    cli_planned_release(p);
+}
+
 int cli_plan_run(const cli_plan_args *a, cli_planned *out)
 {
     json_t *prior = NULL;
