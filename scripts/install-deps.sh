@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config flex bison
   libcurl4-openssl-dev libssl-dev libjansson-dev libsqlite3-dev libxml2-dev libcmocka-dev
-  libyaml-dev zlib1g-dev libcrypt-dev libgmp-dev
+  libyaml-dev zlib1g-dev libcrypt-dev libgmp-dev libmimalloc-dev
   python3 python3-botocore clang libclang-rt-14-dev clang-format ca-certificates time awscli
 )
 
