@@ -251,8 +251,10 @@ cleanup:
 }
 
 /* Writes the lock file atomically (a temporary file renamed over it). */
-static int write_lock(const char *path, const json_t *lock)
+/* Writes the lock file at path (replaced whole) recording modules. */
+static int write_lock(const char *path, const json_t *modules)
 {
+    json_t *lock = json_pack("{s:i,s:O}", "version", 1, "modules", modules);
     char *tmp = vpce_asprintf("%s.tmp", path);
     int rc = 0;
     if (json_dump_file(lock, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 || rename(tmp, path) != 0) {
@@ -260,6 +262,7 @@ static int write_lock(const char *path, const json_t *lock)
         unlink(tmp);
     }
     free(tmp);
+    json_decref(lock);
     return rc;
 }
 
@@ -321,22 +324,14 @@ int cli_init_modules(const char *dir, bool upgrade)
         if (!fetched)
             break;
         /* What was fetched is locked at once, so the next round loads it. */
-        json_t *lock = json_pack("{s:i,s:O}", "version", 1, "modules", modules);
-        int rc = write_lock(lock_path, lock);
-        json_decref(lock);
-        if (rc != 0) {
+        if (write_lock(lock_path, modules) != 0) {
             cli_fail("%s", vpce_error_last());
             goto cleanup;
         }
     }
-    if (any || old) {
-        json_t *lock = json_pack("{s:i,s:O}", "version", 1, "modules", modules);
-        int rc = write_lock(lock_path, lock);
-        json_decref(lock);
-        if (rc != 0) {
-            cli_fail("%s", vpce_error_last());
-            goto cleanup;
-        }
+    if ((any || old) && write_lock(lock_path, modules) != 0) {
+        cli_fail("%s", vpce_error_last());
+        goto cleanup;
     }
     if (vpce_diags_has_errors(&diags)) {
         cli_print_diags(&diags);

@@ -442,7 +442,8 @@ static char *cut_root_key(const char *address)
     return br ? vpce_strndup(address, (size_t)(br - address)) : vpce_strdup(address);
 }
 
-char *vpce_addr_static(const char *address)
+/* address without its instance key, and without its module keys unless module_keys. */
+static char *without_keys(const char *address, bool module_keys)
 {
     if (strncmp(address, "module.", 7) != 0)
         return cut_root_key(address);
@@ -451,9 +452,14 @@ char *vpce_addr_static(const char *address)
         vpce_error_clear();
         return cut_root_key(address);
     }
-    char *s = vpce_addr_string(&a, false, false);
+    char *s = vpce_addr_string(&a, module_keys, false);
     vpce_addr_release(&a);
     return s;
+}
+
+char *vpce_addr_static(const char *address)
+{
+    return without_keys(address, false);
 }
 
 char *vpce_addr_resource_part(const char *address)
@@ -461,16 +467,7 @@ char *vpce_addr_resource_part(const char *address)
     size_t n = strlen(address);
     if (n == 0 || address[n - 1] != ']')
         return vpce_strdup(address);
-    if (strncmp(address, "module.", 7) != 0)
-        return cut_root_key(address);
-    vpce_addr a;
-    if (vpce_addr_parse(&a, address) != 0) {
-        vpce_error_clear();
-        return cut_root_key(address);
-    }
-    char *s = vpce_addr_string(&a, true, false);
-    vpce_addr_release(&a);
-    return s;
+    return without_keys(address, true);
 }
 
 char *vpce_addr_module_of(const char *address)
