@@ -69,6 +69,8 @@ typedef struct node_info {
     vpce_cfg_resource *res; /* NULL for non-resource nodes */
     vpce_vec resdeps;       /* indexes (+1) of resource nodes this node depends on, transitively
                                through variables, locals, module calls and outputs */
+    vpce_vec readdeps;      /* data sources only: indexes (+1) of the resources whose pending
+                               changes defer its read (read_deps()) */
     instset insts;          /* instance addresses planned for this resource (owned) */
     bool included;          /* false when -target leaves it out */
     bool whole;             /* with -target: every instance, not just the targeted ones */
@@ -812,13 +814,15 @@ static json_t *plan_managed_instance(planner *P, size_t gi, const modinst *mi,
     return planned;
 }
 
+/* Whether a resource whose changes defer data source gi's read (in module instance mi) has
+   changes planned. */
 static bool deps_pending(planner *P, size_t gi, const modinst *mi)
 {
     vpce_vec deps = VPCE_VEC_INIT;
     vpce_map *seen = vpce_map_new();
     bool pending = false;
-    for (size_t i = 0; i < P->nodes[gi].resdeps.len; i++) {
-        size_t d = (uintptr_t)P->nodes[gi].resdeps.items[i] - 1;
+    for (size_t i = 0; i < P->nodes[gi].readdeps.len; i++) {
+        size_t d = (uintptr_t)P->nodes[gi].readdeps.items[i] - 1;
         add_resource_deps(P, &deps, seen, d, mi->path, mi->mod);
     }
     for (size_t j = 0; j < deps.len; j++) {
@@ -1734,6 +1738,28 @@ static void vec_add_unique(vpce_vec *v, void *x)
     vpce_vec_push(v, x);
 }
 
+/*
+ * The resources whose pending changes defer the read of data source node i, as Terraform
+ * decides: those its arguments or depends_on name directly (a reference is an implied
+ * depends_on; one through a local value or a variable is not), and those the depends_on of
+ * the module calls around it name (the node of its module call, with what that depends on).
+ */
+static void read_deps(planner *P, size_t i)
+{
+    const size_t *deps;
+    size_t nd;
+    vpce_graph_deps(P->g, i, &deps, &nd);
+    for (size_t j = 0; j < nd; j++) {
+        size_t d = deps[j];
+        const vpce_cfg_node *dn = P->nodes[d].cn;
+        if (P->nodes[d].res)
+            vec_add_unique(&P->nodes[i].readdeps, (void *)(uintptr_t)(d + 1));
+        else if (dn && dn->kind == VPCE_NODE_MODULE)
+            for (size_t m = 0; m < P->nodes[d].resdeps.len; m++)
+                vec_add_unique(&P->nodes[i].readdeps, P->nodes[d].resdeps.items[m]);
+    }
+}
+
 /* Resource dependencies of every node, through variables and locals, in topological order. */
 static void compute_resdeps(planner *P, const size_t *order, size_t n)
 {
@@ -1750,6 +1776,8 @@ static void compute_resdeps(planner *P, const size_t *order, size_t n)
                 for (size_t m = 0; m < P->nodes[d].resdeps.len; m++)
                     vec_add_unique(&P->nodes[i].resdeps, P->nodes[d].resdeps.items[m]);
         }
+        if (P->nodes[i].res && P->nodes[i].res->mode == VPCE_MODE_DATA)
+            read_deps(P, i);
     }
 }
 
@@ -2020,6 +2048,7 @@ cleanup:
     vpce_vec_release(&P.changes);
     for (size_t i = 0; P.nodes && i < vpce_graph_count(P.g); i++) {
         vpce_vec_release(&P.nodes[i].resdeps);
+        vpce_vec_release(&P.nodes[i].readdeps);
         for (size_t j = 0; j < P.nodes[i].insts.all.len; j++)
             free(P.nodes[i].insts.all.items[j]);
         instset_release(&P.nodes[i].insts);
