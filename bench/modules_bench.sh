@@ -11,7 +11,8 @@ n=${2:-100}
 runs=${3:-7}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# The aws provider wants credentials to configure; nothing is sent anywhere without refresh.
+# The aws provider wants credentials to configure; nothing is sent anywhere without refresh (the
+# generated provider block skips the credential check through STS).
 export AWS_ACCESS_KEY_ID=AKIDBENCH AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1
 python3 "$here/gen_modules.py" "$n" "$work/cfg"
 
