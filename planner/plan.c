@@ -541,10 +541,20 @@ static bool check_postconditions(planner *P, const modinst *mi, const vpce_cfg_r
 /* An unknown computed attribute of instance addr, remembering its origin (util.h). */
 static json_t *unknown_attr(const char *addr, const char *attr)
 {
-    char *origin = vpce_asprintf("%s.%s", addr, attr);
-    json_t *v = vpce_unknown_from(origin);
-    free(origin);
-    return v;
+    /* One for every computed attribute of every new instance: the origin is put together on
+       the stack when it fits (nearly always). */
+    char buf[512];
+    size_t alen = strlen(addr), tlen = strlen(attr);
+    if (alen + 1 + tlen >= sizeof(buf)) {
+        char *origin = vpce_asprintf("%s.%s", addr, attr);
+        json_t *v = vpce_unknown_from(origin);
+        free(origin);
+        return v;
+    }
+    memcpy(buf, addr, alen);
+    buf[alen] = '.';
+    memcpy(buf + alen + 1, attr, tlen + 1);
+    return vpce_unknown_from(buf);
 }
 
 /* Builds the planned value of a managed instance from its configuration and prior attributes. */

@@ -30,13 +30,14 @@ json_t *vpce_unknown_from(const char *origin)
     /* A plan makes one for every computed attribute of every new instance: jansson's checks of
        the constant key and of an ASCII origin (an address and an attribute name, nearly
        always) are skipped. */
-    size_t len = 0;
-    bool ascii = true;
-    for (; origin[len]; len++)
-        ascii = ascii && (unsigned char)origin[len] < 0x80;
+    size_t len = strlen(origin);
+    unsigned char high = 0;
+    for (size_t i = 0; i < len; i++)
+        high |= (unsigned char)origin[i];
     json_t *o = json_object();
-    json_object_set_new_nocheck(o, VPCE_UNKNOWN_KEY,
-                                ascii ? json_stringn_nocheck(origin, len) : json_string(origin));
+    json_object_setn_new_nocheck(o, VPCE_UNKNOWN_KEY, sizeof(VPCE_UNKNOWN_KEY) - 1,
+                                 high < 0x80 ? json_stringn_nocheck(origin, len)
+                                             : json_string(origin));
     return o;
 }
 

@@ -2,6 +2,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -62,6 +63,38 @@ static void unknown_id_remembers_its_origin(void **state)
     assert_true(vpce_value_equal(a, b));
     vpce_plan_free(p);
     vpce_config_free(cfg);
+}
+
+/* The origin names the instance whatever its key: a long one (past any fixed buffer) and one
+   that is not ASCII. */
+static void unknown_origin_of_long_and_non_ascii_keys(void **state)
+{
+    (void)state;
+    char longkey[700];
+    memset(longkey, 'k', sizeof(longkey) - 1);
+    longkey[sizeof(longkey) - 1] = '\0';
+    char *text = NULL;
+    size_t n = strlen(longkey) + 200;
+    text = test_malloc(n);
+    snprintf(text, n,
+             "resource \"test_thing\" \"t\" {\n  for_each = toset([\"%s\", \"m\xc3\xa9\"])\n"
+             "  name = each.key\n}\n",
+             longkey);
+    vpce_config *cfg = testprov_load(text);
+    vpce_plan *p = testprov_plan(cfg, NULL, NULL);
+    char addr[800], origin[810];
+    snprintf(addr, sizeof(addr), "test_thing.t[\"%s\"]", longkey);
+    snprintf(origin, sizeof(origin), "%s.id", addr);
+    const vpce_change *c = testprov_change(p, addr);
+    assert_non_null(c);
+    assert_string_equal(vpce_unknown_origin(json_object_get(c->after, "id")), origin);
+    c = testprov_change(p, "test_thing.t[\"m\xc3\xa9\"]");
+    assert_non_null(c);
+    assert_string_equal(vpce_unknown_origin(json_object_get(c->after, "id")),
+                        "test_thing.t[\"m\xc3\xa9\"].id");
+    vpce_plan_free(p);
+    vpce_config_free(cfg);
+    test_free(text);
 }
 
 static void known_when_parent_in_state(void **state)
@@ -156,6 +189,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(unknown_flows_when_parent_is_new),
         cmocka_unit_test(unknown_id_remembers_its_origin),
+        cmocka_unit_test(unknown_origin_of_long_and_non_ascii_keys),
         cmocka_unit_test(known_when_parent_in_state),
         cmocka_unit_test(replaced_parent_makes_child_replace),
         cmocka_unit_test(for_each_over_map),
