@@ -33,6 +33,124 @@ static const json_t *schema_type(const char *text)
     return t;
 }
 
+/* What eval_block_body looks up for every attribute of every body, worked out once per schema:
+   the attribute names hashed to their index, each attribute's parsed type, and the index of
+   the first attribute of the same name (vpce_schema_attr finds the first). */
+typedef struct schema_info {
+    size_t nattrs;
+    const json_t **types;  /* per attribute */
+    size_t *first;         /* per attribute: index of the first attribute of its name */
+    unsigned short *slots; /* open addressing: attribute index + 1, 0 when free */
+    size_t mask;           /* slots has mask + 1 entries, a power of two */
+} schema_info;
+
+typedef struct info_entry {
+    const vpce_block_schema *s;
+    schema_info *info;
+} info_entry;
+static info_entry *info_tab; /* open addressing by schema pointer (never freed: schemas are
+                                static) */
+static size_t info_cap, info_len;
+
+static size_t name_hash(const char *name)
+{
+    size_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h;
+}
+
+static size_t ptr_slot(const void *p, size_t cap)
+{
+    return (size_t)(((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull >> 32) & (cap - 1);
+}
+
+static schema_info *schema_info_new(const vpce_block_schema *s)
+{
+    schema_info *si = vpce_calloc(1, sizeof(*si));
+    for (const vpce_attr_schema *a = s->attrs; a && a->name; a++)
+        si->nattrs++;
+    size_t cap = 8;
+    while (cap < si->nattrs * 2)
+        cap *= 2;
+    if (si->nattrs >= 65535)
+        VPCE_BUG("too many attributes in a provider schema");
+    si->mask = cap - 1;
+    si->slots = vpce_calloc(cap, sizeof(*si->slots));
+    si->types = vpce_calloc(si->nattrs ? si->nattrs : 1, sizeof(*si->types));
+    si->first = vpce_calloc(si->nattrs ? si->nattrs : 1, sizeof(*si->first));
+    for (size_t i = 0; i < si->nattrs; i++) {
+        const vpce_attr_schema *a = &s->attrs[i];
+        si->types[i] = schema_type(a->type);
+        size_t h = name_hash(a->name) & si->mask;
+        while (si->slots[h] && strcmp(s->attrs[si->slots[h] - 1].name, a->name) != 0)
+            h = (h + 1) & si->mask;
+        if (!si->slots[h])
+            si->slots[h] = (unsigned short)(i + 1);
+        si->first[i] = si->slots[h] - 1u;
+    }
+    return si;
+}
+
+/* The schema_info of s, made on first use. */
+static const schema_info *schema_info_of(const vpce_block_schema *s)
+{
+    pthread_mutex_lock(&type_lock);
+    schema_info *si = NULL;
+    size_t h = info_cap ? ptr_slot(s, info_cap) : 0;
+    while (info_cap && info_tab[h].s && info_tab[h].s != s)
+        h = (h + 1) & (info_cap - 1);
+    if (info_cap && info_tab[h].s == s)
+        si = info_tab[h].info;
+    pthread_mutex_unlock(&type_lock);
+    if (si)
+        return si;
+    si = schema_info_new(s); /* takes type_lock itself, for the types */
+    pthread_mutex_lock(&type_lock);
+    if ((info_len + 1) * 2 > info_cap) {
+        size_t ncap = info_cap ? info_cap * 2 : 64;
+        info_entry *ntab = vpce_calloc(ncap, sizeof(*ntab));
+        for (size_t i = 0; i < info_cap; i++) {
+            if (!info_tab[i].s)
+                continue;
+            size_t k = ptr_slot(info_tab[i].s, ncap);
+            while (ntab[k].s)
+                k = (k + 1) & (ncap - 1);
+            ntab[k] = info_tab[i];
+        }
+        free(info_tab);
+        info_tab = ntab;
+        info_cap = ncap;
+    }
+    h = ptr_slot(s, info_cap);
+    while (info_tab[h].s && info_tab[h].s != s)
+        h = (h + 1) & (info_cap - 1);
+    if (info_tab[h].s) { /* another thread made it meanwhile */
+        schema_info *mine = si;
+        si = info_tab[h].info;
+        free(mine->types);
+        free(mine->first);
+        free(mine->slots);
+        free(mine);
+    } else {
+        info_tab[h].s = s;
+        info_tab[h].info = si;
+        info_len++;
+    }
+    pthread_mutex_unlock(&type_lock);
+    return si;
+}
+
+/* The index of the attribute name in s (as vpce_schema_attr finds it), or -1. */
+static long schema_info_find(const schema_info *si, const vpce_block_schema *s, const char *name)
+{
+    size_t h = name_hash(name) & si->mask;
+    for (; si->slots[h]; h = (h + 1) & si->mask)
+        if (strcmp(s->attrs[si->slots[h] - 1].name, name) == 0)
+            return (long)si->slots[h] - 1;
+    return -1;
+}
+
 /* Set by vpce_config_validate while it evaluates bodies only for their errors: omitted
    attributes then get no values (their defaults and unknowns would be thrown away). */
 static _Thread_local bool checking_only;
@@ -354,27 +472,24 @@ static bool eval_dynamic(const vpce_eval_ctx *ctx, collected *col, const vpce_as
     return ok;
 }
 
-static bool name_in(const vpce_vec *names, const char *name)
-{
-    for (size_t i = 0; i < names->len; i++)
-        if (strcmp(names->items[i], name) == 0)
-            return true;
-    return false;
-}
-
 static json_t *eval_block_body(const vpce_eval_ctx *ctx, const vpce_ast_body *body,
                                const vpce_block_schema *s, vpce_range header, bool top)
 {
     json_t *obj = json_object();
-    /* Attributes set in the body, even when they failed (bodies are small: a list will do). */
-    vpce_vec present = VPCE_VEC_INIT;
+    const schema_info *si = schema_info_of(s);
+    /* Attributes set in the body, even when they failed, by schema index. */
+    bool present_buf[128];
+    bool *present = si->nattrs <= 128 ? present_buf : vpce_calloc(si->nattrs, sizeof(bool));
+    if (present == present_buf)
+        memset(present_buf, 0, sizeof(present_buf));
     bool failed = false;
     collected *cols = NULL;
     size_t ncols = 0;
 
     for (size_t i = 0; i < body->nattrs; i++) {
         const vpce_ast_attr *at = body->attrs[i];
-        const vpce_attr_schema *a = vpce_schema_attr(s, at->name);
+        long ai = schema_info_find(si, s, at->name);
+        const vpce_attr_schema *a = ai >= 0 ? &s->attrs[ai] : NULL;
         if (!a && top && is_meta(at->name))
             continue;
         if (!a) {
@@ -390,20 +505,20 @@ static json_t *eval_block_body(const vpce_eval_ctx *ctx, const vpce_ast_body *bo
             failed = true;
             continue;
         }
-        if (name_in(&present, at->name)) {
+        if (present[ai]) {
             vpce_diags_error(ctx->diags, at->name_range, NULL, "argument \"%s\" set twice",
                              at->name);
             failed = true;
             continue;
         }
-        vpce_vec_push(&present, (void *)at->name);
+        present[ai] = true;
         json_t *v = vpce_eval(ctx, at->expr);
         if (!v) {
             failed = true;
             continue;
         }
         const char *why = NULL;
-        json_t *cv = vpce_convert(v, schema_type(a->type), &why);
+        json_t *cv = vpce_convert(v, si->types[ai], &why);
         json_decref(v);
         if (!cv) {
             char *detail =
@@ -473,9 +588,11 @@ static json_t *eval_block_body(const vpce_eval_ctx *ctx, const vpce_ast_body *bo
             failed = true;
     }
 
-    /* Every attribute of the schema gets a value. */
-    for (const vpce_attr_schema *a = s->attrs; a && a->name; a++) {
-        if (name_in(&present, a->name) || json_object_get(obj, a->name))
+    /* Every attribute of the schema gets a value. Only attributes set in the body (all of them
+       present) are in obj so far. */
+    for (size_t ai = 0; ai < si->nattrs; ai++) {
+        const vpce_attr_schema *a = &s->attrs[ai];
+        if (present[si->first[ai]])
             continue;
         collected *col = NULL;
         for (size_t k = 0; k < ncols; k++)
@@ -484,7 +601,7 @@ static json_t *eval_block_body(const vpce_eval_ctx *ctx, const vpce_ast_body *bo
         if (col) {
             json_t *v = col->unknown ? vpce_unknown() : json_incref(col->items);
             const char *why = NULL;
-            json_t *cv = vpce_convert(v, schema_type(a->type), &why);
+            json_t *cv = vpce_convert(v, si->types[ai], &why);
             json_decref(v);
             if (!cv) {
                 vpce_diags_error(ctx->diags, col->first, why, "invalid \"%s\" blocks", a->name);
@@ -555,7 +672,8 @@ static json_t *eval_block_body(const vpce_eval_ctx *ctx, const vpce_ast_body *bo
     for (size_t k = 0; k < ncols; k++)
         json_decref(cols[k].items);
     free(cols);
-    vpce_vec_release(&present);
+    if (present != present_buf)
+        free(present);
     if (failed) {
         json_decref(obj);
         return NULL;

@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -199,6 +200,48 @@ static void body_unknown_dynamic_and_nested_sets(void **state)
     release(&p, v);
 }
 
+/* A schema of many attributes (more than a body's usual table holds): each is found by name,
+   one set twice is reported, the ones left out get their defaults, unknowns or nulls. */
+static void body_many_attributes_found_by_name(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    static char names[N][8];
+    static vpce_attr_schema attrs[N + 1];
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof(names[i]), "a%d", i);
+        attrs[i] = (vpce_attr_schema){names[i], "string", VPCE_ATTR_OPTIONAL, NULL, NULL};
+    }
+    attrs[7].flags = VPCE_ATTR_COMPUTED;
+    attrs[8].flags = VPCE_ATTR_OPTIONAL | VPCE_ATTR_COMPUTED;
+    attrs[9].default_json = "\"dflt\"";
+    attrs[N] = (vpce_attr_schema){0};
+    static const vpce_nested_block no_blocks[] = {{0}};
+    static const vpce_block_schema schema = {attrs, no_blocks};
+    parsed p;
+    json_t *v =
+        eval_first(&p, "thing {\n  a0 = \"x\"\n  a299 = \"y\"\n  a150 = \"z\"\n}\n", &schema);
+    assert_non_null(v);
+    assert_int_equal(json_object_size(v), N);
+    assert_string_equal(json_string_value(json_object_get(v, "a0")), "x");
+    assert_string_equal(json_string_value(json_object_get(v, "a299")), "y");
+    assert_string_equal(json_string_value(json_object_get(v, "a150")), "z");
+    assert_true(vpce_is_unknown(json_object_get(v, "a7")));
+    assert_true(vpce_is_unknown(json_object_get(v, "a8")));
+    assert_string_equal(json_string_value(json_object_get(v, "a9")), "dflt");
+    assert_true(json_is_null(json_object_get(v, "a1")));
+    release(&p, v);
+
+    v = eval_first(&p, "thing {\n  a150 = \"x\"\n  a150 = \"y\"\n  a7 = \"c\"\n  b1 = 1\n}\n",
+                   &schema);
+    assert_null(v);
+    assert_int_equal(p.d.nerrors, 3);
+    assert_string_equal(p.d.items[0].summary, "argument \"a150\" set twice");
+    assert_string_equal(p.d.items[1].summary, "value for unconfigurable attribute \"a7\"");
+    assert_string_equal(p.d.items[2].summary, "unsupported argument \"b1\"");
+    release(&p, v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -207,6 +250,7 @@ int main(void)
         cmocka_unit_test(body_dynamic_and_attribute_blocks),
         cmocka_unit_test(body_errors),
         cmocka_unit_test(body_unknown_dynamic_and_nested_sets),
+        cmocka_unit_test(body_many_attributes_found_by_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
