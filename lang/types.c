@@ -445,6 +445,27 @@ static const char *nest_why(const char *prefix, const char *why)
     return why_buf;
 }
 
+/* True if the string v has no NUL inside and is valid UTF-8: json_string() of its text gives
+   the same string back. */
+static bool string_is_clean(const json_t *v)
+{
+    const unsigned char *p = (const unsigned char *)json_string_value(v);
+    size_t len = json_string_length(v);
+    for (size_t i = 0; i < len;) {
+        if (p[i] == 0)
+            return false;
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n = vpce_utf8_seq_len(p + i, len - i);
+        if (n == 0)
+            return false;
+        i += n;
+    }
+    return true;
+}
+
 json_t *vpce_convert(const json_t *v, const json_t *t, const char **why)
 {
     const char *kind = kind_of(t);
@@ -461,6 +482,8 @@ json_t *vpce_convert(const json_t *v, const json_t *t, const char **why)
             *why = "a string is required";
             return NULL;
         }
+        if (json_is_string(v) && string_is_clean(v))
+            return json_incref((json_t *)v); /* what the copy below would give */
         const char *w;
         char *s = vpce_value_to_string(v, &w);
         if (!s) {

@@ -161,11 +161,32 @@ static void numbers_and_sets(void **state)
     json_decref(a);
 }
 
+/* A string converted to string is the same text; one with a NUL inside ends at the NUL, as its
+   C text does. */
+static void strings_to_string(void **state)
+{
+    (void)state;
+    json_t *t = vpce_type_parse("string");
+    const char *why = NULL;
+    json_t *v = json_string("caf\xc3\xa9 \xe2\x82\xac");
+    json_t *r = vpce_convert(v, t, &why);
+    assert_true(json_equal(r, v));
+    json_decref(r);
+    json_decref(v);
+    v = json_stringn("ab\0cd", 5);
+    r = vpce_convert(v, t, &why);
+    assert_int_equal(json_string_length(r), 2);
+    assert_string_equal(json_string_value(r), "ab");
+    json_decref(r);
+    json_decref(v);
+    json_decref(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(parse_text), T(from_expr), T(primitives),       T(collections),
-        T(objects),    T(names),     T(numbers_and_sets),
+        T(objects),    T(names),     T(numbers_and_sets), T(strings_to_string),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
