@@ -74,6 +74,8 @@ typedef struct node_info {
     instset insts;          /* instance addresses planned for this resource (owned) */
     bool included;          /* false when -target leaves it out */
     bool whole;             /* with -target: every instance, not just the targeted ones */
+    bool *sets;             /* per attribute then per nested block of the resource's schema:
+                               whether its body sets it (made on first use, owned) */
 } node_info;
 
 typedef struct planner {
@@ -183,27 +185,24 @@ static const char *provider_ref_of(const vpce_cfg_resource *r, char *buf, size_t
 
 /* ---- small helpers ----------------------------------------------------------------------- */
 
+/* Whether the body sets name as an argument or as blocks. The first bytes are compared before
+   strcmp: most names differ there. */
 static bool body_sets(const vpce_ast_body *body, const char *name)
 {
-    for (size_t i = 0; body && i < body->nattrs; i++)
-        if (strcmp(body->attrs[i]->name, name) == 0)
+    for (size_t i = 0; body && i < body->nattrs; i++) {
+        const char *an = body->attrs[i]->name;
+        if (an[0] == name[0] && strcmp(an, name) == 0)
             return true;
+    }
     for (size_t i = 0; body && i < body->nblocks; i++) {
         const vpce_ast_block *b = body->blocks[i];
-        if (strcmp(b->type, name) == 0)
+        if (b->type[0] == name[0] && strcmp(b->type, name) == 0)
             return true;
-        if (strcmp(b->type, "dynamic") == 0 && b->nlabels > 0 && strcmp(b->labels[0], name) == 0)
+        if (b->type[0] == 'd' && strcmp(b->type, "dynamic") == 0 && b->nlabels > 0 &&
+            b->labels[0][0] == name[0] && strcmp(b->labels[0], name) == 0)
             return true;
     }
     return false;
-}
-
-/* Whether the configuration gives name a value: the body sets it to something other than null
-   (an argument set to null is omitted, as in Terraform: an optional computed one is then the
-   provider's to decide). */
-static bool config_sets(const vpce_ast_body *body, const json_t *config, const char *name)
-{
-    return body_sets(body, name) && !json_is_null(json_object_get(config, name));
 }
 
 /* The module of the tree whose static module path is prefix ("" for the root). */
@@ -283,7 +282,8 @@ static json_t *sensitive_paths(const planner *P, const vpce_cfg_resource *r)
     for (const vpce_attr_schema *a = s ? s->attrs : NULL; a && a->name; a++) {
         bool sens = (a->flags & VPCE_ATTR_SENSITIVE) != 0;
         for (size_t i = 0; !sens && r->body && i < r->body->nattrs; i++)
-            if (strcmp(r->body->attrs[i]->name, a->name) == 0 &&
+            if (r->body->attrs[i]->name[0] == a->name[0] &&
+                strcmp(r->body->attrs[i]->name, a->name) == 0 &&
                 expr_sensitive(P, prefix, r->body->attrs[i]->expr))
                 sens = true;
         if (sens)
@@ -557,11 +557,34 @@ static json_t *unknown_attr(const char *addr, const char *attr)
     return vpce_unknown_from(buf);
 }
 
-/* Builds the planned value of a managed instance from its configuration and prior attributes. */
-static json_t *planned_value(const vpce_cfg_resource *r, const char *addr, const json_t *config,
-                             const json_t *prior, bool replacing)
+/* Which attributes, then nested blocks, of its schema the body of the resource of ni sets
+   (body_sets): the same for every instance, so worked out once. Borrowed from ni. */
+static const bool *schema_sets(node_info *ni, const vpce_cfg_resource *r)
+{
+    if (ni->sets)
+        return ni->sets;
+    const vpce_block_schema *s = r->rtype->schema;
+    size_t n = 0;
+    for (const vpce_attr_schema *a = s->attrs; a && a->name; a++)
+        n++;
+    for (const vpce_nested_block *b = s->blocks; b && b->name; b++)
+        n++;
+    ni->sets = vpce_calloc(n ? n : 1, sizeof(bool));
+    size_t i = 0;
+    for (const vpce_attr_schema *a = s->attrs; a && a->name; a++)
+        ni->sets[i++] = body_sets(r->body, a->name);
+    for (const vpce_nested_block *b = s->blocks; b && b->name; b++)
+        ni->sets[i++] = body_sets(r->body, b->name);
+    return ni->sets;
+}
+
+/* Builds the planned value of a managed instance from its configuration and prior attributes;
+   sets is schema_sets() of r. */
+static json_t *planned_value(const vpce_cfg_resource *r, const bool *sets, const char *addr,
+                             const json_t *config, const json_t *prior, bool replacing)
 {
     const vpce_block_schema *s = r->rtype->schema;
+    size_t si = 0; /* index into sets */
     /* Only top-level members are replaced below, values are never changed in place. A
        configuration object nobody else holds (the fresh result of vpce_body_eval) is completed
        in place: the members set are the same whether replacing or not, so planning it twice
@@ -569,8 +592,13 @@ static json_t *planned_value(const vpce_cfg_resource *r, const char *addr, const
        copy. */
     json_t *planned =
         config->refcount == 1 ? json_incref((json_t *)config) : json_copy((json_t *)config);
+    /* Skipped: what the configuration gives a value, the body setting it to something other
+       than null (an argument set to null is omitted, as in Terraform: an optional computed one
+       is then the provider's to decide). */
     for (const vpce_attr_schema *a = s->attrs; a && a->name; a++) {
-        if (!(a->flags & VPCE_ATTR_COMPUTED) || config_sets(r->body, config, a->name))
+        bool set = sets[si++];
+        if (!(a->flags & VPCE_ATTR_COMPUTED) ||
+            (set && !json_is_null(json_object_get(config, a->name))))
             continue;
         json_t *pv = prior && !replacing ? json_object_get(prior, a->name) : NULL;
         json_object_set_new_nocheck(planned, a->name,
@@ -579,7 +607,9 @@ static json_t *planned_value(const vpce_cfg_resource *r, const char *addr, const
                                                           : unknown_attr(addr, a->name));
     }
     for (const vpce_nested_block *b = s->blocks; b && b->name; b++) {
-        if (!(b->flags & VPCE_ATTR_COMPUTED) || config_sets(r->body, config, b->name))
+        bool set = sets[si++];
+        if (!(b->flags & VPCE_ATTR_COMPUTED) ||
+            (set && !json_is_null(json_object_get(config, b->name))))
             continue;
         json_t *pv = prior && !replacing ? json_object_get(prior, b->name) : NULL;
         json_object_set_new_nocheck(planned, b->name,
@@ -773,7 +803,8 @@ static json_t *plan_managed_instance(planner *P, size_t gi, const modinst *mi,
 
     bool by_request = vpce_map_has(P->replace_addrs, addr);
     bool by_trigger = prior_res && replace_triggered(P, mi, r);
-    json_t *planned = planned_value(r, addr, config, prior, false);
+    const bool *sets = schema_sets(&P->nodes[gi], r);
+    json_t *planned = planned_value(r, sets, addr, config, prior, false);
     json_t *paths = json_array();
     vpce_change *c = change_new(r, NULL, addr, key);
     set_depends(P, c, gi, mi->path, NULL);
@@ -785,7 +816,7 @@ static json_t *plan_managed_instance(planner *P, size_t gi, const modinst *mi,
         if (by_request || by_trigger || json_array_size(paths) > 0 ||
             (changed && holds_replaced(P, r, c, prior, planned, paths))) {
             json_decref(planned);
-            planned = planned_value(r, addr, config, prior, true);
+            planned = planned_value(r, sets, addr, config, prior, true);
             c->action = r->create_before_destroy ? VPCE_ACTION_CREATE_THEN_DELETE
                                                  : VPCE_ACTION_DELETE_THEN_CREATE;
             c->reason = vpce_strdup(by_trigger   ? "replace_by_triggers"
@@ -2062,6 +2093,7 @@ cleanup:
         for (size_t j = 0; j < P.nodes[i].insts.all.len; j++)
             free(P.nodes[i].insts.all.items[j]);
         instset_release(&P.nodes[i].insts);
+        free(P.nodes[i].sets);
     }
     free(P.nodes);
     const char *k;
