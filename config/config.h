@@ -389,10 +389,7 @@ char *vpce_config_provider_type(const char *key);
 /* ---- SHA-256 (config/hash.c), for the configuration's content hash ---------------------- */
 
 typedef struct vpce_sha256_ctx {
-    uint32_t h[8];
-    uint64_t total;
-    uint8_t buf[64];
-    size_t nbuf;
+    void *md; /* OpenSSL's EVP_MD_CTX, from init to final */
 } vpce_sha256_ctx;
 void vpce_sha256_init(vpce_sha256_ctx *c);
 void vpce_sha256_update(vpce_sha256_ctx *c, const void *data, size_t len);
