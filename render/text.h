@@ -7,6 +7,8 @@
 
 #include "render/render.h"
 
+#include <string.h>
+
 #define TEXT_CAP ((size_t)512 * 1024 * 1024)
 /* Arrays longer than this are diffed as "all removed, all added" rather than by LCS. */
 #define LCS_MAX 2000
@@ -30,10 +32,36 @@ typedef struct rctx {
     bool failed;                 /* an append hit the cap */
 } rctx;
 
-void txt_put(rctx *r, const char *s);
+/* Appends n bytes at s (txt_putn_slow when the buffer must grow or the cap is reached). */
+void txt_putn_slow(rctx *r, const char *s, size_t n);
+/* The common case, room in the buffer, inline: the plan text is made of millions of short
+   appends. The buffer stays NUL-terminated as vpce_buf_append keeps it. */
+static inline void txt_putn(rctx *r, const char *s, size_t n)
+{
+    vpce_buf *b = r->b;
+    if (n < b->alloc - b->len && n <= b->cap - b->len) {
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return;
+    }
+    txt_putn_slow(r, s, n);
+}
+static inline void txt_put(rctx *r, const char *s)
+{
+    txt_putn(r, s, strlen(s));
+}
 void txt_putf(rctx *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void txt_color_on(rctx *r, const char *c);
-void txt_color_off(rctx *r);
+static inline void txt_color_on(rctx *r, const char *c)
+{
+    if (r->color)
+        txt_put(r, c);
+}
+static inline void txt_color_off(rctx *r)
+{
+    if (r->color)
+        txt_putn(r, C_RESET, sizeof(C_RESET) - 1);
+}
 /* The four-column symbol field of an action, and the indentation of a level before it. */
 void txt_sym(rctx *r, int act);
 void txt_prefix(rctx *r, int level, int act);

@@ -14,16 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-void txt_put(rctx *r, const char *s)
+void txt_putn_slow(rctx *r, const char *s, size_t n)
 {
-    if (vpce_buf_puts(r->b, s) < 0)
+    if (vpce_buf_append(r->b, s, n) < 0)
         r->failed = true;
 }
 
 static void putn(rctx *r, const char *s, size_t n)
 {
-    if (vpce_buf_append(r->b, s, n) < 0)
-        r->failed = true;
+    txt_putn(r, s, n);
 }
 
 void txt_putf(rctx *r, const char *fmt, ...)
@@ -33,18 +32,6 @@ void txt_putf(rctx *r, const char *fmt, ...)
     if (vpce_buf_vprintf(r->b, fmt, ap) < 0)
         r->failed = true;
     va_end(ap);
-}
-
-void txt_color_on(rctx *r, const char *c)
-{
-    if (r->color)
-        txt_put(r, c);
-}
-
-void txt_color_off(rctx *r)
-{
-    if (r->color)
-        txt_put(r, C_RESET);
 }
 
 /* The four-column symbol field of an action. */
@@ -57,7 +44,7 @@ void txt_sym(rctx *r, int act)
             [A_DTC] = "-/+ ",  [A_CTD] = "+/- ",    [A_READ] = " <= ",   [A_FORGET] = " . ",
         };
         if (act >= 0 && act < A_COUNT && plain[act]) {
-            txt_put(r, plain[act]);
+            txt_putn(r, plain[act], act == A_FORGET ? 3 : 4);
             return;
         }
     }
@@ -114,8 +101,13 @@ void txt_sym(rctx *r, int act)
 
 void txt_prefix(rctx *r, int level, int act)
 {
-    for (int i = 0; i < level; i++)
-        txt_put(r, "    ");
+    static const char spaces[] = "                                                                ";
+    size_t n = level > 0 ? (size_t)level * 4 : 0;
+    while (n > 0) {
+        size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+        txt_putn(r, spaces, k);
+        n -= k;
+    }
     txt_sym(r, act);
 }
 
