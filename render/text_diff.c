@@ -128,6 +128,15 @@ bool txt_is_null(const json_t *v)
     return v == NULL || json_is_null(v);
 }
 
+/* vpce_is_unknown without a hash lookup: the marker is the one key of its object. */
+static bool is_unknown(const json_t *v)
+{
+    if (!json_is_object(v) || json_object_size(v) != 1)
+        return false;
+    const char *k = json_object_iter_key(json_object_iter((json_t *)v));
+    return k && strcmp(k, VPCE_UNKNOWN_KEY) == 0;
+}
+
 static bool is_ident(const char *s)
 {
     if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
@@ -200,24 +209,39 @@ void txt_put_quoted(rctx *r, const char *s, size_t len)
     txt_put(r, "\"");
 }
 
-/* A map key or object attribute name: bare when it is an identifier and bare is allowed. */
-static char *key_text(const char *k, bool bare_ok)
+/* A map key or object attribute name is bare when it is an identifier and bare is allowed,
+   quoted otherwise. */
+static bool key_bare(const char *k, bool bare_ok)
 {
-    if (bare_ok && is_ident(k))
-        return vpce_strdup(k);
-    vpce_buf b = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
-    rctx tmp = {.b = &b};
-    txt_put_quoted(&tmp, k, strlen(k));
-    return vpce_buf_detach(&b);
+    return bare_ok && is_ident(k);
+}
+
+/* The display width of k as put_key writes it. */
+static size_t key_width(const char *k, bool bare_ok)
+{
+    if (key_bare(k, bare_ok))
+        return txt_display_width(k);
+    size_t w = 2; /* the quotes */
+    for (const unsigned char *c = (const unsigned char *)k; *c; c++) {
+        if (*c == '"' || *c == '\\' || *c == '\n' || *c == '\r' || *c == '\t' || *c == '\a' ||
+            *c == '\b' || *c == '\f' || *c == '\v')
+            w += 2;
+        else if (*c < 0x20 || *c == 0x7f)
+            w += 4; /* \xNN */
+        else if ((*c & 0xC0) != 0x80)
+            w++;
+    }
+    return w;
 }
 
 static void put_key(rctx *r, const char *k, bool bare_ok, size_t width)
 {
-    char *t = key_text(k, bare_ok);
-    txt_put(r, t);
-    for (size_t w = txt_display_width(t); w < width; w++)
-        txt_put(r, " ");
-    free(t);
+    if (key_bare(k, bare_ok))
+        txt_put(r, k);
+    else
+        txt_put_quoted(r, k, strlen(k));
+    for (size_t w = key_width(k, bare_ok); w < width; w++)
+        txt_putn(r, " ", 1);
 }
 
 /* The decoded JSON object or array in a string, or NULL when it holds none. New reference. */
@@ -243,6 +267,23 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Sorts n distinct strings. The keys of an object are few and often nearly in order: an
+   insertion sort does them in about n comparisons, without qsort's calls. */
+static void sort_keys(const char **keys, size_t n)
+{
+    if (n > 32) {
+        qsort(keys, n, sizeof(*keys), cmp_str);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        const char *k = keys[i];
+        size_t j = i;
+        for (; j > 0 && strcmp(keys[j - 1], k) > 0; j--)
+            keys[j] = keys[j - 1];
+        keys[j] = k;
+    }
+}
+
 /* The sorted union of the keys of two objects (either may be NULL). Free the array only. */
 const char **txt_union_keys(const json_t *a, const json_t *b, size_t *n)
 {
@@ -256,7 +297,7 @@ const char **txt_union_keys(const json_t *a, const json_t *b, size_t *n)
     if (json_is_object(b))
         json_object_foreach((json_t *)b, key, v) if (!json_is_object(a) || !json_object_get(a, key))
             keys[k++] = key;
-    qsort(keys, k, sizeof(*keys), cmp_str);
+    sort_keys(keys, k);
     *n = k;
     return keys;
 }
@@ -276,7 +317,7 @@ static int classify(const json_t *b, const json_t *a)
 
 static bool is_composite(const json_t *v)
 {
-    return (json_is_object(v) && !vpce_is_unknown(v) && !vpce_is_bignum(v)) || json_is_array(v);
+    return (json_is_object(v) && !is_unknown(v) && !vpce_is_bignum(v)) || json_is_array(v);
 }
 
 /* The lines of a multi-line string as a JSON array of strings (a final newline ends the last
@@ -317,10 +358,8 @@ static void render_object_whole(rctx *r, const json_t *v, int act, int level, bo
     }
     size_t width = 0;
     for (size_t i = 0; i < n; i++) {
-        char *t = key_text(keys[i], in_json);
-        size_t w = txt_display_width(t);
+        size_t w = key_width(keys[i], in_json);
         width = w > width ? w : width;
-        free(t);
     }
     txt_put(r, "{\n");
     for (size_t i = 0; i < n; i++) {
@@ -338,7 +377,7 @@ static void render_object_whole(rctx *r, const json_t *v, int act, int level, bo
 /* v in full, every nested line marked with act (A_CREATE, A_DELETE or A_NOOP). */
 void txt_render_whole(rctx *r, const json_t *v, int act, int level, bool in_json)
 {
-    if (vpce_is_unknown(v)) {
+    if (is_unknown(v)) {
         txt_put(r, "(known after apply)");
         return;
     }
@@ -489,8 +528,8 @@ static op *list_ops(const json_t *b, const json_t *a, bool pair_composites, size
                 i1++;
             size_t nd = d1 - d0, ni = i1 - d1, np = 0;
             while (np < nd && np < ni && json_is_object(ops[d0 + np].b) &&
-                   !vpce_is_unknown(ops[d0 + np].b) && json_is_object(ops[d1 + np].a) &&
-                   !vpce_is_unknown(ops[d1 + np].a))
+                   !is_unknown(ops[d0 + np].b) && json_is_object(ops[d1 + np].a) &&
+                   !is_unknown(ops[d1 + np].a))
                 np++;
             op tmp[2];
             for (size_t p = 0; p < np; p++) {
@@ -591,10 +630,8 @@ static void render_object_diff(rctx *r, const json_t *b, const json_t *a, int le
         if (classify(json_object_get(b, keys[i]), json_object_get(a, keys[i])) == A_NOOP &&
             txt_is_null(json_object_get(b, keys[i])))
             continue;
-        char *t = key_text(keys[i], in_json);
-        size_t w = txt_display_width(t);
+        size_t w = key_width(keys[i], in_json);
         width = w > width ? w : width;
-        free(t);
     }
     txt_put(r, "{\n");
     for (size_t i = 0; i < n; i++) {
@@ -633,12 +670,12 @@ static void render_object_diff(rctx *r, const json_t *b, const json_t *a, int le
 /* The change from b to a (both present, not equal), starting after "name = ". */
 void txt_render_diff(rctx *r, const json_t *b, const json_t *a, int level, bool in_json)
 {
-    if (vpce_is_unknown(a)) {
+    if (is_unknown(a)) {
         txt_render_whole(r, b, is_composite(b) ? A_DELETE : A_NOOP, level, in_json);
         txt_put(r, " -> (known after apply)");
         return;
     }
-    if (vpce_is_unknown(b)) {
+    if (is_unknown(b)) {
         txt_put(r, "(known after apply) -> ");
         txt_render_whole(r, a, A_NOOP, level, in_json);
         return;
@@ -681,7 +718,7 @@ static bool all_objects(const json_t *v)
         return false;
     size_t i;
     json_t *e;
-    json_array_foreach(v, i, e) if (!json_is_object(e) || vpce_is_unknown(e)) return false;
+    json_array_foreach(v, i, e) if (!json_is_object(e) || is_unknown(e)) return false;
     return true;
 }
 
@@ -832,68 +869,103 @@ static void render_blocks(rctx *r, const char *name, const json_t *b, const json
     free(ops);
 }
 
+/* One attribute of a body: its name, its value before and after (either NULL), and what the
+   three passes of txt_render_body need to know of it. */
+typedef struct attr {
+    const char *key;
+    const json_t *vb, *va;
+    size_t width; /* of the name, when shown as an attribute */
+    bool skip;    /* null on both sides */
+    bool block;   /* shown as nested blocks */
+} attr;
+
+/* The attributes of objects b and a (either NULL, or the same), sorted by name, each with its
+   values: one walk of each object, a lookup in the other only for b's names. *n entries,
+   caller frees. */
+static attr *body_attrs(const json_t *b, const json_t *a, size_t *n)
+{
+    size_t cap = json_object_size(a) + (b != a ? json_object_size(b) : 0);
+    attr *v = vpce_malloc((cap ? cap : 1) * sizeof(*v));
+    size_t k = 0;
+    const char *key;
+    json_t *x;
+    if (a)
+        json_object_foreach((json_t *)a, key, x)
+        {
+            const json_t *y = b == a ? x : b ? json_object_get(b, key) : NULL;
+            v[k++] = (attr){.key = key, .vb = y, .va = x};
+        }
+    if (b && b != a)
+        json_object_foreach((json_t *)b, key, x) if (!a || !json_object_get(a, key)) v[k++] =
+            (attr){.key = key, .vb = x, .va = NULL};
+    /* Insertion sort (see sort_keys); names are distinct. */
+    for (size_t i = 1; i < k; i++) {
+        attr t = v[i];
+        size_t j = i;
+        for (; j > 0 && strcmp(v[j - 1].key, t.key) > 0; j--)
+            v[j] = v[j - 1];
+        v[j] = t;
+    }
+    *n = k;
+    return v;
+}
+
 /* The attributes and nested blocks of an object body, from b to a (either NULL). */
 void txt_render_body(rctx *r, const json_t *b, const json_t *a, int level)
 {
     size_t n;
-    const char **keys =
-        txt_union_keys(json_is_object(b) ? b : NULL, json_is_object(a) ? a : NULL, &n);
+    attr *at = body_attrs(json_is_object(b) ? b : NULL, json_is_object(a) ? a : NULL, &n);
     size_t width = 0, hidden = 0, hidden_blocks = 0;
     bool has_attrs = false;
-    /* Each side's value of each key, looked up once for the three passes below. */
-    const json_t **vals = vpce_calloc(2 * n + 1, sizeof(*vals));
     for (size_t i = 0; i < n; i++) {
-        vals[2 * i] = json_object_get(b, keys[i]);
-        vals[2 * i + 1] = json_object_get(a, keys[i]);
-    }
-    for (size_t i = 0; i < n; i++) {
-        const json_t *vb = vals[2 * i], *va = vals[2 * i + 1];
-        if ((txt_is_null(vb) && txt_is_null(va)) || is_block(vb, va))
+        attr *e = &at[i];
+        e->skip = txt_is_null(e->vb) && txt_is_null(e->va);
+        e->block = !e->skip && is_block(e->vb, e->va);
+        if (e->skip || e->block)
             continue;
-        size_t w = txt_display_width(keys[i]);
-        width = w > width ? w : width;
+        e->width = txt_display_width(e->key);
+        width = e->width > width ? e->width : width;
         has_attrs = true;
     }
+    /* The path is only looked at for "# forces replacement". */
+    bool track = json_array_size(r->replace_paths) > 0;
     for (size_t i = 0; i < n; i++) {
-        const json_t *vb = vals[2 * i], *va = vals[2 * i + 1];
-        if ((txt_is_null(vb) && txt_is_null(va)) || is_block(vb, va))
+        const attr *e = &at[i];
+        if (e->skip || e->block)
             continue;
-        int act = classify(vb, va);
-        bool sens = is_sensitive(r, level, keys[i]);
-        if (act == A_NOOP && !important(keys[i])) {
+        int act = classify(e->vb, e->va);
+        if (act == A_NOOP && !important(e->key)) {
             hidden++;
             continue;
         }
-        /* The path is only looked at for "# forces replacement". */
-        bool track = json_array_size(r->replace_paths) > 0;
+        bool sens = is_sensitive(r, level, e->key);
         if (track)
-            json_array_append_new(r->path, json_string(keys[i]));
+            json_array_append_new(r->path, json_string(e->key));
         txt_prefix(r, level, act);
-        txt_put(r, keys[i]);
+        txt_put(r, e->key);
         static const char spaces[] = "                                                ";
-        for (size_t w = txt_display_width(keys[i]); w < width;) {
+        for (size_t w = e->width; w < width;) {
             size_t k = width - w < sizeof(spaces) - 1 ? width - w : sizeof(spaces) - 1;
             putn(r, spaces, k);
             w += k;
         }
-        txt_put(r, " = ");
-        attr_value(r, act, vb, va, level, sens);
-        txt_put(r, "\n");
+        txt_putn(r, " = ", 3);
+        attr_value(r, act, e->vb, e->va, level, sens);
+        txt_putn(r, "\n", 1);
         if (track)
             json_array_remove(r->path, json_array_size(r->path) - 1);
     }
     if (hidden)
         comment(r, level, "# (%zu unchanged %s hidden)", hidden, "attribute", "attributes");
     for (size_t i = 0; i < n; i++) {
-        const json_t *vb = vals[2 * i], *va = vals[2 * i + 1];
-        if ((txt_is_null(vb) && txt_is_null(va)) || !is_block(vb, va))
+        const attr *e = &at[i];
+        if (!e->block)
             continue;
-        render_blocks(r, keys[i], vb, va, level, has_attrs, &hidden_blocks);
+        render_blocks(r, e->key, e->vb, e->va, level, has_attrs, &hidden_blocks);
     }
-    free(vals);
+    free(at);
     if (hidden_blocks) {
         txt_put(r, "\n");
         comment(r, level, "# (%zu unchanged %s hidden)", hidden_blocks, "block", "blocks");
     }
-    free(keys);
 }
