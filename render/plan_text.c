@@ -365,6 +365,7 @@ char *vpce_change_render_text(const vpce_change *c, bool color)
     rctx r = {.b = &b, .color = color, .path = json_array()};
     render_change(&r, c, false);
     json_decref(r.path);
+    txt_release(&r);
     if (r.failed) {
         vpce_buf_release(&b);
         vpce_error_setc(VPCE_ETOOBIG, "the plan is too large to render");
@@ -379,6 +380,7 @@ char *vpce_plan_render_outputs_text(const vpce_plan *p, bool color)
     rctx r = {.b = &b, .color = color, .path = json_array()};
     render_outputs(&r, p);
     json_decref(r.path);
+    txt_release(&r);
     if (r.failed) {
         vpce_buf_release(&b);
         vpce_error_setc(VPCE_ETOOBIG, "the plan is too large to render");
@@ -514,6 +516,7 @@ char *vpce_plan_render_text(const vpce_plan *p, bool color)
     rctx r = {.b = &b, .color = color, .path = json_array()};
     render_plan(&r, p, NULL, NULL, NULL);
     json_decref(r.path);
+    txt_release(&r);
     if (r.failed) {
         vpce_buf_release(&b);
         vpce_error_setc(VPCE_ETOOBIG, "the plan is too large to render");
@@ -529,6 +532,7 @@ int vpce_plan_render_text_to(const vpce_plan *p, bool color, vpce_render_sink si
     int sink_rc = 0;
     render_plan(&r, p, sink, ctx, &sink_rc);
     json_decref(r.path);
+    txt_release(&r);
     vpce_buf_release(&b);
     if (r.failed)
         return vpce_error_setc(VPCE_ETOOBIG, "the plan is too large to render");

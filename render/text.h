@@ -23,6 +23,8 @@ enum { A_NOOP, A_CREATE, A_DELETE, A_UPDATE, A_DTC, A_CTD, A_READ, A_FORGET, A_C
 #define C_CYAN   "\033[36m"
 #define C_GRAY   "\033[90m"
 
+struct txt_orders;
+
 typedef struct rctx {
     vpce_buf *b;
     bool color;
@@ -30,7 +32,11 @@ typedef struct rctx {
     const json_t *sensitive;     /* top-level sensitive attribute names, may be NULL */
     json_t *path;                /* current attribute path (array), for replace_paths */
     bool failed;                 /* an append hit the cap */
+    struct txt_orders *orders;   /* sorted orders of body names seen, NULL until needed */
 } rctx;
+
+/* Frees what rendering cached in r (not r->path). */
+void txt_release(rctx *r);
 
 /* Appends n bytes at s (txt_putn_slow when the buffer must grow or the cap is reached). */
 void txt_putn_slow(rctx *r, const char *s, size_t n);

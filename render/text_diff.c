@@ -874,18 +874,118 @@ static void render_blocks(rctx *r, const char *name, const json_t *b, const json
 typedef struct attr {
     const char *key;
     const json_t *vb, *va;
-    size_t width; /* of the name, when shown as an attribute */
+    size_t idx;   /* position in the objects' own order */
+    size_t width; /* of the name */
     bool skip;    /* null on both sides */
     bool block;   /* shown as nested blocks */
 } attr;
 
-/* The attributes of objects b and a (either NULL, or the same), sorted by name, each with its
+/*
+ * The sorted order of a list of names given in the order an object holds them. The bodies of
+ * one resource type come with the same names in the same order, so the order (and the names'
+ * widths) is worked out once per list and found again by comparing the names.
+ */
+typedef struct txt_order {
+    size_t n;
+    char **keys;   /* the names in the object's order (one allocation with perm, width, text) */
+    size_t *perm;  /* perm[j]: the index in keys of the j-th name in sorted order */
+    size_t *width; /* width[j]: the display width of that name */
+} txt_order;
+
+/* Orders kept per rendering, the most recently used first; bodies with more names than
+   ORDER_MAX_NAMES are sorted each time. */
+#define ORDERS_MAX      16
+#define ORDER_MAX_NAMES 64
+struct txt_orders {
+    size_t n;
+    txt_order o[ORDERS_MAX];
+};
+
+void txt_release(rctx *r)
+{
+    if (!r->orders)
+        return;
+    for (size_t i = 0; i < r->orders->n; i++)
+        free(r->orders->o[i].keys);
+    free(r->orders);
+    r->orders = NULL;
+}
+
+static bool same_names(const txt_order *o, const attr *v, size_t n)
+{
+    if (o->n != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (o->keys[i][0] != v[i].key[0] || strcmp(o->keys[i], v[i].key) != 0)
+            return false;
+    return true;
+}
+
+/* The order of the names of v[0..n) (in the objects' order), found or worked out; NULL when
+   the names are too many to keep. */
+static const txt_order *names_order(rctx *r, const attr *v, size_t n)
+{
+    if (n > ORDER_MAX_NAMES)
+        return NULL;
+    if (!r->orders)
+        r->orders = vpce_calloc(1, sizeof(*r->orders));
+    txt_order *o = r->orders->o;
+    for (size_t i = 0; i < r->orders->n; i++) {
+        if (!same_names(&o[i], v, n))
+            continue;
+        if (i > 0) {
+            txt_order t = o[i];
+            memmove(o + 1, o, i * sizeof(*o));
+            o[0] = t;
+        }
+        return &o[0];
+    }
+    /* A new one, in front; the least recently used goes when all places are taken. */
+    if (r->orders->n == ORDERS_MAX)
+        free(o[--r->orders->n].keys);
+    memmove(o + 1, o, r->orders->n * sizeof(*o));
+    r->orders->n++;
+    size_t text = 0;
+    for (size_t i = 0; i < n; i++)
+        text += strlen(v[i].key) + 1;
+    char *mem = vpce_malloc(n * (sizeof(char *) + 2 * sizeof(size_t)) + text + 1);
+    txt_order t = {.n = n,
+                   .keys = (char **)mem,
+                   .perm = (size_t *)(mem + n * sizeof(char *)),
+                   .width = (size_t *)(mem + n * (sizeof(char *) + sizeof(size_t)))};
+    char *p = mem + n * (sizeof(char *) + 2 * sizeof(size_t));
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(v[i].key) + 1;
+        memcpy(p, v[i].key, len);
+        t.keys[i] = p;
+        p += len;
+    }
+    /* Insertion sort of the indices; the names are distinct. */
+    for (size_t i = 0; i < n; i++) {
+        size_t j = i;
+        for (; j > 0 && strcmp(t.keys[t.perm[j - 1]], t.keys[i]) > 0; j--)
+            t.perm[j] = t.perm[j - 1];
+        t.perm[j] = i;
+    }
+    for (size_t j = 0; j < n; j++)
+        t.width[j] = txt_display_width(t.keys[t.perm[j]]);
+    o[0] = t;
+    return &o[0];
+}
+
+static int cmp_attr(const void *a, const void *b)
+{
+    return strcmp(((const attr *)a)->key, ((const attr *)b)->key);
+}
+
+/* The attributes of objects b and a (either NULL, or the same) sorted by name, each with its
    values: one walk of each object, a lookup in the other only for b's names. *n entries,
    caller frees. */
-static attr *body_attrs(const json_t *b, const json_t *a, size_t *n)
+static attr *body_attrs(rctx *r, const json_t *b, const json_t *a, size_t *n)
 {
     size_t cap = json_object_size(a) + (b != a ? json_object_size(b) : 0);
-    attr *v = vpce_malloc((cap ? cap : 1) * sizeof(*v));
+    /* the names as the objects hold them, then sorted */
+    attr *v = vpce_malloc((2 * cap + 1) * sizeof(*v));
     size_t k = 0;
     const char *key;
     json_t *x;
@@ -893,20 +993,30 @@ static attr *body_attrs(const json_t *b, const json_t *a, size_t *n)
         json_object_foreach((json_t *)a, key, x)
         {
             const json_t *y = b == a ? x : b ? json_object_get(b, key) : NULL;
-            v[k++] = (attr){.key = key, .vb = y, .va = x};
+            v[k] = (attr){.key = key, .vb = y, .va = x, .idx = k};
+            k++;
         }
     if (b && b != a)
-        json_object_foreach((json_t *)b, key, x) if (!a || !json_object_get(a, key)) v[k++] =
-            (attr){.key = key, .vb = x, .va = NULL};
-    /* Insertion sort (see sort_keys); names are distinct. */
-    for (size_t i = 1; i < k; i++) {
-        attr t = v[i];
-        size_t j = i;
-        for (; j > 0 && strcmp(v[j - 1].key, t.key) > 0; j--)
-            v[j] = v[j - 1];
-        v[j] = t;
-    }
+        json_object_foreach((json_t *)b, key, x) if (!a || !json_object_get(a, key))
+        {
+            v[k] = (attr){.key = key, .vb = x, .va = NULL, .idx = k};
+            k++;
+        }
     *n = k;
+    const txt_order *o = names_order(r, v, k);
+    attr *sorted = v + k;
+    if (o) {
+        for (size_t j = 0; j < k; j++) {
+            sorted[j] = v[o->perm[j]];
+            sorted[j].width = o->width[j];
+        }
+    } else {
+        memcpy(sorted, v, k * sizeof(*v));
+        qsort(sorted, k, sizeof(*sorted), cmp_attr);
+        for (size_t j = 0; j < k; j++)
+            sorted[j].width = txt_display_width(sorted[j].key);
+    }
+    memmove(v, sorted, k * sizeof(*v));
     return v;
 }
 
@@ -914,7 +1024,7 @@ static attr *body_attrs(const json_t *b, const json_t *a, size_t *n)
 void txt_render_body(rctx *r, const json_t *b, const json_t *a, int level)
 {
     size_t n;
-    attr *at = body_attrs(json_is_object(b) ? b : NULL, json_is_object(a) ? a : NULL, &n);
+    attr *at = body_attrs(r, json_is_object(b) ? b : NULL, json_is_object(a) ? a : NULL, &n);
     size_t width = 0, hidden = 0, hidden_blocks = 0;
     bool has_attrs = false;
     for (size_t i = 0; i < n; i++) {
@@ -923,7 +1033,6 @@ void txt_render_body(rctx *r, const json_t *b, const json_t *a, int level)
         e->block = !e->skip && is_block(e->vb, e->va);
         if (e->skip || e->block)
             continue;
-        e->width = txt_display_width(e->key);
         width = e->width > width ? e->width : width;
         has_attrs = true;
     }

@@ -298,6 +298,84 @@ static void render_text_quotes(void **state)
     vpce_plan_free(p);
 }
 
+/* Bodies of the same names in other orders, of other names of the same count, of many names,
+   and more kinds of body than the renderer keeps the sorted order of: each is sorted and
+   aligned on its own, and the plan's text is that of its changes rendered one by one. */
+static void render_text_body_orders(void **state)
+{
+    (void)state;
+    static const char *const shapes[] = {
+        "{\"zeta\":1,\"alpha\":2,\"mid\":3}",
+        "{\"mid\":3,\"zeta\":1,\"alpha\":2}",
+        "{\"zeta\":1,\"alphabet\":2,\"mid\":3}",
+        "{\"zeta\":1,\"alpha\":2,\"zz\":3}",
+        "{\"zeta\":1,\"alpha\":2,\"mid\":3,\"b\\u00e9ta\":4}",
+    };
+    static const char *const want[] = {
+        "      + alpha = 2\n      + mid   = 3\n      + zeta  = 1\n    }\n",
+        "      + alpha = 2\n      + mid   = 3\n      + zeta  = 1\n    }\n",
+        "      + alphabet = 2\n      + mid      = 3\n      + zeta     = 1\n    }\n",
+        "      + alpha = 2\n      + zeta  = 1\n      + zz    = 3\n    }\n",
+        "      + alpha = 2\n      + b\xc3\xa9ta  = 4\n      + mid   = 3\n      + zeta  = 1\n    "
+        "}\n",
+    };
+    size_t nshapes = sizeof(shapes) / sizeof(shapes[0]);
+    /* 70 names given in reverse order */
+    vpce_buf many = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
+    vpce_buf_puts(&many, "{");
+    for (int i = 69; i >= 0; i--)
+        vpce_buf_printf(&many, "%s\"k%02d\":%d", i == 69 ? "" : ",", i, i);
+    vpce_buf_puts(&many, "}");
+    vpce_plan *p = tp_plan_new();
+    int n = 0;
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < nshapes; i++) {
+            char *name = vpce_asprintf("s%d", n++);
+            tp_add(p, "managed", "aws_x", name, NULL, VPCE_ACTION_CREATE, NULL, NULL, shapes[i]);
+            free(name);
+        }
+        char *name = vpce_asprintf("s%d", n++);
+        tp_add(p, "managed", "aws_x", name, NULL, VPCE_ACTION_CREATE, NULL, NULL,
+               vpce_buf_cstr(&many));
+        free(name);
+        /* more kinds of body than are kept */
+        for (int k = 0; k < 20; k++) {
+            char *body = vpce_asprintf("{\"x%02d\":1,\"a\":2}", k);
+            name = vpce_asprintf("s%d", n++);
+            tp_add(p, "managed", "aws_x", name, NULL, VPCE_ACTION_CREATE, NULL, NULL, body);
+            free(name);
+            free(body);
+        }
+    }
+    size_t per_round = nshapes + 1 + 20;
+    assert_int_equal(p->nchanges, 2 * per_round);
+    char *s = vpce_plan_render_text(p, false);
+    vpce_buf each = VPCE_BUF_INIT(VPCE_BUF_UNLIMITED);
+    for (size_t i = 0; i < p->nchanges; i++) {
+        char *one = vpce_change_render_text(p->changes[i], false);
+        vpce_buf_puts(&each, one);
+        vpce_buf_puts(&each, "\n");
+        if (i % per_round < nshapes) {
+            char *head = vpce_asprintf("  + resource \"aws_x\" \"%s\" {\n%s", p->changes[i]->name,
+                                       want[i % per_round]);
+            assert_non_null(strstr(one, head));
+            free(head);
+        }
+        if (i % per_round == nshapes) {
+            const char *k00 = strstr(one, "      + k00 = 0\n"), *k69 = strstr(one, "+ k69 = 69\n");
+            assert_non_null(k00);
+            assert_non_null(k69);
+            assert_true(k00 < strstr(one, "+ k01 = 1\n") && strstr(one, "+ k68 = 68\n") < k69);
+        }
+        free(one);
+    }
+    assert_non_null(strstr(s, vpce_buf_cstr(&each)));
+    vpce_buf_release(&each);
+    vpce_buf_release(&many);
+    free(s);
+    vpce_plan_free(p);
+}
+
 static void render_counts(void **state)
 {
     (void)state;
@@ -327,6 +405,7 @@ int main(void)
         cmocka_unit_test(render_text_values),
         cmocka_unit_test(render_text_streams_in_pieces),
         cmocka_unit_test(render_text_quotes),
+        cmocka_unit_test(render_text_body_orders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
