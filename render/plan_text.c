@@ -119,7 +119,10 @@ static void render_change_comment(rctx *r, const vpce_change *c, bool drift)
     txt_put(r, after);
     txt_put(r, "\n");
 
-    char *idx = c->index ? json_dumps(c->index, JSON_ENCODE_ANY) : NULL;
+    /* The index is only quoted in a deletion's reason. */
+    char *idx = c->index && c->action == VPCE_ACTION_DELETE && !drift
+                    ? json_dumps(c->index, JSON_ENCODE_ANY)
+                    : NULL;
     if (c->action == VPCE_ACTION_DELETE && !drift) {
         if (reason_is(c, "delete_because_no_resource_config")) {
             char *ra = vpce_addr_resource_part(c->address ? c->address : "");

@@ -101,12 +101,28 @@ void txt_sym(rctx *r, int act)
 
 void txt_prefix(rctx *r, int level, int act)
 {
+    size_t ind = level > 0 ? (size_t)level * 4 : 0;
+    vpce_buf *b = r->b;
+    /* Without colour, and with room for it, the whole prefix in place: four bytes at a time. */
+    if (!r->color && act >= 0 && act < A_COUNT && ind <= 256 && ind + 5 < b->alloc - b->len &&
+        ind + 4 <= b->cap - b->len) {
+        static const char plain[A_COUNT][4] = {
+            [A_NOOP] = "    ", [A_CREATE] = "  + ", [A_DELETE] = "  - ", [A_UPDATE] = "  ~ ",
+            [A_DTC] = "-/+ ",  [A_CTD] = "+/- ",    [A_READ] = " <= ",   [A_FORGET] = " .  ",
+        };
+        char *p = b->data + b->len;
+        for (size_t i = 0; i < ind; i += 4)
+            memcpy(p + i, "    ", 4);
+        memcpy(p + ind, plain[act], 4);
+        b->len += ind + (act == A_FORGET ? 3 : 4);
+        b->data[b->len] = '\0';
+        return;
+    }
     static const char spaces[] = "                                                                ";
-    size_t n = level > 0 ? (size_t)level * 4 : 0;
-    while (n > 0) {
-        size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+    while (ind > 0) {
+        size_t k = ind < sizeof(spaces) - 1 ? ind : sizeof(spaces) - 1;
         txt_putn(r, spaces, k);
-        n -= k;
+        ind -= k;
     }
     txt_sym(r, act);
 }
@@ -134,7 +150,7 @@ static bool is_unknown(const json_t *v)
     if (!json_is_object(v) || json_object_size(v) != 1)
         return false;
     const char *k = json_object_iter_key(json_object_iter((json_t *)v));
-    return k && strcmp(k, VPCE_UNKNOWN_KEY) == 0;
+    return k && k[0] == VPCE_UNKNOWN_KEY[0] && strcmp(k, VPCE_UNKNOWN_KEY) == 0;
 }
 
 static bool is_ident(const char *s)
