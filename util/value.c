@@ -41,17 +41,28 @@ json_t *vpce_unknown_from(const char *origin)
     return o;
 }
 
+/* The member of a one-member object whose key is VPCE_UNKNOWN_KEY, or NULL. Read through the
+   object's iterator, without a hash lookup: every value the plan walks is asked. */
+static json_t *unknown_member(const json_t *v)
+{
+    if (!v || !json_is_object(v) || json_object_size(v) != 1)
+        return NULL;
+    void *it = json_object_iter((json_t *)v);
+    return it && strcmp(json_object_iter_key(it), VPCE_UNKNOWN_KEY) == 0
+               ? json_object_iter_value(it)
+               : NULL;
+}
+
 const char *vpce_unknown_origin(const json_t *v)
 {
-    return vpce_is_unknown(v) ? json_string_value(json_object_get(v, VPCE_UNKNOWN_KEY)) : NULL;
+    return json_string_value(unknown_member(v));
 }
 
 bool vpce_is_unknown(const json_t *v)
 {
     if (v && v == unknown_value)
         return true;
-    return v && json_is_object(v) && json_object_size(v) == 1 &&
-           json_object_get(v, VPCE_UNKNOWN_KEY) != NULL;
+    return unknown_member(v) != NULL;
 }
 
 bool vpce_contains_unknown(const json_t *v)
