@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "state/state.h"
+#include "tests/unit/support/tmpdir.h"
 
 static char dir[256];
 static char path[320];
@@ -46,10 +47,8 @@ static json_t *res(const char *address, const char *type, const char *name, json
 static int setup(void **ctx)
 {
     (void)ctx;
-    snprintf(dir, sizeof(dir), "/tmp/vpce-state-cli-XXXXXX");
-    if (!mkdtemp(dir))
+    if (vpce_test_tmpdir_make(dir, sizeof(dir), "state-cli", path, sizeof(path)) != 0)
         return -1;
-    snprintf(path, sizeof(path), "%s/vpce.db", dir);
     vpce_state *st = NULL;
     if (vpce_state_open(&st, path, true) != 0)
         return -1;
@@ -86,9 +85,7 @@ static int setup(void **ctx)
 static int teardown(void **ctx)
 {
     (void)ctx;
-    char cmd[400];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return vpce_test_tmpdir_remove(dir);
 }
 
 static void state_cli_list(void **ctx)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "state/state.h"
+#include "tests/unit/support/tmpdir.h"
 
 static char dir[256];
 static char path[320];
@@ -17,19 +18,15 @@ static char path[320];
 static int setup(void **ctx)
 {
     (void)ctx;
-    snprintf(dir, sizeof(dir), "/tmp/vpce-state-journal-XXXXXX");
-    if (!mkdtemp(dir))
+    if (vpce_test_tmpdir_make(dir, sizeof(dir), "state-journal", path, sizeof(path)) != 0)
         return -1;
-    snprintf(path, sizeof(path), "%s/vpce.db", dir);
     return 0;
 }
 
 static int teardown(void **ctx)
 {
     (void)ctx;
-    char cmd[400];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return vpce_test_tmpdir_remove(dir);
 }
 
 static json_t *vpc(const char *name, const char *id)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "state/state.h"
+#include "tests/unit/support/tmpdir.h"
 
 static char dir[256];
 static char path[320];
@@ -18,10 +19,8 @@ static char path[320];
 static int setup(void **ctx)
 {
     (void)ctx;
-    snprintf(dir, sizeof(dir), "/tmp/vpce-state-lock-XXXXXX");
-    if (!mkdtemp(dir))
+    if (vpce_test_tmpdir_make(dir, sizeof(dir), "state-lock", path, sizeof(path)) != 0)
         return -1;
-    snprintf(path, sizeof(path), "%s/vpce.db", dir);
     vpce_state *st = NULL;
     if (vpce_state_open(&st, path, true) != 0)
         return -1;
@@ -32,9 +31,7 @@ static int setup(void **ctx)
 static int teardown(void **ctx)
 {
     (void)ctx;
-    char cmd[400];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return vpce_test_tmpdir_remove(dir);
 }
 
 /* Child: takes the lock, says so on `up`, waits for a byte on `down`, sleeps hold_ms, unlocks

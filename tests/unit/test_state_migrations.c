@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "state/state.h"
+#include "tests/unit/support/tmpdir.h"
 
 static char dir[256];
 static char path[320];
@@ -18,19 +19,15 @@ static char path[320];
 static int setup(void **ctx)
 {
     (void)ctx;
-    snprintf(dir, sizeof(dir), "/tmp/vpce-state-mig-XXXXXX");
-    if (!mkdtemp(dir))
+    if (vpce_test_tmpdir_make(dir, sizeof(dir), "state-mig", path, sizeof(path)) != 0)
         return -1;
-    snprintf(path, sizeof(path), "%s/vpce.db", dir);
     return 0;
 }
 
 static int teardown(void **ctx)
 {
     (void)ctx;
-    char cmd[400];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return vpce_test_tmpdir_remove(dir);
 }
 
 /* The schema version as SQLite stores it in the file header (big-endian at offset 60). */
