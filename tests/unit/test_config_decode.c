@@ -10,33 +10,25 @@
 #include <cmocka.h>
 
 #include "config/config.h"
-#include "config/config.h"
+#include "tests/unit/support/tmpdir.h"
 
 static char tmpdir[256];
 
 static void write_file(const char *name, const char *text)
 {
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
+    vpce_test_write_file(tmpdir, name, text);
 }
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/vpce-decode-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return vpce_test_tmpdir_make(tmpdir, sizeof(tmpdir), "decode", NULL, 0);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return vpce_test_tmpdir_remove(tmpdir);
 }
 
 /* True if some diagnostic's summary contains s. */

@@ -6,44 +6,30 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "config/config.h"
+#include "tests/unit/support/tmpdir.h"
 
 static char tmpdir[256];
 
 static void write_file(const char *name, const char *text)
 {
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-    /* Parent directories first. */
-    for (char *s = strchr(path + strlen(tmpdir) + 1, '/'); s; s = strchr(s + 1, '/')) {
-        *s = '\0';
-        mkdir(path, 0755);
-        *s = '/';
-    }
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
+    vpce_test_write_file(tmpdir, name, text);
 }
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/vpce-modules-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return vpce_test_tmpdir_make(tmpdir, sizeof(tmpdir), "modules", NULL, 0);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return vpce_test_tmpdir_remove(tmpdir);
 }
 
 static bool has_diag(const vpce_diags *d, const char *s)
