@@ -4,16 +4,12 @@ the simulator's S3 side (tests/ec2sim/s3.py, through its control endpoint) and m
 import base64
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_support import BINARY, Sim, workdir  # noqa: E402,F401
+from e2e_support import BINARY, Moto, Sim, workdir  # noqa: E402,F401
 
 BUCKET = "vpce-state"
 KEY = "team/vpce.db"
@@ -38,14 +34,6 @@ def moto_available():
         return True
     except ImportError:
         return False
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class SimS3:
@@ -90,21 +78,8 @@ class MotoS3:
 
     def __init__(self):
         import boto3
-        self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="vpce-e2e-moto-")
-        self.log = open(os.path.join(self.dir, "moto.log"), "w")
-        self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
-                                      "-p", str(self.port)], stdout=self.log, stderr=subprocess.STDOUT)
-        self.url = "http://127.0.0.1:%d" % self.port
-        deadline = time.time() + 30
-        while True:
-            try:
-                urllib.request.urlopen(self.url + "/moto-api/", timeout=2).read()
-                break
-            except OSError:
-                if time.time() > deadline or self.proc.poll() is not None:
-                    raise RuntimeError("moto did not start")
-                time.sleep(0.1)
+        self.moto = Moto()
+        self.url = self.moto.url
         self.client = boto3.client("s3", endpoint_url=self.url, region_name="us-east-1",
                                    aws_access_key_id="test", aws_secret_access_key="test")
 
@@ -139,13 +114,7 @@ class MotoS3:
             self.delete(k)
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self.moto.stop()
 
 
 def run(sim, s3, cwd, *args, env=None, timeout=600, check=None):

@@ -7,7 +7,6 @@ import base64
 import glob
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -222,44 +221,19 @@ class Refresh(Base):
         code, out, err = e2e.vpce(self.sim, self.dir, "plan", "-detailed-exitcode", check=0)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 class Moto(unittest.TestCase):
     """The same flows against moto's STS and EC2 (python3 -m moto.server)."""
 
     def setUp(self):
-        self.port = free_port()
-        self.url = "http://127.0.0.1:%d" % self.port
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p",
-                                      str(self.port)], stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 60
-        while True:
-            try:
-                urllib.request.urlopen(self.url + "/moto-api/", timeout=2).read()
-                break
-            except OSError:
-                if time.time() > deadline or self.proc.poll() is not None:
-                    raise RuntimeError("moto did not start")
-                time.sleep(0.2)
+        self.moto = e2e.Moto()
+        self.url = self.moto.url
         self.dir = e2e.workdir(seed=True)
         self.token_file = os.path.join(tempfile.mkdtemp(prefix="vpce-e2e-oidc-"), "token")
         with open(self.token_file, "w") as f:
             f.write(TOKEN)
 
     def tearDown(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
+        self.moto.stop()
 
     def run_vpce(self, extra, *args, check=None):
         env = dict(os.environ)
