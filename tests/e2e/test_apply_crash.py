@@ -66,6 +66,22 @@ def state_ids(sim, d):
     return {r["address"]: r["values"].get("id") for r in res}
 
 
+
+def apply_killed_at(sim, d, k):
+    """Starts `vpce apply -auto-approve` in d and kills it (SIGKILL) as soon as the simulator has
+    counted k requests. Returns the process's exit status and the count seen last."""
+    p = subprocess.Popen([BINARY, "apply", "-auto-approve", "-no-color"], cwd=d, env=sim.env(),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seen = 0
+    while p.poll() is None:
+        seen = sim.get("/_sim/counts")["total"]
+        if seen >= k:
+            p.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.005)
+    p.wait()
+    return p.returncode, seen
+
 class ApplyCrash(unittest.TestCase):
     def check_world(self, sim, d):
         w = sim.world()
@@ -153,18 +169,8 @@ class ApplyCrash(unittest.TestCase):
             for k in ks:
                 fresh(sim)
                 d = seed_dir()
-                p = subprocess.Popen([BINARY, "apply", "-auto-approve", "-no-color"], cwd=d,
-                                     env=sim.env(), stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-                seen = 0
-                while p.poll() is None:
-                    seen = sim.get("/_sim/counts")["total"]
-                    if seen >= k:
-                        p.send_signal(signal.SIGKILL)
-                        break
-                    time.sleep(0.005)
-                p.wait()
-                self.assertEqual(p.returncode, -signal.SIGKILL,
+                returncode, seen = apply_killed_at(sim, d, k)
+                self.assertEqual(returncode, -signal.SIGKILL,
                                  "k=%d: the apply ended before its k-th request" % k)
                 # Requests the killed process had in flight still land (the answer is lost).
                 time.sleep(0.2)

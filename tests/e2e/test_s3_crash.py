@@ -9,13 +9,12 @@ configured objects (none duplicated, none orphaned) and the plan is clean."""
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_support import BINARY, Sim, vpce  # noqa: E402
+from e2e_support import Sim, vpce  # noqa: E402
 from s3_support import BUCKET, KEY, SimS3  # noqa: E402
 import test_apply_crash  # noqa: E402
 from test_s3_backend import copy_config, seed_dir  # noqa: E402
@@ -84,18 +83,8 @@ class S3ApplyCrash(unittest.TestCase):
                 d = seed_dir()
                 vpce(sim, d, "init", check=0)
                 sim.post("/_sim/counts/reset", {})
-                p = subprocess.Popen([BINARY, "apply", "-auto-approve", "-no-color"], cwd=d,
-                                     env=sim.env(), stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-                seen = 0
-                while p.poll() is None:
-                    seen = sim.get("/_sim/counts")["total"]
-                    if seen >= k:
-                        p.send_signal(signal.SIGKILL)
-                        break
-                    time.sleep(0.005)
-                p.wait()
-                self.assertEqual(p.returncode, -signal.SIGKILL,
+                returncode, seen = test_apply_crash.apply_killed_at(sim, d, k)
+                self.assertEqual(returncode, -signal.SIGKILL,
                                  "k=%d: the apply ended before its k-th request" % k)
                 time.sleep(0.2)  # requests in flight still land
                 sim.post("/_sim/faults", {"latency_ms": 0})
