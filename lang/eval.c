@@ -795,16 +795,11 @@ static json_t *eval_templatestring(const vpce_eval_ctx *ctx, const splat_frame *
     r = vpce_eval(&tctx, expr);
     templatestring_depth--;
     json_decref(scope);
-    if (r && !vpce_is_unknown(r) && !json_is_string(r)) {
-        json_t *st = json_string("string");
-        const char *why;
-        json_t *conv = vpce_convert(r, st, &why);
-        json_decref(st);
-        json_decref(r);
-        r = conv;
-        if (!r)
-            err(ctx, e->range, why, "the template given to templatestring must produce a string");
-    }
+    const char *why = NULL;
+    bool had = r != NULL;
+    r = fn_template_string(r, &why);
+    if (had && !r)
+        err(ctx, e->range, why, "the template given to templatestring must produce a string");
 cleanup:
     json_decref(tmpl);
     json_decref(vars);

@@ -76,6 +76,18 @@ bool fn_is_null(const json_t *v)
     return !v || json_is_null(v);
 }
 
+json_t *fn_template_string(json_t *r, const char **why)
+{
+    if (!r || vpce_is_unknown(r) || json_is_string(r))
+        return r;
+    /* A template that is a single interpolation still yields a string. */
+    json_t *st = json_string("string");
+    json_t *conv = vpce_convert(r, st, why);
+    json_decref(st);
+    json_decref(r);
+    return conv;
+}
+
 /* Argument i converted to a string (borrowed for the call), or NULL after an error. */
 const char *fn_str(fcall *c, size_t i)
 {

@@ -71,6 +71,10 @@ json_t *fn_fail(fcall *c, const char *fmt, ...) __attribute__((format(printf, 2,
 /* Keeps v (a new reference) until the call ends, and returns it borrowed. */
 json_t *fn_keep(fcall *c, json_t *v);
 bool fn_is_null(const json_t *v);
+/* What a template evaluated to (r, stolen) as a string, as templatefile and templatestring give
+ * it: a string or an unknown as it is, anything else converted; NULL with *why when it cannot
+ * be (r NULL: NULL, *why untouched). */
+json_t *fn_template_string(json_t *r, const char **why);
 /* Argument i as a string (borrowed for the call), number, whole number, list or map; NULL or
  * false after an error. */
 const char *fn_str(fcall *c, size_t i);

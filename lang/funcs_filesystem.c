@@ -116,17 +116,11 @@ static json_t *f_templatefile(fcall *c)
     template_depth++;
     r = vpce_eval(&tctx, expr);
     template_depth--;
-    if (r && !vpce_is_unknown(r) && !json_is_string(r)) {
-        /* A template that is a single interpolation still yields a string here. */
-        json_t *st = json_string("string");
-        const char *why;
-        json_t *conv = vpce_convert(r, st, &why);
-        json_decref(st);
-        json_decref(r);
-        r = conv;
-        if (!r)
-            fn_fail(c, "the template %s must produce a string: %s", p, why);
-    }
+    const char *why = NULL;
+    bool had = r != NULL;
+    r = fn_template_string(r, &why);
+    if (had && !r)
+        fn_fail(c, "the template %s must produce a string: %s", p, why);
 cleanup:
     json_decref(scope);
     vpce_file_free(file);
