@@ -521,11 +521,6 @@ int cli_backend_open_workspace(vpce_state_backend **out, const cli_backend *b, c
     return 0;
 }
 
-static int cmp_json_str(const void *a, const void *b)
-{
-    return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
-}
-
 int cli_backend_workspaces(const cli_backend *b, const char *dir, json_t **out)
 {
     json_t *names = NULL;
@@ -558,15 +553,7 @@ int cli_backend_workspaces(const cli_backend *b, const char *dir, json_t **out)
         if (d)
             closedir(d);
         free(base);
-        size_t n = json_array_size(names);
-        json_t **items = vpce_calloc(n ? n : 1, sizeof(*items));
-        for (size_t i = 0; i < n; i++)
-            items[i] = json_incref(json_array_get(names, i));
-        qsort(items, n, sizeof(*items), cmp_json_str);
-        json_array_clear(names);
-        for (size_t i = 0; i < n; i++)
-            json_array_append_new(names, items[i]);
-        free(items);
+        vpce_json_array_sort(names, vpce_json_cmp_strings);
     }
     json_array_insert_new(names, 0, json_string("default"));
     *out = names;

@@ -736,21 +736,6 @@ static int cmp_failed(const void *a, const void *b)
                   json_string_value(json_object_get(y, "address")));
 }
 
-static void sort_failed(json_t *arr)
-{
-    size_t n = json_array_size(arr);
-    if (n < 2)
-        return;
-    json_t **v = vpce_malloc(n * sizeof(*v));
-    for (size_t i = 0; i < n; i++)
-        v[i] = json_incref(json_array_get(arr, i));
-    qsort(v, n, sizeof(*v), cmp_failed);
-    json_array_clear(arr);
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, v[i]);
-    free(v);
-}
-
 int vpce_apply(vpce_apply_result *out, const vpce_plan *p, const vpce_apply_opts *opts,
                const vpce_apply_hooks *hooks)
 {
@@ -886,7 +871,7 @@ int vpce_apply(vpce_apply_result *out, const vpce_plan *p, const vpce_apply_opts
         pthread_join(threads[k], NULL);
     if (w.stopping && w.remaining > 0)
         out->interrupted = true;
-    sort_failed(out->failed);
+    vpce_json_array_sort(out->failed, cmp_failed);
     out->state = current_doc(&w);
 
 cleanup:

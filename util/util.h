@@ -287,6 +287,10 @@ bool vpce_contains_unknown(const json_t *v);
 bool vpce_value_equal(const json_t *a, const json_t *b);
 /* A short rendering for messages ("\"abc\"", "42", "[...]"); caller frees. */
 char *vpce_value_brief(const json_t *v);
+/* Sorts the members of array arr in place with cmp, a qsort comparator of two json_t *const *;
+   vpce_json_cmp_strings compares string members bytewise. */
+void vpce_json_array_sort(json_t *arr, int (*cmp)(const void *a, const void *b));
+int vpce_json_cmp_strings(const void *a, const void *b);
 /*
  * Numbers are exact decimals (lang/lang.h has their arithmetic). One that neither a JSON integer
  * nor a JSON real holds exactly (more digits, or beyond their range) is a "big number": an

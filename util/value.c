@@ -317,3 +317,23 @@ json_t *vpce_json_string_lossy(const char *s, size_t len)
     vpce_buf_release(&b);
     return r;
 }
+
+int vpce_json_cmp_strings(const void *a, const void *b)
+{
+    return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
+}
+
+void vpce_json_array_sort(json_t *arr, int (*cmp)(const void *a, const void *b))
+{
+    size_t n = json_array_size(arr);
+    if (n < 2)
+        return;
+    json_t **v = vpce_malloc(n * sizeof(*v));
+    for (size_t i = 0; i < n; i++)
+        v[i] = json_incref(json_array_get(arr, i));
+    qsort(v, n, sizeof(*v), cmp);
+    json_array_clear(arr);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, v[i]);
+    free(v);
+}

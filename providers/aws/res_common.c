@@ -121,11 +121,6 @@ json_t *vpce_aws_ec2_int(const json_t *obj, const char *key)
     return end && *end == '\0' ? json_integer(x) : json_null();
 }
 
-static int cmp_json_str(const void *a, const void *b)
-{
-    return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
-}
-
 json_t *vpce_aws_ec2_strings(const json_t *list, const char *field, bool sort)
 {
     json_t *out = json_array();
@@ -137,17 +132,8 @@ json_t *vpce_aws_ec2_strings(const json_t *list, const char *field, bool sort)
         if (s)
             json_array_append_new(out, json_string(s));
     }
-    if (sort && json_array_size(out) > 1) {
-        size_t n = json_array_size(out);
-        json_t **items = vpce_calloc(n, sizeof(*items));
-        for (size_t k = 0; k < n; k++)
-            items[k] = json_incref(json_array_get(out, k));
-        qsort(items, n, sizeof(*items), cmp_json_str);
-        json_array_clear(out);
-        for (size_t k = 0; k < n; k++)
-            json_array_append_new(out, items[k]);
-        free(items);
-    }
+    if (sort)
+        vpce_json_array_sort(out, vpce_json_cmp_strings);
     return out;
 }
 

@@ -366,11 +366,6 @@ int vpce_s3_backend_new(vpce_state_backend **out, const vpce_s3_backend_config *
     return 0;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
-}
-
 int vpce_s3_backend_workspaces(const vpce_s3_backend_config *cfg, json_t **out)
 {
     aws_s3 *s3 = NULL;
@@ -396,15 +391,7 @@ int vpce_s3_backend_workspaces(const vpce_s3_backend_config *cfg, json_t **out)
                 continue;
             json_array_append_new(names, json_stringn(key, (size_t)(slash - key)));
         }
-        size_t n = json_array_size(names);
-        json_t **items = vpce_calloc(n ? n : 1, sizeof(*items));
-        for (size_t j = 0; j < n; j++)
-            items[j] = json_incref(json_array_get(names, j));
-        qsort(items, n, sizeof(*items), cmp_names);
-        json_array_clear(names);
-        for (size_t j = 0; j < n; j++)
-            json_array_append_new(names, items[j]);
-        free(items);
+        vpce_json_array_sort(names, vpce_json_cmp_strings);
         *out = names;
     }
     if (s3)
